@@ -1,0 +1,62 @@
+// Reading user JSON (suites) field by field, so that every complaint names the file, the field's path and
+// what was expected: "suites/x.json: items[2].precisions[0]: unknown precision 'fp12' (expected one of
+// fp32, fp64)". Problems are collected, not thrown: a user fixes all of them in one go.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace gpucert {
+
+class Problems {
+ public:
+  void add(std::string path, std::string what);
+  [[nodiscard]] bool empty() const { return lines_.empty(); }
+  [[nodiscard]] const std::vector<std::string>& lines() const { return lines_; }
+
+ private:
+  std::vector<std::string> lines_;
+};
+
+// A view of one JSON object at `path` ("items[2]"), reporting into `problems`.
+class Fields {
+ public:
+  Fields(const nlohmann::json& object, std::string path, Problems& problems);
+
+  [[nodiscard]] bool is_object() const { return object_.is_object(); }
+  [[nodiscard]] std::string path_of(std::string_view key) const;
+  [[nodiscard]] bool has(std::string_view key) const;
+
+  // Each returns nullopt (and records a problem) when the field is present but wrong, or missing and
+  // required. Optional fields that are absent return nullopt silently.
+  std::optional<std::string> text(std::string_view key, bool required);
+  std::optional<std::int64_t> integer(std::string_view key, bool required, std::int64_t min, std::int64_t max,
+                                      std::string_view unit = {});
+  // A list of names, each one of `allowed`; duplicates are refused.
+  std::optional<std::vector<std::string>> names(std::string_view key, bool required,
+                                                const std::vector<std::string>& allowed, std::string_view what);
+  std::optional<nlohmann::json> array(std::string_view key, bool required);
+
+  // Every key not in `known` is a problem: a misspelt field must not be silently ignored.
+  void refuse_unknown(std::initializer_list<std::string_view> known);
+
+  Problems& problems() { return problems_; }
+  [[nodiscard]] const nlohmann::json& object() const { return object_; }
+
+ private:
+  const nlohmann::json* find(std::string_view key, bool required);
+  const nlohmann::json& object_;
+  std::string path_;
+  Problems& problems_;
+};
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+std::string json_type_name(const nlohmann::json& value);
+
+}  // namespace gpucert

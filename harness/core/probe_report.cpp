@@ -1,0 +1,95 @@
+#include "probe_report.hpp"
+
+namespace gpucert {
+
+double DeviceInfo::peak_bandwidth_gbps() const {
+  return 2.0 * memory_clock_khz * 1e3 * (memory_bus_bits / 8.0) / 1e9;
+}
+
+std::string format_cuda_version(int version) {
+  if (version <= 0) return "unknown";
+  return std::to_string(version / 1000) + "." + std::to_string((version % 1000) / 10);
+}
+
+nlohmann::json to_json(const ProbeReport& r) {
+  nlohmann::json devices = nlohmann::json::array();
+  for (const auto& d : r.devices)
+    devices.push_back({{"index", d.index},
+                       {"name", d.name},
+                       {"uuid", d.uuid},
+                       {"pci_bus_id", d.pci_bus_id},
+                       {"compute_capability", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)},
+                       {"memory_bytes", d.memory_bytes},
+                       {"multiprocessors", d.multiprocessors},
+                       {"l2_bytes", d.l2_bytes},
+                       {"memory_clock_khz", d.memory_clock_khz},
+                       {"memory_bus_bits", d.memory_bus_bits},
+                       {"peak_bandwidth_gbps", d.peak_bandwidth_gbps()}});
+  nlohmann::json workloads = nlohmann::json::array();
+  for (const auto& w : r.workloads)
+    workloads.push_back(
+        {{"name", w.name}, {"available", w.available}, {"backend", w.backend}, {"evidence", w.evidence}});
+  nlohmann::json j = {
+      {"hostname", r.hostname},
+      {"worker_version", r.worker_version},
+      {"cuda_build_version", r.cuda_build_version},
+      {"driver_version", r.driver_version},
+      {"runtime_version", r.runtime_version},
+      {"cuda_error", nullptr},
+      {"devices", devices},
+      {"libcuda", {{"name", r.libcuda.name}, {"loaded", r.libcuda.loaded}, {"path", r.libcuda.path},
+                   {"error", r.libcuda.error}}},
+      {"device_nodes", r.device_nodes},
+      {"environment", r.environment},
+      {"workloads", workloads},
+  };
+  if (r.cuda_error)
+    j["cuda_error"] = {{"code", r.cuda_error->code}, {"name", r.cuda_error->name},
+                       {"message", r.cuda_error->message}, {"call", r.cuda_error->call}};
+  return j;
+}
+
+Outcome<ProbeReport> probe_report_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return GPUCERT_ERROR("probe reply is not an object");
+  try {
+    ProbeReport r;
+    r.hostname = j.value("hostname", "");
+    r.worker_version = j.value("worker_version", "");
+    r.cuda_build_version = j.value("cuda_build_version", 0);
+    r.driver_version = j.value("driver_version", 0);
+    r.runtime_version = j.value("runtime_version", 0);
+    if (auto e = j.find("cuda_error"); e != j.end() && e->is_object())
+      r.cuda_error = CudaErrorInfo{e->value("code", 0), e->value("name", ""), e->value("message", ""),
+                                   e->value("call", "")};
+    for (const auto& d : j.value("devices", nlohmann::json::array())) {
+      DeviceInfo info;
+      info.index = d.value("index", 0);
+      info.name = d.value("name", "");
+      info.uuid = d.value("uuid", "");
+      info.pci_bus_id = d.value("pci_bus_id", "");
+      const auto cc = d.value("compute_capability", std::string("0.0"));
+      const auto dot = cc.find('.');
+      info.cc_major = std::stoi(cc.substr(0, dot));
+      info.cc_minor = dot == std::string::npos ? 0 : std::stoi(cc.substr(dot + 1));
+      info.memory_bytes = d.value("memory_bytes", std::uint64_t{0});
+      info.multiprocessors = d.value("multiprocessors", 0);
+      info.l2_bytes = d.value("l2_bytes", std::uint64_t{0});
+      info.memory_clock_khz = d.value("memory_clock_khz", 0);
+      info.memory_bus_bits = d.value("memory_bus_bits", 0);
+      r.devices.push_back(std::move(info));
+    }
+    const auto lib = j.value("libcuda", nlohmann::json::object());
+    r.libcuda = {lib.value("name", "libcuda.so.1"), lib.value("loaded", false), lib.value("path", ""),
+                 lib.value("error", "")};
+    r.device_nodes = j.value("device_nodes", std::vector<std::string>{});
+    r.environment = j.value("environment", std::map<std::string, std::string>{});
+    for (const auto& w : j.value("workloads", nlohmann::json::array()))
+      r.workloads.push_back({w.value("name", ""), w.value("available", false), w.value("backend", ""),
+                             w.value("evidence", "")});
+    return r;
+  } catch (const std::exception& e) {
+    return GPUCERT_ERROR(std::string("probe reply is malformed: ") + e.what());
+  }
+}
+
+}  // namespace gpucert

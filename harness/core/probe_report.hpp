@@ -1,0 +1,75 @@
+// What a worker's probe found in its environment: versions, devices, the driver library, device nodes and
+// the variables that decide whether CUDA works. Plain data: the doctor reasons over it without a GPU.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "error.hpp"
+
+namespace gpucert {
+
+struct CudaErrorInfo {
+  int code = 0;
+  std::string name;     // "cudaErrorInsufficientDriver"
+  std::string message;  // cudaGetErrorString
+  std::string call;     // the call that returned it
+};
+
+struct DeviceInfo {
+  int index = 0;
+  std::string name;
+  std::string uuid;        // "GPU-xxxxxxxx-..."
+  std::string pci_bus_id;  // "0000:00:06.0"
+  int cc_major = 0, cc_minor = 0;
+  std::uint64_t memory_bytes = 0;
+  int multiprocessors = 0;
+  std::uint64_t l2_bytes = 0;
+  int memory_clock_khz = 0;  // peak
+  int memory_bus_bits = 0;
+  // Theoretical peak of device memory: 2 transfers per clock (DDR) x bus width. H100 SXM: 3.35 TB/s.
+  [[nodiscard]] double peak_bandwidth_gbps() const;
+};
+
+struct LibraryProbe {
+  std::string name;     // "libcuda.so.1"
+  bool loaded = false;
+  std::string path;     // where the loader found it, when loaded
+  std::string error;    // the loader's own message, when not
+};
+
+struct WorkloadAvailability {
+  std::string name;
+  bool available = false;
+  std::string backend;   // "worker" or the plugin file
+  std::string evidence;  // the loader's message when unavailable, library versions when available
+};
+
+struct ProbeReport {
+  std::string hostname;
+  std::string worker_version;
+  int cuda_build_version = 0;  // CUDART_VERSION the worker was compiled against, e.g. 13000
+  int driver_version = 0;      // cudaDriverGetVersion: the newest CUDA the driver supports; 0 if unknown
+  int runtime_version = 0;     // cudaRuntimeGetVersion
+  std::optional<CudaErrorInfo> cuda_error;
+  std::vector<DeviceInfo> devices;
+  LibraryProbe libcuda;
+  std::vector<std::string> device_nodes;       // /dev/nvidia* present
+  std::map<std::string, std::string> environment;  // selected variables that are set
+  std::vector<WorkloadAvailability> workloads;
+
+  [[nodiscard]] bool cuda_usable() const { return !cuda_error && !devices.empty(); }
+};
+
+// 13000 -> "13.0", 12090 -> "12.9", 0 -> "unknown"
+std::string format_cuda_version(int version);
+
+nlohmann::json to_json(const ProbeReport& report);
+Outcome<ProbeReport> probe_report_from_json(const nlohmann::json& j);
+
+}  // namespace gpucert

@@ -1,0 +1,168 @@
+#include "protocol.hpp"
+
+#include <array>
+#include <cmath>
+#include <utility>
+
+namespace gpucert {
+namespace {
+
+constexpr std::array<std::pair<RunStatus, std::string_view>, 5> kStatusNames{{
+    {RunStatus::Ok, "ok"},
+    {RunStatus::Failed, "failed"},
+    {RunStatus::Unavailable, "unavailable"},
+    {RunStatus::Waived, "waived"},
+    {RunStatus::Error, "error"},
+}};
+
+Outcome<nlohmann::json> parse_object(std::string_view line) {
+  nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return GPUCERT_ERROR("protocol: not a JSON line: '" + std::string(line.substr(0, 200)) + "'");
+  if (!j.is_object()) return GPUCERT_ERROR("protocol: expected a JSON object, got: " + j.dump().substr(0, 200));
+  return j;
+}
+
+template <typename T>
+Outcome<T> field(const nlohmann::json& j, const char* key, T fallback) {
+  auto it = j.find(key);
+  if (it == j.end()) return fallback;
+  try {
+    return it->get<T>();
+  } catch (const nlohmann::json::exception&) {
+    return GPUCERT_ERROR(std::string("protocol: field '") + key + "' has the wrong type: " + it->dump());
+  }
+}
+
+}  // namespace
+
+std::string_view name_of(RunStatus status) {
+  for (const auto& [s, name] : kStatusNames)
+    if (s == status) return name;
+  return "error";
+}
+
+std::optional<RunStatus> parse_run_status(std::string_view name) {
+  for (const auto& [s, text] : kStatusNames)
+    if (text == name) return s;
+  return std::nullopt;
+}
+
+std::string encode_request(const Request& request) {
+  nlohmann::json j;
+  if (std::holds_alternative<ProbeRequest>(request)) {
+    j = {{"op", "probe"}};
+  } else if (std::holds_alternative<QuitRequest>(request)) {
+    j = {{"op", "quit"}};
+  } else {
+    const auto& r = std::get<RunRequest>(request);
+    j = {{"op", "run"},        {"id", r.id},
+         {"workload", r.workload}, {"params", r.params},
+         {"warmup", r.warmup}, {"repetitions", r.repetitions},
+         {"device", r.device}, {"seed", r.seed}};
+  }
+  j["protocol"] = kProtocolVersion;
+  return j.dump();
+}
+
+Outcome<Request> decode_request(std::string_view line) {
+  auto parsed = parse_object(line);
+  if (!parsed) return parsed.error();
+  const auto& j = *parsed;
+  auto op = field<std::string>(j, "op", "");
+  if (!op) return op.error();
+  if (auto version = j.find("protocol"); version != j.end() && *version != kProtocolVersion)
+    return GPUCERT_ERROR("protocol: request speaks version " + version->dump() + ", this worker speaks " +
+                         std::to_string(kProtocolVersion));
+  if (*op == "probe") return Request{ProbeRequest{}};
+  if (*op == "quit") return Request{QuitRequest{}};
+  if (*op != "run") return GPUCERT_ERROR("protocol: unknown op '" + *op + "' (expected probe, run or quit)");
+
+  RunRequest r;
+  auto id = field<std::string>(j, "id", "");
+  auto workload = field<std::string>(j, "workload", "");
+  auto warmup = field<int>(j, "warmup", 0);
+  auto repetitions = field<int>(j, "repetitions", 1);
+  auto device = field<int>(j, "device", 0);
+  auto seed = field<std::uint64_t>(j, "seed", 1);
+  for (const Error* e : {id ? nullptr : &id.error(), workload ? nullptr : &workload.error(),
+                         warmup ? nullptr : &warmup.error(), repetitions ? nullptr : &repetitions.error(),
+                         device ? nullptr : &device.error(), seed ? nullptr : &seed.error()})
+    if (e) return *e;
+  if (workload->empty()) return GPUCERT_ERROR("protocol: run request without a workload");
+  if (*warmup < 0 || *repetitions < 1 || *device < 0)
+    return GPUCERT_ERROR("protocol: run request needs warmup >= 0, repetitions >= 1 and device >= 0");
+  r.id = *id;
+  r.workload = *workload;
+  r.warmup = *warmup;
+  r.repetitions = *repetitions;
+  r.device = *device;
+  r.seed = *seed;
+  if (auto params = j.find("params"); params != j.end()) {
+    if (!params->is_object()) return GPUCERT_ERROR("protocol: 'params' must be an object");
+    r.params = *params;
+  }
+  return Request{std::move(r)};
+}
+
+nlohmann::json to_json(const Verification& v) {
+  return {{"passed", v.passed},         {"checked", v.checked},     {"mismatches", v.mismatches},
+          {"max_rel_error", std::isfinite(v.max_rel_error) ? nlohmann::json(v.max_rel_error) : nlohmann::json("nan")},
+          {"tolerance", v.tolerance}, {"method", v.method}};
+}
+
+Verification verification_from_json(const nlohmann::json& j) {
+  Verification v;
+  if (!j.is_object()) return v;
+  v.passed = j.value("passed", false);
+  v.checked = j.value("checked", std::uint64_t{0});
+  v.mismatches = j.value("mismatches", std::uint64_t{0});
+  if (auto e = j.find("max_rel_error"); e != j.end())
+    v.max_rel_error = e->is_number() ? e->get<double>() : std::nan("");
+  v.tolerance = j.value("tolerance", 0.0);
+  v.method = j.value("method", "");
+  return v;
+}
+
+nlohmann::json to_json(const RunReply& reply) {
+  return {{"op", "run"},
+          {"ok", true},
+          {"status", name_of(reply.status)},
+          {"samples_s", reply.samples_s},
+          {"verification", to_json(reply.verification)},
+          {"message", reply.message},
+          {"details", reply.details}};
+}
+
+std::string encode_run_reply(const RunReply& reply) { return to_json(reply).dump(); }
+
+Outcome<RunReply> decode_run_reply(std::string_view line) {
+  auto parsed = parse_object(line);
+  if (!parsed) return parsed.error();
+  const auto& j = *parsed;
+  if (j.value("ok", false) == false)
+    return GPUCERT_ERROR("worker refused the request: " + j.value("message", std::string("(no message)")));
+  if (j.value("op", "") != "run") return GPUCERT_ERROR("protocol: expected a run reply, got: " + j.dump().substr(0, 200));
+  RunReply reply;
+  auto status = parse_run_status(j.value("status", ""));
+  if (!status) return GPUCERT_ERROR("protocol: run reply with unknown status: " + j.dump().substr(0, 200));
+  reply.status = *status;
+  try {
+    reply.samples_s = j.value("samples_s", std::vector<double>{});
+  } catch (const nlohmann::json::exception&) {
+    return GPUCERT_ERROR("protocol: samples_s must be an array of numbers");
+  }
+  for (double s : reply.samples_s)
+    if (!(s > 0.0) || !std::isfinite(s)) return GPUCERT_ERROR("protocol: a sample time is not a positive number");
+  reply.verification = verification_from_json(j.value("verification", nlohmann::json::object()));
+  reply.message = j.value("message", "");
+  reply.details = j.value("details", nlohmann::json::object());
+  if (reply.status == RunStatus::Ok && reply.samples_s.empty())
+    return GPUCERT_ERROR("protocol: an 'ok' run reply carries no samples");
+  return reply;
+}
+
+std::string encode_error_reply(std::string_view message) {
+  return nlohmann::json{{"op", "error"}, {"ok", false}, {"message", message}}.dump();
+}
+
+}  // namespace gpucert

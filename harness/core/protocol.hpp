@@ -1,0 +1,75 @@
+// The worker protocol: JSON Lines on the worker's stdin and stdout, one request, one reply; the worker's
+// logs go to stderr. Every environment (native, each container flavour) speaks exactly this, so the same
+// coordinator drives them all. One definition of the wire format, used by both ends.
+//
+//   {"op":"probe"}                                   -> {"op":"probe","ok":true, ...ProbeReport}
+//   {"op":"run","id":..,"workload":..,"params":{..},
+//    "warmup":3,"repetitions":20,"device":0,"seed":1} -> {"op":"run","ok":true,"status":"ok",
+//                                                         "samples_s":[..],"verification":{..},...}
+//   {"op":"quit"}                                    -> {"op":"quit","ok":true}
+//   anything unreadable                              -> {"op":"error","ok":false,"message":".."}
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "error.hpp"
+
+namespace gpucert {
+
+inline constexpr int kProtocolVersion = 1;
+
+struct ProbeRequest {};
+struct QuitRequest {};
+struct RunRequest {
+  std::string id;        // the measurement id, echoed in logs
+  std::string workload;  // "stream", "host_copy", "gemm", ...
+  nlohmann::json params = nlohmann::json::object();
+  int warmup = 0;
+  int repetitions = 1;
+  int device = 0;          // index among the devices the worker sees
+  std::uint64_t seed = 1;  // inputs are drawn from this seed: same seed, same data, on every rank and run
+};
+using Request = std::variant<ProbeRequest, RunRequest, QuitRequest>;
+
+// ok: ran and verified. failed: ran, verification failed. unavailable: the workload's library cannot be
+// loaded here (the loader's message is the evidence). waived: this hardware cannot run it (the reason
+// says why). error: something broke (CUDA error, out of memory, worker died).
+enum class RunStatus { Ok, Failed, Unavailable, Waived, Error };
+std::string_view name_of(RunStatus status);
+std::optional<RunStatus> parse_run_status(std::string_view name);
+
+struct Verification {
+  bool passed = false;
+  std::uint64_t checked = 0;     // elements (or values) compared with the reference
+  std::uint64_t mismatches = 0;  // of those, outside the tolerance (NaN always is)
+  double max_rel_error = 0;
+  double tolerance = 0;
+  std::string method;  // how the reference was obtained, in a few words
+};
+
+struct RunReply {
+  RunStatus status = RunStatus::Error;
+  std::vector<double> samples_s;  // one per repetition, device time in seconds
+  Verification verification;
+  std::string message;  // error text, loader message (unavailable) or reason (waived)
+  nlohmann::json details = nlohmann::json::object();  // workload-specific facts (algorithm chosen, ...)
+};
+
+std::string encode_request(const Request& request);
+Outcome<Request> decode_request(std::string_view line);
+
+nlohmann::json to_json(const Verification& v);
+Verification verification_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const RunReply& reply);
+std::string encode_run_reply(const RunReply& reply);
+Outcome<RunReply> decode_run_reply(std::string_view line);
+std::string encode_error_reply(std::string_view message);
+
+}  // namespace gpucert

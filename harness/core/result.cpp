@@ -1,0 +1,89 @@
+#include "result.hpp"
+
+namespace gpucert {
+namespace {
+
+nlohmann::json to_json(const Summary& s) {
+  return {{"count", s.count}, {"min", s.min},       {"max", s.max},       {"mean", s.mean},
+          {"median", s.median}, {"p95", s.p95}, {"stddev", s.stddev}, {"cv", s.cv}};
+}
+
+}  // namespace
+
+ResultRecord make_record(const Measurement& m, const Placement& where, RunReply reply) {
+  ResultRecord r{m, where, std::move(reply), std::nullopt, std::nullopt};
+  if (!r.reply.samples_s.empty()) {
+    r.time = summarize(r.reply.samples_s);
+    r.figures = Figures{figure(m.metric, m.work, r.time->median), figure(m.metric, m.work, r.time->min),
+                        figure(m.metric, m.work, r.time->max)};
+  }
+  return r;
+}
+
+bool is_failure(const ResultRecord& r) {
+  return r.reply.status == RunStatus::Failed || r.reply.status == RunStatus::Error;
+}
+
+nlohmann::json to_json(const ResultRecord& r) {
+  const auto& m = r.measurement;
+  const auto& p = r.placement;
+  nlohmann::json j = {
+      {"id", m.id},
+      {"workload", m.workload},
+      {"params", m.params},
+      {"warmup", m.warmup},
+      {"repetitions", m.repetitions},
+      {"work", m.work},
+      {"metric", name_of(m.metric)},
+      {"unit", unit_of(m.metric)},
+      {"rank", p.rank},
+      {"local_rank", p.local_rank},
+      {"host", p.host},
+      {"device", {{"index", p.device}, {"name", p.device_name}, {"uuid", p.device_uuid}}},
+      {"status", name_of(r.reply.status)},
+      {"verification", to_json(r.reply.verification)},
+      {"message", r.reply.message},
+      {"details", r.reply.details},
+      {"samples_s", r.reply.samples_s},
+      {"time_s", nullptr},
+      {"figure", nullptr},
+  };
+  if (r.time) j["time_s"] = to_json(*r.time);
+  if (r.figures)
+    j["figure"] = {{"at_median", r.figures->at_median}, {"best", r.figures->best}, {"worst", r.figures->worst}};
+  return j;
+}
+
+Outcome<ResultRecord> result_from_json(const nlohmann::json& j) {
+  try {
+    Measurement m;
+    m.id = j.at("id").get<std::string>();
+    m.workload = j.at("workload").get<std::string>();
+    m.params = j.value("params", nlohmann::json::object());
+    m.warmup = j.value("warmup", 0);
+    m.repetitions = j.value("repetitions", 0);
+    m.work = j.value("work", std::uint64_t{0});
+    m.metric = j.value("metric", "bandwidth") == "throughput" ? Metric::Throughput : Metric::Bandwidth;
+    Placement p;
+    p.rank = j.at("rank").get<int>();
+    p.local_rank = j.value("local_rank", 0);
+    p.host = j.value("host", "");
+    const auto device = j.value("device", nlohmann::json::object());
+    p.device = device.value("index", -1);
+    p.device_name = device.value("name", "");
+    p.device_uuid = device.value("uuid", "");
+    RunReply reply;
+    auto status = parse_run_status(j.at("status").get<std::string>());
+    if (!status) return GPUCERT_ERROR("result record with unknown status: " + j.at("status").dump());
+    reply.status = *status;
+    reply.samples_s = j.value("samples_s", std::vector<double>{});
+    reply.verification = verification_from_json(j.value("verification", nlohmann::json::object()));
+    reply.message = j.value("message", "");
+    reply.details = j.value("details", nlohmann::json::object());
+    return make_record(m, p, std::move(reply));
+  } catch (const std::exception& e) {
+    return GPUCERT_ERROR(std::string("malformed result record: ") + e.what());
+  }
+}
+
+}  // namespace gpucert

@@ -1,0 +1,49 @@
+// One measurement's outcome on one rank: what was asked, where it ran, every sample, the verification and
+// the figures derived from them. Appended to results.jsonl as it arrives; report.json holds them all.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "error.hpp"
+#include "measurement.hpp"
+#include "protocol.hpp"
+#include "statistics.hpp"
+
+namespace gpucert {
+
+struct Placement {
+  int rank = 0;
+  int local_rank = 0;
+  std::string host;
+  int device = -1;  // index in the worker's environment; -1 when the rank has no usable GPU
+  std::string device_name;
+  std::string device_uuid;
+};
+
+struct Figures {           // the headline figure, by the measurement's Metric
+  double at_median = 0;    // work / median time: the figure reports quote
+  double best = 0;         // work / min time (BabelStream's "max")
+  double worst = 0;        // work / max time
+};
+
+struct ResultRecord {
+  Measurement measurement;
+  Placement placement;
+  RunReply reply;
+  std::optional<Summary> time;      // of reply.samples_s, when there are samples
+  std::optional<Figures> figures;
+};
+
+ResultRecord make_record(const Measurement& m, const Placement& where, RunReply reply);
+
+// A result that counts against the run: verification failed or the run broke.
+bool is_failure(const ResultRecord& r);
+
+nlohmann::json to_json(const ResultRecord& r);
+Outcome<ResultRecord> result_from_json(const nlohmann::json& j);
+
+}  // namespace gpucert

@@ -1,0 +1,98 @@
+#include "run_record.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <map>
+#include <set>
+
+namespace gpucert {
+
+int RunRecord::exit_code() const {
+  for (const auto& r : ranks)
+    if (!r.usable) return kExitEnvironment;
+  if (ranks.empty()) return kExitEnvironment;
+  for (const auto& r : results)
+    if (is_failure(r)) return kExitCheckFailed;
+  return kExitPassed;
+}
+
+std::string RunRecord::verdict() const {
+  std::size_t unusable = 0, failures = 0;
+  for (const auto& r : ranks) unusable += r.usable ? 0 : 1;
+  for (const auto& r : results) failures += is_failure(r) ? 1 : 0;
+  if (ranks.empty()) return "no rank reported";
+  if (unusable == ranks.size())
+    return "no GPU is usable on any of " + std::to_string(ranks.size()) + " rank(s): nothing could run";
+  if (unusable)
+    return std::to_string(unusable) + " of " + std::to_string(ranks.size()) + " rank(s) have no usable GPU";
+  if (failures) return std::to_string(failures) + " of " + std::to_string(results.size()) + " result(s) failed";
+  return "all " + std::to_string(results.size()) + " result(s) passed on " + std::to_string(ranks.size()) +
+         " rank(s)";
+}
+
+nlohmann::json to_json(const RunRecord& run) {
+  nlohmann::json ranks = nlohmann::json::array();
+  std::set<std::string> hosts;
+  std::set<int> drivers, runtimes;
+  for (const auto& r : run.ranks) {
+    hosts.insert(r.placement.host);
+    if (r.probe.driver_version) drivers.insert(r.probe.driver_version);
+    if (r.probe.runtime_version) runtimes.insert(r.probe.runtime_version);
+    nlohmann::json diagnoses = nlohmann::json::array();
+    for (const auto& d : r.diagnoses)
+      diagnoses.push_back(
+          {{"cause", d.cause}, {"summary", d.summary}, {"explanation", d.explanation}, {"fix", d.fix}});
+    ranks.push_back({{"rank", r.placement.rank},
+                     {"local_rank", r.placement.local_rank},
+                     {"host", r.placement.host},
+                     {"device", r.placement.device},
+                     {"device_name", r.placement.device_name},
+                     {"device_uuid", r.placement.device_uuid},
+                     {"usable", r.usable},
+                     {"problem", r.problem},
+                     {"diagnoses", diagnoses},
+                     {"probe", to_json(r.probe)}});
+  }
+  std::map<std::string, int> counts{{"ok", 0}, {"failed", 0}, {"error", 0}, {"unavailable", 0}, {"waived", 0}};
+  nlohmann::json results = nlohmann::json::array();
+  for (const auto& r : run.results) {
+    ++counts[std::string(name_of(r.reply.status))];
+    results.push_back(to_json(r));
+  }
+  auto versions = [](const std::set<int>& v) {
+    nlohmann::json out = nlohmann::json::array();
+    for (int x : v) out.push_back(format_cuda_version(x));
+    return out;
+  };
+  return {
+      {"schema_version", kReportSchemaVersion},
+      {"gpucert",
+       {{"version", run.build.version},
+        {"git", run.build.git},
+        {"cuda_build", format_cuda_version(run.build.cuda_build_version)},
+        {"cuda_architectures", run.build.architectures}}},
+      {"suite", {{"name", run.suite_name}, {"source", run.suite_source}}},
+      {"command", run.command},
+      {"started", run.started},
+      {"finished", run.finished},
+      {"fingerprint",
+       {{"hosts", std::vector<std::string>(hosts.begin(), hosts.end())},
+        {"ranks", run.ranks.size()},
+        {"driver_cuda", versions(drivers)},
+        {"cuda_runtime", versions(runtimes)}}},
+      {"verdict", {{"exit_code", run.exit_code()}, {"summary", run.verdict()}, {"counts", counts}}},
+      {"ranks", ranks},
+      {"results", results},
+  };
+}
+
+std::string utc_timestamp() {
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace gpucert

@@ -1,0 +1,61 @@
+// Everything one `gpucert run` produced: who ran (ranks, hosts, GPUs, versions), what was asked, every
+// result, and the verdict. report.json is this, versioned; the other reports render it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "doctor.hpp"
+#include "error.hpp"
+#include "probe_report.hpp"
+#include "result.hpp"
+
+namespace gpucert {
+
+inline constexpr int kReportSchemaVersion = 1;
+
+// Documented exit codes of every gpucert command.
+enum ExitCode : int {
+  kExitPassed = 0,          // every check passed
+  kExitCheckFailed = 1,     // a verification failed or a measurement broke
+  kExitBadInput = 2,        // bad usage or bad input (suite, options)
+  kExitEnvironment = 3,     // the environment cannot run the suite (no GPU, no driver)
+};
+
+struct RankRecord {
+  Placement placement;
+  ProbeReport probe;
+  bool usable = false;
+  std::string problem;  // why this rank cannot run, when it cannot
+  std::vector<Diagnosis> diagnoses;
+};
+
+struct BuildInfo {
+  std::string version;        // gpucert version
+  std::string git;            // commit, when known
+  int cuda_build_version = 0; // toolkit the worker was built with
+  std::string architectures;  // CUDA architectures compiled in
+};
+
+struct RunRecord {
+  BuildInfo build;
+  std::string suite_name;
+  std::string suite_source;
+  std::string started;   // ISO 8601 UTC
+  std::string finished;
+  std::string command;   // how it was started, for the record
+  std::vector<RankRecord> ranks;
+  std::vector<ResultRecord> results;
+
+  [[nodiscard]] int exit_code() const;
+  [[nodiscard]] std::string verdict() const;  // one sentence
+};
+
+nlohmann::json to_json(const RunRecord& run);
+
+// Now as "2026-11-25T18:01:58Z".
+std::string utc_timestamp();
+
+}  // namespace gpucert

@@ -1,0 +1,106 @@
+#include "suite.hpp"
+
+#include <set>
+
+#include "json_fields.hpp"
+#include "workloads/workload_spec.hpp"
+
+namespace gpucert {
+namespace {
+
+// "line 3, column 7" for a byte offset (nlohmann reports bytes read, one past the offending one).
+std::string position_of(std::string_view text, std::size_t byte) {
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i + 1 < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+void read_item(const nlohmann::json& json, std::size_t index, const ItemDefaults& defaults, Problems& problems,
+               std::vector<Measurement>& plan) {
+  Fields item(json, "items[" + std::to_string(index) + "]", problems);
+  if (!item.is_object()) return;
+  auto workload = item.text("workload", true);
+  auto warmup = item.integer("warmup", false, 0, 1000);
+  auto repetitions = item.integer("repetitions", false, 1, 100000);
+  if (!workload) return;
+  const auto* spec = find_workload(*workload);
+  if (!spec) {
+    problems.add(item.path_of("workload"),
+                 "unknown workload '" + *workload + "' (expected one of " + join(workload_names(), ", ") + ")");
+    return;
+  }
+  auto measurements = spec->expand(item, static_cast<int>(warmup.value_or(defaults.warmup)),
+                                   static_cast<int>(repetitions.value_or(defaults.repetitions)));
+  std::vector<std::string_view> known{"workload", "warmup", "repetitions"};
+  for (auto f : spec->fields()) known.push_back(f);
+  for (const auto& [key, value] : json.items()) {
+    bool found = false;
+    for (auto k : known) found = found || k == key;
+    if (!found) {
+      std::vector<std::string> names(known.begin(), known.end());
+      problems.add(item.path_of(key), "unknown field for workload '" + *workload + "' (expected one of " +
+                                          join(names, ", ") + ")");
+    }
+  }
+  for (auto& m : measurements) plan.push_back(std::move(m));
+}
+
+}  // namespace
+
+Outcome<Suite> parse_suite(std::string_view text, const std::string& source) {
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    std::string what = e.what();
+    // nlohmann's text is "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..."
+    if (auto colon = what.find("syntax error"); colon != std::string::npos) what = what.substr(colon);
+    return GPUCERT_ERROR(source + ": not valid JSON at " + position_of(text, e.byte) + ": " + what);
+  }
+
+  Problems problems;
+  Fields top(doc, "", problems);
+  Suite suite;
+  suite.source = source;
+  if (top.is_object()) {
+    top.refuse_unknown({"$schema", "schema_version", "name", "description", "defaults", "items"});
+    if (auto version = top.integer("schema_version", true, 1, 1000); version && *version != kSuiteSchemaVersion)
+      problems.add("schema_version", "this gpucert reads suite schema version " +
+                                         std::to_string(kSuiteSchemaVersion) + ", the file has " +
+                                         std::to_string(*version));
+    suite.name = top.text("name", true).value_or("");
+    suite.description = top.text("description", false).value_or("");
+    ItemDefaults defaults;
+    if (top.has("defaults")) {
+      Fields d(doc["defaults"], "defaults", problems);
+      d.refuse_unknown({"warmup", "repetitions"});
+      defaults.warmup = static_cast<int>(d.integer("warmup", false, 0, 1000).value_or(defaults.warmup));
+      defaults.repetitions =
+          static_cast<int>(d.integer("repetitions", false, 1, 100000).value_or(defaults.repetitions));
+    }
+    if (auto items = top.array("items", true))
+      for (std::size_t i = 0; i < items->size(); ++i) read_item((*items)[i], i, defaults, problems, suite.plan);
+  }
+
+  std::set<std::string> ids;
+  for (const auto& m : suite.plan)
+    if (!ids.insert(m.id).second)
+      problems.add("items", "measurement '" + m.id + "' appears twice; each measurement may be listed once");
+
+  if (!problems.empty()) {
+    std::vector<std::string> lines;
+    for (const auto& line : problems.lines()) lines.push_back(source + ": " + line);
+    return GPUCERT_ERROR(join(lines, "\n"));
+  }
+  suite.document = std::move(doc);
+  return suite;
+}
+
+}  // namespace gpucert

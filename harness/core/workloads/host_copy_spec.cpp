@@ -1,0 +1,47 @@
+// host_copy: pinned host memory to and from the device, one cudaMemcpyAsync per run.
+#include <string>
+
+#include "../bandwidth.hpp"
+#include "workload_spec.hpp"
+
+namespace gpucert {
+namespace {
+
+class HostCopySpec final : public WorkloadSpec {
+ public:
+  std::string_view name() const override { return "host_copy"; }
+  std::string_view description() const override {
+    return "host<->device copies from pinned memory (the path an IOMMU or a container setting can slow)";
+  }
+  std::string_view backend() const override { return "worker"; }
+  std::vector<std::string_view> fields() const override { return {"directions", "bytes"}; }
+
+  std::vector<Measurement> expand(Fields& item, int warmup, int repetitions) const override {
+    auto directions = item.names("directions", false, {"h2d", "d2h"}, "direction");
+    auto size = item.integer("bytes", false, 4096, 16 * kGiB, "bytes");
+    if ((item.has("directions") && !directions) || (item.has("bytes") && !size)) return {};
+    const auto bytes = static_cast<std::uint64_t>(size.value_or(256 * kMiB));
+    std::vector<Measurement> out;
+    for (const auto& direction : directions.value_or(std::vector<std::string>{"h2d", "d2h"})) {
+      Measurement m;
+      m.id = "host_copy/" + direction + "/" + format_bytes(bytes);
+      m.workload = "host_copy";
+      m.params = {{"direction", direction}, {"bytes", bytes}};
+      m.warmup = warmup;
+      m.repetitions = repetitions;
+      m.work = copy_bytes(bytes);
+      m.metric = Metric::Bandwidth;
+      out.push_back(std::move(m));
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+const WorkloadSpec& host_copy_spec() {
+  static const HostCopySpec spec;
+  return spec;
+}
+
+}  // namespace gpucert

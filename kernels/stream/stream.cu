@@ -1,0 +1,397 @@
+// BabelStream's kernels, verified on every run and timed with CUDA events.
+//
+// Data: a, b and c are drawn from the request's seed (uniform in [1, 2)) before each kernel's series, so
+// every element's expected value is a function of its index alone. Before each timed run the output array
+// is poisoned with NaN; after it, a verification kernel recomputes every element and counts those beyond
+// BabelStream's tolerance (100 machine epsilons, relative; the dot product 1000, as BabelStream 5).
+// nstream updates a in place, so its expected value is the previous a (saved, untimed) plus b + s*c.
+//
+// Speed: each thread moves 16 bytes per access (two doubles or four floats) so that every warp issues
+// 512-byte coalesced transactions; a grid of (SMs x resident blocks) strides over the arrays.
+#include "stream.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/cuda_check.hpp"
+#include "common/event_timer.hpp"
+#include "common/plugin_glue.hpp"
+#include "common/random.cuh"
+#include "common/sampler.hpp"
+
+namespace gpucert::kernels {
+namespace {
+
+constexpr double kScalar = 0.4;  // BabelStream's startScalar
+constexpr int kThreads = 256;
+
+template <typename T>
+struct alignas(16) Pack {
+  static constexpr int kWidth = 16 / sizeof(T);
+  T v[kWidth];
+};
+
+// Each operation has a 16-byte form (pack p) and a scalar form for the tail past the last full pack.
+template <typename T>
+struct CopyOp {
+  const T* a; T* c;
+  __device__ void pack(std::size_t p) const {
+    reinterpret_cast<Pack<T>*>(c)[p] = reinterpret_cast<const Pack<T>*>(a)[p];
+  }
+  __device__ void elem(std::size_t i) const { c[i] = a[i]; }
+};
+
+template <typename T>
+struct MulOp {
+  T* b; const T* c; T s;
+  __device__ void pack(std::size_t p) const {
+    Pack<T> x = reinterpret_cast<const Pack<T>*>(c)[p];
+#pragma unroll
+    for (int k = 0; k < Pack<T>::kWidth; ++k) x.v[k] = s * x.v[k];
+    reinterpret_cast<Pack<T>*>(b)[p] = x;
+  }
+  __device__ void elem(std::size_t i) const { b[i] = s * c[i]; }
+};
+
+template <typename T>
+struct AddOp {
+  const T* a; const T* b; T* c;
+  __device__ void pack(std::size_t p) const {
+    Pack<T> x = reinterpret_cast<const Pack<T>*>(a)[p];
+    const Pack<T> y = reinterpret_cast<const Pack<T>*>(b)[p];
+#pragma unroll
+    for (int k = 0; k < Pack<T>::kWidth; ++k) x.v[k] = x.v[k] + y.v[k];
+    reinterpret_cast<Pack<T>*>(c)[p] = x;
+  }
+  __device__ void elem(std::size_t i) const { c[i] = a[i] + b[i]; }
+};
+
+template <typename T>
+struct TriadOp {
+  T* a; const T* b; const T* c; T s;
+  __device__ void pack(std::size_t p) const {
+    Pack<T> x = reinterpret_cast<const Pack<T>*>(b)[p];
+    const Pack<T> y = reinterpret_cast<const Pack<T>*>(c)[p];
+#pragma unroll
+    for (int k = 0; k < Pack<T>::kWidth; ++k) x.v[k] = x.v[k] + s * y.v[k];
+    reinterpret_cast<Pack<T>*>(a)[p] = x;
+  }
+  __device__ void elem(std::size_t i) const { a[i] = b[i] + s * c[i]; }
+};
+
+template <typename T>
+struct NstreamOp {
+  T* a; const T* b; const T* c; T s;
+  __device__ void pack(std::size_t p) const {
+    Pack<T> x = reinterpret_cast<const Pack<T>*>(a)[p];
+    const Pack<T> y = reinterpret_cast<const Pack<T>*>(b)[p];
+    const Pack<T> z = reinterpret_cast<const Pack<T>*>(c)[p];
+#pragma unroll
+    for (int k = 0; k < Pack<T>::kWidth; ++k) x.v[k] += y.v[k] + s * z.v[k];
+    reinterpret_cast<Pack<T>*>(a)[p] = x;
+  }
+  __device__ void elem(std::size_t i) const { a[i] += b[i] + s * c[i]; }
+};
+
+template <typename T, typename Op>
+__global__ void __launch_bounds__(kThreads) elementwise_kernel(Op op, std::size_t n) {
+  const std::size_t packs = n / Pack<T>::kWidth;
+  const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
+  const std::size_t first = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
+  for (std::size_t p = first; p < packs; p += stride) op.pack(p);
+  for (std::size_t i = packs * Pack<T>::kWidth + first; i < n; i += stride) op.elem(i);
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kThreads) dot_kernel(const T* a, const T* b, std::size_t n, T* partial) {
+  const std::size_t packs = n / Pack<T>::kWidth;
+  const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
+  const std::size_t first = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
+  T sum = 0;
+  for (std::size_t p = first; p < packs; p += stride) {
+    const Pack<T> x = reinterpret_cast<const Pack<T>*>(a)[p];
+    const Pack<T> y = reinterpret_cast<const Pack<T>*>(b)[p];
+#pragma unroll
+    for (int k = 0; k < Pack<T>::kWidth; ++k) sum += x.v[k] * y.v[k];
+  }
+  for (std::size_t i = packs * Pack<T>::kWidth + first; i < n; i += stride) sum += a[i] * b[i];
+  __shared__ T shared[kThreads];
+  shared[threadIdx.x] = sum;
+  __syncthreads();
+  for (int offset = kThreads / 2; offset > 0; offset /= 2) {
+    if (threadIdx.x < offset) shared[threadIdx.x] += shared[threadIdx.x + offset];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) partial[blockIdx.x] = shared[0];
+}
+
+// The second stage of the dot product, inside the timed region: one block folds the partial sums.
+template <typename T>
+__global__ void __launch_bounds__(kThreads) sum_partials_kernel(const T* partial, int count, T* out) {
+  __shared__ T shared[kThreads];
+  T sum = 0;
+  for (int i = threadIdx.x; i < count; i += kThreads) sum += partial[i];
+  shared[threadIdx.x] = sum;
+  __syncthreads();
+  for (int offset = kThreads / 2; offset > 0; offset /= 2) {
+    if (threadIdx.x < offset) shared[threadIdx.x] += shared[threadIdx.x + offset];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) *out = shared[0];
+}
+
+// ---- verification ----------------------------------------------------------------------------------
+
+struct Seeds {
+  std::uint64_t a, b, c;
+};
+
+template <typename T>
+__device__ inline T start_value(std::uint64_t seed, std::size_t i) {
+  return uniform_value<T>(seed, i, 1.0, 2.0);
+}
+
+// Expected value of element i of the kernel's output, computed from the seeds in the output's precision
+// with the kernel's own operation order. `previous` is nstream's a before the run.
+template <typename T>
+struct Gold {
+  int kernel;  // index into kKernelNames
+  Seeds seeds;
+  T s;
+  const T* previous;
+  __device__ T at(std::size_t i) const {
+    const T a0 = start_value<T>(seeds.a, i), b0 = start_value<T>(seeds.b, i), c0 = start_value<T>(seeds.c, i);
+    switch (kernel) {
+      case 0: return a0;                          // copy:    c = a
+      case 1: return s * c0;                      // mul:     b = s * c
+      case 2: return a0 + b0;                     // add:     c = a + b
+      case 3: return b0 + s * c0;                 // triad:   a = b + s * c
+      default: return previous[i] + (b0 + s * c0);  // nstream: a += b + s * c
+    }
+  }
+};
+
+struct Tally {
+  unsigned long long mismatches;
+  double max_rel;  // the largest relative error seen; +inf stands for NaN
+};
+
+template <typename T>
+__global__ void __launch_bounds__(kThreads) verify_kernel(const T* got, std::size_t n, Gold<T> gold, double tolerance,
+                                                         Tally* per_block) {
+  unsigned long long bad = 0;
+  double worst = 0;
+  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
+    const double expected = static_cast<double>(gold.at(i));
+    const double value = static_cast<double>(got[i]);
+    double rel = fabs(value - expected) / fabs(expected);
+    if (isnan(rel)) rel = INFINITY;
+    if (!(rel <= tolerance)) ++bad;
+    worst = fmax(worst, rel);
+  }
+  __shared__ unsigned long long shared_bad[kThreads];
+  __shared__ double shared_worst[kThreads];
+  shared_bad[threadIdx.x] = bad;
+  shared_worst[threadIdx.x] = worst;
+  __syncthreads();
+  for (int offset = kThreads / 2; offset > 0; offset /= 2) {
+    if (threadIdx.x < offset) {
+      shared_bad[threadIdx.x] += shared_bad[threadIdx.x + offset];
+      shared_worst[threadIdx.x] = fmax(shared_worst[threadIdx.x], shared_worst[threadIdx.x + offset]);
+    }
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) per_block[blockIdx.x] = {shared_bad[0], shared_worst[0]};
+}
+
+// The dot product's reference: the same inputs, accumulated in fp64 by a different kernel and order.
+template <typename T>
+__global__ void __launch_bounds__(kThreads) reference_dot_kernel(std::size_t n, Seeds seeds, double* partial) {
+  double sum = 0;
+  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<std::size_t>(gridDim.x) * blockDim.x)
+    sum += static_cast<double>(start_value<T>(seeds.a, i)) * static_cast<double>(start_value<T>(seeds.b, i));
+  __shared__ double shared[kThreads];
+  shared[threadIdx.x] = sum;
+  __syncthreads();
+  for (int offset = kThreads / 2; offset > 0; offset /= 2) {
+    if (threadIdx.x < offset) shared[threadIdx.x] += shared[threadIdx.x + offset];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) partial[blockIdx.x] = shared[0];
+}
+
+// ---- host side ---------------------------------------------------------------------------------------
+
+const char* const kKernelNames[] = {"copy", "mul", "add", "triad", "nstream", "dot"};
+
+template <typename T>
+struct DeviceBuffer {
+  T* ptr = nullptr;
+  explicit DeviceBuffer(std::size_t count) {
+    if (count) GPUCERT_CUDA_TRY(cudaMalloc(&ptr, count * sizeof(T)));
+  }
+  ~DeviceBuffer() { cudaFree(ptr); }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+};
+
+struct Stream {
+  cudaStream_t handle{};
+  Stream() { GPUCERT_CUDA_TRY(cudaStreamCreateWithFlags(&handle, cudaStreamNonBlocking)); }
+  ~Stream() { cudaStreamDestroy(handle); }
+};
+
+int grid_size(const void* kernel) {
+  int device = 0, sms = 0, per_sm = 0;
+  GPUCERT_CUDA_TRY(cudaGetDevice(&device));
+  GPUCERT_CUDA_TRY(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  GPUCERT_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, 0));
+  return sms * std::max(per_sm, 1);
+}
+
+Tally reduce_tallies(const DeviceBuffer<Tally>& tallies, int blocks, cudaStream_t stream) {
+  std::vector<Tally> host(static_cast<std::size_t>(blocks));
+  GPUCERT_CUDA_TRY(cudaMemcpyAsync(host.data(), tallies.ptr, host.size() * sizeof(Tally), cudaMemcpyDeviceToHost,
+                                   stream));
+  GPUCERT_CUDA_TRY(cudaStreamSynchronize(stream));
+  Tally total{0, 0};
+  for (const auto& t : host) {
+    total.mismatches += t.mismatches;
+    total.max_rel = std::max(total.max_rel, t.max_rel);
+  }
+  return total;
+}
+
+template <typename T>
+RunReply run_typed(const RunRequest& request, const std::string& kernel_name, std::size_t n) {
+  int kernel = -1;
+  for (int k = 0; k < 6; ++k)
+    if (kernel_name == kKernelNames[k]) kernel = k;
+  if (kernel < 0) return error_reply("stream: unknown kernel '" + kernel_name + "'");
+
+  GPUCERT_CUDA_TRY(cudaSetDevice(request.device));
+  Stream stream;
+  const cudaStream_t s = stream.handle;
+  DeviceBuffer<T> a(n), b(n), c(n);
+  DeviceBuffer<T> previous(kernel == 4 ? n : 0);
+  const Seeds seeds{splitmix64(request.seed ^ 0xA), splitmix64(request.seed ^ 0xB), splitmix64(request.seed ^ 0xC)};
+  fill_uniform(a.ptr, n, seeds.a, 1.0, 2.0, s);
+  fill_uniform(b.ptr, n, seeds.b, 1.0, 2.0, s);
+  fill_uniform(c.ptr, n, seeds.c, 1.0, 2.0, s);
+  const T scalar = static_cast<T>(kScalar);
+
+  const int verify_blocks = 1024;
+  DeviceBuffer<Tally> tallies(verify_blocks);
+  const double eps = std::numeric_limits<T>::epsilon();
+  Verification verification;
+  verification.passed = true;
+  EventTimer timer;
+
+  RunReply reply;
+  if (kernel == 5) {  // dot
+    const int blocks = grid_size(reinterpret_cast<const void*>(dot_kernel<T>));
+    DeviceBuffer<T> partial(static_cast<std::size_t>(blocks)), result(1);
+    DeviceBuffer<double> reference_partial(verify_blocks);
+    reference_dot_kernel<T><<<verify_blocks, kThreads, 0, s>>>(n, seeds, reference_partial.ptr);
+    GPUCERT_CUDA_CHECK_LAUNCH();
+    std::vector<double> host_partial(verify_blocks);
+    GPUCERT_CUDA_TRY(cudaMemcpyAsync(host_partial.data(), reference_partial.ptr, verify_blocks * sizeof(double),
+                                     cudaMemcpyDeviceToHost, s));
+    GPUCERT_CUDA_TRY(cudaStreamSynchronize(s));
+    long double reference = 0;
+    for (double p : host_partial) reference += p;
+    const double tolerance = 1000 * eps;
+    verification.tolerance = tolerance;
+    verification.method = "fp64 reference sum of the same seeded inputs, every run";
+    reply.samples_s = sample_device_time(request.id, request.warmup, request.repetitions, [&] {
+      poison(result.ptr, sizeof(T), s);
+      const double seconds = timer.seconds(s, [&](cudaStream_t st) {
+        dot_kernel<T><<<blocks, kThreads, 0, st>>>(a.ptr, b.ptr, n, partial.ptr);
+        sum_partials_kernel<T><<<1, kThreads, 0, st>>>(partial.ptr, blocks, result.ptr);
+      });
+      GPUCERT_CUDA_CHECK_LAUNCH();
+      T sum{};
+      GPUCERT_CUDA_TRY(cudaMemcpy(&sum, result.ptr, sizeof(T), cudaMemcpyDeviceToHost));
+      double rel = std::fabs(static_cast<double>(static_cast<long double>(sum) - reference) /
+                             static_cast<double>(reference));
+      if (std::isnan(rel)) rel = std::numeric_limits<double>::infinity();
+      ++verification.checked;
+      if (!(rel <= tolerance)) ++verification.mismatches;
+      verification.max_rel_error = std::max(verification.max_rel_error, rel);
+      return seconds;
+    });
+    reply.details = {{"blocks", blocks}, {"threads_per_block", kThreads}, {"reference_sum", static_cast<double>(reference)}};
+  } else {
+    T* outputs[] = {c.ptr, b.ptr, c.ptr, a.ptr, a.ptr};
+    T* out = outputs[kernel];
+    int blocks = 0;
+    auto launch = [&](cudaStream_t st) {
+      switch (kernel) {
+        case 0: elementwise_kernel<T><<<blocks, kThreads, 0, st>>>(CopyOp<T>{a.ptr, c.ptr}, n); break;
+        case 1: elementwise_kernel<T><<<blocks, kThreads, 0, st>>>(MulOp<T>{b.ptr, c.ptr, scalar}, n); break;
+        case 2: elementwise_kernel<T><<<blocks, kThreads, 0, st>>>(AddOp<T>{a.ptr, b.ptr, c.ptr}, n); break;
+        case 3: elementwise_kernel<T><<<blocks, kThreads, 0, st>>>(TriadOp<T>{a.ptr, b.ptr, c.ptr, scalar}, n); break;
+        default: elementwise_kernel<T><<<blocks, kThreads, 0, st>>>(NstreamOp<T>{a.ptr, b.ptr, c.ptr, scalar}, n); break;
+      }
+    };
+    const void* kernels[] = {
+        reinterpret_cast<const void*>(elementwise_kernel<T, CopyOp<T>>),
+        reinterpret_cast<const void*>(elementwise_kernel<T, MulOp<T>>),
+        reinterpret_cast<const void*>(elementwise_kernel<T, AddOp<T>>),
+        reinterpret_cast<const void*>(elementwise_kernel<T, TriadOp<T>>),
+        reinterpret_cast<const void*>(elementwise_kernel<T, NstreamOp<T>>)};
+    blocks = grid_size(kernels[kernel]);
+    const double tolerance = 100 * eps;
+    verification.tolerance = tolerance;
+    verification.method = "every element of every run against its value recomputed from the seed";
+    const Gold<T> gold{kernel, seeds, scalar, previous.ptr};
+    reply.samples_s = sample_device_time(request.id, request.warmup, request.repetitions, [&] {
+      if (kernel == 4)
+        GPUCERT_CUDA_TRY(cudaMemcpyAsync(previous.ptr, a.ptr, n * sizeof(T), cudaMemcpyDeviceToDevice, s));
+      else
+        poison(out, n * sizeof(T), s);
+      const double seconds = timer.seconds(s, launch);
+      GPUCERT_CUDA_CHECK_LAUNCH();
+      verify_kernel<T><<<verify_blocks, kThreads, 0, s>>>(out, n, gold, tolerance, tallies.ptr);
+      GPUCERT_CUDA_CHECK_LAUNCH();
+      const Tally tally = reduce_tallies(tallies, verify_blocks, s);
+      verification.checked += n;
+      verification.mismatches += tally.mismatches;
+      verification.max_rel_error = std::max(verification.max_rel_error, tally.max_rel);
+      return seconds;
+    });
+    reply.details = {{"blocks", blocks}, {"threads_per_block", kThreads}, {"bytes_per_access", 16}};
+  }
+  // Warm-up runs are verified too (they share the lambda) but only timed runs count as samples.
+  verification.passed = verification.mismatches == 0;
+  reply.verification = verification;
+  reply.status = verification.passed ? RunStatus::Ok : RunStatus::Failed;
+  if (!verification.passed)
+    reply.message = std::to_string(verification.mismatches) + " of " + std::to_string(verification.checked) +
+                    " checked values outside the tolerance";
+  reply.details["elements"] = n;
+  reply.details["scalar"] = kScalar;
+  return reply;
+}
+
+}  // namespace
+
+RunReply run_stream(const RunRequest& request) {
+  const auto kernel = request.params.value("kernel", std::string{});
+  const auto precision = request.params.value("precision", std::string{});
+  const auto elements = request.params.value("elements", std::uint64_t{0});
+  if (elements == 0) return error_reply("stream: params.elements must be a positive count");
+  if (precision == "fp64") return run_typed<double>(request, kernel, elements);
+  if (precision == "fp32") return run_typed<float>(request, kernel, elements);
+  return error_reply("stream: unknown precision '" + precision + "'");
+}
+
+}  // namespace gpucert::kernels
