@@ -34,6 +34,7 @@ nlohmann::json to_json(const ProbeReport& r) {
       {"worker_version", r.worker_version},
       {"cuda_build_version", r.cuda_build_version},
       {"driver_version", r.driver_version},
+      {"driver_release", r.driver_release},
       {"runtime_version", r.runtime_version},
       {"cuda_error", nullptr},
       {"devices", devices},
@@ -57,6 +58,7 @@ Outcome<ProbeReport> probe_report_from_json(const nlohmann::json& j) {
     r.worker_version = j.value("worker_version", "");
     r.cuda_build_version = j.value("cuda_build_version", 0);
     r.driver_version = j.value("driver_version", 0);
+    r.driver_release = j.value("driver_release", "");
     r.runtime_version = j.value("runtime_version", 0);
     if (auto e = j.find("cuda_error"); e != j.end() && e->is_object())
       r.cuda_error = CudaErrorInfo{e->value("code", 0), e->value("name", ""), e->value("message", ""),

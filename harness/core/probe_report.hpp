@@ -55,6 +55,7 @@ struct ProbeReport {
   std::string worker_version;
   int cuda_build_version = 0;  // CUDART_VERSION the worker was compiled against, e.g. 13000
   int driver_version = 0;      // cudaDriverGetVersion: the newest CUDA the driver supports; 0 if unknown
+  std::string driver_release;  // the kernel driver's version, "580.159.04", from /proc/driver/nvidia/version
   int runtime_version = 0;     // cudaRuntimeGetVersion
   std::optional<CudaErrorInfo> cuda_error;
   std::vector<DeviceInfo> devices;

@@ -30,6 +30,44 @@ std::string RunRecord::verdict() const {
          " rank(s)";
 }
 
+nlohmann::json to_json(const RankRecord& r) {
+  nlohmann::json diagnoses = nlohmann::json::array();
+  for (const auto& d : r.diagnoses)
+    diagnoses.push_back({{"cause", d.cause}, {"summary", d.summary}, {"explanation", d.explanation}, {"fix", d.fix}});
+  return {{"rank", r.placement.rank},
+          {"local_rank", r.placement.local_rank},
+          {"host", r.placement.host},
+          {"device", r.placement.device},
+          {"device_name", r.placement.device_name},
+          {"device_uuid", r.placement.device_uuid},
+          {"usable", r.usable},
+          {"problem", r.problem},
+          {"diagnoses", diagnoses},
+          {"probe", to_json(r.probe)}};
+}
+
+Outcome<RankRecord> rank_record_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return GPUCERT_ERROR("rank record is not an object");
+  RankRecord r;
+  try {
+    r.placement.rank = j.at("rank").get<int>();
+    r.placement.local_rank = j.value("local_rank", 0);
+    r.placement.host = j.value("host", "");
+    r.placement.device = j.value("device", -1);
+    r.placement.device_name = j.value("device_name", "");
+    r.placement.device_uuid = j.value("device_uuid", "");
+    r.usable = j.value("usable", false);
+    r.problem = j.value("problem", "");
+  } catch (const std::exception& e) {
+    return GPUCERT_ERROR(std::string("malformed rank record: ") + e.what());
+  }
+  auto probe = probe_report_from_json(j.value("probe", nlohmann::json::object()));
+  if (!probe) return probe.error();
+  r.probe = std::move(*probe);
+  r.diagnoses = diagnose(r.probe);
+  return r;
+}
+
 nlohmann::json to_json(const RunRecord& run) {
   nlohmann::json ranks = nlohmann::json::array();
   std::set<std::string> hosts;
@@ -38,20 +76,7 @@ nlohmann::json to_json(const RunRecord& run) {
     hosts.insert(r.placement.host);
     if (r.probe.driver_version) drivers.insert(r.probe.driver_version);
     if (r.probe.runtime_version) runtimes.insert(r.probe.runtime_version);
-    nlohmann::json diagnoses = nlohmann::json::array();
-    for (const auto& d : r.diagnoses)
-      diagnoses.push_back(
-          {{"cause", d.cause}, {"summary", d.summary}, {"explanation", d.explanation}, {"fix", d.fix}});
-    ranks.push_back({{"rank", r.placement.rank},
-                     {"local_rank", r.placement.local_rank},
-                     {"host", r.placement.host},
-                     {"device", r.placement.device},
-                     {"device_name", r.placement.device_name},
-                     {"device_uuid", r.placement.device_uuid},
-                     {"usable", r.usable},
-                     {"problem", r.problem},
-                     {"diagnoses", diagnoses},
-                     {"probe", to_json(r.probe)}});
+    ranks.push_back(to_json(r));
   }
   std::map<std::string, int> counts{{"ok", 0}, {"failed", 0}, {"error", 0}, {"unavailable", 0}, {"waived", 0}};
   nlohmann::json results = nlohmann::json::array();

@@ -53,6 +53,8 @@ struct RunRecord {
   [[nodiscard]] std::string verdict() const;  // one sentence
 };
 
+nlohmann::json to_json(const RankRecord& rank);
+Outcome<RankRecord> rank_record_from_json(const nlohmann::json& j);  // diagnoses recomputed from the probe
 nlohmann::json to_json(const RunRecord& run);
 
 // Now as "2026-11-25T18:01:58Z".

@@ -1,0 +1,42 @@
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+#include "commands.hpp"
+#include "core/run_record.hpp"
+#include "core/suite.hpp"
+#include "core/workloads/workload_spec.hpp"
+#include "suite_source.hpp"
+
+namespace gpucert::cli {
+
+int command_list() {
+  std::printf("Workloads:\n");
+  for (const auto* spec : workload_registry())
+    std::printf("  %-12s %s [%s]\n", std::string(spec->name()).c_str(), std::string(spec->description()).c_str(),
+                std::string(spec->backend()).c_str());
+  std::printf("\nSuites (gpucert run --suite NAME, or a path to a .json file):\n");
+  std::set<std::string> seen;
+  auto show = [&](const std::string& text, const std::string& source) {
+    auto suite = parse_suite(text, source);
+    if (!suite) {
+      std::printf("  %-12s INVALID: %s\n", source.c_str(), suite.error().message.c_str());
+      return;
+    }
+    if (!seen.insert(suite->name).second) return;
+    std::printf("  %-12s %zu measurements: %s\n", suite->name.c_str(), suite->plan.size(), suite->description.c_str());
+    std::printf("  %-12s from %s\n", "", source.c_str());
+  };
+  show(std::string(embedded_quick_suite()), "embedded:quick (the default)");
+  for (const auto& folder : suite_folders()) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+      if (entry.path().extension() != ".json" || entry.path().filename() == "suite.schema.json") continue;
+      auto text = read_suite(entry.path().string());
+      if (text) show(text->text, text->source);
+    }
+  }
+  return kExitPassed;
+}
+
+}  // namespace gpucert::cli

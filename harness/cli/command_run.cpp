@@ -1,0 +1,84 @@
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "commands.hpp"
+#include "coordinator/mpi_world.hpp"
+#include "coordinator/run_session.hpp"
+#include "core/suite.hpp"
+#include "progress_display.hpp"
+#include "suite_source.hpp"
+
+namespace gpucert::cli {
+namespace {
+
+std::string default_out_dir() {
+  std::string stamp = utc_timestamp();  // 2026-11-25T18:01:58Z -> 20261125T180158Z
+  std::string compact;
+  for (char c : stamp)
+    if (c != '-' && c != ':') compact += c;
+  return "gpucert-out/run-" + compact;
+}
+
+BuildInfo build_info() {
+  return BuildInfo{GPUCERT_VERSION, GPUCERT_GIT, GPUCERT_CUDA_BUILD_VERSION, GPUCERT_CUDA_ARCHITECTURES};
+}
+
+}  // namespace
+
+std::string worker_path() {
+  if (const char* path = std::getenv("GPUCERT_WORKER"); path && *path) return path;
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ((ec ? std::filesystem::path(".") : self.parent_path()) / "gpucert-worker").string();
+}
+
+int command_run(const RunArgs& args, int* argc, char*** argv) {
+  coordinator::MpiWorld world(argc, argv);
+  ProgressDisplay progress(stderr);
+
+  // The root reads and checks the suite; every rank parses the same text, so all agree on the plan.
+  std::string text, source, problem;
+  if (world.root()) {
+    auto read = args.suite.empty() ? Outcome<SuiteText>(SuiteText{std::string(embedded_quick_suite()), "embedded:quick"})
+                                   : read_suite(args.suite);
+    if (read) {
+      text = read->text;
+      source = read->source;
+    } else {
+      problem = read.error().message;
+    }
+  }
+  problem = world.broadcast(problem);
+  if (!problem.empty()) {
+    if (world.root()) std::fprintf(stderr, "gpucert: %s\n", problem.c_str());
+    return kExitBadInput;
+  }
+  text = world.broadcast(text);
+  source = world.broadcast(source);
+  auto suite = parse_suite(text, source);
+  if (!suite) {
+    if (world.root()) std::fprintf(stderr, "gpucert: the suite is not valid:\n%s\n", suite.error().message.c_str());
+    return kExitBadInput;
+  }
+
+  coordinator::SessionOptions options;
+  options.worker_path = worker_path();
+  options.out_dir = world.broadcast(args.out.empty() ? default_out_dir() : args.out);
+  options.seed = args.seed;
+  options.timeout = std::chrono::seconds(args.timeout_s);
+  options.command_line = args.command_line;
+  options.build = build_info();
+  if (world.root())
+    std::fprintf(stderr, "gpucert %s: suite '%s' (%zu measurements) on %d rank(s), results in %s\n", GPUCERT_VERSION,
+                 suite->name.c_str(), suite->plan.size(), world.size(), options.out_dir.c_str());
+
+  const int code = coordinator::run_session(world, *suite, options, progress);
+  if (world.root()) {
+    std::fprintf(stderr, "\nreport: %s/report.md (and report.json, results.jsonl)\n", options.out_dir.c_str());
+    std::fprintf(stderr, "exit code %d\n", code);
+  }
+  return code;
+}
+
+}  // namespace gpucert::cli

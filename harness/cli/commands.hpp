@@ -1,0 +1,24 @@
+// The subcommands of `gpucert`, each returning a documented exit code (core/run_record.hpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace gpucert::cli {
+
+struct RunArgs {
+  std::string suite;        // empty: the embedded quick suite
+  std::string out;          // empty: gpucert-out/run-<time>
+  std::uint64_t seed = 1;
+  int timeout_s = 600;
+  std::string command_line;
+};
+
+int command_run(const RunArgs& args, int* argc, char*** argv);
+int command_doctor(int timeout_s, int* argc, char*** argv);
+int command_list();
+
+// gpucert-worker beside this executable (or GPUCERT_WORKER).
+std::string worker_path();
+
+}  // namespace gpucert::cli

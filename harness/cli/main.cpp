@@ -1,0 +1,71 @@
+// gpucert: certify GPU container images and GPU clusters. Started alone it is one MPI rank; under
+// `mpirun -np N` each rank takes one GPU (by its rank on the host) and rank 0 gathers everything.
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "core/run_record.hpp"
+
+namespace {
+
+constexpr const char* kExitCodes = R"(
+Exit codes:
+  0  every check passed
+  1  a check failed (a result did not verify, or a measurement broke)
+  2  bad usage or bad input (unknown option, invalid suite)
+  3  the environment cannot run the suite (no GPU, no driver: `gpucert doctor` says why)
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"gpucert: GPU benchmark and conformance harness. Runs verified workloads (memory bandwidth, "
+               "GEMM, convolution, NCCL) on every GPU of every MPI rank and writes reports.",
+               "gpucert"};
+  app.footer(std::string("Examples:\n"
+                         "  gpucert run                              the embedded quick suite on this machine\n"
+                         "  gpucert run --suite certify --out out/    a named suite, reports in out/\n"
+                         "  mpirun -np 8 gpucert run --suite acceptance   one rank per GPU\n"
+                         "  gpucert doctor                           why CUDA is or is not available here\n") +
+             kExitCodes);
+  app.set_version_flag("--version", std::string("gpucert ") + GPUCERT_VERSION + " (built with CUDA " +
+                                        std::to_string(GPUCERT_CUDA_BUILD_VERSION / 1000) + "." +
+                                        std::to_string((GPUCERT_CUDA_BUILD_VERSION % 1000) / 10) + ", sm_" +
+                                        GPUCERT_CUDA_ARCHITECTURES + ")");
+  app.require_subcommand(1);
+
+  gpucert::cli::RunArgs run;
+  auto* run_cmd = app.add_subcommand("run", "Run a suite on every rank's GPU and write the reports");
+  run_cmd->add_option("--suite", run.suite,
+                      "Suite name (quick, certify, acceptance: see `gpucert list`) or path to a suite .json file; "
+                      "default: the embedded quick suite");
+  run_cmd->add_option("--out", run.out, "Output folder for results.jsonl, report.json and report.md; "
+                                        "default: gpucert-out/run-<UTC time>");
+  run_cmd->add_option("--seed", run.seed, "Seed of the input data (same on every rank)")->capture_default_str();
+  run_cmd->add_option("--timeout", run.timeout_s, "Seconds one measurement may take before its worker is killed")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  run_cmd->footer(kExitCodes);
+
+  int doctor_timeout = 120;
+  auto* doctor_cmd = app.add_subcommand("doctor", "Probe every rank's environment and explain why CUDA is or is "
+                                                  "not available, with the command that fixes it");
+  doctor_cmd->add_option("--timeout", doctor_timeout, "Seconds the probe may take")->check(CLI::Range(1, 3600));
+  doctor_cmd->footer(kExitCodes);
+
+  app.add_subcommand("list", "List the workloads and the suites");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : gpucert::kExitBadInput;
+  }
+
+  for (int i = 0; i < argc; ++i) run.command_line += (i ? " " : "") + std::string(argv[i]);
+  if (run_cmd->parsed()) return gpucert::cli::command_run(run, &argc, &argv);
+  if (doctor_cmd->parsed()) return gpucert::cli::command_doctor(doctor_timeout, &argc, &argv);
+  return gpucert::cli::command_list();
+}

@@ -1,0 +1,29 @@
+// `gpucert run` across all ranks: every rank runs the plan on its GPU in step with the others, the root
+// logs each result as it arrives and writes the reports at the end.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "core/run_record.hpp"
+#include "core/suite.hpp"
+#include "mpi_world.hpp"
+#include "progress.hpp"
+
+namespace gpucert::coordinator {
+
+struct SessionOptions {
+  std::string worker_path;
+  std::filesystem::path out_dir;  // meaningful at the root
+  std::uint64_t seed = 1;
+  std::chrono::milliseconds timeout{std::chrono::minutes(10)};
+  std::string command_line;
+  BuildInfo build;
+};
+
+// Collective. Returns the exit code, the same on every rank.
+int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions& options, ProgressSink& progress);
+
+}  // namespace gpucert::coordinator

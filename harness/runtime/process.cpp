@@ -1,0 +1,180 @@
+#include "process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+extern char** environ;
+
+namespace gpucert::runtime {
+namespace {
+
+constexpr std::size_t kStderrTailBytes = 8192;
+
+std::vector<std::string> child_environment(const LaunchSpec& spec) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    const std::string entry = *e;
+    const auto name = entry.substr(0, entry.find('='));
+    if (spec.set_env.count(name)) continue;
+    if (std::find(spec.unset_env.begin(), spec.unset_env.end(), name) != spec.unset_env.end()) continue;
+    env.push_back(entry);
+  }
+  for (const auto& [name, value] : spec.set_env) env.push_back(name + "=" + value);
+  return env;
+}
+
+std::vector<char*> pointers(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+Outcome<std::unique_ptr<WorkerProcess>> WorkerProcess::start(const LaunchSpec& spec) {
+  if (spec.argv.empty()) return GPUCERT_ERROR("cannot start a worker: empty command");
+  int in[2], out[2], err[2];
+  if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+    return GPUCERT_ERROR(std::string("pipe: ") + std::strerror(errno));
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+  auto argv_strings = spec.argv;
+  auto env_strings = child_environment(spec);
+  auto argv = pointers(argv_strings);
+  auto envp = pointers(env_strings);
+  pid_t pid = -1;
+  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(in[0]);
+  close(out[1]);
+  close(err[1]);
+  if (rc != 0) {
+    close(in[1]);
+    close(out[0]);
+    close(err[0]);
+    return GPUCERT_ERROR("cannot start " + spec.argv[0] + ": " + std::strerror(rc));
+  }
+  std::unique_ptr<WorkerProcess> p(new WorkerProcess());
+  p->pid_ = pid;
+  p->stdin_fd_ = in[1];
+  p->stdout_fd_ = out[0];
+  p->stderr_fd_ = err[0];
+  fcntl(p->stderr_fd_, F_SETFL, fcntl(p->stderr_fd_, F_GETFL) | O_NONBLOCK);
+  signal(SIGPIPE, SIG_IGN);  // a dead worker must give EPIPE, not kill gpucert
+  return p;
+}
+
+WorkerProcess::~WorkerProcess() { stop(std::chrono::milliseconds(2000)); }
+
+void WorkerProcess::drain_stderr() {
+  if (stderr_fd_ < 0) return;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = read(stderr_fd_, buf, sizeof buf);
+    if (n <= 0) break;
+    stderr_tail_.append(buf, static_cast<std::size_t>(n));
+  }
+  if (stderr_tail_.size() > kStderrTailBytes) stderr_tail_.erase(0, stderr_tail_.size() - kStderrTailBytes);
+}
+
+std::string WorkerProcess::describe_exit(int status) const {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return std::string("was killed by signal ") + strsignal(WTERMSIG(status));
+  return "stopped";
+}
+
+Outcome<std::string> WorkerProcess::exchange(const std::string& line, std::chrono::milliseconds timeout) {
+  if (exited_) return GPUCERT_ERROR("worker already " + describe_exit(exit_status_));
+  const std::string message = line + "\n";
+  std::size_t written = 0;
+  while (written < message.size()) {
+    const ssize_t n = write(stdin_fd_, message.data() + written, message.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      drain_stderr();
+      return GPUCERT_ERROR(std::string("worker does not read its input (") + std::strerror(errno) +
+                           "); its last words: " + stderr_tail_);
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (auto nl = stdout_buffer_.find('\n'); nl != std::string::npos) {
+      std::string reply = stdout_buffer_.substr(0, nl);
+      stdout_buffer_.erase(0, nl + 1);
+      return reply;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      kill(pid_, SIGKILL);
+      drain_stderr();
+      return GPUCERT_ERROR("worker gave no answer within " + std::to_string(timeout.count() / 1000) +
+                           " s and was killed; its last words: " + stderr_tail_);
+    }
+    pollfd fds[2] = {{stdout_fd_, POLLIN, 0}, {stderr_fd_, POLLIN, 0}};
+    const int ready = poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1000)));
+    if (ready < 0 && errno != EINTR) return GPUCERT_ERROR(std::string("poll: ") + std::strerror(errno));
+    if (fds[1].revents) drain_stderr();
+    if (fds[0].revents & (POLLIN | POLLHUP)) {
+      char buf[65536];
+      const ssize_t n = read(stdout_fd_, buf, sizeof buf);
+      if (n > 0) {
+        stdout_buffer_.append(buf, static_cast<std::size_t>(n));
+        continue;
+      }
+      if (n == 0) {  // the worker closed its output: it died or exited
+        int status = 0;
+        waitpid(pid_, &status, 0);
+        exited_ = true;
+        exit_status_ = status;
+        drain_stderr();
+        return GPUCERT_ERROR("worker " + describe_exit(status) + " before answering; its last words: " +
+                             (stderr_tail_.empty() ? std::string("(nothing)") : stderr_tail_));
+      }
+    }
+  }
+}
+
+std::string WorkerProcess::stop(std::chrono::milliseconds grace) {
+  if (pid_ < 0) return "not started";
+  if (stdin_fd_ >= 0) {
+    close(stdin_fd_);
+    stdin_fd_ = -1;
+  }
+  if (!exited_) {
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    int status = 0;
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        break;
+      }
+      usleep(10000);
+    }
+    exited_ = true;
+    exit_status_ = status;
+  }
+  drain_stderr();
+  for (int* fd : {&stdout_fd_, &stderr_fd_})
+    if (*fd >= 0) {
+      close(*fd);
+      *fd = -1;
+    }
+  return describe_exit(exit_status_);
+}
+
+}  // namespace gpucert::runtime

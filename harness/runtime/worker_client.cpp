@@ -1,0 +1,50 @@
+#include "worker_client.hpp"
+
+namespace gpucert::runtime {
+
+Outcome<WorkerClient> WorkerClient::start(const LaunchSpec& spec) {
+  auto process = WorkerProcess::start(spec);
+  if (!process) return process.error();
+  return WorkerClient(std::move(process.value()));
+}
+
+Outcome<ProbeReport> WorkerClient::probe(std::chrono::milliseconds timeout) {
+  if (!process_) return GPUCERT_ERROR("worker is not running");
+  auto line = process_->exchange(encode_request(ProbeRequest{}), timeout);
+  if (!line) return line.error();
+  auto json = nlohmann::json::parse(*line, nullptr, false);
+  if (json.is_discarded() || !json.is_object() || !json.value("ok", false))
+    return GPUCERT_ERROR("worker's probe reply is not valid: " + line->substr(0, 300));
+  return probe_report_from_json(json);
+}
+
+RunReply WorkerClient::run(const Measurement& m, int device, std::uint64_t seed, std::chrono::milliseconds timeout) {
+  RunReply failed;
+  failed.status = RunStatus::Error;
+  if (!process_) {
+    failed.message = "worker is not running";
+    return failed;
+  }
+  RunRequest request{m.id, m.workload, m.params, m.warmup, m.repetitions, device, seed};
+  auto line = process_->exchange(encode_request(request), timeout);
+  if (!line) {
+    failed.message = line.error().describe();
+    process_.reset();  // dead or killed: later runs must not talk to it
+    return failed;
+  }
+  auto reply = decode_run_reply(*line);
+  if (!reply) {
+    failed.message = reply.error().describe();
+    return failed;
+  }
+  return *reply;
+}
+
+void WorkerClient::quit() {
+  if (!process_) return;
+  (void)process_->exchange(encode_request(QuitRequest{}), std::chrono::milliseconds(5000));
+  process_->stop(std::chrono::milliseconds(5000));
+  process_.reset();
+}
+
+}  // namespace gpucert::runtime

@@ -1,0 +1,29 @@
+// A typed conversation with one worker: probe, run, quit, each with its deadline.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "core/measurement.hpp"
+#include "core/probe_report.hpp"
+#include "core/protocol.hpp"
+#include "process.hpp"
+
+namespace gpucert::runtime {
+
+class WorkerClient {
+ public:
+  static Outcome<WorkerClient> start(const LaunchSpec& spec);
+
+  Outcome<ProbeReport> probe(std::chrono::milliseconds timeout);
+  // Never fails as a value: a dead, hung or confused worker gives an "error" reply that says so.
+  RunReply run(const Measurement& m, int device, std::uint64_t seed, std::chrono::milliseconds timeout);
+  void quit();
+  [[nodiscard]] bool alive() const { return process_ != nullptr; }
+
+ private:
+  explicit WorkerClient(std::unique_ptr<WorkerProcess> p) : process_(std::move(p)) {}
+  std::unique_ptr<WorkerProcess> process_;
+};
+
+}  // namespace gpucert::runtime

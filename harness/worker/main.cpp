@@ -1,0 +1,98 @@
+// gpucert-worker: the one program that runs inside every environment (natively, in every image flavour).
+// It speaks the JSON Lines protocol of core/protocol.hpp on stdin/stdout and logs to stderr.
+#include <unistd.h>
+
+#include <cuda_runtime_api.h>
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "core/protocol.hpp"
+#include "dispatch.hpp"
+#include "plugins.hpp"
+#include "probe.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(gpucert-worker: runs gpucert workloads in this environment.
+
+Usage:
+  gpucert-worker            serve the JSON Lines protocol on stdin/stdout (started by gpucert)
+  gpucert-worker --probe    print what CUDA and the driver look like here, as JSON, and exit
+  gpucert-worker --version  print the version and exit
+
+Requests, one JSON object a line:
+  {"op":"probe"}
+  {"op":"run","workload":"stream","params":{"kernel":"triad","precision":"fp64","elements":268435456},
+   "warmup":3,"repetitions":20,"device":0,"seed":1}
+  {"op":"quit"}
+Logs go to stderr. Plugins (libgpucert-*.so) are looked up beside this program or in GPUCERT_PLUGIN_DIR.
+)";
+
+// Libraries may print to stdout; the protocol must own it. Replies go to a private copy of fd 1, and fd 1
+// itself is pointed at stderr.
+FILE* take_protocol_stream() {
+  const int fd = dup(STDOUT_FILENO);
+  if (fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) return stdout;
+  FILE* out = fdopen(fd, "w");
+  return out ? out : stdout;
+}
+
+void reply(FILE* out, const std::string& line) {
+  std::fputs(line.c_str(), out);
+  std::fputc('\n', out);
+  std::fflush(out);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (arg == "--version") {
+      std::cout << "gpucert-worker " << GPUCERT_VERSION << " (CUDA " << CUDART_VERSION / 1000 << "."
+                << (CUDART_VERSION % 1000) / 10 << ")\n";
+      return 0;
+    }
+    if (arg == "--probe") {
+      const auto plugins = gpucert::worker::PluginSet::load_all();
+      std::cout << gpucert::to_json(gpucert::worker::probe_environment(plugins.availability())).dump(2) << "\n";
+      return 0;
+    }
+    std::cerr << "gpucert-worker: unknown argument '" << arg << "'\n\n" << kUsage;
+    return 2;
+  }
+
+  FILE* out = take_protocol_stream();
+  const auto plugins = gpucert::worker::PluginSet::load_all();
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (line.empty()) continue;
+    auto request = gpucert::decode_request(line);
+    if (!request) {
+      reply(out, gpucert::encode_error_reply(request.error().describe()));
+      continue;
+    }
+    if (std::holds_alternative<gpucert::QuitRequest>(*request)) {
+      reply(out, R"({"op":"quit","ok":true})");
+      return 0;
+    }
+    if (std::holds_alternative<gpucert::ProbeRequest>(*request)) {
+      auto probe = gpucert::to_json(gpucert::worker::probe_environment(plugins.availability()));
+      probe["op"] = "probe";
+      probe["ok"] = true;
+      reply(out, probe.dump());
+      continue;
+    }
+    const auto& run = std::get<gpucert::RunRequest>(*request);
+    std::cerr << "gpucert-worker: running " << run.id << " on device " << run.device << "\n";
+    reply(out, gpucert::encode_run_reply(gpucert::worker::dispatch(run, plugins)));
+  }
+  return 0;  // stdin closed: the coordinator is gone
+}

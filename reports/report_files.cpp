@@ -1,0 +1,40 @@
+#include "report_files.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "markdown_report.hpp"
+
+namespace gpucert::reports {
+
+Status write_file_atomically(const std::filesystem::path& path, const std::string& text) {
+  const auto temporary = path.string() + ".tmp";
+  const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return GPUCERT_ERROR("cannot write " + temporary + ": " + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int saved = errno;
+      close(fd);
+      return GPUCERT_ERROR("cannot write " + temporary + ": " + std::strerror(saved));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) return GPUCERT_ERROR("cannot flush " + temporary + ": " + std::strerror(errno));
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) return GPUCERT_ERROR("cannot rename " + temporary + " to " + path.string() + ": " + ec.message());
+  return ok_status();
+}
+
+Status write_reports(const RunRecord& run, const std::filesystem::path& dir) {
+  if (auto s = write_file_atomically(dir / "report.json", to_json(run).dump(2) + "\n"); !s) return s;
+  return write_file_atomically(dir / "report.md", render_markdown(run));
+}
+
+}  // namespace gpucert::reports
