@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <memory>
@@ -37,24 +38,28 @@ struct alignas(16) Pack {
   T v[kWidth];
 };
 
-// Each operation has a 16-byte form (pack p) and a scalar form for the tail past the last full pack.
+// Each operation is split into load (every input of one pack into registers) and store (compute and
+// write), so the kernel can issue the loads of several packs before the first store: without that split the
+// compiler may not hoist a load above a store to another array it cannot prove distinct. `elem` is the
+// scalar form for the tail past the last full pack.
 template <typename T>
 struct CopyOp {
   const T* a; T* c;
-  __device__ void pack(std::size_t p) const {
-    reinterpret_cast<Pack<T>*>(c)[p] = reinterpret_cast<const Pack<T>*>(a)[p];
-  }
+  struct Regs { Pack<T> x; };
+  __device__ Regs load(std::size_t p) const { return {reinterpret_cast<const Pack<T>*>(a)[p]}; }
+  __device__ void store(std::size_t p, const Regs& r) const { reinterpret_cast<Pack<T>*>(c)[p] = r.x; }
   __device__ void elem(std::size_t i) const { c[i] = a[i]; }
 };
 
 template <typename T>
 struct MulOp {
   T* b; const T* c; T s;
-  __device__ void pack(std::size_t p) const {
-    Pack<T> x = reinterpret_cast<const Pack<T>*>(c)[p];
+  struct Regs { Pack<T> x; };
+  __device__ Regs load(std::size_t p) const { return {reinterpret_cast<const Pack<T>*>(c)[p]}; }
+  __device__ void store(std::size_t p, Regs r) const {
 #pragma unroll
-    for (int k = 0; k < Pack<T>::kWidth; ++k) x.v[k] = s * x.v[k];
-    reinterpret_cast<Pack<T>*>(b)[p] = x;
+    for (int k = 0; k < Pack<T>::kWidth; ++k) r.x.v[k] = s * r.x.v[k];
+    reinterpret_cast<Pack<T>*>(b)[p] = r.x;
   }
   __device__ void elem(std::size_t i) const { b[i] = s * c[i]; }
 };
@@ -62,12 +67,14 @@ struct MulOp {
 template <typename T>
 struct AddOp {
   const T* a; const T* b; T* c;
-  __device__ void pack(std::size_t p) const {
-    Pack<T> x = reinterpret_cast<const Pack<T>*>(a)[p];
-    const Pack<T> y = reinterpret_cast<const Pack<T>*>(b)[p];
+  struct Regs { Pack<T> x, y; };
+  __device__ Regs load(std::size_t p) const {
+    return {reinterpret_cast<const Pack<T>*>(a)[p], reinterpret_cast<const Pack<T>*>(b)[p]};
+  }
+  __device__ void store(std::size_t p, Regs r) const {
 #pragma unroll
-    for (int k = 0; k < Pack<T>::kWidth; ++k) x.v[k] = x.v[k] + y.v[k];
-    reinterpret_cast<Pack<T>*>(c)[p] = x;
+    for (int k = 0; k < Pack<T>::kWidth; ++k) r.x.v[k] = r.x.v[k] + r.y.v[k];
+    reinterpret_cast<Pack<T>*>(c)[p] = r.x;
   }
   __device__ void elem(std::size_t i) const { c[i] = a[i] + b[i]; }
 };
@@ -75,12 +82,14 @@ struct AddOp {
 template <typename T>
 struct TriadOp {
   T* a; const T* b; const T* c; T s;
-  __device__ void pack(std::size_t p) const {
-    Pack<T> x = reinterpret_cast<const Pack<T>*>(b)[p];
-    const Pack<T> y = reinterpret_cast<const Pack<T>*>(c)[p];
+  struct Regs { Pack<T> x, y; };
+  __device__ Regs load(std::size_t p) const {
+    return {reinterpret_cast<const Pack<T>*>(b)[p], reinterpret_cast<const Pack<T>*>(c)[p]};
+  }
+  __device__ void store(std::size_t p, Regs r) const {
 #pragma unroll
-    for (int k = 0; k < Pack<T>::kWidth; ++k) x.v[k] = x.v[k] + s * y.v[k];
-    reinterpret_cast<Pack<T>*>(a)[p] = x;
+    for (int k = 0; k < Pack<T>::kWidth; ++k) r.x.v[k] = r.x.v[k] + s * r.y.v[k];
+    reinterpret_cast<Pack<T>*>(a)[p] = r.x;
   }
   __device__ void elem(std::size_t i) const { a[i] = b[i] + s * c[i]; }
 };
@@ -88,23 +97,34 @@ struct TriadOp {
 template <typename T>
 struct NstreamOp {
   T* a; const T* b; const T* c; T s;
-  __device__ void pack(std::size_t p) const {
-    Pack<T> x = reinterpret_cast<const Pack<T>*>(a)[p];
-    const Pack<T> y = reinterpret_cast<const Pack<T>*>(b)[p];
-    const Pack<T> z = reinterpret_cast<const Pack<T>*>(c)[p];
+  struct Regs { Pack<T> x, y, z; };
+  __device__ Regs load(std::size_t p) const {
+    return {reinterpret_cast<const Pack<T>*>(a)[p], reinterpret_cast<const Pack<T>*>(b)[p],
+            reinterpret_cast<const Pack<T>*>(c)[p]};
+  }
+  __device__ void store(std::size_t p, Regs r) const {
 #pragma unroll
-    for (int k = 0; k < Pack<T>::kWidth; ++k) x.v[k] += y.v[k] + s * z.v[k];
-    reinterpret_cast<Pack<T>*>(a)[p] = x;
+    for (int k = 0; k < Pack<T>::kWidth; ++k) r.x.v[k] += r.y.v[k] + s * r.z.v[k];
+    reinterpret_cast<Pack<T>*>(a)[p] = r.x;
   }
   __device__ void elem(std::size_t i) const { a[i] += b[i] + s * c[i]; }
 };
 
-template <typename T, typename Op>
+// Each thread handles `Unroll` packs per step, `stride` apart, all loads first.
+template <typename T, typename Op, int Unroll>
 __global__ void __launch_bounds__(kThreads) elementwise_kernel(Op op, std::size_t n) {
   const std::size_t packs = n / Pack<T>::kWidth;
   const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
   const std::size_t first = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
-  for (std::size_t p = first; p < packs; p += stride) op.pack(p);
+  std::size_t p = first;
+  for (; p + (Unroll - 1) * stride < packs; p += Unroll * stride) {
+    typename Op::Regs r[Unroll];
+#pragma unroll
+    for (int u = 0; u < Unroll; ++u) r[u] = op.load(p + u * stride);
+#pragma unroll
+    for (int u = 0; u < Unroll; ++u) op.store(p + u * stride, r[u]);
+  }
+  for (; p < packs; p += stride) op.store(p, op.load(p));
   for (std::size_t i = packs * Pack<T>::kWidth + first; i < n; i += stride) op.elem(i);
 }
 
@@ -249,12 +269,46 @@ struct Stream {
   ~Stream() { cudaStreamDestroy(handle); }
 };
 
-int grid_size(const void* kernel) {
+// SMs x min(resident blocks per SM, limit): a grid that fills the GPU once and strides over the arrays.
+int grid_size(const void* kernel, int limit_per_sm = 64) {
   int device = 0, sms = 0, per_sm = 0;
   GPUCERT_CUDA_TRY(cudaGetDevice(&device));
   GPUCERT_CUDA_TRY(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
   GPUCERT_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, 0));
-  return sms * std::max(per_sm, 1);
+  return sms * std::clamp(per_sm, 1, limit_per_sm);
+}
+
+// How the elementwise kernels are launched. The default was chosen by measurement on an H100
+// (docs/PERFORMANCE.md); GPUCERT_STREAM_SHAPE="<unroll>x<blocks per SM, 0 = one step per thread>"
+// overrides it to compare shapes on other GPUs.
+struct LaunchShape {
+  int unroll = 2;
+  int blocks_per_sm = 0;
+};
+
+LaunchShape launch_shape() {
+  LaunchShape shape;
+  if (const char* text = std::getenv("GPUCERT_STREAM_SHAPE")) {
+    int unroll = 0, per_sm = -1;
+    if (std::sscanf(text, "%dx%d", &unroll, &per_sm) == 2 && (unroll == 1 || unroll == 2 || unroll == 4) &&
+        per_sm >= 0)
+      shape = {unroll, per_sm};
+  }
+  return shape;
+}
+
+template <typename T, typename Op>
+const void* elementwise_entry(int unroll) {
+  if (unroll == 4) return reinterpret_cast<const void*>(elementwise_kernel<T, Op, 4>);
+  if (unroll == 2) return reinterpret_cast<const void*>(elementwise_kernel<T, Op, 2>);
+  return reinterpret_cast<const void*>(elementwise_kernel<T, Op, 1>);
+}
+
+template <typename T, typename Op>
+void launch_elementwise(const Op& op, std::size_t n, int unroll, int blocks, cudaStream_t stream) {
+  if (unroll == 4) elementwise_kernel<T, Op, 4><<<blocks, kThreads, 0, stream>>>(op, n);
+  else if (unroll == 2) elementwise_kernel<T, Op, 2><<<blocks, kThreads, 0, stream>>>(op, n);
+  else elementwise_kernel<T, Op, 1><<<blocks, kThreads, 0, stream>>>(op, n);
 }
 
 Tally reduce_tallies(const DeviceBuffer<Tally>& tallies, int blocks, cudaStream_t stream) {
@@ -332,23 +386,27 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
   } else {
     T* outputs[] = {c.ptr, b.ptr, c.ptr, a.ptr, a.ptr};
     T* out = outputs[kernel];
+    const LaunchShape shape = launch_shape();
     int blocks = 0;
     auto launch = [&](cudaStream_t st) {
       switch (kernel) {
-        case 0: elementwise_kernel<T><<<blocks, kThreads, 0, st>>>(CopyOp<T>{a.ptr, c.ptr}, n); break;
-        case 1: elementwise_kernel<T><<<blocks, kThreads, 0, st>>>(MulOp<T>{b.ptr, c.ptr, scalar}, n); break;
-        case 2: elementwise_kernel<T><<<blocks, kThreads, 0, st>>>(AddOp<T>{a.ptr, b.ptr, c.ptr}, n); break;
-        case 3: elementwise_kernel<T><<<blocks, kThreads, 0, st>>>(TriadOp<T>{a.ptr, b.ptr, c.ptr, scalar}, n); break;
-        default: elementwise_kernel<T><<<blocks, kThreads, 0, st>>>(NstreamOp<T>{a.ptr, b.ptr, c.ptr, scalar}, n); break;
+        case 0: launch_elementwise<T>(CopyOp<T>{a.ptr, c.ptr}, n, shape.unroll, blocks, st); break;
+        case 1: launch_elementwise<T>(MulOp<T>{b.ptr, c.ptr, scalar}, n, shape.unroll, blocks, st); break;
+        case 2: launch_elementwise<T>(AddOp<T>{a.ptr, b.ptr, c.ptr}, n, shape.unroll, blocks, st); break;
+        case 3: launch_elementwise<T>(TriadOp<T>{a.ptr, b.ptr, c.ptr, scalar}, n, shape.unroll, blocks, st); break;
+        default: launch_elementwise<T>(NstreamOp<T>{a.ptr, b.ptr, c.ptr, scalar}, n, shape.unroll, blocks, st); break;
       }
     };
     const void* kernels[] = {
-        reinterpret_cast<const void*>(elementwise_kernel<T, CopyOp<T>>),
-        reinterpret_cast<const void*>(elementwise_kernel<T, MulOp<T>>),
-        reinterpret_cast<const void*>(elementwise_kernel<T, AddOp<T>>),
-        reinterpret_cast<const void*>(elementwise_kernel<T, TriadOp<T>>),
-        reinterpret_cast<const void*>(elementwise_kernel<T, NstreamOp<T>>)};
-    blocks = grid_size(kernels[kernel]);
+        elementwise_entry<T, CopyOp<T>>(shape.unroll), elementwise_entry<T, MulOp<T>>(shape.unroll),
+        elementwise_entry<T, AddOp<T>>(shape.unroll), elementwise_entry<T, TriadOp<T>>(shape.unroll),
+        elementwise_entry<T, NstreamOp<T>>(shape.unroll)};
+    const std::size_t packs = n / Pack<T>::kWidth;
+    blocks = shape.blocks_per_sm > 0
+                 ? grid_size(kernels[kernel], shape.blocks_per_sm)
+                 : static_cast<int>(std::min<std::size_t>((packs + kThreads * shape.unroll - 1) / (kThreads * shape.unroll),
+                                                          std::size_t{1} << 30));
+    blocks = std::max(blocks, 1);
     const double tolerance = 100 * eps;
     verification.tolerance = tolerance;
     verification.method = "every element of every run against its value recomputed from the seed";
@@ -368,7 +426,11 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
       verification.max_rel_error = std::max(verification.max_rel_error, tally.max_rel);
       return seconds;
     });
-    reply.details = {{"blocks", blocks}, {"threads_per_block", kThreads}, {"bytes_per_access", 16}};
+    reply.details = {{"blocks", blocks},
+                     {"threads_per_block", kThreads},
+                     {"bytes_per_access", 16},
+                     {"packs_per_step", shape.unroll},
+                     {"grid", shape.blocks_per_sm > 0 ? "resident blocks x SMs" : "one step per thread"}};
   }
   // Warm-up runs are verified too (they share the lambda) but only timed runs count as samples.
   verification.passed = verification.mismatches == 0;

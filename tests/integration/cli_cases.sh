@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Integration cases for the gpucert command line, each a real process (and real mpirun where named).
+# Usage: cli_cases.sh BIN_DIR CASE. They hold on a machine with or without a GPU: where the outcome
+# depends on it, the case checks the report's own explanation instead of assuming one.
+set -euo pipefail
+bin=$1
+case_name=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+mpirun_cmd() { mpirun --allow-run-as-root --oversubscribe --mca btl self,tcp "$@"; }
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+
+case "$case_name" in
+  run_single_rank)
+    set +e; "$bin/gpucert" run --out "$tmp/out" >"$tmp/log" 2>&1; code=$?; set -e
+    cat "$tmp/log"
+    [ -f "$tmp/out/report.json" ] || fail "no report.json"
+    [ -f "$tmp/out/report.md" ] || fail "no report.md"
+    [ "$(json "$tmp/out/report.json" 'd["schema_version"]')" = 1 ] || fail "schema_version"
+    [ "$(json "$tmp/out/report.json" 'd["verdict"]["exit_code"]')" = "$code" ] || fail "verdict exit code differs"
+    if [ "$code" = 3 ]; then
+      grep -q "Why CUDA is not available" "$tmp/out/report.md" || fail "report does not explain"
+      grep -q "CUDA said" "$tmp/out/report.md" || fail "report does not quote the CUDA error"
+      [ "$(json "$tmp/out/report.json" 'len(d["ranks"][0]["diagnoses"]) > 0')" = True ] || fail "no diagnosis"
+    else
+      [ "$code" = 0 ] || fail "exit code $code"
+      [ "$(json "$tmp/out/report.json" 'all(r["status"]=="ok" for r in d["results"])')" = True ] || fail "a result failed"
+    fi
+    ;;
+  mpirun_two_ranks)
+    set +e; mpirun_cmd -np 2 "$bin/gpucert" run --out "$tmp/out" >"$tmp/log" 2>&1; code=$?; set -e
+    cat "$tmp/log"
+    [ "$(json "$tmp/out/report.json" 'len(d["ranks"])')" = 2 ] || fail "report does not list two ranks"
+    [ "$(json "$tmp/out/report.json" 'sorted(r["rank"] for r in d["ranks"])')" = "[0, 1]" ] || fail "rank numbers"
+    [ "$(json "$tmp/out/report.json" 'd["fingerprint"]["ranks"]')" = 2 ] || fail "fingerprint ranks"
+    grep -q "^| 1 |" "$tmp/out/report.md" || fail "report.md has no row for rank 1"
+    case "$code" in 0 | 3) ;; *) fail "exit code $code" ;; esac
+    ;;
+  bad_suite)
+    printf '{"schema_version":1,"name":"bad","items":[{"workload":"stream","precisions":["fp12"],"array_bytes":-5}]} trailing' >"$tmp/trailing.json"
+    set +e; "$bin/gpucert" run --suite "$tmp/trailing.json" --out "$tmp/out" 2>"$tmp/err"; code=$?; set -e
+    cat "$tmp/err"
+    [ "$code" = 2 ] || fail "trailing garbage: exit code $code, expected 2"
+    grep -q "line 1, column" "$tmp/err" || fail "no position for trailing garbage"
+    printf '{"schema_version":1,"name":"bad","items":[{"workload":"stream","precisions":["fp12"],"array_bytes":-5}]}' >"$tmp/bad.json"
+    set +e; "$bin/gpucert" run --suite "$tmp/bad.json" --out "$tmp/out" 2>"$tmp/err"; code=$?; set -e
+    cat "$tmp/err"
+    [ "$code" = 2 ] || fail "bad fields: exit code $code, expected 2"
+    grep -q "items\[0\].precisions\[0\]: unknown precision 'fp12'" "$tmp/err" || fail "precision not named"
+    grep -q "items\[0\].array_bytes" "$tmp/err" || fail "size not named"
+    [ ! -e "$tmp/out/results.jsonl" ] || fail "something ran despite the bad suite"
+    set +e; "$bin/gpucert" run --suite no-such-suite 2>"$tmp/err"; code=$?; set -e
+    [ "$code" = 2 ] && grep -q "no suite named 'no-such-suite'" "$tmp/err" || fail "unknown suite name"
+    set +e; "$bin/gpucert" run --no-such-option 2>"$tmp/err"; code=$?; set -e
+    [ "$code" = 2 ] || fail "unknown option: exit code $code"
+    ;;
+  doctor)
+    set +e; "$bin/gpucert" doctor >"$tmp/out" 2>&1; code=$?; set -e
+    cat "$tmp/out"
+    grep -q "verdict:" "$tmp/out" || fail "no verdict"
+    if [ "$code" = 3 ]; then grep -q "cause \[" "$tmp/out" || fail "no cause given"; else [ "$code" = 0 ] || fail "exit $code"; fi
+    ;;
+  worker_protocol)
+    printf '%s\n' '{"op":"probe"}' 'not json' '{"op":"dance"}' \
+      '{"op":"run","workload":"no_such_workload","device":0}' '{"op":"quit"}' | "$bin/gpucert-worker" >"$tmp/out" 2>"$tmp/err"
+    cat "$tmp/out"
+    [ "$(wc -l <"$tmp/out")" = 5 ] || fail "expected five replies, one per request"
+    python3 - "$tmp/out" <<'PY' || fail "replies are not what the protocol says"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+probe, garbage, unknown, run, quit = lines
+assert probe["op"] == "probe" and probe["ok"] and "devices" in probe and "libcuda" in probe, probe
+assert garbage["ok"] is False and "not a JSON line" in garbage["message"], garbage
+assert unknown["ok"] is False and "unknown op 'dance'" in unknown["message"], unknown
+assert run["op"] == "run" and run["status"] == "unavailable" and "no_such_workload" in run["message"], run
+assert quit == {"op": "quit", "ok": True}, quit
+PY
+    ;;
+  list_and_help)
+    "$bin/gpucert" list >"$tmp/out"
+    for w in stream host_copy; do grep -q "^  $w " "$tmp/out" || fail "list lacks workload $w"; done
+    grep -q "quick .*measurements" "$tmp/out" || fail "list lacks the quick suite"
+    "$bin/gpucert" run --help | grep -q -- "--suite" || fail "run --help lacks --suite"
+    "$bin/gpucert" --help | grep -q "Exit codes" || fail "--help lacks exit codes"
+    "$bin/gpucert" --version | grep -q "^gpucert " || fail "--version"
+    ;;
+  *) fail "unknown case $case_name" ;;
+esac
+echo "PASS: $case_name"
