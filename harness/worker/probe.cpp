@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cctype>
 #include <filesystem>
+#include <sstream>
 
 #include <cuda_runtime_api.h>
 
@@ -62,7 +64,8 @@ LibraryProbe probe_libcuda(int* driver_version_fallback) {
   return lib;
 }
 
-// "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.159.04  Thu ..." -> "580.159.04"
+// "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.159.04  Release Build ..." -> "580.159.04":
+// the first word made of digits and dots with at least one dot.
 std::string driver_release() {
   std::FILE* f = std::fopen("/proc/driver/nvidia/version", "r");
   if (!f) return {};
@@ -70,12 +73,12 @@ std::string driver_release() {
   const bool read = std::fgets(line, sizeof line, f) != nullptr;
   std::fclose(f);
   if (!read) return {};
-  const std::string text = line;
-  const auto module = text.find("Kernel Module");
-  if (module == std::string::npos) return {};
-  const auto start = text.find_first_not_of(' ', module + 13);
-  const auto end = text.find(' ', start);
-  return start == std::string::npos ? std::string{} : text.substr(start, end - start);
+  std::istringstream words(line);
+  for (std::string word; words >> word;)
+    if (word.find('.') != std::string::npos && word.find_first_not_of("0123456789.") == std::string::npos &&
+        std::isdigit(static_cast<unsigned char>(word[0])))
+      return word;
+  return {};
 }
 
 std::string format_uuid(const cudaUUID_t& uuid) {

@@ -13,6 +13,10 @@ CudaFailure::CudaFailure(cudaError_t code, const char* call, const char* file, i
     : std::runtime_error(std::string(cudaGetErrorName(code)) + " (" + std::to_string(static_cast<int>(code)) +
                          "): " + cudaGetErrorString(code) + " in " + call + " at " + short_path(file) + ":" +
                          std::to_string(line)),
-      code_(code) {}
+      code_(code) {
+  // A failed call also leaves its error as the thread's "last error"; clear it, or the next launch check
+  // of an unrelated measurement would report this one's failure (sticky errors stay regardless).
+  cudaGetLastError();
+}
 
 }  // namespace gpucert::kernels

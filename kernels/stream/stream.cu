@@ -7,7 +7,8 @@
 // nstream updates a in place, so its expected value is the previous a (saved, untimed) plus b + s*c.
 //
 // Speed: each thread moves 16 bytes per access (two doubles or four floats) so that every warp issues
-// 512-byte coalesced transactions; a grid of (SMs x resident blocks) strides over the arrays.
+// 512-byte coalesced transactions, and by default each thread handles one such pack (a grid as large as
+// the array): on an H100 that beat a persistent grid-stride loop by 4-7% (docs/PERFORMANCE.md).
 #include "stream.hpp"
 
 #include <algorithm>
@@ -282,7 +283,7 @@ int grid_size(const void* kernel, int limit_per_sm = 64) {
 // (docs/PERFORMANCE.md); GPUCERT_STREAM_SHAPE="<unroll>x<blocks per SM, 0 = one step per thread>"
 // overrides it to compare shapes on other GPUs.
 struct LaunchShape {
-  int unroll = 2;
+  int unroll = 1;
   int blocks_per_sm = 0;
 };
 
