@@ -77,6 +77,20 @@ assert run["op"] == "run" and run["status"] == "unavailable" and "no_such_worklo
 assert quit == {"op": "quit", "ok": True}, quit
 PY
     ;;
+  worker_survives_failure)
+    # A run that cannot succeed (8 TiB arrays; or no GPU at all) is an "error" reply naming the CUDA error,
+    # and the same worker still answers the next request.
+    printf '%s\n' '{"op":"run","id":"huge","workload":"stream","params":{"kernel":"copy","precision":"fp64","elements":1099511627776},"repetitions":1}' \
+      '{"op":"probe"}' '{"op":"quit"}' | "$bin/gpucert-worker" >"$tmp/out" 2>"$tmp/err"
+    cat "$tmp/out"
+    python3 - "$tmp/out" <<'PY' || fail "the worker did not report the failure and carry on"
+import json, sys
+run, probe, quit = [json.loads(l) for l in open(sys.argv[1])]
+assert run["status"] == "error" and "cudaError" in run["message"], run
+assert probe["op"] == "probe" and probe["ok"], probe
+assert quit["ok"], quit
+PY
+    ;;
   list_and_help)
     "$bin/gpucert" list >"$tmp/out"
     for w in stream host_copy; do grep -q "^  $w " "$tmp/out" || fail "list lacks workload $w"; done
