@@ -5,9 +5,10 @@ namespace gpucert {
 // Each workload's spec lives in its own file; they are listed here once, in the order `gpucert list` shows.
 const WorkloadSpec& stream_spec();
 const WorkloadSpec& host_copy_spec();
+const WorkloadSpec& gemm_spec();
 
 const std::vector<const WorkloadSpec*>& workload_registry() {
-  static const std::vector<const WorkloadSpec*> registry{&stream_spec(), &host_copy_spec()};
+  static const std::vector<const WorkloadSpec*> registry{&stream_spec(), &host_copy_spec(), &gemm_spec()};
   return registry;
 }
 

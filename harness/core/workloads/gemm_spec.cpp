@@ -1,0 +1,120 @@
+// gemm: D = A·B through cuBLASLt, per precision and shape [M, N, K]. Flop per run from flops.hpp.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "../flops.hpp"
+#include "workload_spec.hpp"
+
+namespace gpucert {
+namespace {
+
+// 65536 per dimension: beyond it a single operand of fp64 exceeds 32 GiB, more than a GEMM benchmark needs.
+constexpr std::int64_t kMaxDimension = 65536;
+
+using Shape = std::array<std::int64_t, 3>;
+
+// Reads "shapes": a non-empty array of [M, N, K], each a whole number in 1..kMaxDimension, none listed twice.
+// Problems name the exact element ("items[0].shapes[1][2]") so that a user finds it in a long list.
+std::optional<std::vector<Shape>> read_shapes(Fields& item) {
+  auto list = item.array("shapes", false);
+  if (!list) return std::nullopt;
+  const std::string path = item.path_of("shapes");
+  const std::string range = "a whole number between 1 and " + std::to_string(kMaxDimension);
+  std::vector<Shape> shapes;
+  std::set<Shape> seen;
+  bool good = true;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const auto& entry = (*list)[i];
+    const std::string at = path + "[" + std::to_string(i) + "]";
+    if (!entry.is_array() || entry.size() != 3) {
+      item.problems().add(at, "expected [M, N, K], an array of 3 whole numbers, got " +
+                                  (entry.is_array() ? "an array of " + std::to_string(entry.size())
+                                                    : json_type_name(entry)) +
+                                  " (" + entry.dump() + ")");
+      good = false;
+      continue;
+    }
+    Shape shape{};
+    bool shape_good = true;
+    for (std::size_t d = 0; d < 3; ++d) {
+      const auto& value = entry[d];
+      const std::string dimension(1, "MNK"[d]);
+      const std::string where = at + "[" + std::to_string(d) + "]";
+      if (!value.is_number_integer()) {
+        item.problems().add(where, "expected " + dimension + " as " + range + ", got " +
+                                       json_type_name(value) + " (" + value.dump() + ")");
+        shape_good = false;
+        continue;
+      }
+      // Values beyond int64 arrive as unsigned; they are out of range either way.
+      const bool too_big = value.is_number_unsigned() &&
+                           value.get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxDimension);
+      const auto n = too_big ? kMaxDimension + 1 : value.get<std::int64_t>();
+      if (n < 1 || n > kMaxDimension) {
+        item.problems().add(where, "expected " + dimension + " as " + range + ", got " + value.dump());
+        shape_good = false;
+        continue;
+      }
+      shape[d] = n;
+    }
+    if (!shape_good) {
+      good = false;
+      continue;
+    }
+    if (!seen.insert(shape).second) {
+      item.problems().add(at, "shape " + entry.dump() + " is listed twice");
+      good = false;
+      continue;
+    }
+    shapes.push_back(shape);
+  }
+  if (!good) return std::nullopt;
+  return shapes;
+}
+
+class GemmSpec final : public WorkloadSpec {
+ public:
+  std::string_view name() const override { return "gemm"; }
+  std::string_view description() const override {
+    return "matrix multiply D = A·B through cuBLASLt: fp64, fp32, tf32, fp16, bf16 and fp8 (e4m3), TFLOP/s";
+  }
+  std::string_view backend() const override { return "libgpucert-gemm.so"; }
+  std::vector<std::string_view> fields() const override { return {"precisions", "shapes"}; }
+
+  std::vector<Measurement> expand(Fields& item, int warmup, int repetitions) const override {
+    const std::vector<std::string> all_precisions{"fp64", "fp32", "tf32", "fp16", "bf16", "fp8"};
+    auto precisions = item.names("precisions", false, all_precisions, "precision");
+    auto shapes = read_shapes(item);
+    if ((item.has("precisions") && !precisions) || (item.has("shapes") && !shapes)) return {};
+    std::vector<Measurement> out;
+    for (const auto& precision : precisions.value_or(all_precisions)) {
+      for (const auto& [m, n, k] : shapes.value_or(std::vector<Shape>{{8192, 8192, 8192}})) {
+        Measurement measurement;
+        measurement.id = "gemm/" + precision + "/" + std::to_string(m) + "x" + std::to_string(n) + "x" +
+                         std::to_string(k);
+        measurement.workload = "gemm";
+        measurement.params = {{"precision", precision}, {"m", m}, {"n", n}, {"k", k}};
+        measurement.warmup = warmup;
+        measurement.repetitions = repetitions;
+        measurement.work = gemm_flops(static_cast<std::uint64_t>(m), static_cast<std::uint64_t>(n),
+                                      static_cast<std::uint64_t>(k));
+        measurement.metric = Metric::Throughput;
+        out.push_back(std::move(measurement));
+      }
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+const WorkloadSpec& gemm_spec() {
+  static const GemmSpec spec;
+  return spec;
+}
+
+}  // namespace gpucert
