@@ -6,9 +6,11 @@ namespace gpucert {
 const WorkloadSpec& stream_spec();
 const WorkloadSpec& host_copy_spec();
 const WorkloadSpec& gemm_spec();
+const WorkloadSpec& conv_spec();
 
 const std::vector<const WorkloadSpec*>& workload_registry() {
-  static const std::vector<const WorkloadSpec*> registry{&stream_spec(), &host_copy_spec(), &gemm_spec()};
+  static const std::vector<const WorkloadSpec*> registry{&stream_spec(), &host_copy_spec(), &gemm_spec(),
+                                                         &conv_spec()};
   return registry;
 }
 

@@ -1,0 +1,177 @@
+// conv: cuDNN forward convolution (PyTorch's conv2d, channels-last, no bias) per precision and shape.
+// Flop per run from flops.hpp.
+#include <array>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "../flops.hpp"
+#include "workload_spec.hpp"
+
+namespace gpucert {
+namespace {
+
+struct Range {
+  const char* key;
+  std::int64_t min, max, fallback;  // fallback < min: the field is required
+};
+
+// Wide enough for every network layer in use; narrow enough that no tensor's byte count overflows. Filters
+// stop at 15: cuDNN's fast engines stop well before, and the fp64 reference visits every tap.
+constexpr std::array<Range, 10> kShapeFields{{
+    {"n", 1, 4096, 0},
+    {"c", 1, 65536, 0},
+    {"h", 1, 16384, 0},
+    {"w", 1, 16384, 0},
+    {"k", 1, 65536, 0},
+    {"r", 1, 15, 0},
+    {"s", 1, 15, 0},
+    {"pad", 0, 1024, 0},
+    {"stride", 1, 64, 1},
+    {"dilation", 1, 64, 1},
+}};
+
+// Larger tensors than this (x, w or y) exceed any GPU's memory at 4 bytes an element (64 GiB).
+constexpr std::uint64_t kMaxTensorElements = std::uint64_t{1} << 34;
+
+using Shape = std::array<std::int64_t, kShapeFields.size()>;  // in kShapeFields' order
+enum Field { N, C, H, W, K, R, S, Pad, Stride, Dilation };
+
+// The suite's default: ResNet-50's most common 3x3 layer at batch 256, the shape compared with PyTorch.
+constexpr Shape kDefaultShape{256, 64, 56, 56, 64, 3, 3, 1, 1, 1};
+
+std::uint64_t product(std::initializer_list<std::int64_t> factors) {
+  std::uint64_t out = 1;
+  for (auto f : factors)
+    if (__builtin_mul_overflow(out, static_cast<std::uint64_t>(f), &out)) return UINT64_MAX;
+  return out;
+}
+
+// Reads one shape object; problems name its path ("items[0].shapes[2].k").
+std::optional<Shape> read_shape(const nlohmann::json& entry, const std::string& at, Problems& problems) {
+  Fields fields(entry, at, problems);
+  if (!fields.is_object()) return std::nullopt;
+  fields.refuse_unknown({"n", "c", "h", "w", "k", "r", "s", "pad", "stride", "dilation"});
+  Shape shape{};
+  bool good = true;
+  for (std::size_t i = 0; i < kShapeFields.size(); ++i) {
+    const auto& f = kShapeFields[i];
+    const bool required = f.fallback < f.min;
+    auto value = fields.integer(f.key, required, f.min, f.max);
+    if (!value && (required || fields.has(f.key))) good = false;
+    shape[i] = value.value_or(f.fallback);
+  }
+  if (!good) return std::nullopt;
+  for (const auto& [filter, input, name] : {std::tuple{R, H, "height"}, std::tuple{S, W, "width"}}) {
+    const std::int64_t span = shape[Dilation] * (shape[filter] - 1) + 1;
+    const std::int64_t padded = shape[input] + 2 * shape[Pad];
+    if (span > padded) {
+      problems.add(at, std::string("the output is empty: the filter's ") + name + " spans " + std::to_string(span) +
+                           " (dilation x (size - 1) + 1) but the padded input's is " + std::to_string(padded));
+      good = false;
+    }
+  }
+  if (!good) return std::nullopt;
+  const auto p = static_cast<std::int64_t>(conv_output_size(shape[H], shape[R], shape[Pad], shape[Stride], shape[Dilation]));
+  const auto q = static_cast<std::int64_t>(conv_output_size(shape[W], shape[S], shape[Pad], shape[Stride], shape[Dilation]));
+  const std::array<std::pair<const char*, std::uint64_t>, 3> tensors{{
+      {"input (N·C·H·W)", product({shape[N], shape[C], shape[H], shape[W]})},
+      {"filter (K·C·R·S)", product({shape[K], shape[C], shape[R], shape[S]})},
+      {"output (N·K·P·Q)", product({shape[N], shape[K], p, q})},
+  }};
+  for (const auto& [what, elements] : tensors) {
+    if (elements > kMaxTensorElements) {
+      problems.add(at, std::string("the ") + what + " would have " + std::to_string(elements) +
+                           " elements, more than 2^34 (64 GiB in fp32)");
+      good = false;
+    }
+  }
+  if (!good) return std::nullopt;
+  return shape;
+}
+
+std::optional<std::vector<Shape>> read_shapes(Fields& item) {
+  auto list = item.array("shapes", false);
+  if (!list) return std::nullopt;
+  std::vector<Shape> shapes;
+  std::set<Shape> seen;
+  bool good = true;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const std::string at = item.path_of("shapes") + "[" + std::to_string(i) + "]";
+    auto shape = read_shape((*list)[i], at, item.problems());
+    if (!shape) {
+      good = false;
+      continue;
+    }
+    if (!seen.insert(*shape).second) {
+      item.problems().add(at, "shape " + (*list)[i].dump() + " is listed twice");
+      good = false;
+      continue;
+    }
+    shapes.push_back(*shape);
+  }
+  if (!good) return std::nullopt;
+  return shapes;
+}
+
+// "n256c64h56w56k64r3s3p1u1": cuDNN's letters (u for the stride); "d2" only when dilated.
+std::string shape_text(const Shape& s) {
+  std::string text = "n" + std::to_string(s[N]) + "c" + std::to_string(s[C]) + "h" + std::to_string(s[H]) + "w" +
+                     std::to_string(s[W]) + "k" + std::to_string(s[K]) + "r" + std::to_string(s[R]) + "s" +
+                     std::to_string(s[S]) + "p" + std::to_string(s[Pad]) + "u" + std::to_string(s[Stride]);
+  if (s[Dilation] != 1) text += "d" + std::to_string(s[Dilation]);
+  return text;
+}
+
+class ConvSpec final : public WorkloadSpec {
+ public:
+  std::string_view name() const override { return "conv"; }
+  std::string_view description() const override {
+    return "cuDNN forward convolution (channels-last, as PyTorch's conv2d): fp32, tf32, fp16 and bf16, TFLOP/s";
+  }
+  std::string_view backend() const override { return "libgpucert-conv.so"; }
+  std::vector<std::string_view> fields() const override { return {"precisions", "shapes"}; }
+
+  std::vector<Measurement> expand(Fields& item, int warmup, int repetitions) const override {
+    const std::vector<std::string> all_precisions{"fp32", "tf32", "fp16", "bf16"};
+    auto precisions = item.names("precisions", false, all_precisions, "precision");
+    auto shapes = read_shapes(item);
+    if ((item.has("precisions") && !precisions) || (item.has("shapes") && !shapes)) return {};
+    std::vector<Measurement> out;
+    for (const auto& precision : precisions.value_or(all_precisions)) {
+      for (const auto& s : shapes.value_or(std::vector<Shape>{kDefaultShape})) {
+        Measurement m;
+        m.id = "conv/" + precision + "/" + shape_text(s);
+        m.workload = "conv";
+        m.params = {{"precision", precision}, {"n", s[N]}, {"c", s[C]}, {"h", s[H]}, {"w", s[W]},
+                    {"k", s[K]}, {"r", s[R]}, {"s", s[S]}, {"pad", s[Pad]}, {"stride", s[Stride]},
+                    {"dilation", s[Dilation]}};
+        m.warmup = warmup;
+        m.repetitions = repetitions;
+        m.work = conv_forward_flops(static_cast<std::uint64_t>(s[N]), static_cast<std::uint64_t>(s[C]),
+                                    static_cast<std::uint64_t>(s[H]), static_cast<std::uint64_t>(s[W]),
+                                    static_cast<std::uint64_t>(s[K]), static_cast<std::uint64_t>(s[R]),
+                                    static_cast<std::uint64_t>(s[S]), static_cast<std::uint64_t>(s[Pad]),
+                                    static_cast<std::uint64_t>(s[Stride]), static_cast<std::uint64_t>(s[Dilation]));
+        m.metric = Metric::Throughput;
+        out.push_back(std::move(m));
+      }
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+const WorkloadSpec& conv_spec() {
+  static const ConvSpec spec;
+  return spec;
+}
+
+}  // namespace gpucert

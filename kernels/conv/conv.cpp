@@ -1,0 +1,154 @@
+// The flow of one conv run: tensors from the seed, cuDNN's plans for the problem, the fastest of them by
+// measurement, then warm-up and timed runs of that plan, each on a poisoned output and each verified.
+#include "conv.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "autotune.hpp"
+#include "common/cuda_check.hpp"
+#include "common/event_timer.hpp"
+#include "common/plugin_glue.hpp"
+#include "common/sampler.hpp"
+#include "conv_graph.hpp"
+#include "conv_params.hpp"
+#include "conv_tensors.hpp"
+#include "core/tolerance.hpp"
+#include "cudnn_check.hpp"
+#include "device_resources.hpp"
+#include "launch_gate.hpp"
+#include "verify.hpp"
+
+namespace gpucert::kernels::conv {
+namespace {
+
+// PyTorch's cudnn.benchmark times up to 10 candidates (torch.backends.cudnn.benchmark_limit); a few more
+// costs seconds at most and never picks a slower plan.
+constexpr std::size_t kMaxPlans = 16;
+// Checked outputs per run: enough for a relative error known to a few percent; every output below it.
+constexpr std::uint64_t kMaxSamples = 65536;
+// Device memory left free for cuDNN's own allocations and the verification buffers.
+constexpr std::size_t kReservedBytes = std::size_t{512} << 20;
+
+std::int64_t workspace_limit() {
+  std::size_t free = 0, total = 0;
+  GPUCERT_CUDA_TRY(cudaMemGetInfo(&free, &total));
+  return static_cast<std::int64_t>(free > kReservedBytes ? free - kReservedBytes : 0);
+}
+
+const char* math_of(ConvPrecision precision) {
+  switch (precision) {
+    case ConvPrecision::Fp32: return "fp32 data, fp32 math, tensor-core (TF32) engines excluded";
+    case ConvPrecision::Tf32: return "fp32 data, TF32 tensor-core engines only, fp32 accumulation";
+    case ConvPrecision::Fp16: return "fp16 data, fp32 accumulation";
+    case ConvPrecision::Bf16: return "bf16 data, fp32 accumulation";
+  }
+  return "";
+}
+
+nlohmann::json problem_json(const ConvProblem& p) {
+  return {{"layout", "NHWC (channels-last), filters KRSC"},
+          {"output_nkpq", {p.n, p.k, p.p(), p.q()}},
+          {"math", math_of(p.precision)}};
+}
+
+}  // namespace
+
+RunReply run_conv(const RunRequest& request) {
+  ConvProblem problem;
+  try {
+    problem = parse_conv_params(request.params);
+  } catch (const std::invalid_argument& e) {
+    return error_reply(e.what());
+  }
+  const std::string precision = name_of(problem.precision);
+  const double limit = relative_error_limit(precision);
+
+  GPUCERT_CUDA_TRY(cudaSetDevice(request.device));
+  OwnedStream stream;
+  const cudaStream_t s = stream.get();
+  CudnnHandle handle(s);
+  ConvTensors tensors(problem, request.seed, s);
+
+  RunReply reply;
+  reply.details = problem_json(problem);
+  reply.details["cudnn_version"] = cudnn_version_text(cudnnGetVersion());
+  reply.details["cudnn_frontend_version"] = cudnn_frontend_version();
+  const std::int64_t max_workspace = workspace_limit();
+  std::unique_ptr<ConvPlans> plans;
+  try {
+    plans = std::make_unique<ConvPlans>(handle.get(), problem, max_workspace, kMaxPlans);
+  } catch (const ConvUnsupported& e) {
+    reply.status = RunStatus::Waived;
+    reply.message = "cuDNN " + cudnn_version_text(cudnnGetVersion()) + ": " + e.what();
+    return reply;
+  }
+  std::int64_t workspace_bytes = 0;
+  for (std::size_t i = 0; i < plans->size(); ++i)
+    workspace_bytes = std::max(workspace_bytes, plans->info(i).workspace_bytes);
+  DeviceBytes workspace(static_cast<std::size_t>(workspace_bytes));
+  const ConvBuffers buffers{tensors.x(), tensors.w(), tensors.y(), workspace.get()};
+
+  LaunchGate gate;
+  EventTimer timer;
+  const TuneResult tune = autotune(*plans, buffers, s, gate, timer);
+  const std::size_t best = tune.best;
+  // The reference waits until here so that it is computed from exactly the bytes every plan read.
+  const ConvVerifier verifier(problem, tensors.x(), tensors.w(), request.seed, limit, kMaxSamples, s);
+
+  Verification verification;
+  verification.tolerance = limit;
+  verification.method = std::string("fp64 direct convolution of the same inputs at ") +
+                        (verifier.every_element() ? "every output" : std::to_string(verifier.samples()) +
+                                                                         " outputs chosen by a seeded hash") +
+                        ", relative Frobenius error, every run; NaN/inf scan of the whole output";
+  std::uint64_t nonfinite = 0;
+  reply.samples_s = sample_device_time(request.id, request.warmup, request.repetitions, [&] {
+    tensors.poison_output(s);
+    const double seconds = time_plan(*plans, best, buffers, s, gate, timer);
+    const RunCheck check = verifier.check(tensors.y(), s);
+    verification.checked += check.checked;
+    verification.mismatches += check.mismatches;
+    nonfinite += check.nonfinite;
+    const double error = std::isnan(check.relative_error) ? std::numeric_limits<double>::infinity()
+                                                          : check.relative_error;
+    verification.max_rel_error = std::max(verification.max_rel_error, error);
+    return seconds;
+  });
+  // Warm-up runs are verified too (they share the lambda); only timed runs count as samples.
+  verification.passed = verification.mismatches == 0;
+  reply.verification = verification;
+  reply.status = verification.passed ? RunStatus::Ok : RunStatus::Failed;
+  if (!verification.passed)
+    reply.message = "relative Frobenius error " + std::to_string(verification.max_rel_error) + " (limit " +
+                    std::to_string(limit) + "), " + std::to_string(nonfinite) + " NaN/inf outputs over all runs";
+
+  const auto& chosen = plans->info(best);
+  reply.details["engine"] = chosen.name;
+  reply.details["engine_heuristic_rank"] = chosen.heuristic_rank;
+  reply.details["workspace_bytes"] = chosen.workspace_bytes;
+  reply.details["workspace_limit_bytes"] = max_workspace;
+  reply.details["plans_offered"] = plans->offered();
+  reply.details["plans_tried"] = plans->size();
+  nlohmann::json timings = nlohmann::json::array();
+  for (const auto& t : tune.timings) {
+    nlohmann::json entry{{"engine", plans->info(t.plan).name}};
+    if (t.failure.empty())
+      entry["median_ms"] = t.median_s * 1e3;
+    else
+      entry["failure"] = t.failure;
+    timings.push_back(std::move(entry));
+  }
+  reply.details["autotune"] = std::move(timings);
+  if (!plans->rejections().empty()) reply.details["plans_not_built"] = plans->rejections();
+  reply.details["checked_per_run"] = verifier.samples();
+  reply.details["reference_rms"] = verifier.reference_rms();
+  reply.details["nonfinite_outputs"] = nonfinite;
+  reply.details["launch_gate_timeouts"] = gate.timeouts();
+  return reply;
+}
+
+}  // namespace gpucert::kernels::conv

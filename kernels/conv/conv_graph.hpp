@@ -1,0 +1,61 @@
+// The cuDNN side of the conv workload: one forward-convolution graph (cudnn-frontend's graph API) and the
+// execution plans cuDNN's heuristics offer for it, built and ready to run. This header keeps the frontend
+// out of every other file (see conv_graph.cpp for why).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <cudnn.h>
+
+#include "conv_problem.hpp"
+
+namespace gpucert::kernels::conv {
+
+// cuDNN offers no engine for this problem on this GPU: the run is waived, not failed.
+class ConvUnsupported : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ConvPlanInfo {
+  std::string name;  // the engine config's tag ("eng0_k2=3_k3=0 ..."), as cuDNN's own logs name it
+  std::int64_t workspace_bytes = 0;
+  std::size_t heuristic_rank = 0;  // position in the heuristics' list (mode A first, then the fallback list)
+};
+
+class ConvPlans {
+ public:
+  // Builds the graph, asks heuristics mode A and the fallback list for engine configs, keeps those the
+  // precision allows (fp32: no tensor-core engine; tf32: tensor-core engines only) within
+  // `max_workspace_bytes`, drops those that convert inputs down or reduce in less than fp32, and builds up
+  // to `max_plans` distinct plans in heuristic order.
+  // Throws ConvUnsupported when no plan builds, std::runtime_error on any other failure.
+  ConvPlans(cudnnHandle_t handle, const ConvProblem& problem, std::int64_t max_workspace_bytes,
+            std::size_t max_plans);
+  ~ConvPlans();
+  ConvPlans(const ConvPlans&) = delete;
+  ConvPlans& operator=(const ConvPlans&) = delete;
+
+  [[nodiscard]] std::size_t size() const;
+  [[nodiscard]] const ConvPlanInfo& info(std::size_t plan) const;
+  // Engine configs the heuristics offered before filtering, and why some of them were not built.
+  [[nodiscard]] std::size_t offered() const;
+  [[nodiscard]] const std::vector<std::string>& rejections() const;
+
+  // Enqueues plan `plan` on the handle's stream; returns "" on success, else the frontend's message.
+  [[nodiscard]] std::string execute(std::size_t plan, void* x, void* w, void* y, void* workspace) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// "1.32.0": the cudnn-frontend this plugin was compiled with.
+std::string cudnn_frontend_version();
+
+}  // namespace gpucert::kernels::conv

@@ -1,0 +1,50 @@
+// Verification of every conv run against an fp64 direct convolution (reference.cuh): the reference is
+// computed once, at construction, since the inputs never change between runs; check() compares one
+// run's output with it.
+//
+// The figure is the relative Frobenius error ||y - ref|| / ||ref|| over the checked positions, against
+// core's limit for the precision (tolerance.hpp). A run passes when that error is within the limit and
+// the output holds no NaN or inf anywhere. Mismatches, for the report: every non-finite output, plus, in
+// a run over the limit, each checked output whose own error exceeds limit x rms(ref) (at least one does
+// whenever the Frobenius error is over the limit, so a failed run never reports zero).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include <cuda_runtime_api.h>
+
+#include "conv_problem.hpp"
+
+namespace gpucert::kernels::conv {
+
+struct RunCheck {
+  std::uint64_t checked = 0;     // sampled outputs compared
+  std::uint64_t nonfinite = 0;   // NaN or inf anywhere in the output
+  std::uint64_t mismatches = 0;  // as the header explains
+  double relative_error = 0;     // relative Frobenius error; +inf when the reference norm is 0 and y is not
+};
+
+class ConvVerifier {
+ public:
+  // At most `max_samples` output positions, chosen by a hash of the run's `seed`; every output when there
+  // are fewer.
+  ConvVerifier(const ConvProblem& problem, const void* x, const void* w, std::uint64_t seed, double limit,
+               std::uint64_t max_samples, cudaStream_t stream);
+  ~ConvVerifier();
+  ConvVerifier(const ConvVerifier&) = delete;
+  ConvVerifier& operator=(const ConvVerifier&) = delete;
+
+  // Compares one run's output; synchronises `stream`.
+  RunCheck check(const void* y, cudaStream_t stream) const;
+
+  [[nodiscard]] std::uint64_t samples() const;
+  [[nodiscard]] bool every_element() const;
+  [[nodiscard]] double reference_rms() const;  // root mean square of the reference at the checked positions
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gpucert::kernels::conv
