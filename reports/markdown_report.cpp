@@ -28,6 +28,15 @@ std::string verification_text(const ResultRecord& r) {
   return text;
 }
 
+// Text for one line of prose outside a table: line breaks folded, so a list item holds together. Pipes stay
+// bare: outside a table they break nothing, and inside `code` an escaping backslash would be printed.
+std::string markdown_line(const std::string& text) {
+  std::string out = text;
+  for (char& c : out)
+    if (c == '\n' || c == '\r') c = ' ';
+  return out;
+}
+
 }  // namespace
 
 std::string markdown_cell(const std::string& text) {
@@ -131,8 +140,8 @@ std::string render_markdown(const RunRecord& run) {
       md << "CUDA said: `" << r.probe.cuda_error->call << "` returned " << r.probe.cuda_error->name << " ("
          << r.probe.cuda_error->code << "): " << markdown_cell(r.probe.cuda_error->message) << "\n\n";
     for (const auto& d : r.diagnoses)
-      md << "- **" << markdown_cell(d.summary) << "** (`" << d.cause << "`)\n  " << markdown_cell(d.explanation)
-         << "\n  Fix: " << markdown_cell(d.fix) << "\n";
+      md << "- **" << markdown_line(d.summary) << "** (`" << d.cause << "`)\n  " << markdown_line(d.explanation)
+         << "\n  Fix: " << markdown_line(d.fix) << "\n";
     md << "\n";
   }
   md << "Times are device times from CUDA events; figures use the median of " <<

@@ -135,10 +135,11 @@ nlohmann::json to_json(const RunReply& reply) {
 
 std::string encode_run_reply(const RunReply& reply) { return to_json(reply).dump(); }
 
-Outcome<RunReply> decode_run_reply(std::string_view line) {
-  auto parsed = parse_object(line);
-  if (!parsed) return parsed.error();
-  const auto& j = *parsed;
+namespace {
+
+// Throws nlohmann's exceptions on a field of the wrong type ("ok":"yes", "message":42); decode_run_reply
+// turns them into an error value.
+Outcome<RunReply> run_reply_from_json(const nlohmann::json& j) {
   if (j.value("ok", false) == false)
     return GPUCERT_ERROR("worker refused the request: " + j.value("message", std::string("(no message)")));
   if (j.value("op", "") != "run") return GPUCERT_ERROR("protocol: expected a run reply, got: " + j.dump().substr(0, 200));
@@ -159,6 +160,22 @@ Outcome<RunReply> decode_run_reply(std::string_view line) {
   if (reply.status == RunStatus::Ok && reply.samples_s.empty())
     return GPUCERT_ERROR("protocol: an 'ok' run reply carries no samples");
   return reply;
+}
+
+}  // namespace
+
+Outcome<RunReply> decode_run_reply(std::string_view line) {
+  auto parsed = parse_object(line);
+  if (!parsed) return parsed.error();
+  // A confused worker must give an error value, as the callers promise, never an exception.
+  try {
+    return run_reply_from_json(*parsed);
+  } catch (const nlohmann::json::exception& e) {
+    std::string what = e.what();  // "[json.exception.type_error.302] type must be string, but is number"
+    if (auto end = what.find("] "); end != std::string::npos) what.erase(0, end + 2);
+    return GPUCERT_ERROR("protocol: run reply with a field of the wrong type (" + what + "): " +
+                         parsed->dump().substr(0, 200));
+  }
 }
 
 std::string encode_error_reply(std::string_view message) {

@@ -64,7 +64,9 @@ Outcome<RankRecord> rank_record_from_json(const nlohmann::json& j) {
   auto probe = probe_report_from_json(j.value("probe", nlohmann::json::object()));
   if (!probe) return probe.error();
   r.probe = std::move(*probe);
-  r.diagnoses = diagnose(r.probe);
+  // A rank whose worker never answered has an empty probe (its problem says why): diagnosing that would
+  // report "libcuda.so.1 is missing" and "no device nodes" on a host that may have both.
+  if (!r.probe.worker_version.empty()) r.diagnoses = diagnose(r.probe);
   return r;
 }
 

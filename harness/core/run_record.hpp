@@ -54,7 +54,8 @@ struct RunRecord {
 };
 
 nlohmann::json to_json(const RankRecord& rank);
-Outcome<RankRecord> rank_record_from_json(const nlohmann::json& j);  // diagnoses recomputed from the probe
+// Diagnoses are recomputed from the probe, when a worker answered it (probe.worker_version is set).
+Outcome<RankRecord> rank_record_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const RunRecord& run);
 
 // Now as "2026-11-25T18:01:58Z".

@@ -103,6 +103,8 @@ Outcome<std::string> WorkerProcess::exchange(const std::string& line, std::chron
   while (written < message.size()) {
     const ssize_t n = write(stdin_fd_, message.data() + written, message.size() - written);
     if (n < 0 && errno == EINTR) continue;
+    // No reader: the worker has exited, or is about to. Read on, so that the error names its exit status.
+    if (n < 0 && errno == EPIPE) break;
     if (n < 0) {
       drain_stderr();
       return GPUCERT_ERROR(std::string("worker does not read its input (") + std::strerror(errno) +
@@ -121,8 +123,10 @@ Outcome<std::string> WorkerProcess::exchange(const std::string& line, std::chron
     if (left.count() <= 0) {
       kill(pid_, SIGKILL);
       drain_stderr();
-      return GPUCERT_ERROR("worker gave no answer within " + std::to_string(timeout.count() / 1000) +
-                           " s and was killed; its last words: " + stderr_tail_);
+      const auto limit = timeout.count() % 1000 == 0 ? std::to_string(timeout.count() / 1000) + " s"
+                                                     : std::to_string(timeout.count()) + " ms";
+      return GPUCERT_ERROR("worker gave no answer within " + limit + " and was killed; its last words: " +
+                           stderr_tail_);
     }
     pollfd fds[2] = {{stdout_fd_, POLLIN, 0}, {stderr_fd_, POLLIN, 0}};
     const int ready = poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1000)));

@@ -13,7 +13,7 @@ Outcome<ProbeReport> WorkerClient::probe(std::chrono::milliseconds timeout) {
   auto line = process_->exchange(encode_request(ProbeRequest{}), timeout);
   if (!line) return line.error();
   auto json = nlohmann::json::parse(*line, nullptr, false);
-  if (json.is_discarded() || !json.is_object() || !json.value("ok", false))
+  if (json.is_discarded() || !json.is_object() || json.value("ok", nlohmann::json(false)) != true)
     return GPUCERT_ERROR("worker's probe reply is not valid: " + line->substr(0, 300));
   return probe_report_from_json(json);
 }

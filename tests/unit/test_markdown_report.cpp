@@ -1,0 +1,398 @@
+// Golden files of the reports a person and a CI system read: report.md (byte for byte) and report.json
+// (parsed, number by number), rendered from one fixed run record built here in code.
+//
+// When a change to a report is intended, regenerate the golden files and review the diff like code:
+//
+//   GPUCERT_UPDATE_GOLDEN=1 build/bin/gpucert_unit_tests --gtest_filter='*Golden*'
+//   git diff tests/unit/golden/
+//
+// On a mismatch (without GPUCERT_UPDATE_GOLDEN) the test writes what it rendered under
+// <build>/golden-actual/ and prints the path, so `diff` shows what changed.
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/doctor.hpp"
+#include "core/run_record.hpp"
+#include "reports/markdown_report.hpp"
+#include "reports/report_files.hpp"
+#include "unit_test_helpers.hpp"
+
+namespace gpucert {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kGoldenDir = fs::path(GPUCERT_SOURCE_DIR) / "tests" / "unit" / "golden";
+const fs::path kActualDir = fs::path(GPUCERT_BINARY_DIR) / "golden-actual";
+
+bool updating_golden() {
+  const char* v = std::getenv("GPUCERT_UPDATE_GOLDEN");
+  return v && std::string(v) == "1";
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  ASSERT_TRUE(out.good()) << "cannot write " << path;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The fixed run: two ranks on two hosts. Rank 0 has an H100 and ran three measurements (one passed, one
+// failed with a message holding a '|' and a line break, one unavailable); rank 1 has no driver library.
+
+DeviceInfo h100() {
+  DeviceInfo d;
+  d.index = 0;
+  d.name = "NVIDIA H100 80GB HBM3";
+  d.uuid = "GPU-5d3b7c2a-9f1e-4b6d-8a2c-0e4f6a8b1c3d";
+  d.pci_bus_id = "0000:18:00.0";
+  d.cc_major = 9;
+  d.cc_minor = 0;
+  d.memory_bytes = 85'045'183'232;  // 79.2 GiB, as cudaGetDeviceProperties reports an 80 GB H100
+  d.multiprocessors = 132;
+  d.l2_bytes = 52'428'800;
+  d.memory_clock_khz = 2'619'000;
+  d.memory_bus_bits = 5120;
+  return d;
+}
+
+RankRecord usable_rank() {
+  RankRecord r;
+  r.placement = {0, 0, "node-a", 0, "NVIDIA H100 80GB HBM3", "GPU-5d3b7c2a-9f1e-4b6d-8a2c-0e4f6a8b1c3d"};
+  auto& p = r.probe;
+  p.hostname = "node-a";
+  p.worker_version = "0.1.0";
+  p.cuda_build_version = 13000;
+  p.driver_version = 13000;
+  p.driver_release = "580.95.05";
+  p.runtime_version = 13000;
+  p.devices = {h100()};
+  p.libcuda = {"libcuda.so.1", true, "/usr/lib/x86_64-linux-gnu/libcuda.so.1", ""};
+  p.device_nodes = {"/dev/nvidia-uvm", "/dev/nvidia0", "/dev/nvidiactl"};
+  p.environment = {{"CUDA_VISIBLE_DEVICES", "0"}};
+  p.workloads = {{"stream", true, "worker", "built into gpucert-worker"},
+                 {"gemm", false, "libgpucert-gemm.so",
+                  "libcublasLt.so.13: cannot open shared object file: No such file or directory"}};
+  r.usable = true;
+  r.diagnoses = diagnose(p);
+  return r;
+}
+
+RankRecord unusable_rank() {
+  RankRecord r;
+  r.placement = {1, 0, "node-b", -1, "", ""};
+  auto& p = r.probe;
+  p.hostname = "node-b";
+  p.worker_version = "0.1.0";
+  p.cuda_build_version = 13000;
+  p.runtime_version = 13000;
+  p.cuda_error = CudaErrorInfo{35, "cudaErrorInsufficientDriver",
+                               "CUDA driver version is insufficient for CUDA runtime version", "cudaGetDeviceCount"};
+  p.libcuda = {"libcuda.so.1", false, "", "libcuda.so.1: cannot open shared object file: No such file or directory"};
+  r.usable = false;
+  r.problem = "cudaErrorInsufficientDriver (35): CUDA driver version is insufficient for CUDA runtime version";
+  r.diagnoses = diagnose(p);
+  return r;
+}
+
+Placement rank0() { return {0, 0, "node-a", 0, "NVIDIA H100 80GB HBM3", "GPU-5d3b7c2a-9f1e-4b6d-8a2c-0e4f6a8b1c3d"}; }
+
+ResultRecord passing_triad() {
+  Measurement m;
+  m.id = "stream/triad/fp64/2GiB";
+  m.workload = "stream";
+  m.params = {{"kernel", "triad"}, {"precision", "fp64"}, {"elements", 268435456}};
+  m.warmup = 3;
+  m.repetitions = 5;
+  m.work = 6ull * 1024 * 1024 * 1024;
+  m.metric = Metric::Bandwidth;
+  RunReply reply;
+  reply.status = RunStatus::Ok;
+  reply.samples_s = {2.0e-3, 2.1e-3, 1.95e-3, 2.05e-3, 2.2e-3};
+  reply.verification = {true, 805306368, 0, 0.0, 0.0, "exact: closed form of the BabelStream recurrence"};
+  return make_record(m, rank0(), reply);
+}
+
+ResultRecord failing_dot() {
+  Measurement m;
+  m.id = "stream/dot/fp32/2GiB";
+  m.workload = "stream";
+  m.params = {{"kernel", "dot"}, {"precision", "fp32"}, {"elements", 536870912}};
+  m.warmup = 3;
+  m.repetitions = 3;
+  m.work = 4ull * 1024 * 1024 * 1024;
+  m.metric = Metric::Bandwidth;
+  RunReply reply;
+  reply.status = RunStatus::Failed;
+  reply.samples_s = {1.4e-3, 1.5e-3, 1.45e-3};
+  reply.verification = {false, 1, 1, 2.5e-3, 1e-6, "against a double-precision sum on the host"};
+  reply.message = "dot = 1.0737e+09 | reference = 1.0710e+09\nrelative error 2.5e-03 exceeds 1e-06";
+  return make_record(m, rank0(), reply);
+}
+
+ResultRecord unavailable_gemm() {
+  Measurement m;
+  m.id = "gemm/fp16/4096x4096x4096";
+  m.workload = "gemm";
+  m.params = {{"precision", "fp16"}, {"m", 4096}, {"n", 4096}, {"k", 4096}};
+  m.warmup = 3;
+  m.repetitions = 20;
+  m.work = 2ull * 4096 * 4096 * 4096;
+  m.metric = Metric::Throughput;
+  RunReply reply;
+  reply.status = RunStatus::Unavailable;
+  reply.message = "libcublasLt.so.13: cannot open shared object file: No such file or directory";
+  return make_record(m, rank0(), reply);
+}
+
+RunRecord fixed_run() {
+  RunRecord run;
+  run.build = {"0.1.0", "07b2471", 13000, "90"};
+  run.suite_name = "quick";
+  run.suite_source = "embedded:quick";
+  run.started = "2026-03-02T09:15:00Z";
+  run.finished = "2026-03-02T09:15:42Z";
+  run.command = "mpirun -np 2 gpucert run --suite quick --out gpucert-out";
+  run.ranks = {usable_rank(), unusable_rank()};
+  run.results = {passing_triad(), failing_dot(), unavailable_gemm()};
+  return run;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Comparison of JSON: same structure, same strings, numbers equal to 1e-12 relative. Returns the JSON
+// pointer of the first difference, or an empty string.
+
+std::string first_difference(const nlohmann::json& a, const nlohmann::json& b, const std::string& at = "") {
+  const std::string here = at.empty() ? "/" : at;
+  if (a.is_number() && b.is_number()) {
+    const double x = a.get<double>(), y = b.get<double>();
+    if (x == y || std::fabs(x - y) <= 1e-12 * std::max(std::fabs(x), std::fabs(y))) return {};
+    return here + ": " + a.dump() + " vs " + b.dump();
+  }
+  if (a.type() != b.type()) return here + ": " + a.dump().substr(0, 80) + " vs " + b.dump().substr(0, 80);
+  if (a.is_object()) {
+    for (const auto& [key, value] : a.items()) {
+      if (!b.contains(key)) return at + "/" + key + ": only in the rendered report";
+      if (auto d = first_difference(value, b.at(key), at + "/" + key); !d.empty()) return d;
+    }
+    for (const auto& [key, value] : b.items())
+      if (!a.contains(key)) return at + "/" + key + ": only in the golden file";
+    return {};
+  }
+  if (a.is_array()) {
+    if (a.size() != b.size())
+      return here + ": " + std::to_string(a.size()) + " elements vs " + std::to_string(b.size());
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (auto d = first_difference(a[i], b[i], at + "/" + std::to_string(i)); !d.empty()) return d;
+    return {};
+  }
+  return a == b ? std::string{} : here + ": " + a.dump().substr(0, 80) + " vs " + b.dump().substr(0, 80);
+}
+
+// A fresh folder for write_reports, removed at the end of the test.
+class ScratchDir {
+ public:
+  ScratchDir() : path_(fs::path(GPUCERT_BINARY_DIR) / ("unit-reports-" + std::to_string(getpid()))) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  [[nodiscard]] const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// ---------------------------------------------------------------------------------------------------------
+
+TEST(MarkdownReport, FixedRunIsWhatWeExpect) {
+  // The golden files assume this run; if these change, the goldens are about another run.
+  const auto run = fixed_run();
+  EXPECT_EQ(run.exit_code(), kExitEnvironment);
+  ASSERT_EQ(run.ranks[1].diagnoses.size(), 2u);
+  EXPECT_EQ(run.ranks[1].diagnoses[0].cause, "libcuda-missing");
+  EXPECT_EQ(run.ranks[1].diagnoses[1].cause, "no-device-nodes");
+  EXPECT_TRUE(run.ranks[0].diagnoses.empty());
+}
+
+TEST(MarkdownReport, MatchesGolden) {
+  const auto rendered = reports::render_markdown(fixed_run());
+  const auto golden_path = kGoldenDir / "report.md";
+  if (updating_golden()) {
+    write_text(golden_path, rendered);
+    GTEST_SKIP() << "GPUCERT_UPDATE_GOLDEN=1: rewrote " << golden_path << "; review it with git diff";
+  }
+  ASSERT_TRUE(fs::exists(golden_path)) << golden_path << " is missing; create it with GPUCERT_UPDATE_GOLDEN=1";
+  const auto golden = read_text(golden_path);
+  if (rendered != golden) {
+    const auto actual_path = kActualDir / "report.md";
+    write_text(actual_path, rendered);
+    ADD_FAILURE() << "report.md differs from the golden file.\n  golden:   " << golden_path.string()
+                  << "\n  rendered: " << actual_path.string() << "\n  diff -u " << golden_path.string() << " "
+                  << actual_path.string() << "\nIf the change is intended, rerun with GPUCERT_UPDATE_GOLDEN=1.";
+  }
+}
+
+TEST(MarkdownReport, OutsideTextCannotBreakATableRow) {
+  const auto md = reports::render_markdown(fixed_run());
+  // The failed result's message holds a '|' and a line break: escaped and folded into one line.
+  EXPECT_HAS(md, "dot = 1.0737e+09 \\| reference = 1.0710e+09 relative error 2.5e-03 exceeds 1e-06");
+  EXPECT_LACKS(md, "1.0710e+09\nrelative");
+  // Every table row has as many unescaped '|' as its header.
+  std::istringstream lines(md);
+  std::string line;
+  std::size_t columns = 0;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] != '|') {
+      columns = 0;
+      continue;
+    }
+    std::size_t pipes = 0;
+    for (std::size_t i = 0; i < line.size(); ++i)
+      if (line[i] == '|' && (i == 0 || line[i - 1] != '\\')) ++pipes;
+    if (columns == 0) columns = pipes;
+    EXPECT_EQ(pipes, columns) << "a row with a different number of cells: " << line;
+  }
+}
+
+TEST(MarkdownReport, MarkdownCellEscapesPipesAndFoldsLineBreaks) {
+  EXPECT_EQ(reports::markdown_cell("a|b"), "a\\|b");
+  EXPECT_EQ(reports::markdown_cell("line one\nline two"), "line one line two");
+  EXPECT_EQ(reports::markdown_cell("crlf\r\nend"), "crlf  end");
+  EXPECT_EQ(reports::markdown_cell("plain"), "plain");
+  EXPECT_EQ(reports::markdown_cell(""), "");
+}
+
+TEST(MarkdownReport, SaysWhyAndHowToFix) {
+  const auto md = reports::render_markdown(fixed_run());
+  EXPECT_HAS(md, "**NOT RUN**");
+  EXPECT_HAS(md, "(exit code 3)");
+  EXPECT_HAS(md, "## Why CUDA is not available");
+  EXPECT_HAS(md, "### Rank 1 on node-b");
+  EXPECT_HAS(md, "(`libcuda-missing`)");
+  EXPECT_HAS(md, "(`no-device-nodes`)");
+  EXPECT_HAS(md, "Fix: install the NVIDIA driver");
+  EXPECT_LACKS(md, "### Rank 0 on node-a");  // the usable rank needs no diagnosis
+  // The unavailable workload's loader message is the evidence, in the notes.
+  EXPECT_HAS(md, "`gemm/fp16/4096x4096x4096` on rank 0 (unavailable): libcublasLt.so.13: cannot open shared object");
+}
+
+TEST(MarkdownReport, CommandsInDiagnosesStayCopyable) {
+  // Outside a table a backslash inside `code` is printed as is: a fix's `dmesg | grep` must keep its bare
+  // pipe, or the reader copies a broken command.
+  auto run = fixed_run();
+  auto& probe = run.ranks[1].probe;
+  probe.cuda_error = CudaErrorInfo{999, "cudaErrorUnknown", "unknown error", "cudaGetDeviceCount"};
+  probe.libcuda = {"libcuda.so.1", true, "/usr/lib/x86_64-linux-gnu/libcuda.so.1", ""};
+  probe.device_nodes = {"/dev/nvidia0", "/dev/nvidiactl"};
+  run.ranks[1].diagnoses = diagnose(probe);
+  ASSERT_EQ(run.ranks[1].diagnoses.at(0).cause, "cuda-error");
+  const auto md = reports::render_markdown(run);
+  EXPECT_HAS(md, "`dmesg | grep -i nvrm`");
+  EXPECT_LACKS(md, "dmesg \\|");
+}
+
+TEST(MarkdownReport, PassingRunSaysPassed) {
+  auto run = fixed_run();
+  run.ranks.pop_back();
+  run.results = {passing_triad()};
+  const auto md = reports::render_markdown(run);
+  EXPECT_HAS(md, "**PASSED**: all 1 result(s) passed on 1 rank(s) (exit code 0)");
+  EXPECT_LACKS(md, "Why CUDA is not available");
+  EXPECT_LACKS(md, "Notes on results");
+  // 6 GiB in a median 2.05 ms: 3142.7 GB/s, 93.7% of the H100's 3352 GB/s.
+  EXPECT_HAS(md, "| stream/triad/fp64/2GiB | 0 | ok | 3142.7 GB/s | 3303.8 GB/s |");
+  EXPECT_HAS(md, "| 93.7% |");
+}
+
+TEST(MarkdownReport, FailingRunSaysFailed) {
+  auto run = fixed_run();
+  run.ranks.pop_back();
+  const auto md = reports::render_markdown(run);
+  EXPECT_HAS(md, "**FAILED**: 1 of 3 result(s) failed (exit code 1)");
+  EXPECT_HAS(md, "| **failed** |");
+}
+
+TEST(JsonReport, WriteReportsMatchesGolden) {
+  ScratchDir dir;
+  const auto run = fixed_run();
+  const auto status = reports::write_reports(run, dir.path());
+  ASSERT_TRUE(status.ok()) << status.error().message;
+
+  // Both files are there, whole, and no temporary file is left behind.
+  EXPECT_EQ(read_text(dir.path() / "report.md"), reports::render_markdown(run));
+  for (const auto& entry : fs::directory_iterator(dir.path()))
+    EXPECT_NE(entry.path().extension(), ".tmp") << entry.path();
+
+  const auto text = read_text(dir.path() / "report.json");
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n');
+  const auto rendered = nlohmann::json::parse(text);
+  EXPECT_EQ(rendered.at("schema_version"), kReportSchemaVersion);
+
+  const auto golden_path = kGoldenDir / "report.json";
+  if (updating_golden()) {
+    write_text(golden_path, text);
+    GTEST_SKIP() << "GPUCERT_UPDATE_GOLDEN=1: rewrote " << golden_path << "; review it with git diff";
+  }
+  ASSERT_TRUE(fs::exists(golden_path)) << golden_path << " is missing; create it with GPUCERT_UPDATE_GOLDEN=1";
+  const auto golden = nlohmann::json::parse(read_text(golden_path));
+  if (const auto difference = first_difference(rendered, golden); !difference.empty()) {
+    const auto actual_path = kActualDir / "report.json";
+    write_text(actual_path, text);
+    ADD_FAILURE() << "report.json differs from the golden file at " << difference
+                  << "\n  golden:   " << golden_path.string() << "\n  rendered: " << actual_path.string()
+                  << "\nIf the change is intended, rerun with GPUCERT_UPDATE_GOLDEN=1.";
+  }
+}
+
+TEST(JsonReport, GoldenReadsBackIntoTheSameRecords) {
+  // What report.json holds is enough to rebuild every result and rank record it was written from.
+  const auto run = fixed_run();
+  const auto j = to_json(run);
+  ASSERT_EQ(j.at("results").size(), run.results.size());
+  for (std::size_t i = 0; i < run.results.size(); ++i) {
+    auto back = result_from_json(j.at("results")[i]);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(to_json(*back), j.at("results")[i]);
+  }
+  for (std::size_t i = 0; i < run.ranks.size(); ++i) {
+    auto back = rank_record_from_json(j.at("ranks")[i]);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(to_json(*back), j.at("ranks")[i]);
+  }
+}
+
+TEST(JsonReport, WriteReportsIntoMissingFolderFailsWithThePath) {
+  const auto missing = fs::path(GPUCERT_BINARY_DIR) / "no-such-folder-for-reports" / "deeper";
+  const auto status = reports::write_reports(fixed_run(), missing);
+  ASSERT_FALSE(status.ok());
+  EXPECT_HAS(status.error().message, "cannot write");
+  EXPECT_HAS(status.error().message, (missing / "report.json.tmp").string());
+}
+
+}  // namespace
+}  // namespace gpucert

@@ -1,0 +1,21 @@
+// Small helpers shared by the unit tests (not a test file itself: the glob takes test_*.cpp only).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <gtest/gtest.h>
+
+namespace gpucert::testing_helpers {
+
+// EXPECT_HAS(text, part): text contains part; on failure prints the whole text. Each argument is evaluated
+// once, so a call that refuses a bad input can be written inline.
+inline ::testing::AssertionResult contains(const std::string& text, std::string_view part) {
+  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "expected to find\n  \"" << part << "\"\nin\n  \"" << text << "\"";
+}
+
+}  // namespace gpucert::testing_helpers
+
+#define EXPECT_HAS(text, part) EXPECT_TRUE(::gpucert::testing_helpers::contains((text), (part)))
+#define EXPECT_LACKS(text, part) EXPECT_FALSE(::gpucert::testing_helpers::contains((text), (part)))
