@@ -37,6 +37,10 @@ struct ConvBuffers {
 TuneResult autotune(const ConvPlans& plans, const ConvBuffers& buffers, cudaStream_t stream, LaunchGate& gate,
                     EventTimer& timer);
 
+// Whether timed runs sit behind the launch gate (the default). GPUCERT_CONV_UNGATED=1 turns it off, to
+// compare with a framework's event pair around a host call, which includes the submission.
+bool launch_gate_enabled();
+
 // One gated, timed execution of `plan`: the device time of the convolution alone.
 double time_plan(const ConvPlans& plans, std::size_t plan, const ConvBuffers& buffers, cudaStream_t stream,
                  LaunchGate& gate, EventTimer& timer);

@@ -148,6 +148,7 @@ RunReply run_conv(const RunRequest& request) {
   reply.details["reference_rms"] = verifier.reference_rms();
   reply.details["nonfinite_outputs"] = nonfinite;
   reply.details["launch_gate_timeouts"] = gate.timeouts();
+  reply.details["launch_gate"] = launch_gate_enabled();
   return reply;
 }
 
