@@ -77,7 +77,8 @@ std::string render_markdown(const RunRecord& run) {
   md << "| Driver | " << markdown_cell(list(drivers)) << " |\n";
   md << "| CUDA runtime | " << markdown_cell(list(runtimes)) << " |\n";
   md << "| gpucert | " << markdown_cell(run.build.version) << ", built with CUDA "
-     << format_cuda_version(run.build.cuda_build_version) << " for sm_" << markdown_cell(run.build.architectures)
+     << format_cuda_version(run.build.cuda_build_version) << " for CUDA architectures "
+     << markdown_cell(run.build.architectures)
      << " |\n\n";
 
   md << "## GPUs\n\n| Rank | Host | Device | Name | Memory | Peak memory bandwidth | State |\n"
@@ -133,15 +134,17 @@ std::string render_markdown(const RunRecord& run) {
   bool heading = false;
   for (const auto& r : run.ranks) {
     if (r.usable && r.diagnoses.empty()) continue;
-    if (!heading) md << "## Why CUDA is not available\n\n";
+    if (!heading) md << "## Ranks that could not run\n\n";
     heading = true;
     md << "### Rank " << r.placement.rank << " on " << markdown_cell(r.placement.host) << "\n\n";
+    if (!r.problem.empty() && !r.probe.cuda_error) md << markdown_line(r.problem) << "\n\n";
     if (r.probe.cuda_error)
       md << "CUDA said: `" << r.probe.cuda_error->call << "` returned " << r.probe.cuda_error->name << " ("
          << r.probe.cuda_error->code << "): " << markdown_cell(r.probe.cuda_error->message) << "\n\n";
+    if (!r.diagnoses.empty()) md << "Why CUDA is not available:\n\n";
     for (const auto& d : r.diagnoses)
-      md << "- **" << markdown_line(d.summary) << "** (`" << d.cause << "`)\n  " << markdown_line(d.explanation)
-         << "\n  Fix: " << markdown_line(d.fix) << "\n";
+      md << "- **" << markdown_line(d.summary) << "** (`" << d.cause << "`)\n  - Why: " << markdown_line(d.explanation)
+         << "\n  - Fix: " << markdown_line(d.fix) << "\n";
     md << "\n";
   }
   md << "Times are device times from CUDA events; figures use the median of " <<

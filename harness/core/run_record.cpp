@@ -17,17 +17,22 @@ int RunRecord::exit_code() const {
 }
 
 std::string RunRecord::verdict() const {
+  if (ranks.empty()) return "no rank reported";
   std::size_t unusable = 0, failures = 0;
   for (const auto& r : ranks) unusable += r.usable ? 0 : 1;
   for (const auto& r : results) failures += is_failure(r) ? 1 : 0;
-  if (ranks.empty()) return "no rank reported";
   if (unusable == ranks.size())
     return "no GPU is usable on any of " + std::to_string(ranks.size()) + " rank(s): nothing could run";
+  // Every finding is named: a missing rank must not hide a failed result on the ranks that ran.
+  std::string text;
   if (unusable)
-    return std::to_string(unusable) + " of " + std::to_string(ranks.size()) + " rank(s) have no usable GPU";
-  if (failures) return std::to_string(failures) + " of " + std::to_string(results.size()) + " result(s) failed";
-  return "all " + std::to_string(results.size()) + " result(s) passed on " + std::to_string(ranks.size()) +
-         " rank(s)";
+    text = std::to_string(unusable) + " of " + std::to_string(ranks.size()) + " rank(s) have no usable GPU; ";
+  if (failures)
+    text += std::to_string(failures) + " of " + std::to_string(results.size()) + " result(s) failed";
+  else
+    text += "all " + std::to_string(results.size()) + " result(s) passed on " +
+            std::to_string(ranks.size() - unusable) + " rank(s)";
+  return text;
 }
 
 nlohmann::json to_json(const RankRecord& r) {

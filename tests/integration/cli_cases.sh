@@ -20,7 +20,7 @@ case "$case_name" in
     [ "$(json "$tmp/out/report.json" 'd["schema_version"]')" = 1 ] || fail "schema_version"
     [ "$(json "$tmp/out/report.json" 'd["verdict"]["exit_code"]')" = "$code" ] || fail "verdict exit code differs"
     if [ "$code" = 3 ]; then
-      grep -q "Why CUDA is not available" "$tmp/out/report.md" || fail "report does not explain"
+      grep -q "Why CUDA is not available:" "$tmp/out/report.md" || fail "report does not explain"
       grep -q "CUDA said" "$tmp/out/report.md" || fail "report does not quote the CUDA error"
       [ "$(json "$tmp/out/report.json" 'len(d["ranks"][0]["diagnoses"]) > 0')" = True ] || fail "no diagnosis"
     else

@@ -290,7 +290,8 @@ TEST(MarkdownReport, SaysWhyAndHowToFix) {
   const auto md = reports::render_markdown(fixed_run());
   EXPECT_HAS(md, "**NOT RUN**");
   EXPECT_HAS(md, "(exit code 3)");
-  EXPECT_HAS(md, "## Why CUDA is not available");
+  EXPECT_HAS(md, "## Ranks that could not run");
+  EXPECT_HAS(md, "Why CUDA is not available:");
   EXPECT_HAS(md, "### Rank 1 on node-b");
   EXPECT_HAS(md, "(`libcuda-missing`)");
   EXPECT_HAS(md, "(`no-device-nodes`)");

@@ -266,7 +266,8 @@ TEST(RunRecord, UnavailableAndWaivedAreNotFailures) {
 TEST(RunRecord, AnyUnusableRankIsThreeEvenWithFailures) {
   const auto run = run_with({usable_rank(0, "a"), unusable_rank(1, "b")}, {result(RunStatus::Failed)});
   EXPECT_EQ(run.exit_code(), kExitEnvironment);
-  EXPECT_EQ(run.verdict(), "1 of 2 rank(s) have no usable GPU");
+  // The verdict names both findings: the failure on the rank that ran is not hidden by the missing rank.
+  EXPECT_EQ(run.verdict(), "1 of 2 rank(s) have no usable GPU; 1 of 1 result(s) failed");
 }
 
 TEST(RunRecord, EveryRankUnusable) {
