@@ -25,7 +25,10 @@ Status write_file_atomically(const std::filesystem::path& path, const std::strin
     }
     done += static_cast<std::size_t>(n);
   }
-  if (fsync(fd) != 0 || close(fd) != 0) return GPUCERT_ERROR("cannot flush " + temporary + ": " + std::strerror(errno));
+  const bool synced = fsync(fd) == 0;
+  const int sync_errno = errno;
+  if (close(fd) != 0 || !synced)
+    return GPUCERT_ERROR("cannot flush " + temporary + ": " + std::strerror(synced ? errno : sync_errno));
   std::error_code ec;
   std::filesystem::rename(temporary, path, ec);
   if (ec) return GPUCERT_ERROR("cannot rename " + temporary + " to " + path.string() + ": " + ec.message());

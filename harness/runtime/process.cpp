@@ -84,11 +84,18 @@ void WorkerProcess::drain_stderr() {
   char buf[4096];
   for (;;) {
     const ssize_t n = read(stderr_fd_, buf, sizeof buf);
-    if (n <= 0) break;
+    if (n == 0) {  // closed: stop polling it, or poll() would report the hang-up on every turn
+      close(stderr_fd_);
+      stderr_fd_ = -1;
+      break;
+    }
+    if (n < 0) break;
     stderr_tail_.append(buf, static_cast<std::size_t>(n));
   }
   if (stderr_tail_.size() > kStderrTailBytes) stderr_tail_.erase(0, stderr_tail_.size() - kStderrTailBytes);
 }
+
+std::string WorkerProcess::last_words() const { return stderr_tail_.empty() ? "(nothing)" : stderr_tail_; }
 
 std::string WorkerProcess::describe_exit(int status) const {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
@@ -108,7 +115,7 @@ Outcome<std::string> WorkerProcess::exchange(const std::string& line, std::chron
     if (n < 0) {
       drain_stderr();
       return GPUCERT_ERROR(std::string("worker does not read its input (") + std::strerror(errno) +
-                           "); its last words: " + stderr_tail_);
+                           "); its last words: " + last_words());
     }
     written += static_cast<std::size_t>(n);
   }
@@ -126,7 +133,7 @@ Outcome<std::string> WorkerProcess::exchange(const std::string& line, std::chron
       const auto limit = timeout.count() % 1000 == 0 ? std::to_string(timeout.count() / 1000) + " s"
                                                      : std::to_string(timeout.count()) + " ms";
       return GPUCERT_ERROR("worker gave no answer within " + limit + " and was killed; its last words: " +
-                           stderr_tail_);
+                           last_words());
     }
     pollfd fds[2] = {{stdout_fd_, POLLIN, 0}, {stderr_fd_, POLLIN, 0}};
     const int ready = poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1000)));
@@ -146,7 +153,7 @@ Outcome<std::string> WorkerProcess::exchange(const std::string& line, std::chron
         exit_status_ = status;
         drain_stderr();
         return GPUCERT_ERROR("worker " + describe_exit(status) + " before answering; its last words: " +
-                             (stderr_tail_.empty() ? std::string("(nothing)") : stderr_tail_));
+                             last_words());
       }
     }
   }

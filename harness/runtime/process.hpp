@@ -31,6 +31,7 @@ class WorkerProcess {
   WorkerProcess() = default;
   void drain_stderr();
   std::string describe_exit(int status) const;
+  std::string last_words() const;
   pid_t pid_ = -1;
   int stdin_fd_ = -1, stdout_fd_ = -1, stderr_fd_ = -1;
   std::string stdout_buffer_;
