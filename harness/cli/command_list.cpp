@@ -9,6 +9,15 @@
 #include "suite_source.hpp"
 
 namespace gpucert::cli {
+namespace {
+
+// A suite's description may run to a paragraph; the list shows its first sentence.
+std::string first_sentence(const std::string& text) {
+  const auto end = text.find(". ");
+  return end == std::string::npos ? text : text.substr(0, end + 1);
+}
+
+}  // namespace
 
 int command_list() {
   std::printf("Workloads:\n");
@@ -24,7 +33,8 @@ int command_list() {
       return;
     }
     if (!seen.insert(suite->name).second) return;
-    std::printf("  %-12s %zu measurements: %s\n", suite->name.c_str(), suite->plan.size(), suite->description.c_str());
+    std::printf("  %-12s %zu measurements: %s\n", suite->name.c_str(), suite->plan.size(),
+                first_sentence(suite->description).c_str());
     std::printf("  %-12s from %s\n", "", source.c_str());
   };
   show(std::string(embedded_quick_suite()), "embedded:quick (the default)");
