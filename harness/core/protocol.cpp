@@ -4,6 +4,8 @@
 #include <cmath>
 #include <utility>
 
+#include "protocol_nccl.hpp"
+
 namespace gpucert {
 namespace {
 
@@ -53,6 +55,10 @@ std::string encode_request(const Request& request) {
     j = {{"op", "probe"}};
   } else if (std::holds_alternative<QuitRequest>(request)) {
     j = {{"op", "quit"}};
+  } else if (std::holds_alternative<NcclIdRequest>(request)) {
+    j = {{"op", "nccl_id"}};
+  } else if (const auto* init = std::get_if<NcclInitRequest>(&request)) {
+    j = protocol_detail::nccl_init_to_json(*init);
   } else {
     const auto& r = std::get<RunRequest>(request);
     j = {{"op", "run"},        {"id", r.id},
@@ -75,7 +81,15 @@ Outcome<Request> decode_request(std::string_view line) {
                          std::to_string(kProtocolVersion));
   if (*op == "probe") return Request{ProbeRequest{}};
   if (*op == "quit") return Request{QuitRequest{}};
-  if (*op != "run") return GPUCERT_ERROR("protocol: unknown op '" + *op + "' (expected probe, run or quit)");
+  if (*op == "nccl_id") return Request{NcclIdRequest{}};
+  if (*op == "nccl_init") {
+    auto init = protocol_detail::nccl_init_from_json(j);
+    if (!init) return init.error();
+    return Request{std::move(*init)};
+  }
+  if (*op != "run")
+    return GPUCERT_ERROR("protocol: unknown op '" + *op +
+                         "' (expected probe, run or quit; or nccl_id, nccl_init, the NCCL rendezvous)");
 
   RunRequest r;
   auto id = field<std::string>(j, "id", "");

@@ -6,12 +6,16 @@
 //   {"op":"run","id":..,"workload":..,"params":{..},
 //    "warmup":3,"repetitions":20,"device":0,"seed":1} -> {"op":"run","ok":true,"status":"ok",
 //                                                         "samples_s":[..],"verification":{..},...}
+//   {"op":"nccl_id"}                                 -> {"op":"nccl_id","ok":true,"id":"<256 hex digits>"}
+//   {"op":"nccl_init","id":"<hex>","rank":r,"nranks":n,
+//    "device":d,"timeout_s":t}                       -> {"op":"nccl_init","ok":true|false,"message":..}
 //   {"op":"quit"}                                    -> {"op":"quit","ok":true}
 //   anything unreadable                              -> {"op":"error","ok":false,"message":".."}
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -36,7 +40,18 @@ struct RunRequest {
   int device = 0;          // index among the devices the worker sees
   std::uint64_t seed = 1;  // inputs are drawn from this seed: same seed, same data, on every rank and run
 };
-using Request = std::variant<ProbeRequest, RunRequest, QuitRequest>;
+// NCCL rendezvous (DESIGN.md): rank 0's worker makes the unique id, the coordinators carry it with MPI,
+// every worker joins the communicator with it. The id crosses as hex: JSON strings cannot hold its raw bytes.
+inline constexpr std::size_t kNcclUniqueIdBytes = 128;  // NCCL_UNIQUE_ID_BYTES; the plugin checks they agree
+struct NcclIdRequest {};
+struct NcclInitRequest {
+  std::string id;       // kNcclUniqueIdBytes as lowercase hex, from rank 0's nccl_id
+  int rank = 0;         // this worker's rank in the communicator, 0 <= rank < nranks
+  int nranks = 1;
+  int device = 0;
+  int timeout_s = 300;  // how long to wait on the other ranks, here and in every later collective
+};
+using Request = std::variant<ProbeRequest, RunRequest, QuitRequest, NcclIdRequest, NcclInitRequest>;
 
 // ok: ran and verified. failed: ran, verification failed. unavailable: the workload's library cannot be
 // loaded here (the loader's message is the evidence). waived: this hardware cannot run it (the reason
@@ -62,6 +77,16 @@ struct RunReply {
   nlohmann::json details = nlohmann::json::object();  // workload-specific facts (algorithm chosen, ...)
 };
 
+// The reply to nccl_id (with the id) or nccl_init. A failure is "unavailable" when the NCCL plugin cannot
+// load in this environment (the message is the loader's), an error otherwise (the message names the call).
+struct NcclReply {
+  std::string op;  // "nccl_id" or "nccl_init"
+  bool ok = false;
+  bool unavailable = false;
+  std::string id;  // nccl_id only
+  std::string message;
+};
+
 std::string encode_request(const Request& request);
 Outcome<Request> decode_request(std::string_view line);
 
@@ -71,5 +96,13 @@ nlohmann::json to_json(const RunReply& reply);
 std::string encode_run_reply(const RunReply& reply);
 Outcome<RunReply> decode_run_reply(std::string_view line);
 std::string encode_error_reply(std::string_view message);
+std::string encode_nccl_reply(const NcclReply& reply);
+// A worker's {"op":"error"} reply (a worker that does not know the op) decodes as a failed NcclReply.
+Outcome<NcclReply> decode_nccl_reply(std::string_view line, std::string_view expected_op);
+
+// Lowercase hex of bytes, and back; from_hex refuses odd lengths, non-hex digits and any length other than
+// 2 * expected_bytes.
+std::string to_hex(std::span<const unsigned char> bytes);
+Outcome<std::vector<unsigned char>> from_hex(std::string_view hex, std::size_t expected_bytes);
 
 }  // namespace gpucert

@@ -1,5 +1,7 @@
 #include "result.hpp"
 
+#include "nccl_figures.hpp"
+
 namespace gpucert {
 namespace {
 
@@ -11,11 +13,18 @@ nlohmann::json to_json(const Summary& s) {
 }  // namespace
 
 ResultRecord make_record(const Measurement& m, const Placement& where, RunReply reply) {
-  ResultRecord r{m, where, std::move(reply), std::nullopt, std::nullopt};
+  ResultRecord r{m, where, std::move(reply), std::nullopt, std::nullopt, std::nullopt};
+  // A collective's bytes depend on how many ranks took part, which only its reply says.
+  const auto nccl = nccl_basis(m, r.reply.details);
+  if (nccl) r.measurement.work = nccl->algbw_bytes;
+  const auto work = r.measurement.work;
   if (!r.reply.samples_s.empty()) {
     r.time = summarize(r.reply.samples_s);
-    r.figures = Figures{figure(m.metric, m.work, r.time->median), figure(m.metric, m.work, r.time->min),
-                        figure(m.metric, m.work, r.time->max)};
+    r.figures = Figures{figure(m.metric, work, r.time->median), figure(m.metric, work, r.time->min),
+                        figure(m.metric, work, r.time->max)};
+    if (nccl)
+      r.bus_figures = Figures{r.figures->at_median * nccl->busbw_factor, r.figures->best * nccl->busbw_factor,
+                              r.figures->worst * nccl->busbw_factor};
   }
   return r;
 }
@@ -51,6 +60,9 @@ nlohmann::json to_json(const ResultRecord& r) {
   if (r.time) j["time_s"] = to_json(*r.time);
   if (r.figures)
     j["figure"] = {{"at_median", r.figures->at_median}, {"best", r.figures->best}, {"worst", r.figures->worst}};
+  if (r.bus_figures)
+    j["bus_figure"] = {{"at_median", r.bus_figures->at_median}, {"best", r.bus_figures->best},
+                       {"worst", r.bus_figures->worst}};
   return j;
 }
 

@@ -36,6 +36,8 @@ struct ResultRecord {
   RunReply reply;
   std::optional<Summary> time;      // of reply.samples_s, when there are samples
   std::optional<Figures> figures;
+  // nccl only: nccl-tests' busbw, the figures times the collective's correction (nccl_figures.hpp).
+  std::optional<Figures> bus_figures;
 };
 
 ResultRecord make_record(const Measurement& m, const Placement& where, RunReply reply);

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "nccl_figures.hpp"
+
 namespace gpucert {
 
 int RunRecord::exit_code() const {
@@ -96,7 +98,7 @@ nlohmann::json to_json(const RunRecord& run) {
     for (int x : v) out.push_back(format_cuda_version(x));
     return out;
   };
-  return {
+  nlohmann::json out = {
       {"schema_version", kReportSchemaVersion},
       {"gpucert",
        {{"version", run.build.version},
@@ -116,6 +118,9 @@ nlohmann::json to_json(const RunRecord& run) {
       {"ranks", ranks},
       {"results", results},
   };
+  // The communicator's view of each collective (nccl-tests' line), only where collectives ran.
+  if (auto collectives = nccl_summaries(run.results); !collectives.empty()) out["nccl"] = std::move(collectives);
+  return out;
 }
 
 std::string utc_timestamp() {

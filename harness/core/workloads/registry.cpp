@@ -7,10 +7,11 @@ const WorkloadSpec& stream_spec();
 const WorkloadSpec& host_copy_spec();
 const WorkloadSpec& gemm_spec();
 const WorkloadSpec& conv_spec();
+const WorkloadSpec& nccl_spec();
 
 const std::vector<const WorkloadSpec*>& workload_registry() {
   static const std::vector<const WorkloadSpec*> registry{&stream_spec(), &host_copy_spec(), &gemm_spec(),
-                                                         &conv_spec()};
+                                                         &conv_spec(), &nccl_spec()};
   return registry;
 }
 

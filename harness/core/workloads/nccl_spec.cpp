@@ -1,0 +1,192 @@
+// nccl: collectives across every rank of the run, one communicator spanning all hosts, swept over message
+// sizes as nccl-tests' -b/-e/-f/-i do. Sizes, algbw and busbw follow nccl_bandwidth.hpp.
+#include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../nccl_bandwidth.hpp"
+#include "workload_spec.hpp"
+
+namespace gpucert {
+namespace {
+
+constexpr std::int64_t kMaxMessageBytes = 64 * kGiB;  // beyond any single GPU's memory for two buffers
+constexpr std::size_t kMaxSizesPerItem = 1024;         // a step sweep can otherwise ask for millions
+
+// False when a field is present but could not be read (its problem is already recorded); an absent
+// field reads as "not given", never as a failure.
+bool read_all(const Fields& item, std::initializer_list<std::pair<const char*, bool>> fields) {
+  bool good = true;
+  for (const auto& [key, read] : fields) good = good && (read || !item.has(key));
+  return good;
+}
+
+std::optional<bool> read_flag(Fields& item, const char* key) {
+  if (!item.has(key)) return std::nullopt;
+  const auto& value = item.object()[key];
+  if (!value.is_boolean()) {
+    item.problems().add(item.path_of(key), "expected true or false, got " + json_type_name(value));
+    return std::nullopt;
+  }
+  return value.get<bool>();
+}
+
+std::optional<std::string> read_reduction(Fields& item) {
+  auto text = item.text("reduction", false);
+  if (!text) return std::nullopt;
+  const auto& known = nccl_reductions();
+  if (std::find(known.begin(), known.end(), *text) == known.end()) {
+    item.problems().add(item.path_of("reduction"),
+                        "unknown reduction '" + *text + "' (expected one of " + join(known, ", ") + ")");
+    return std::nullopt;
+  }
+  return text;
+}
+
+struct Sweep {
+  std::vector<std::uint64_t> sizes;
+  bool good = true;
+};
+
+// begin_bytes, end_bytes and factor or step_bytes; nccl-tests' defaults, one 32 MiB size, when absent.
+Sweep read_sweep(Fields& item) {
+  Sweep sweep;
+  auto begin = item.integer("begin_bytes", false, 1, kMaxMessageBytes, "bytes");
+  auto end = item.integer("end_bytes", false, 1, kMaxMessageBytes, "bytes");
+  auto factor = item.integer("factor", false, 2, 1024);
+  auto step = item.integer("step_bytes", false, 1, kMaxMessageBytes, "bytes");
+  sweep.good = read_all(item, {{"begin_bytes", begin.has_value()},
+                               {"end_bytes", end.has_value()},
+                               {"factor", factor.has_value()},
+                               {"step_bytes", step.has_value()}});
+  if (item.has("factor") && item.has("step_bytes")) {
+    item.problems().add(item.path_of("step_bytes"),
+                        "give either factor (multiply, nccl-tests -f) or step_bytes (add, nccl-tests -i), not both");
+    sweep.good = false;
+  }
+  if (!sweep.good) return sweep;
+  const auto first = static_cast<std::uint64_t>(begin.value_or(32 * kMiB));
+  const auto last = static_cast<std::uint64_t>(end.value_or(static_cast<std::int64_t>(first)));
+  if (last < first) {
+    item.problems().add(item.path_of("end_bytes"), "the sweep ends at " + std::to_string(last) +
+                                                       " bytes, below its beginning (begin_bytes " +
+                                                       std::to_string(first) + ")");
+    sweep.good = false;
+    return sweep;
+  }
+  sweep.sizes = message_sizes(first, last, step ? 1 : static_cast<std::uint64_t>(factor.value_or(2)),
+                              static_cast<std::uint64_t>(step.value_or(0)));
+  if (sweep.sizes.size() > kMaxSizesPerItem) {
+    item.problems().add(item.path_of("step_bytes"),
+                        "the sweep has " + std::to_string(sweep.sizes.size()) + " sizes; at most " +
+                            std::to_string(kMaxSizesPerItem) + " per item (use a larger step or a factor)");
+    sweep.good = false;
+  }
+  return sweep;
+}
+
+// "all_reduce" for sum, "all_reduce.max" otherwise: the reduction is part of what is measured.
+std::string collective_label(Collective c, const std::string& reduction) {
+  std::string label(name_of(c));
+  if (is_reducing(c) && reduction != "sum") label += "." + reduction;
+  return label;
+}
+
+class NcclSpec final : public WorkloadSpec {
+ public:
+  std::string_view name() const override { return "nccl"; }
+  std::string_view description() const override {
+    return "NCCL collectives across all ranks and hosts (all_reduce, all_gather, reduce_scatter, broadcast, reduce, "
+           "alltoall, sendrecv), algbw and busbw as nccl-tests defines them, GB/s";
+  }
+  std::string_view backend() const override { return "libgpucert-nccl.so"; }
+  std::vector<std::string_view> fields() const override {
+    return {"collectives", "precisions", "reduction", "begin_bytes", "end_bytes",
+            "factor",      "step_bytes", "in_place",  "graph",       "iterations"};
+  }
+
+  std::vector<Measurement> expand(Fields& item, int warmup, int repetitions) const override {
+    std::vector<std::string> all_names;
+    for (auto c : all_collectives()) all_names.emplace_back(name_of(c));
+    auto names = item.names("collectives", false, all_names, "collective");
+    auto precisions = item.names("precisions", false, nccl_precisions(), "precision");
+    auto reduction = read_reduction(item);
+    auto in_place = read_flag(item, "in_place");
+    auto graph = read_flag(item, "graph");
+    auto iterations = item.integer("iterations", false, 1, 100000, "collectives per timed sample");
+    auto sweep = read_sweep(item);
+    bool good = read_all(item, {{"collectives", names.has_value()},
+                                {"precisions", precisions.has_value()},
+                                {"reduction", reduction.has_value()},
+                                {"in_place", in_place.has_value()},
+                                {"graph", graph.has_value()},
+                                {"iterations", iterations.has_value()}}) &&
+                sweep.good;
+    if (!good) return {};
+
+    std::vector<Collective> collectives;
+    for (const auto& n : names.value_or(all_names)) collectives.push_back(*parse_collective(n));
+    if (in_place.value_or(false)) {
+      if (names) {
+        for (auto c : collectives)
+          if (!has_in_place(c)) {
+            item.problems().add(item.path_of("in_place"),
+                                std::string(name_of(c)) + " has no in-place form (NCCL's send/recv pairs need "
+                                                          "separate buffers); list it in an item without in_place");
+            good = false;
+          }
+      } else {
+        std::erase_if(collectives, [](Collective c) { return !has_in_place(c); });
+      }
+    }
+    if (reduction && std::none_of(collectives.begin(), collectives.end(), is_reducing)) {
+      item.problems().add(item.path_of("reduction"),
+                          "only all_reduce, reduce_scatter and reduce take a reduction, and none is listed");
+      good = false;
+    }
+    if (!good) return {};
+
+    const std::string op = reduction.value_or("sum");
+    std::vector<Measurement> out;
+    for (auto c : collectives) {
+      for (const auto& precision : precisions.value_or(std::vector<std::string>{"fp32"})) {
+        for (auto bytes : sweep.sizes) {
+          Measurement m;
+          m.id = "nccl/" + collective_label(c, op) + "/" + precision + "/" + format_bytes(bytes);
+          if (in_place.value_or(false)) m.id += "/in_place";
+          if (graph.value_or(false)) m.id += "/graph";
+          m.workload = "nccl";
+          m.params = {{"collective", name_of(c)},
+                      {"precision", precision},
+                      {"bytes", bytes},
+                      {"in_place", in_place.value_or(false)},
+                      {"graph", graph.value_or(false)},
+                      {"iterations", iterations.value_or(20)},
+                      {"root", 0}};
+          if (is_reducing(c)) m.params["reduction"] = op;
+          m.warmup = warmup;
+          m.repetitions = repetitions;
+          // The sweep size: S of algbw whenever the size splits evenly over the ranks. The record replaces
+          // it with S for the number of ranks its reply reports (nccl_figures.hpp): the plan cannot know it.
+          m.work = bytes;
+          m.metric = Metric::Bandwidth;
+          out.push_back(std::move(m));
+        }
+      }
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+const WorkloadSpec& nccl_spec() {
+  static const NcclSpec spec;
+  return spec;
+}
+
+}  // namespace gpucert
