@@ -15,7 +15,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -102,7 +101,8 @@ Outcome<NcclReply> decode_nccl_reply(std::string_view line, std::string_view exp
 
 // Lowercase hex of bytes, and back; from_hex refuses odd lengths, non-hex digits and any length other than
 // 2 * expected_bytes.
-std::string to_hex(std::span<const unsigned char> bytes);
+// (.cu files include this header as C++17: no std::span here.)
+std::string to_hex(const unsigned char* bytes, std::size_t size);
 Outcome<std::vector<unsigned char>> from_hex(std::string_view hex, std::size_t expected_bytes);
 
 }  // namespace gpucert

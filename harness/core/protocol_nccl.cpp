@@ -28,12 +28,12 @@ Outcome<T> required(const nlohmann::json& j, const char* key, const char* op) {
 
 }  // namespace
 
-std::string to_hex(std::span<const unsigned char> bytes) {
+std::string to_hex(const unsigned char* bytes, std::size_t size) {
   std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0x0F]);
+  out.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    out.push_back(kDigits[bytes[i] >> 4]);
+    out.push_back(kDigits[bytes[i] & 0x0F]);
   }
   return out;
 }

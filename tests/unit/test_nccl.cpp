@@ -341,13 +341,13 @@ TEST(NcclSuite, RefusesUnknownNamesAndBadValues) {
 std::string an_id() {
   std::vector<unsigned char> bytes(kNcclUniqueIdBytes);
   for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<unsigned char>(i * 37 + 11);
-  return to_hex(bytes);
+  return to_hex(bytes.data(), bytes.size());
 }
 
 TEST(NcclHex, RoundTripsEveryByteValue) {
   std::vector<unsigned char> bytes(256);
   for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<unsigned char>(i);
-  const auto hex = to_hex(bytes);
+  const auto hex = to_hex(bytes.data(), bytes.size());
   EXPECT_EQ(hex.size(), 512u);
   EXPECT_EQ(hex.substr(0, 8), "00010203");
   EXPECT_EQ(hex.substr(hex.size() - 4), "feff");
