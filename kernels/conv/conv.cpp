@@ -18,7 +18,7 @@
 #include "conv_tensors.hpp"
 #include "core/tolerance.hpp"
 #include "cudnn_check.hpp"
-#include "device_resources.hpp"
+#include "common/device_resources.hpp"
 #include "launch_gate.hpp"
 #include "verify.hpp"
 
@@ -89,7 +89,7 @@ RunReply run_conv(const RunRequest& request) {
   std::int64_t workspace_bytes = 0;
   for (std::size_t i = 0; i < plans->size(); ++i)
     workspace_bytes = std::max(workspace_bytes, plans->info(i).workspace_bytes);
-  DeviceBytes workspace(static_cast<std::size_t>(workspace_bytes));
+  DeviceMemory workspace(static_cast<std::size_t>(workspace_bytes));
   const ConvBuffers buffers{tensors.x(), tensors.w(), tensors.y(), workspace.get()};
 
   LaunchGate gate;

@@ -7,7 +7,7 @@
 #include <cuda_runtime_api.h>
 
 #include "conv_problem.hpp"
-#include "device_resources.hpp"
+#include "common/device_resources.hpp"
 
 namespace gpucert::kernels::conv {
 
@@ -22,7 +22,7 @@ class ConvTensors {
   void poison_output(cudaStream_t stream) const;
 
  private:
-  DeviceBytes x_, w_, y_;
+  DeviceMemory x_, w_, y_;
 };
 
 }  // namespace gpucert::kernels::conv

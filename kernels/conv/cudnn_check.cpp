@@ -1,19 +1,12 @@
 #include "cudnn_check.hpp"
 
+#include "common/source_path.hpp"
+
 namespace gpucert::kernels::conv {
-namespace {
-
-std::string short_path(const char* file) {
-  std::string path = file;
-  if (auto pos = path.rfind("/kernels/"); pos != std::string::npos) return path.substr(pos + 1);
-  return path;
-}
-
-}  // namespace
 
 CudnnFailure::CudnnFailure(cudnnStatus_t status, const char* call, const char* file, int line)
     : std::runtime_error(std::string(cudnnGetErrorString(status)) + " (" + std::to_string(static_cast<int>(status)) +
-                         ") in " + call + " at " + short_path(file) + ":" + std::to_string(line)),
+                         ") in " + call + " at " + source_path(file) + ":" + std::to_string(line)),
       status_(status) {}
 
 CudnnHandle::CudnnHandle(cudaStream_t stream) {

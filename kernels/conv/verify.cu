@@ -9,7 +9,7 @@
 #include <cuda_fp16.h>
 
 #include "common/cuda_check.hpp"
-#include "device_resources.hpp"
+#include "common/device_resources.hpp"
 #include "reference.cuh"
 
 namespace gpucert::kernels::conv {
@@ -39,9 +39,9 @@ struct ConvVerifier::Impl {
   Sampling sampling{};
   double limit = 0;
   double reference_squared = 0;  // ||ref||^2 over the checked positions
-  DeviceBytes expected;
-  DeviceBytes tallies;
-  DeviceBytes nonfinite;
+  DeviceMemory expected;
+  DeviceMemory tallies;
+  DeviceMemory nonfinite;
   Impl(const ConvProblem& problem, Sampling s, double l)
       : precision(problem.precision),
         geometry{problem.n, problem.c, problem.h, problem.w, problem.k, problem.r, problem.s, problem.p(),

@@ -25,7 +25,7 @@
 #include "common/sampler.hpp"
 #include "core/tolerance.hpp"
 #include "cublaslt.hpp"
-#include "device_memory.hpp"
+#include "common/device_resources.hpp"
 #include "inputs.hpp"
 #include "matmul.hpp"
 #include "precision.hpp"
@@ -37,14 +37,6 @@ namespace {
 
 constexpr std::size_t kWorkspaceBytes = 64ull << 20;
 constexpr std::uint64_t kMaxDimension = 65536;  // the suite's limit (core/workloads/gemm_spec.cpp)
-
-struct Stream {
-  cudaStream_t handle{};
-  Stream() { GPUCERT_CUDA_TRY(cudaStreamCreateWithFlags(&handle, cudaStreamNonBlocking)); }
-  ~Stream() { cudaStreamDestroy(handle); }
-  Stream(const Stream&) = delete;
-  Stream& operator=(const Stream&) = delete;
-};
 
 Owned<cublasLtHandle_t> make_handle() {
   cublasLtHandle_t handle = nullptr;
@@ -121,8 +113,8 @@ RunReply run_gemm(const RunRequest& request) {
   if (cc < precision->min_compute_capability)
     return waived(std::string(precision->why_min) + "; this GPU has compute capability " + capability_text(cc));
 
-  Stream stream;
-  const cudaStream_t s = stream.handle;
+  OwnedStream stream;
+  const cudaStream_t s = stream.get();
   const auto handle = make_handle();
   const std::size_t in_bytes = element_bytes(precision->input), out_bytes = element_bytes(precision->output);
   DeviceMemory a(m * k * in_bytes), b(k * n * in_bytes), d(m * n * out_bytes), workspace(kWorkspaceBytes);

@@ -10,7 +10,7 @@
 #include <cuda_runtime_api.h>
 #include <library_types.h>
 
-#include "device_memory.hpp"
+#include "common/device_resources.hpp"
 #include "matrix_view.hpp"
 
 namespace gpucert::kernels {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/cuda_check.hpp"
+#include "common/device_resources.hpp"
 #include "common/event_timer.hpp"
 #include "common/plugin_glue.hpp"
 #include "common/random.cuh"
@@ -49,14 +50,6 @@ struct PinnedBuffer {
   PinnedBuffer& operator=(const PinnedBuffer&) = delete;
 };
 
-struct DeviceWords {
-  std::uint64_t* ptr = nullptr;
-  explicit DeviceWords(std::size_t bytes) { GPUCERT_CUDA_TRY(cudaMalloc(&ptr, bytes)); }
-  ~DeviceWords() { cudaFree(ptr); }
-  DeviceWords(const DeviceWords&) = delete;
-  DeviceWords& operator=(const DeviceWords&) = delete;
-};
-
 }  // namespace
 
 RunReply run_host_copy(const RunRequest& request) {
@@ -69,21 +62,19 @@ RunReply run_host_copy(const RunRequest& request) {
   const std::size_t bytes = words * 8;  // whole words: the verification compares 64-bit words
 
   GPUCERT_CUDA_TRY(cudaSetDevice(request.device));
-  cudaStream_t s{};
-  GPUCERT_CUDA_TRY(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
-  struct StreamGuard { cudaStream_t s; ~StreamGuard() { cudaStreamDestroy(s); } } guard{s};
+  OwnedStream stream;
+  const cudaStream_t s = stream.get();
 
   PinnedBuffer host(bytes);
-  DeviceWords device(bytes);
-  unsigned long long* wrong = nullptr;
-  GPUCERT_CUDA_TRY(cudaMalloc(&wrong, sizeof *wrong));
-  struct WrongGuard { unsigned long long* p; ~WrongGuard() { cudaFree(p); } } wrong_guard{wrong};
+  DeviceArray<std::uint64_t> device(words);
+  DeviceArray<unsigned long long> wrong_count(1);
+  unsigned long long* wrong = wrong_count.get();
 
   const std::uint64_t seed = splitmix64(request.seed ^ 0xC0FFEE);
-  fill_words_kernel<<<kBlocks, kThreads, 0, s>>>(device.ptr, words, seed);
+  fill_words_kernel<<<kBlocks, kThreads, 0, s>>>(device.get(), words, seed);
   GPUCERT_CUDA_CHECK_LAUNCH();
   if (direction == "h2d")  // the source lives on the host: bring the seeded words there once, untimed
-    GPUCERT_CUDA_TRY(cudaMemcpyAsync(host.ptr, device.ptr, bytes, cudaMemcpyDeviceToHost, s));
+    GPUCERT_CUDA_TRY(cudaMemcpyAsync(host.ptr, device.get(), bytes, cudaMemcpyDeviceToHost, s));
   GPUCERT_CUDA_TRY(cudaStreamSynchronize(s));
 
   Verification verification;
@@ -95,12 +86,12 @@ RunReply run_host_copy(const RunRequest& request) {
     std::uint64_t bad = 0;
     double seconds = 0;
     if (direction == "h2d") {
-      poison(device.ptr, bytes, s);
+      poison(device.get(), bytes, s);
       seconds = timer.seconds(s, [&](cudaStream_t st) {
-        GPUCERT_CUDA_TRY(cudaMemcpyAsync(device.ptr, host.ptr, bytes, cudaMemcpyHostToDevice, st));
+        GPUCERT_CUDA_TRY(cudaMemcpyAsync(device.get(), host.ptr, bytes, cudaMemcpyHostToDevice, st));
       });
       GPUCERT_CUDA_TRY(cudaMemsetAsync(wrong, 0, sizeof *wrong, s));
-      count_wrong_words_kernel<<<kBlocks, kThreads, 0, s>>>(device.ptr, words, seed, wrong);
+      count_wrong_words_kernel<<<kBlocks, kThreads, 0, s>>>(device.get(), words, seed, wrong);
       GPUCERT_CUDA_CHECK_LAUNCH();
       unsigned long long count = 0;
       GPUCERT_CUDA_TRY(cudaMemcpyAsync(&count, wrong, sizeof count, cudaMemcpyDeviceToHost, s));
@@ -109,7 +100,7 @@ RunReply run_host_copy(const RunRequest& request) {
     } else {
       std::memset(host.ptr, 0xFF, bytes);
       seconds = timer.seconds(s, [&](cudaStream_t st) {
-        GPUCERT_CUDA_TRY(cudaMemcpyAsync(host.ptr, device.ptr, bytes, cudaMemcpyDeviceToHost, st));
+        GPUCERT_CUDA_TRY(cudaMemcpyAsync(host.ptr, device.get(), bytes, cudaMemcpyDeviceToHost, st));
       });
       bad = count_wrong_words_on_host(host.ptr, words, seed);
     }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/cuda_check.hpp"
+#include "common/device_resources.hpp"
 #include "common/event_timer.hpp"
 #include "common/plugin_glue.hpp"
 #include "common/random.cuh"
@@ -129,6 +130,19 @@ __global__ void __launch_bounds__(kThreads) elementwise_kernel(Op op, std::size_
   for (std::size_t i = packs * Pack<T>::kWidth + first; i < n; i += stride) op.elem(i);
 }
 
+// The sum of `value` over the block's kThreads threads, valid in thread 0.
+template <typename T>
+__device__ T block_sum(T value) {
+  __shared__ T shared[kThreads];
+  shared[threadIdx.x] = value;
+  __syncthreads();
+  for (int offset = kThreads / 2; offset > 0; offset /= 2) {
+    if (threadIdx.x < offset) shared[threadIdx.x] += shared[threadIdx.x + offset];
+    __syncthreads();
+  }
+  return shared[0];
+}
+
 template <typename T>
 __global__ void __launch_bounds__(kThreads) dot_kernel(const T* a, const T* b, std::size_t n, T* partial) {
   const std::size_t packs = n / Pack<T>::kWidth;
@@ -142,29 +156,17 @@ __global__ void __launch_bounds__(kThreads) dot_kernel(const T* a, const T* b, s
     for (int k = 0; k < Pack<T>::kWidth; ++k) sum += x.v[k] * y.v[k];
   }
   for (std::size_t i = packs * Pack<T>::kWidth + first; i < n; i += stride) sum += a[i] * b[i];
-  __shared__ T shared[kThreads];
-  shared[threadIdx.x] = sum;
-  __syncthreads();
-  for (int offset = kThreads / 2; offset > 0; offset /= 2) {
-    if (threadIdx.x < offset) shared[threadIdx.x] += shared[threadIdx.x + offset];
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) partial[blockIdx.x] = shared[0];
+  sum = block_sum(sum);
+  if (threadIdx.x == 0) partial[blockIdx.x] = sum;
 }
 
 // The second stage of the dot product, inside the timed region: one block folds the partial sums.
 template <typename T>
 __global__ void __launch_bounds__(kThreads) sum_partials_kernel(const T* partial, int count, T* out) {
-  __shared__ T shared[kThreads];
   T sum = 0;
   for (int i = threadIdx.x; i < count; i += kThreads) sum += partial[i];
-  shared[threadIdx.x] = sum;
-  __syncthreads();
-  for (int offset = kThreads / 2; offset > 0; offset /= 2) {
-    if (threadIdx.x < offset) shared[threadIdx.x] += shared[threadIdx.x + offset];
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) *out = shared[0];
+  sum = block_sum(sum);
+  if (threadIdx.x == 0) *out = sum;
 }
 
 // ---- verification ----------------------------------------------------------------------------------
@@ -239,36 +241,13 @@ __global__ void __launch_bounds__(kThreads) reference_dot_kernel(std::size_t n, 
   for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < n;
        i += static_cast<std::size_t>(gridDim.x) * blockDim.x)
     sum += static_cast<double>(start_value<T>(seeds.a, i)) * static_cast<double>(start_value<T>(seeds.b, i));
-  __shared__ double shared[kThreads];
-  shared[threadIdx.x] = sum;
-  __syncthreads();
-  for (int offset = kThreads / 2; offset > 0; offset /= 2) {
-    if (threadIdx.x < offset) shared[threadIdx.x] += shared[threadIdx.x + offset];
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) partial[blockIdx.x] = shared[0];
+  sum = block_sum(sum);
+  if (threadIdx.x == 0) partial[blockIdx.x] = sum;
 }
 
 // ---- host side ---------------------------------------------------------------------------------------
 
 const char* const kKernelNames[] = {"copy", "mul", "add", "triad", "nstream", "dot"};
-
-template <typename T>
-struct DeviceBuffer {
-  T* ptr = nullptr;
-  explicit DeviceBuffer(std::size_t count) {
-    if (count) GPUCERT_CUDA_TRY(cudaMalloc(&ptr, count * sizeof(T)));
-  }
-  ~DeviceBuffer() { cudaFree(ptr); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-};
-
-struct Stream {
-  cudaStream_t handle{};
-  Stream() { GPUCERT_CUDA_TRY(cudaStreamCreateWithFlags(&handle, cudaStreamNonBlocking)); }
-  ~Stream() { cudaStreamDestroy(handle); }
-};
 
 // SMs x min(resident blocks per SM, limit): a grid that fills the GPU once and strides over the arrays.
 int grid_size(const void* kernel, int limit_per_sm = 64) {
@@ -312,9 +291,9 @@ void launch_elementwise(const Op& op, std::size_t n, int unroll, int blocks, cud
   else elementwise_kernel<T, Op, 1><<<blocks, kThreads, 0, stream>>>(op, n);
 }
 
-Tally reduce_tallies(const DeviceBuffer<Tally>& tallies, int blocks, cudaStream_t stream) {
+Tally reduce_tallies(const DeviceArray<Tally>& tallies, int blocks, cudaStream_t stream) {
   std::vector<Tally> host(static_cast<std::size_t>(blocks));
-  GPUCERT_CUDA_TRY(cudaMemcpyAsync(host.data(), tallies.ptr, host.size() * sizeof(Tally), cudaMemcpyDeviceToHost,
+  GPUCERT_CUDA_TRY(cudaMemcpyAsync(host.data(), tallies.get(), host.size() * sizeof(Tally), cudaMemcpyDeviceToHost,
                                    stream));
   GPUCERT_CUDA_TRY(cudaStreamSynchronize(stream));
   Tally total{0, 0};
@@ -333,18 +312,18 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
   if (kernel < 0) return error_reply("stream: unknown kernel '" + kernel_name + "'");
 
   GPUCERT_CUDA_TRY(cudaSetDevice(request.device));
-  Stream stream;
-  const cudaStream_t s = stream.handle;
-  DeviceBuffer<T> a(n), b(n), c(n);
-  DeviceBuffer<T> previous(kernel == 4 ? n : 0);
+  OwnedStream stream;
+  const cudaStream_t s = stream.get();
+  DeviceArray<T> a(n), b(n), c(n);
+  DeviceArray<T> previous(kernel == 4 ? n : 0);
   const Seeds seeds{splitmix64(request.seed ^ 0xA), splitmix64(request.seed ^ 0xB), splitmix64(request.seed ^ 0xC)};
-  fill_uniform(a.ptr, n, seeds.a, 1.0, 2.0, s);
-  fill_uniform(b.ptr, n, seeds.b, 1.0, 2.0, s);
-  fill_uniform(c.ptr, n, seeds.c, 1.0, 2.0, s);
+  fill_uniform(a.get(), n, seeds.a, 1.0, 2.0, s);
+  fill_uniform(b.get(), n, seeds.b, 1.0, 2.0, s);
+  fill_uniform(c.get(), n, seeds.c, 1.0, 2.0, s);
   const T scalar = static_cast<T>(kScalar);
 
   const int verify_blocks = 1024;
-  DeviceBuffer<Tally> tallies(verify_blocks);
+  DeviceArray<Tally> tallies(verify_blocks);
   const double eps = std::numeric_limits<T>::epsilon();
   Verification verification;
   verification.passed = true;
@@ -353,12 +332,12 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
   RunReply reply;
   if (kernel == 5) {  // dot
     const int blocks = grid_size(reinterpret_cast<const void*>(dot_kernel<T>));
-    DeviceBuffer<T> partial(static_cast<std::size_t>(blocks)), result(1);
-    DeviceBuffer<double> reference_partial(verify_blocks);
-    reference_dot_kernel<T><<<verify_blocks, kThreads, 0, s>>>(n, seeds, reference_partial.ptr);
+    DeviceArray<T> partial(static_cast<std::size_t>(blocks)), result(1);
+    DeviceArray<double> reference_partial(verify_blocks);
+    reference_dot_kernel<T><<<verify_blocks, kThreads, 0, s>>>(n, seeds, reference_partial.get());
     GPUCERT_CUDA_CHECK_LAUNCH();
     std::vector<double> host_partial(verify_blocks);
-    GPUCERT_CUDA_TRY(cudaMemcpyAsync(host_partial.data(), reference_partial.ptr, verify_blocks * sizeof(double),
+    GPUCERT_CUDA_TRY(cudaMemcpyAsync(host_partial.data(), reference_partial.get(), verify_blocks * sizeof(double),
                                      cudaMemcpyDeviceToHost, s));
     GPUCERT_CUDA_TRY(cudaStreamSynchronize(s));
     long double reference = 0;
@@ -367,14 +346,14 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
     verification.tolerance = tolerance;
     verification.method = "fp64 reference sum of the same seeded inputs, every run";
     reply.samples_s = sample_device_time(request.id, request.warmup, request.repetitions, [&] {
-      poison(result.ptr, sizeof(T), s);
+      poison(result.get(), sizeof(T), s);
       const double seconds = timer.seconds(s, [&](cudaStream_t st) {
-        dot_kernel<T><<<blocks, kThreads, 0, st>>>(a.ptr, b.ptr, n, partial.ptr);
-        sum_partials_kernel<T><<<1, kThreads, 0, st>>>(partial.ptr, blocks, result.ptr);
+        dot_kernel<T><<<blocks, kThreads, 0, st>>>(a.get(), b.get(), n, partial.get());
+        sum_partials_kernel<T><<<1, kThreads, 0, st>>>(partial.get(), blocks, result.get());
       });
       GPUCERT_CUDA_CHECK_LAUNCH();
       T sum{};
-      GPUCERT_CUDA_TRY(cudaMemcpy(&sum, result.ptr, sizeof(T), cudaMemcpyDeviceToHost));
+      GPUCERT_CUDA_TRY(cudaMemcpy(&sum, result.get(), sizeof(T), cudaMemcpyDeviceToHost));
       double rel = std::fabs(static_cast<double>(static_cast<long double>(sum) - reference) /
                              static_cast<double>(reference));
       if (std::isnan(rel)) rel = std::numeric_limits<double>::infinity();
@@ -385,17 +364,17 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
     });
     reply.details = {{"blocks", blocks}, {"threads_per_block", kThreads}, {"reference_sum", static_cast<double>(reference)}};
   } else {
-    T* outputs[] = {c.ptr, b.ptr, c.ptr, a.ptr, a.ptr};
+    T* outputs[] = {c.get(), b.get(), c.get(), a.get(), a.get()};
     T* out = outputs[kernel];
     const LaunchShape shape = launch_shape();
     int blocks = 0;
     auto launch = [&](cudaStream_t st) {
       switch (kernel) {
-        case 0: launch_elementwise<T>(CopyOp<T>{a.ptr, c.ptr}, n, shape.unroll, blocks, st); break;
-        case 1: launch_elementwise<T>(MulOp<T>{b.ptr, c.ptr, scalar}, n, shape.unroll, blocks, st); break;
-        case 2: launch_elementwise<T>(AddOp<T>{a.ptr, b.ptr, c.ptr}, n, shape.unroll, blocks, st); break;
-        case 3: launch_elementwise<T>(TriadOp<T>{a.ptr, b.ptr, c.ptr, scalar}, n, shape.unroll, blocks, st); break;
-        default: launch_elementwise<T>(NstreamOp<T>{a.ptr, b.ptr, c.ptr, scalar}, n, shape.unroll, blocks, st); break;
+        case 0: launch_elementwise<T>(CopyOp<T>{a.get(), c.get()}, n, shape.unroll, blocks, st); break;
+        case 1: launch_elementwise<T>(MulOp<T>{b.get(), c.get(), scalar}, n, shape.unroll, blocks, st); break;
+        case 2: launch_elementwise<T>(AddOp<T>{a.get(), b.get(), c.get()}, n, shape.unroll, blocks, st); break;
+        case 3: launch_elementwise<T>(TriadOp<T>{a.get(), b.get(), c.get(), scalar}, n, shape.unroll, blocks, st); break;
+        default: launch_elementwise<T>(NstreamOp<T>{a.get(), b.get(), c.get(), scalar}, n, shape.unroll, blocks, st); break;
       }
     };
     const void* kernels[] = {
@@ -411,15 +390,15 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
     const double tolerance = 100 * eps;
     verification.tolerance = tolerance;
     verification.method = "every element of every run against its value recomputed from the seed";
-    const Gold<T> gold{kernel, seeds, scalar, previous.ptr};
+    const Gold<T> gold{kernel, seeds, scalar, previous.get()};
     reply.samples_s = sample_device_time(request.id, request.warmup, request.repetitions, [&] {
       if (kernel == 4)
-        GPUCERT_CUDA_TRY(cudaMemcpyAsync(previous.ptr, a.ptr, n * sizeof(T), cudaMemcpyDeviceToDevice, s));
+        GPUCERT_CUDA_TRY(cudaMemcpyAsync(previous.get(), a.get(), n * sizeof(T), cudaMemcpyDeviceToDevice, s));
       else
         poison(out, n * sizeof(T), s);
       const double seconds = timer.seconds(s, launch);
       GPUCERT_CUDA_CHECK_LAUNCH();
-      verify_kernel<T><<<verify_blocks, kThreads, 0, s>>>(out, n, gold, tolerance, tallies.ptr);
+      verify_kernel<T><<<verify_blocks, kThreads, 0, s>>>(out, n, gold, tolerance, tallies.get());
       GPUCERT_CUDA_CHECK_LAUNCH();
       const Tally tally = reduce_tallies(tallies, verify_blocks, s);
       verification.checked += n;

@@ -3,21 +3,30 @@
 #pragma once
 
 #include <cstddef>
+#include <utility>
 
 #include <cuda_runtime_api.h>
 
 #include "common/cuda_check.hpp"
 
-namespace gpucert::kernels::conv {
+namespace gpucert::kernels {
 
-class DeviceBytes {
+class DeviceMemory {
  public:
-  explicit DeviceBytes(std::size_t bytes) : bytes_(bytes) {
+  DeviceMemory() = default;
+  explicit DeviceMemory(std::size_t bytes) : bytes_(bytes) {
     if (bytes) GPUCERT_CUDA_TRY(cudaMalloc(&ptr_, bytes));
   }
-  ~DeviceBytes() { cudaFree(ptr_); }
-  DeviceBytes(const DeviceBytes&) = delete;
-  DeviceBytes& operator=(const DeviceBytes&) = delete;
+  ~DeviceMemory() { cudaFree(ptr_); }
+  DeviceMemory(const DeviceMemory&) = delete;
+  DeviceMemory& operator=(const DeviceMemory&) = delete;
+  DeviceMemory(DeviceMemory&& other) noexcept
+      : ptr_(std::exchange(other.ptr_, nullptr)), bytes_(std::exchange(other.bytes_, 0)) {}
+  DeviceMemory& operator=(DeviceMemory&& other) noexcept {
+    std::swap(ptr_, other.ptr_);
+    std::swap(bytes_, other.bytes_);
+    return *this;
+  }
 
   [[nodiscard]] void* get() const { return ptr_; }
   template <typename T>
@@ -29,6 +38,17 @@ class DeviceBytes {
  private:
   void* ptr_ = nullptr;
   std::size_t bytes_ = 0;
+};
+
+// A DeviceMemory of `count` elements of T.
+template <typename T>
+class DeviceArray {
+ public:
+  explicit DeviceArray(std::size_t count) : memory_(count * sizeof(T)) {}
+  [[nodiscard]] T* get() const { return memory_.as<T>(); }
+
+ private:
+  DeviceMemory memory_;
 };
 
 class OwnedStream {
@@ -43,4 +63,4 @@ class OwnedStream {
   cudaStream_t stream_{};
 };
 
-}  // namespace gpucert::kernels::conv
+}  // namespace gpucert::kernels
