@@ -40,4 +40,13 @@ class WorkerProcess {
   int exit_status_ = 0;
 };
 
+// A short command run to its end: stdin empty, stdout and stderr captured, killed at the deadline. For
+// questions asked of the host (`ldconfig -p`), not for workers.
+struct CompletedProcess {
+  int exit_code = -1;   // -1 when a signal ended it
+  std::string out;
+  std::string err;
+};
+Outcome<CompletedProcess> run_to_completion(const LaunchSpec& spec, std::chrono::milliseconds timeout);
+
 }  // namespace gpucert::runtime

@@ -1,0 +1,116 @@
+#include "oci_config.hpp"
+
+#include <set>
+
+namespace gpucert::runtime {
+namespace {
+
+using nlohmann::json;
+
+// runc's own defaults (`runc spec`): kernel interfaces a container has no business reading or changing.
+// /sys/devices/virtual/powercap is docker's addition (energy counters leak what other processes compute).
+const char* const kMaskedPaths[] = {"/proc/acpi",       "/proc/asound",      "/proc/kcore",       "/proc/keys",
+                                    "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+                                    "/sys/firmware",    "/proc/scsi",        "/sys/devices/virtual/powercap"};
+const char* const kReadonlyPaths[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
+
+json bind_ro(const std::string& source, const std::string& destination) {
+  return {{"destination", destination}, {"type", "bind"}, {"source", source}, {"options", {"bind", "ro", "nosuid", "nodev"}}};
+}
+
+json device(const DeviceNode& n) {
+  return {{"path", n.path}, {"type", std::string(1, n.type)}, {"major", n.major}, {"minor", n.minor},
+          {"fileMode", n.file_mode}, {"uid", n.uid}, {"gid", n.gid}};
+}
+
+json allow(const DeviceNode& n) {
+  return {{"allow", true}, {"type", std::string(1, n.type)}, {"major", n.major}, {"minor", n.minor}, {"access", "rwm"}};
+}
+
+std::string basename(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+}  // namespace
+
+Outcome<json> oci_config(const Environment& env, const HostFacts& facts, const OciOptions& options) {
+  if (auto s = check_environment(env, RuntimeKind::Oci); !s) return s.error();
+  if (env.image.front() != '/')
+    return GPUCERT_ERROR("oci environment: the image must be the absolute path of a root filesystem, got '" + env.image + "'");
+  if (options.driver_dir.empty() || options.driver_dir.front() != '/')
+    return GPUCERT_ERROR("oci: driver_dir must be an absolute path, got '" + options.driver_dir + "'");
+
+  std::vector<DeviceNode> nodes;
+  for (const auto& id : env.gpus) {
+    auto gpu = find_gpu(facts, id);
+    if (!gpu) return gpu.error();
+    nodes.push_back(gpu->node);
+  }
+  for (const auto& n : facts.control_nodes) nodes.push_back(n);
+  if (auto s = check_driver_facts(facts); !s) return s.error();
+
+  auto vars = worker_variables(env);
+  vars.emplace("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  vars["LD_LIBRARY_PATH"] = options.driver_dir + (vars.count("LD_LIBRARY_PATH") ? ":" + vars["LD_LIBRARY_PATH"] : "");
+  // No hook reads it here; it tells the worker's probe and `gpucert doctor` which GPUs were given.
+  vars["NVIDIA_VISIBLE_DEVICES"] = join_gpus(env.gpus);
+  json environment = json::array();
+  for (const auto& [name, value] : vars) environment.push_back(name + "=" + value);
+
+  json mounts = json::array();
+  mounts.push_back({{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}});
+  mounts.push_back({{"destination", "/dev"}, {"type", "tmpfs"}, {"source", "tmpfs"},
+                    {"options", {"nosuid", "strictatime", "mode=755", "size=65536k"}}});
+  mounts.push_back({{"destination", "/dev/pts"}, {"type", "devpts"}, {"source", "devpts"},
+                    {"options", {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}}});
+  if (env.host_ipc)  // NCCL's shared segments are files in /dev/shm: the host's, as docker --ipc host binds it
+    mounts.push_back({{"destination", "/dev/shm"}, {"type", "bind"}, {"source", "/dev/shm"},
+                      {"options", {"rbind", "nosuid", "nodev", "noexec"}}});
+  else  // docker's 64 MiB is too small for NCCL; tmpfs takes only what is written
+    mounts.push_back({{"destination", "/dev/shm"}, {"type", "tmpfs"}, {"source", "shm"},
+                      {"options", {"nosuid", "noexec", "nodev", "mode=1777", "size=1g"}}});
+  mounts.push_back({{"destination", "/sys"}, {"type", "sysfs"}, {"source", "sysfs"},
+                    {"options", {"nosuid", "noexec", "nodev", "ro"}}});
+  if (!env.worker_host_path.empty()) mounts.push_back(bind_ro(env.worker_host_path, env.worker_container_path));
+  for (const auto& plugin : env.plugin_host_paths) mounts.push_back(bind_ro(plugin, plugin_container_path(env, plugin)));
+  std::set<std::string> library_names;
+  for (const auto& library : facts.driver_libraries)
+    if (library_names.insert(basename(library)).second)
+      mounts.push_back(bind_ro(library, options.driver_dir + "/" + basename(library)));
+
+  json devices = json::array();
+  json allowed = json::array({{{"allow", false}, {"access", "rwm"}}});
+  for (const auto& n : nodes) {
+    devices.push_back(device(n));
+    allowed.push_back(allow(n));
+  }
+
+  json namespaces = json::array({{{"type", "pid"}}, {{"type", "mount"}}, {{"type", "uts"}}});
+  if (!env.host_ipc) namespaces.push_back({{"type", "ipc"}});
+  if (!env.host_network) namespaces.push_back({{"type", "network"}});  // only loopback: no network at all
+
+  const json no_capabilities = json::array();
+  json config = {
+      {"ociVersion", "1.0.2"},
+      {"process",
+       {{"terminal", false},
+        {"user", {{"uid", options.uid}, {"gid", options.gid}}},
+        {"args", {env.worker_container_path}},
+        {"env", environment},
+        {"cwd", "/"},
+        {"capabilities",
+         {{"bounding", no_capabilities}, {"effective", no_capabilities}, {"inheritable", no_capabilities},
+          {"permitted", no_capabilities}, {"ambient", no_capabilities}}},
+        {"rlimits", {{{"type", "RLIMIT_NOFILE"}, {"hard", options.nofile}, {"soft", options.nofile}}}},
+        {"noNewPrivileges", true}}},
+      {"root", {{"path", env.image}, {"readonly", true}}},
+      {"mounts", mounts},
+      {"linux",
+       {{"devices", devices},
+        {"resources", {{"devices", allowed}}},
+        {"namespaces", namespaces},
+        {"maskedPaths", kMaskedPaths},
+        {"readonlyPaths", kReadonlyPaths}}},
+  };
+  return config;
+}
+
+}  // namespace gpucert::runtime
