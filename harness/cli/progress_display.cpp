@@ -60,10 +60,12 @@ void ProgressDisplay::measurement_finished(std::size_t index, std::size_t total,
     const bool problem = r.reply.status != RunStatus::Ok;
     if (terminal_ && !problem) continue;
     end_line();
-    std::string figure = r.figures ? std::to_string(r.figures->at_median) + " " + std::string(unit_of(r.measurement.metric))
-                                   : std::string("-");
-    std::fprintf(out_, "[%zu/%zu] %s rank %d: %s %s%s%s\n", index + 1, total, r.measurement.id.c_str(),
-                 r.placement.rank, std::string(name_of(r.reply.status)).c_str(), figure.c_str(),
+    char figure[64] = "";
+    if (r.figures)
+      std::snprintf(figure, sizeof figure, " %.1f %s", r.figures->at_median,
+                    std::string(unit_of(r.measurement.metric)).c_str());
+    std::fprintf(out_, "[%zu/%zu] %s rank %d: %s%s%s%s\n", index + 1, total, r.measurement.id.c_str(),
+                 r.placement.rank, std::string(name_of(r.reply.status)).c_str(), figure,
                  r.reply.message.empty() ? "" : ": ", r.reply.message.c_str());
   }
   if (terminal_ && index + 1 == total) end_line();
