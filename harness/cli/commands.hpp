@@ -4,6 +4,10 @@
 #include <cstdint>
 #include <string>
 
+namespace CLI {
+class App;
+}
+
 namespace gpucert::cli {
 
 struct RunArgs {
@@ -17,6 +21,14 @@ struct RunArgs {
 int command_run(const RunArgs& args, int* argc, char*** argv);
 int command_doctor(int timeout_s, int* argc, char*** argv);
 int command_list();
+
+struct CdiArgs {
+  std::string output;  // empty: standard output
+  std::string kind = "nvidia.com/gpu";
+  std::string driver_dir = "/usr/local/nvidia/lib64";
+};
+CLI::App* add_cdi_command(CLI::App& app, CdiArgs& args);
+int command_cdi(const CdiArgs& args);
 
 // gpucert-worker beside this executable (or GPUCERT_WORKER).
 std::string worker_path();

@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("list", "List the workloads and the suites");
 
+  gpucert::cli::CdiArgs cdi;
+  auto* cdi_cmd = gpucert::cli::add_cdi_command(app, cdi);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -67,5 +70,6 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) run.command_line += (i ? " " : "") + std::string(argv[i]);
   if (run_cmd->parsed()) return gpucert::cli::command_run(run, &argc, &argv);
   if (doctor_cmd->parsed()) return gpucert::cli::command_doctor(doctor_timeout, &argc, &argv);
+  if (cdi_cmd->parsed()) return gpucert::cli::command_cdi(cdi);
   return gpucert::cli::command_list();
 }

@@ -9,21 +9,26 @@ using nlohmann::json;
 
 // Paths only: the runtime reads type and numbers from the host node when it starts the container, so a
 // spec stays right when a driver reload gives nvidia-uvm another major number.
-json node(const DeviceNode& n) { return {{"path", n.path}, {"permissions", "rw"}}; }
-
-Status check_kind(const std::string& kind) {
-  const auto slash = kind.find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 == kind.size() || kind.find('/', slash + 1) != std::string::npos)
-    return GPUCERT_ERROR("CDI kind '" + kind + "' is not of the form vendor.com/class");
-  return ok_status();
+json node(const DeviceNode& n) {
+  json out = {{"path", n.path}, {"permissions", "rw"}};
+  if (!n.host_path.empty() && n.host_path != n.path) out["hostPath"] = n.host_path;
+  return out;
 }
 
 }  // namespace
 
-Outcome<json> cdi_spec(const HostFacts& facts, const CdiOptions& options) {
-  if (auto s = check_kind(options.kind); !s) return s.error();
+Status check_cdi_options(const CdiOptions& options) {
+  const auto& kind = options.kind;
+  const auto slash = kind.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == kind.size() || kind.find('/', slash + 1) != std::string::npos)
+    return GPUCERT_ERROR("CDI kind '" + kind + "' is not of the form vendor.com/class");
   if (options.driver_dir.empty() || options.driver_dir.front() != '/')
-    return GPUCERT_ERROR("CDI: the driver folder must be an absolute path, got '" + options.driver_dir + "'");
+    return GPUCERT_ERROR("the driver folder must be an absolute path, got '" + options.driver_dir + "'");
+  return ok_status();
+}
+
+Outcome<json> cdi_spec(const HostFacts& facts, const CdiOptions& options) {
+  if (auto s = check_cdi_options(options); !s) return s.error();
   if (facts.gpus.empty()) return GPUCERT_ERROR("no NVIDIA GPU device node (/dev/nvidia0, ...) on this host");
   if (auto s = check_driver_facts(facts); !s) return s.error();
 
@@ -48,7 +53,7 @@ Outcome<json> cdi_spec(const HostFacts& facts, const CdiOptions& options) {
                       {"containerPath", options.driver_dir + "/" + name},
                       {"options", {"ro", "nosuid", "nodev", "bind"}}});
   }
-  // 0.5.0: what podman 4 and containerd 1.7 read; nothing here needs a later version.
+  // 0.5.0: what podman 4 and containerd 1.7 read, and the first with a node's hostPath.
   return json{{"cdiVersion", "0.5.0"},
               {"kind", options.kind},
               {"devices", devices},

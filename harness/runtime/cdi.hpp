@@ -18,6 +18,9 @@ struct CdiOptions {
   std::string driver_dir = "/usr/local/nvidia/lib64";
 };
 
+// The kind is vendor.com/class, the folder absolute.
+Status check_cdi_options(const CdiOptions& options);
+
 Outcome<nlohmann::json> cdi_spec(const HostFacts& facts, const CdiOptions& options = {});
 
 }  // namespace gpucert::runtime

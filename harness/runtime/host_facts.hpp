@@ -12,7 +12,8 @@
 namespace gpucert::runtime {
 
 struct DeviceNode {
-  std::string path;  // the same inside and outside: /dev/nvidia0
+  std::string path;       // inside the container, and on the host unless host_path says otherwise: /dev/nvidia0
+  std::string host_path;  // where a driver container keeps it (/run/nvidia/driver/dev/nvidia0); empty: path
   char type = 'c';
   long long major = 0;
   long long minor = 0;

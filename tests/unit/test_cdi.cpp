@@ -106,6 +106,16 @@ TEST(CdiSpec, NodesAreNamedByPathSoADriverReloadDoesNotStaleThem) {
   }
 }
 
+TEST(CdiSpec, NodesKeptElsewhereOnTheHostNameTheirHostPath) {
+  auto facts = two_gpu_host();
+  facts.gpus[0].node.host_path = "/run/nvidia/driver/dev/nvidia0";
+  auto spec = spec_for(facts);
+  const auto& gpu0 = (*device_named(spec, "0"))["containerEdits"]["deviceNodes"][0];
+  EXPECT_EQ(gpu0["path"], "/dev/nvidia0");
+  EXPECT_EQ(gpu0["hostPath"], "/run/nvidia/driver/dev/nvidia0");
+  EXPECT_FALSE((*device_named(spec, "1"))["containerEdits"]["deviceNodes"][0].contains("hostPath"));
+}
+
 TEST(CdiSpec, KindAndDriverFolderAreOptions) {
   runtime::CdiOptions options;
   options.kind = "gpucert.test/gpu";
