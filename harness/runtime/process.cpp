@@ -191,7 +191,13 @@ std::string WorkerProcess::stop(std::chrono::milliseconds grace) {
 Outcome<CompletedProcess> run_to_completion(const LaunchSpec& spec, std::chrono::milliseconds timeout) {
   if (spec.argv.empty()) return GPUCERT_ERROR("cannot run an empty command");
   int out[2], err[2];
-  if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) return GPUCERT_ERROR(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(out, O_CLOEXEC)) return GPUCERT_ERROR(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(err, O_CLOEXEC)) {
+    const int saved = errno;
+    close(out[0]);
+    close(out[1]);
+    return GPUCERT_ERROR(std::string("pipe: ") + std::strerror(saved));
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -225,7 +231,11 @@ Outcome<CompletedProcess> run_to_completion(const LaunchSpec& spec, std::chrono:
       break;
     }
     const int ready = poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1000)));
-    if (ready < 0 && errno != EINTR) break;
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      kill(pid, SIGKILL);  // cannot watch it any more: do not wait on it forever either
+      break;
+    }
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       char buf[65536];
