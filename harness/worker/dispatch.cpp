@@ -18,7 +18,32 @@ RunReply run_plugin(const gpucert_plugin_v1& plugin, const RunRequest& request) 
   return *reply;
 }
 
+NcclReply nccl_failure(const std::string& op, bool unavailable, std::string message) {
+  NcclReply reply;
+  reply.op = op;
+  reply.unavailable = unavailable;
+  reply.message = std::move(message);
+  return reply;
+}
+
 }  // namespace
+
+std::string dispatch_nccl(const Request& request, const PluginSet& plugins) {
+  const std::string op = std::holds_alternative<NcclIdRequest>(request) ? "nccl_id" : "nccl_init";
+  std::string why;
+  const auto* plugin = plugins.find_loaded("nccl", &why);
+  if (!plugin) return encode_nccl_reply(nccl_failure(op, true, why));
+  if (!plugin->control)
+    return encode_nccl_reply(nccl_failure(op, false, plugin->file + " has no " GPUCERT_PLUGIN_CONTROL " entry"));
+  char* text = plugin->control(encode_request(request).c_str());
+  if (!text) return encode_nccl_reply(nccl_failure(op, false, plugin->file + " returned no reply to " + op));
+  std::string line = text;
+  plugin->api->release(text);
+  // Pass the plugin's reply on only when it is one; a garbled reply becomes a failure that says so.
+  auto reply = decode_nccl_reply(line, op);
+  if (!reply) return encode_nccl_reply(nccl_failure(op, false, plugin->file + ": " + reply.error().describe()));
+  return encode_nccl_reply(*reply);
+}
 
 RunReply dispatch(const RunRequest& request, const PluginSet& plugins) {
   try {

@@ -27,6 +27,7 @@ Requests, one JSON object a line:
   {"op":"probe"}
   {"op":"run","workload":"stream","params":{"kernel":"triad","precision":"fp64","elements":268435456},
    "warmup":3,"repetitions":20,"device":0,"seed":1}
+  {"op":"nccl_id"}   {"op":"nccl_init","id":"<hex>","rank":0,"nranks":2,"device":0,"timeout_s":300}
   {"op":"quit"}
 Logs go to stderr. Plugins (libgpucert-*.so) are looked up beside this program or in GPUCERT_PLUGIN_DIR.
 )";
@@ -88,6 +89,11 @@ int main(int argc, char** argv) {
       probe["op"] = "probe";
       probe["ok"] = true;
       reply(out, probe.dump());
+      continue;
+    }
+    if (std::holds_alternative<gpucert::NcclIdRequest>(*request) ||
+        std::holds_alternative<gpucert::NcclInitRequest>(*request)) {
+      reply(out, gpucert::worker::dispatch_nccl(*request, plugins));
       continue;
     }
     const auto& run = std::get<gpucert::RunRequest>(*request);

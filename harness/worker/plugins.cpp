@@ -20,7 +20,7 @@ std::filesystem::path plugin_dir() {
 }
 
 LoadedPlugin load(const std::filesystem::path& dir, const std::string& file) {
-  LoadedPlugin plugin{file, nullptr, {}};
+  LoadedPlugin plugin{file, nullptr, nullptr, {}};
   const auto path = dir / file;
   if (!std::filesystem::exists(path)) {
     plugin.evidence = path.string() + ": not installed (gpucert was built without this plugin's library)";
@@ -44,6 +44,7 @@ LoadedPlugin load(const std::filesystem::path& dir, const std::string& file) {
     return plugin;
   }
   plugin.api = api;
+  plugin.control = reinterpret_cast<gpucert_plugin_control_fn>(dlsym(handle, GPUCERT_PLUGIN_CONTROL));
   if (char* text = api->describe()) {
     plugin.evidence = text;
     api->release(text);
@@ -68,13 +69,21 @@ PluginSet PluginSet::load_all() {
 }
 
 const gpucert_plugin_v1* PluginSet::find(const std::string& workload, std::string* why) const {
+  const auto* loaded = find_loaded(workload, why);
+  return loaded ? loaded->api : nullptr;
+}
+
+const LoadedPlugin* PluginSet::find_loaded(const std::string& workload, std::string* why) const {
   auto it = by_workload_.find(workload);
   if (it == by_workload_.end()) {
     *why = "no plugin serves workload '" + workload + "'";
     return nullptr;
   }
-  if (!it->second.api) *why = it->second.evidence;
-  return it->second.api;
+  if (!it->second.api) {
+    *why = it->second.evidence;
+    return nullptr;
+  }
+  return &it->second;
 }
 
 std::vector<WorkloadAvailability> PluginSet::availability() const {

@@ -14,6 +14,7 @@ namespace gpucert::worker {
 struct LoadedPlugin {
   std::string file;                       // "libgpucert-gemm.so"
   const gpucert_plugin_v1* api = nullptr; // null when it could not load
+  gpucert_plugin_control_fn control = nullptr;  // GPUCERT_PLUGIN_CONTROL, when the plugin has one
   std::string evidence;                   // loader message, or the plugin's describe() JSON
 };
 
@@ -23,6 +24,8 @@ class PluginSet {
   static PluginSet load_all();
   // The plugin serving `workload`, or null (then `why` says why).
   const gpucert_plugin_v1* find(const std::string& workload, std::string* why) const;
+  // The loaded plugin serving `workload`, or null (then `why` says why); for its control entry.
+  const LoadedPlugin* find_loaded(const std::string& workload, std::string* why) const;
   [[nodiscard]] std::vector<WorkloadAvailability> availability() const;
 
  private:

@@ -27,6 +27,14 @@ struct gpucert_plugin_v1 {
 
 typedef const struct gpucert_plugin_v1* (*gpucert_plugin_entry_fn)(void);
 
+/* Optional second symbol, for a plugin that keeps state the coordinator sets up outside any run: the NCCL
+ * plugin's communicator. Requests other than "run" (the protocol's "nccl_id" and "nccl_init" objects) go in,
+ * their reply object comes out, freed with the plugin's release. Never throws. A separate symbol, found
+ * with dlsym, rather than a new struct member: plugins without it (gemm, conv) stay as they are, and a
+ * worker that does not know it still loads a plugin that has it. */
+#define GPUCERT_PLUGIN_CONTROL "gpucert_plugin_control_v1"
+typedef char* (*gpucert_plugin_control_fn)(const char* request_json);
+
 #ifdef __cplusplus
 }
 #endif
