@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -67,6 +68,16 @@ int command_run(const RunArgs& args, int* argc, char*** argv) {
   options.out_dir = world.broadcast(args.out.empty() ? default_out_dir() : args.out);
   options.seed = args.seed;
   options.timeout = std::chrono::seconds(args.timeout_s);
+  // NCCL must give up before its worker is killed, or the worker's own account of the hang is lost.
+  const int nccl_timeout_s = args.nccl_timeout_s ? args.nccl_timeout_s : std::max(1, args.timeout_s / 2);
+  if (nccl_timeout_s >= args.timeout_s) {
+    if (world.root())
+      std::fprintf(stderr, "gpucert: --nccl-timeout (%d s) must be below --timeout (%d s)\n", nccl_timeout_s,
+                   args.timeout_s);
+    return kExitBadInput;
+  }
+  options.nccl_timeout = std::chrono::seconds(nccl_timeout_s);
+  world.set_rank_timeout(std::chrono::seconds(args.rank_timeout_s ? args.rank_timeout_s : args.timeout_s + 300));
   options.command_line = args.command_line;
   options.build = build_info();
   if (world.root())

@@ -15,6 +15,8 @@ struct RunArgs {
   std::string out;          // empty: gpucert-out/run-<time>
   std::uint64_t seed = 1;
   int timeout_s = 600;
+  int rank_timeout_s = 0;   // 0: timeout_s + 300
+  int nccl_timeout_s = 0;   // 0: half of timeout_s
   std::string command_line;
 };
 

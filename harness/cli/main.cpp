@@ -47,6 +47,14 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--timeout", run.timeout_s, "Seconds one measurement may take before its worker is killed")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
+  run_cmd->add_option("--rank-timeout", run.rank_timeout_s,
+                      "Seconds rank 0 waits for another rank's result before it names the rank (and its host), "
+                      "writes the reports and ends the job; default: --timeout plus 300")
+      ->check(CLI::Range(1, 172800));
+  run_cmd->add_option("--nccl-timeout", run.nccl_timeout_s,
+                      "Seconds a rank's NCCL waits on the other ranks (communicator set-up, each timed sample) "
+                      "before it aborts its communicator; below --timeout; default: half of --timeout")
+      ->check(CLI::Range(1, 86400));
   run_cmd->footer(kExitCodes);
 
   int doctor_timeout = 120;

@@ -1,8 +1,11 @@
 #include "run_session.hpp"
 
+#include "nccl_rendezvous.hpp"
 #include "rank_setup.hpp"
+#include "rank_stall.hpp"
 #include "reports/report_files.hpp"
 #include "results_log.hpp"
+#include "test_faults.hpp"
 
 namespace gpucert::coordinator {
 
@@ -30,9 +33,28 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
   }
   if (!world.broadcast(can_write)) return kExitBadInput;
 
+  // A rank that stops answering: the root records what it has and ends the job (rank_stall.hpp).
+  std::vector<Measurement> unfinished;
+  bool gathering_results = false;
+  const MpiWorld::StallHandler give_up = [&](const MpiWorld::Stall& stall) {
+    return give_up_on_ranks(run, stall, unfinished, gathering_results, log ? &*log : nullptr, options.out_dir,
+                            progress);
+  };
+
   auto setup = setup_rank(world, options.worker_path, options.timeout);
+  test_fault_point(world, "setup");
   run.ranks = gather_ranks(world, setup.record);
   if (world.root()) progress.ranks_ready(run.ranks);
+
+  for (const auto& m : suite.plan)
+    if (m.workload == "nccl") unfinished.push_back(m);
+  const auto nccl = nccl_rendezvous(world, suite.plan, setup, run.ranks, options.nccl_timeout, options.timeout,
+                                    give_up, progress);
+  if (world.root())
+    for (auto& r : nccl_not_run(nccl, suite.plan, run.ranks)) {
+      if (auto s = log->append(to_json(r).dump()); !s) progress.message("gpucert: " + s.error().describe());
+      run.results.push_back(std::move(r));
+    }
 
   // With no usable GPU anywhere there is nothing to measure; the report says why.
   int any_usable = 0;
@@ -40,6 +62,7 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
   const std::size_t total = world.broadcast(any_usable) ? suite.plan.size() : 0;
   for (std::size_t i = 0; i < total; ++i) {
     const auto& m = suite.plan[i];
+    if (!nccl.runs(m)) continue;  // recorded above, with the reason
     if (world.root()) progress.measurement_started(i, total, m);
     std::string mine;
     if (setup.record.usable && setup.worker) {
@@ -47,7 +70,10 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
       auto reply = setup.worker->run(m, setup.record.placement.device, options.seed + i, options.timeout);
       mine = to_json(make_record(m, setup.record.placement, std::move(reply))).dump();
     }
-    const auto all = world.gather(mine);
+    unfinished = {m};
+    gathering_results = true;
+    test_fault_point(world, "measurement:" + std::to_string(i));
+    const auto all = world.gather(mine, give_up);
     if (!world.root()) continue;
     std::vector<ResultRecord> arrived;
     for (const auto& text : all) {

@@ -19,6 +19,9 @@ struct SessionOptions {
   std::filesystem::path out_dir;  // meaningful at the root
   std::uint64_t seed = 1;
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};
+  // How long a rank's NCCL waits on the other ranks (communicator set-up, each batch of collectives) before it
+  // aborts its communicator; below `timeout`, so that the worker answers before it is killed.
+  std::chrono::seconds nccl_timeout{300};
   std::string command_line;
   BuildInfo build;
 };

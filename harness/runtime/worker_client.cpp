@@ -40,6 +40,35 @@ RunReply WorkerClient::run(const Measurement& m, int device, std::uint64_t seed,
   return *reply;
 }
 
+NcclReply WorkerClient::nccl_exchange(const Request& request, const std::string& op, std::chrono::milliseconds timeout) {
+  NcclReply failed;
+  failed.op = op;
+  if (!process_) {
+    failed.message = "worker is not running";
+    return failed;
+  }
+  auto line = process_->exchange(encode_request(request), timeout);
+  if (!line) {
+    failed.message = line.error().describe();
+    process_.reset();
+    return failed;
+  }
+  auto reply = decode_nccl_reply(*line, op);
+  if (!reply) {
+    failed.message = reply.error().describe();
+    return failed;
+  }
+  return *reply;
+}
+
+NcclReply WorkerClient::nccl_id(std::chrono::milliseconds timeout) {
+  return nccl_exchange(NcclIdRequest{}, "nccl_id", timeout);
+}
+
+NcclReply WorkerClient::nccl_init(const NcclInitRequest& request, std::chrono::milliseconds timeout) {
+  return nccl_exchange(request, "nccl_init", timeout);
+}
+
 void WorkerClient::quit() {
   if (!process_) return;
   (void)process_->exchange(encode_request(QuitRequest{}), std::chrono::milliseconds(5000));

@@ -18,11 +18,15 @@ class WorkerClient {
   Outcome<ProbeReport> probe(std::chrono::milliseconds timeout);
   // Never fails as a value: a dead, hung or confused worker gives an "error" reply that says so.
   RunReply run(const Measurement& m, int device, std::uint64_t seed, std::chrono::milliseconds timeout);
+  // The NCCL rendezvous. Never fail as a value either: a dead or confused worker gives a failed NcclReply.
+  NcclReply nccl_id(std::chrono::milliseconds timeout);
+  NcclReply nccl_init(const NcclInitRequest& request, std::chrono::milliseconds timeout);
   void quit();
   [[nodiscard]] bool alive() const { return process_ != nullptr; }
 
  private:
   explicit WorkerClient(std::unique_ptr<WorkerProcess> p) : process_(std::move(p)) {}
+  NcclReply nccl_exchange(const Request& request, const std::string& op, std::chrono::milliseconds timeout);
   std::unique_ptr<WorkerProcess> process_;
 };
 
