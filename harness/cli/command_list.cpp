@@ -41,7 +41,9 @@ int command_list() {
   for (const auto& folder : suite_folders()) {
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
-      if (entry.path().extension() != ".json" || entry.path().filename() == "suite.schema.json") continue;
+      // Beside the suites live their schema and the performance floors, which are not suites.
+      const auto file = entry.path().filename();
+      if (entry.path().extension() != ".json" || file == "suite.schema.json" || file == "thresholds.json") continue;
       auto text = read_suite(entry.path().string());
       if (text) show(text->text, text->source);
     }

@@ -1,6 +1,30 @@
 #include "compat.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <vector>
+
 namespace gpucert {
+namespace {
+
+std::optional<std::vector<long>> release_fields(std::string_view release) {
+  std::vector<long> fields;
+  while (!release.empty()) {
+    long value = 0;
+    const auto [end, ec] = std::from_chars(release.data(), release.data() + release.size(), value);
+    if (ec != std::errc{} || value < 0) return std::nullopt;
+    fields.push_back(value);
+    release.remove_prefix(static_cast<std::size_t>(end - release.data()));
+    if (release.empty()) break;
+    if (release.front() != '.' || release.size() == 1) return std::nullopt;
+    release.remove_prefix(1);
+  }
+  if (fields.empty()) return std::nullopt;
+  return fields;
+}
+
+}  // namespace
 
 std::string minimum_driver_for_cuda_major(int cuda_major) {
   switch (cuda_major) {
@@ -9,6 +33,21 @@ std::string minimum_driver_for_cuda_major(int cuda_major) {
     case 11: return "450.80.02";
     default: return {};
   }
+}
+
+int compare_driver_releases(std::string_view a, std::string_view b) {
+  const auto x = release_fields(a), y = release_fields(b);
+  if (!x || !y) return (x ? 1 : 0) - (y ? 1 : 0);
+  for (std::size_t i = 0; i < std::max(x->size(), y->size()); ++i) {
+    const long p = i < x->size() ? (*x)[i] : 0, q = i < y->size() ? (*y)[i] : 0;
+    if (p != q) return p < q ? -1 : 1;
+  }
+  return 0;
+}
+
+bool minor_version_compatible(std::string_view release, int runtime_version) {
+  const auto minimum = minimum_driver_for_cuda_major(runtime_version / 1000);
+  return !minimum.empty() && release_fields(release) && compare_driver_releases(release, minimum) >= 0;
 }
 
 }  // namespace gpucert

@@ -3,11 +3,21 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace gpucert {
 
 // The oldest Linux driver branch that runs any CUDA release of this major version through minor-version
 // compatibility ("580" for 13.x, "525.60.13" for 12.x, "450.80.02" for 11.x); empty when unknown.
 std::string minimum_driver_for_cuda_major(int cuda_major);
+
+// Orders driver releases ("580.95.05", "525.60.13", "580") field by field as numbers, so "580.159.04" is
+// newer than "580.95.05". A missing field counts as 0. Returns <0, 0 or >0; an unparsable release compares
+// as older than anything.
+int compare_driver_releases(std::string_view a, std::string_view b);
+
+// The driver `release` can run a runtime of `runtime_version` (13000 for 13.0) through minor-version
+// compatibility: a known minimum for that major exists and `release` is at least it.
+bool minor_version_compatible(std::string_view release, int runtime_version);
 
 }  // namespace gpucert

@@ -1,5 +1,6 @@
 #include "run_record.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <map>
@@ -15,7 +16,7 @@ int RunRecord::exit_code() const {
   if (ranks.empty()) return kExitEnvironment;
   for (const auto& r : results)
     if (is_failure(r)) return kExitCheckFailed;
-  return kExitPassed;
+  return count_verdict(checks, Verdict::Fail) ? kExitCheckFailed : kExitPassed;
 }
 
 std::string RunRecord::verdict() const {
@@ -34,6 +35,15 @@ std::string RunRecord::verdict() const {
   else
     text += "all " + std::to_string(results.size()) + " result(s) passed on " +
             std::to_string(ranks.size() - unusable) + " rank(s)";
+  if (const auto failed = count_verdict(checks, Verdict::Fail)) {
+    std::vector<std::string> names;
+    for (const auto& c : checks)
+      if (c.verdict == Verdict::Fail && std::find(names.begin(), names.end(), c.name) == names.end())
+        names.push_back(c.name);
+    text += "; " + std::to_string(failed) + " of " + std::to_string(checks.size()) + " conformance check(s) failed (";
+    for (std::size_t i = 0; i < names.size(); ++i) text += (i ? ", " : "") + names[i];
+    text += ")";
+  }
   return text;
 }
 
@@ -120,6 +130,14 @@ nlohmann::json to_json(const RunRecord& run) {
   };
   // The communicator's view of each collective (nccl-tests' line), only where collectives ran.
   if (auto collectives = nccl_summaries(run.results); !collectives.empty()) out["nccl"] = std::move(collectives);
+  // Conformance checks, only where they were derived: a record without them reads as before.
+  if (!run.checks.empty()) {
+    nlohmann::json checks = nlohmann::json::array();
+    for (const auto& c : run.checks) checks.push_back(to_json(c));
+    out["checks"] = std::move(checks);
+    for (auto v : {Verdict::Pass, Verdict::Fail, Verdict::Waived})
+      out["verdict"]["checks"][std::string(name_of(v))] = count_verdict(run.checks, v);
+  }
   return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "check.hpp"
 #include "doctor.hpp"
 #include "error.hpp"
 #include "probe_report.hpp"
@@ -19,7 +20,7 @@ inline constexpr int kReportSchemaVersion = 1;
 // Documented exit codes of every gpucert command.
 enum ExitCode : int {
   kExitPassed = 0,          // every check passed
-  kExitCheckFailed = 1,     // a verification failed or a measurement broke
+  kExitCheckFailed = 1,     // a verification failed, a measurement broke or a conformance check failed
   kExitBadInput = 2,        // bad usage or bad input (suite, options)
   kExitEnvironment = 3,     // the environment cannot run the suite (no GPU, no driver)
 };
@@ -48,6 +49,9 @@ struct RunRecord {
   std::string command;   // how it was started, for the record
   std::vector<RankRecord> ranks;
   std::vector<ResultRecord> results;
+  // Conformance checks, once derived (conformance.hpp) by whoever completes the record; a failed one fails
+  // the run like a failed result.
+  std::vector<Check> checks;
 
   [[nodiscard]] int exit_code() const;
   [[nodiscard]] std::string verdict() const;  // one sentence
@@ -56,6 +60,7 @@ struct RunRecord {
 nlohmann::json to_json(const RankRecord& rank);
 // Diagnoses are recomputed from the probe, when a worker answered it (probe.worker_version is set).
 Outcome<RankRecord> rank_record_from_json(const nlohmann::json& j);
+// "checks" (and the verdict's check counts) appear only when the record holds checks.
 nlohmann::json to_json(const RunRecord& run);
 
 // Now as "2026-11-25T18:01:58Z".

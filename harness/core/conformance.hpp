@@ -1,0 +1,43 @@
+// The conformance checks of a run, derived from its record alone: pure functions, so each is tested without
+// a GPU by building the record. These are the checks that apply to native runs; an image flavour's checks
+// (library inventory, parity, devel, hygiene) are Checks of their own environment, added by their issue.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "check.hpp"
+#include "run_record.hpp"
+#include "thresholds.hpp"
+
+namespace gpucert {
+
+// The environment a result ran in: kNativeEnvironment unless its details name another (container runs
+// record theirs there until results carry an environment field of their own).
+std::string environment_of(const ResultRecord& result);
+
+// One per rank: the rank's GPU is visible and usable (evidence: name, UUID, what the worker sees), or the
+// doctor's diagnosis and fix.
+std::vector<Check> gpu_visible_checks(const RunRecord& run);
+
+// One per rank: the driver's CUDA version is at least the runtime's, or minor-version compatibility
+// covers the difference (same major, driver at least compat.hpp's minimum for it). Waived where a version
+// is unknown: the rank's gpu-visible check already says why.
+std::vector<Check> driver_runtime_alignment_checks(const RunRecord& run);
+
+// One per rank and environment that ran something: every result verified; a failure names the
+// measurements that failed or broke, with their messages.
+std::vector<Check> results_verified_checks(const RunRecord& run);
+
+// One per workload and environment the run asked for: available everywhere (pass, with the library
+// versions the probe found), or waived with the loader's message as the evidence.
+std::vector<Check> workload_availability_checks(const RunRecord& run);
+
+// One per verified result whose GPU model and measurement have a floor in `thresholds`: the median figure is
+// at least the floor. A rank whose GPU model has no entry gets one waived check saying so.
+std::vector<Check> performance_floor_checks(const RunRecord& run, const Thresholds& thresholds);
+
+// All of the above, in that order.
+std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& thresholds);
+
+}  // namespace gpucert
