@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "html_report.hpp"
+#include "junit_report.hpp"
 #include "markdown_report.hpp"
 
 namespace gpucert::reports {
@@ -35,9 +37,15 @@ Status write_file_atomically(const std::filesystem::path& path, const std::strin
   return ok_status();
 }
 
+std::string json_text(const nlohmann::json& j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 Status write_reports(const RunRecord& run, const std::filesystem::path& dir) {
-  if (auto s = write_file_atomically(dir / "report.json", to_json(run).dump(2) + "\n"); !s) return s;
-  return write_file_atomically(dir / "report.md", render_markdown(run));
+  if (auto s = write_file_atomically(dir / "report.json", json_text(to_json(run), 2)); !s) return s;
+  if (auto s = write_file_atomically(dir / "report.md", render_markdown(run)); !s) return s;
+  if (auto s = write_file_atomically(dir / "junit.xml", render_junit(run)); !s) return s;
+  return write_file_atomically(dir / "report.html", render_html(run));
 }
 
 }  // namespace gpucert::reports
