@@ -9,6 +9,7 @@
 #include "core/suite.hpp"
 #include "progress_display.hpp"
 #include "suite_source.hpp"
+#include "thresholds_file.hpp"
 
 namespace gpucert::cli {
 namespace {
@@ -63,8 +64,15 @@ int command_run(const RunArgs& args, int* argc, char*** argv) {
     return kExitBadInput;
   }
 
+  auto thresholds = load_thresholds(args.thresholds);
+  if (!thresholds) {
+    if (world.root()) std::fprintf(stderr, "gpucert: %s\n", thresholds.error().message.c_str());
+    return kExitBadInput;
+  }
+
   coordinator::SessionOptions options;
   options.worker_path = worker_path();
+  options.thresholds = std::move(*thresholds);
   options.out_dir = world.broadcast(args.out.empty() ? default_out_dir() : args.out);
   options.seed = args.seed;
   options.timeout = std::chrono::seconds(args.timeout_s);
@@ -86,7 +94,8 @@ int command_run(const RunArgs& args, int* argc, char*** argv) {
 
   const int code = coordinator::run_session(world, *suite, options, progress);
   if (world.root()) {
-    std::fprintf(stderr, "\nreport: %s/report.md (and report.json, results.jsonl)\n", options.out_dir.c_str());
+    std::fprintf(stderr, "\nreport: %s/report.html (and report.md, report.json, junit.xml, results.jsonl)\n",
+                 options.out_dir.c_str());
     std::fprintf(stderr, "exit code %d\n", code);
   }
   return code;

@@ -17,6 +17,7 @@ struct RunArgs {
   int timeout_s = 600;
   int rank_timeout_s = 0;   // 0: timeout_s + 300
   int nccl_timeout_s = 0;   // 0: half of timeout_s
+  std::string thresholds;   // empty: the built-in performance floors
   std::string command_line;
 };
 
@@ -31,6 +32,22 @@ struct CdiArgs {
 };
 CLI::App* add_cdi_command(CLI::App& app, CdiArgs& args);
 int command_cdi(const CdiArgs& args);
+
+struct ReportArgs {
+  std::string dir;
+  std::string thresholds;  // empty: the built-in floors
+};
+CLI::App* add_report_command(CLI::App& app, ReportArgs& args);
+int command_report(const ReportArgs& args);
+
+struct CompareArgs {
+  std::string old_path, new_path;  // output folders or report.json files
+  std::string threshold = "5%";    // a fraction or a percentage
+  double noise_factor = 3.0;
+  std::string thresholds;  // empty: the built-in floors
+};
+CLI::App* add_compare_command(CLI::App& app, CompareArgs& args);
+int command_compare(const CompareArgs& args);
 
 // gpucert-worker beside this executable (or GPUCERT_WORKER).
 std::string worker_path();

@@ -13,7 +13,7 @@ namespace {
 constexpr const char* kExitCodes = R"(
 Exit codes:
   0  every check passed
-  1  a check failed (a result did not verify, or a measurement broke)
+  1  a check failed (a result did not verify, a measurement broke, a figure fell below its floor)
   2  bad usage or bad input (unknown option, invalid suite)
   3  the environment cannot run the suite (no GPU, no driver: `gpucert doctor` says why)
 )";
@@ -28,7 +28,9 @@ int main(int argc, char** argv) {
                          "  gpucert run                              the embedded quick suite on this machine\n"
                          "  gpucert run --suite certify --out out/    a named suite, reports in out/\n"
                          "  mpirun -np 8 gpucert run --suite acceptance   one rank per GPU\n"
-                         "  gpucert doctor                           why CUDA is or is not available here\n") +
+                         "  gpucert doctor                           why CUDA is or is not available here\n"
+                         "  gpucert report out/                      render the reports again from out/'s results\n"
+                         "  gpucert compare old/ new/                compare two runs; exit 1 on a regression\n") +
              kExitCodes);
   app.set_version_flag("--version", std::string("gpucert ") + GPUCERT_VERSION + " (built with CUDA " +
                                         std::to_string(GPUCERT_CUDA_BUILD_VERSION / 1000) + "." +
@@ -41,8 +43,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--suite", run.suite,
                       "Suite name (quick, certify, acceptance: see `gpucert list`) or path to a suite .json file; "
                       "default: the embedded quick suite");
-  run_cmd->add_option("--out", run.out, "Output folder for results.jsonl, report.json and report.md; "
-                                        "default: gpucert-out/run-<UTC time>");
+  run_cmd->add_option("--out", run.out, "Output folder for results.jsonl, ranks.json, report.json, report.md, "
+                                        "junit.xml and report.html; default: gpucert-out/run-<UTC time>");
   run_cmd->add_option("--seed", run.seed, "Seed of the input data (same on every rank)")->capture_default_str();
   run_cmd->add_option("--timeout", run.timeout_s, "Seconds one measurement may take before its worker is killed")
       ->check(CLI::Range(1, 86400))
@@ -55,6 +57,9 @@ int main(int argc, char** argv) {
                       "Seconds a rank's NCCL waits on the other ranks (communicator set-up, each timed sample) "
                       "before it aborts its communicator; below --timeout; default: half of --timeout")
       ->check(CLI::Range(1, 86400));
+  run_cmd->add_option("--thresholds", run.thresholds,
+                      "Performance floors per GPU model for the performance-floor check (JSON, as "
+                      "suites/thresholds.json); default: the built-in ones");
   run_cmd->footer(kExitCodes);
 
   int doctor_timeout = 120;
@@ -67,6 +72,10 @@ int main(int argc, char** argv) {
 
   gpucert::cli::CdiArgs cdi;
   auto* cdi_cmd = gpucert::cli::add_cdi_command(app, cdi);
+  gpucert::cli::ReportArgs report;
+  auto* report_cmd = gpucert::cli::add_report_command(app, report);
+  gpucert::cli::CompareArgs compare;
+  auto* compare_cmd = gpucert::cli::add_compare_command(app, compare);
 
   try {
     app.parse(argc, argv);
@@ -79,5 +88,7 @@ int main(int argc, char** argv) {
   if (run_cmd->parsed()) return gpucert::cli::command_run(run, &argc, &argv);
   if (doctor_cmd->parsed()) return gpucert::cli::command_doctor(doctor_timeout, &argc, &argv);
   if (cdi_cmd->parsed()) return gpucert::cli::command_cdi(cdi);
+  if (report_cmd->parsed()) return gpucert::cli::command_report(report);
+  if (compare_cmd->parsed()) return gpucert::cli::command_compare(compare);
   return gpucert::cli::command_list();
 }

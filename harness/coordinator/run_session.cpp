@@ -1,9 +1,11 @@
 #include "run_session.hpp"
 
+#include "core/conformance.hpp"
 #include "nccl_rendezvous.hpp"
 #include "rank_setup.hpp"
 #include "rank_stall.hpp"
 #include "reports/report_files.hpp"
+#include "reports/run_folder.hpp"
 #include "results_log.hpp"
 #include "test_faults.hpp"
 
@@ -45,6 +47,10 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
   test_fault_point(world, "setup");
   run.ranks = gather_ranks(world, setup.record);
   if (world.root()) progress.ranks_ready(run.ranks);
+  // The rank table beside results.jsonl at once, so `gpucert report` can render a run that never finishes.
+  if (world.root())
+    if (auto s = reports::write_ranks(run.ranks, options.out_dir); !s)
+      progress.message("gpucert: " + s.error().describe());
 
   for (const auto& m : suite.plan)
     if (m.workload == "nccl") unfinished.push_back(m);
@@ -94,6 +100,7 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
   int code = kExitPassed;
   if (world.root()) {
     run.finished = utc_timestamp();
+    run.checks = conformance_checks(run, options.thresholds);
     code = run.exit_code();
     if (auto s = reports::write_reports(run, options.out_dir); !s) {
       progress.message("gpucert: " + s.error().describe());

@@ -9,6 +9,7 @@
 
 #include "core/run_record.hpp"
 #include "core/suite.hpp"
+#include "core/thresholds.hpp"
 #include "mpi_world.hpp"
 #include "progress.hpp"
 
@@ -24,6 +25,7 @@ struct SessionOptions {
   std::chrono::seconds nccl_timeout{300};
   std::string command_line;
   BuildInfo build;
+  Thresholds thresholds = embedded_thresholds();  // the floors of the performance-floor check
 };
 
 // Collective. Returns the exit code, the same on every rank.
