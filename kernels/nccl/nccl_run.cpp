@@ -168,8 +168,10 @@ RunReply run_nccl(const RunRequest& request) {
     fill_inputs(buffers.send, counts.send, values, rank, stream);
   };
 
+  // At least one untimed collective, as nccl-tests' sync collective before timing: NCCL makes its
+  // connections on first use, and that must not land in a sample.
   prepare();
-  for (int i = 0; i < request.warmup; ++i) collective();
+  for (int i = 0; i < std::max(request.warmup, 1); ++i) collective();
   wait("the warm-up collectives");
 
   CapturedGraph captured;

@@ -1,6 +1,6 @@
 // One nccl measurement on this worker's communicator (communicator.hpp):
 //  1. Buffers for the size as nccl-tests splits it (core/nccl_bandwidth.hpp); in place, one buffer holds both.
-//  2. `warmup` collectives, untimed (nccl-tests -w).
+//  2. `warmup` collectives, untimed (nccl-tests -w); at least one, which also makes NCCL's connections.
 //  3. `repetitions` samples, each `iterations` back-to-back collectives between two CUDA events (nccl-tests
 //     -n), optionally captured once into a CUDA graph and replayed (nccl-tests -G); the sample is the
 //     average time of one collective. Before each sample a 16-byte all_reduce lines the ranks up, so that
