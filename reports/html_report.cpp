@@ -10,6 +10,7 @@
 #include "chart_data.hpp"
 #include "core/conformance.hpp"
 #include "escape.hpp"
+#include "run_facts.hpp"
 
 namespace gpucert::reports {
 namespace {
@@ -136,33 +137,20 @@ std::vector<T> first_appearance(const std::vector<T>& items) {
   return out;
 }
 
-std::string list_text(const std::set<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
-  return out.empty() ? std::string("unknown") : out;
-}
-
 void banner(std::ostringstream& h, const RunRecord& run) {
   const int code = run.exit_code();
-  const char* word = code == kExitPassed ? "PASSED" : code == kExitCheckFailed ? "FAILED" : "NOT RUN";
+  const char* word = verdict_word(code);
   const char* kind = code == kExitPassed ? "pass" : code == kExitCheckFailed ? "fail" : "notrun";
-  std::set<std::string> hosts, drivers, runtimes;
-  for (const auto& r : run.ranks) {
-    hosts.insert(r.placement.host);
-    if (!r.probe.driver_release.empty() || r.probe.driver_version)
-      drivers.insert((r.probe.driver_release.empty() ? std::string("?") : r.probe.driver_release) + " (CUDA " +
-                     format_cuda_version(r.probe.driver_version) + ")");
-    if (r.probe.runtime_version) runtimes.insert(format_cuda_version(r.probe.runtime_version));
-  }
+  const auto facts = run_facts(run);
   h << "<header class=\"banner " << kind << "\"><div class=\"word\">" << word << "</div><div class=\"summary\">"
     << html_escape(run.verdict()) << " (exit code " << code << ")</div><dl>"
     << "<dt>Suite</dt><dd>" << html_escape(run.suite_name.empty() ? "unknown" : run.suite_name) << " ("
     << html_escape(run.suite_source.empty() ? "source unknown" : run.suite_source) << ")</dd>"
     << "<dt>Time</dt><dd>" << html_escape(run.started.empty() ? "?" : run.started) << " to "
     << html_escape(run.finished.empty() ? "?" : run.finished) << "</dd>"
-    << "<dt>Hosts</dt><dd>" << html_escape(list_text(hosts)) << " (" << run.ranks.size() << " rank(s))</dd>"
-    << "<dt>Driver</dt><dd>" << html_escape(list_text(drivers)) << "</dd>"
-    << "<dt>CUDA runtime</dt><dd>" << html_escape(list_text(runtimes)) << "</dd></dl></header>\n";
+    << "<dt>Hosts</dt><dd>" << html_escape(facts.hosts) << " (" << run.ranks.size() << " rank(s))</dd>"
+    << "<dt>Driver</dt><dd>" << html_escape(facts.drivers) << "</dd>"
+    << "<dt>CUDA runtime</dt><dd>" << html_escape(facts.runtimes) << "</dd></dl></header>\n";
 }
 
 // Passing checks have no diagnosis: their table leaves the column out.
@@ -371,7 +359,7 @@ void diagnoses(std::ostringstream& h, const RunRecord& run) {
 
 std::string render_html(const RunRecord& run) {
   const int code = run.exit_code();
-  const char* word = code == kExitPassed ? "PASSED" : code == kExitCheckFailed ? "FAILED" : "NOT RUN";
+  const char* word = verdict_word(code);
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"

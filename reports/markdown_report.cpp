@@ -1,8 +1,9 @@
 #include "markdown_report.hpp"
 
 #include <cstdio>
-#include <set>
 #include <sstream>
+
+#include "run_facts.hpp"
 
 namespace gpucert::reports {
 namespace {
@@ -52,30 +53,18 @@ std::string markdown_cell(const std::string& text) {
 std::string render_markdown(const RunRecord& run) {
   std::ostringstream md;
   const int code = run.exit_code();
-  const char* word = code == kExitPassed ? "PASSED" : code == kExitCheckFailed ? "FAILED" : "NOT RUN";
+  const char* word = verdict_word(code);
   md << "# gpucert report: " << markdown_cell(run.suite_name) << "\n\n";
   md << "**" << word << "**: " << markdown_cell(run.verdict()) << " (exit code " << code << ")\n\n";
 
-  std::set<std::string> hosts, drivers, runtimes;
-  for (const auto& r : run.ranks) {
-    hosts.insert(r.placement.host);
-    if (!r.probe.driver_release.empty() || r.probe.driver_version)
-      drivers.insert((r.probe.driver_release.empty() ? std::string("?") : r.probe.driver_release) + " (CUDA " +
-                     format_cuda_version(r.probe.driver_version) + ")");
-    if (r.probe.runtime_version) runtimes.insert(format_cuda_version(r.probe.runtime_version));
-  }
-  auto list = [](const std::set<std::string>& items) {
-    std::string out;
-    for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
-    return out.empty() ? std::string("unknown") : out;
-  };
+  const auto facts = run_facts(run);
   md << "| | |\n|---|---|\n";
   md << "| Suite | " << markdown_cell(run.suite_name) << " (" << markdown_cell(run.suite_source) << ") |\n";
   md << "| Time | " << run.started << " to " << run.finished << " |\n";
-  md << "| Hosts | " << markdown_cell(list(hosts)) << " |\n";
+  md << "| Hosts | " << markdown_cell(facts.hosts) << " |\n";
   md << "| Ranks | " << run.ranks.size() << " |\n";
-  md << "| Driver | " << markdown_cell(list(drivers)) << " |\n";
-  md << "| CUDA runtime | " << markdown_cell(list(runtimes)) << " |\n";
+  md << "| Driver | " << markdown_cell(facts.drivers) << " |\n";
+  md << "| CUDA runtime | " << markdown_cell(facts.runtimes) << " |\n";
   md << "| gpucert | " << markdown_cell(run.build.version) << ", built with CUDA "
      << format_cuda_version(run.build.cuda_build_version) << " for CUDA architectures "
      << markdown_cell(run.build.architectures)
