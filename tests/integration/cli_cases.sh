@@ -93,6 +93,27 @@ assert probe["op"] == "probe" and probe["ok"], probe
 assert quit["ok"], quit
 PY
     ;;
+  plugin_load_failure)
+    # A plugin whose library is missing (as cuBLAS is in the base flavour) makes its workload "unavailable",
+    # with the loader's own message as the evidence, in the probe and in the run reply.
+    mkdir -p "$tmp/plugins"
+    echo 'int gpucert_missing_dependency(void) { return 0; }' >"$tmp/dep.c"
+    cc -shared -fPIC -o "$tmp/libgpucert_missing_dependency.so" "$tmp/dep.c"
+    echo 'int gpucert_missing_dependency(void); int use(void) { return gpucert_missing_dependency(); }' >"$tmp/plugin.c"
+    cc -shared -fPIC -o "$tmp/plugins/libgpucert-gemm.so" "$tmp/plugin.c" -L"$tmp" -lgpucert_missing_dependency
+    rm "$tmp/libgpucert_missing_dependency.so"
+    printf '%s\n' '{"op":"probe"}' '{"op":"run","id":"g","workload":"gemm","params":{"precision":"fp32","m":64,"n":64,"k":64}}' \
+      '{"op":"quit"}' | GPUCERT_PLUGIN_DIR="$tmp/plugins" "$bin/gpucert-worker" >"$tmp/out" 2>"$tmp/err"
+    cat "$tmp/out"
+    python3 - "$tmp/out" <<'PY' || fail "the missing library did not become an unavailable workload with the loader's message"
+import json, sys
+probe, run, quit = [json.loads(l) for l in open(sys.argv[1])]
+message = "libgpucert_missing_dependency.so: cannot open shared object file"
+gemm = next(w for w in probe["workloads"] if w["name"] == "gemm")
+assert not gemm["available"] and message in gemm["evidence"], gemm
+assert run["status"] == "unavailable" and message in run["message"], run
+PY
+    ;;
   list_and_help)
     "$bin/gpucert" list >"$tmp/out"
     for w in stream host_copy; do grep -q "^  $w " "$tmp/out" || fail "list lacks workload $w"; done
