@@ -39,6 +39,26 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   return out;
 }
 
+// Starts `spec` with stdin from `stdin_fd` (-1: /dev/null) and stdout/stderr into the given pipe ends, never
+// through a shell. Returns posix_spawnp's error number (0 on success).
+int spawn(const LaunchSpec& spec, int stdin_fd, int stdout_fd, int stderr_fd, pid_t* pid) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (stdin_fd >= 0)
+    posix_spawn_file_actions_adddup2(&actions, stdin_fd, STDIN_FILENO);
+  else
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, stdout_fd, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, stderr_fd, STDERR_FILENO);
+  auto argv_strings = spec.argv;
+  auto env_strings = child_environment(spec);
+  auto argv = pointers(argv_strings);
+  auto envp = pointers(env_strings);
+  const int rc = posix_spawnp(pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  return rc;
+}
+
 }  // namespace
 
 Outcome<std::unique_ptr<WorkerProcess>> WorkerProcess::start(const LaunchSpec& spec) {
@@ -46,18 +66,8 @@ Outcome<std::unique_ptr<WorkerProcess>> WorkerProcess::start(const LaunchSpec& s
   int in[2], out[2], err[2];
   if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
     return GPUCERT_ERROR(std::string("pipe: ") + std::strerror(errno));
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
-  auto argv_strings = spec.argv;
-  auto env_strings = child_environment(spec);
-  auto argv = pointers(argv_strings);
-  auto envp = pointers(env_strings);
   pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
+  const int rc = spawn(spec, in[0], out[1], err[1], &pid);
   close(in[0]);
   close(out[1]);
   close(err[1]);
@@ -198,18 +208,8 @@ Outcome<CompletedProcess> run_to_completion(const LaunchSpec& spec, std::chrono:
     close(out[1]);
     return GPUCERT_ERROR(std::string("pipe: ") + std::strerror(saved));
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
-  auto argv_strings = spec.argv;
-  auto env_strings = child_environment(spec);
-  auto argv = pointers(argv_strings);
-  auto envp = pointers(env_strings);
   pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
+  const int rc = spawn(spec, -1, out[1], err[1], &pid);
   close(out[1]);
   close(err[1]);
   if (rc != 0) {
