@@ -25,6 +25,7 @@
 #include "core/run_record.hpp"
 #include "reports/markdown_report.hpp"
 #include "reports/report_files.hpp"
+#include "report_fixtures.hpp"
 #include "unit_test_helpers.hpp"
 
 namespace gpucert {
@@ -58,21 +59,8 @@ void write_text(const fs::path& path, const std::string& text) {
 // The fixed run: two ranks on two hosts. Rank 0 has an H100 and ran three measurements (one passed, one
 // failed with a message holding a '|' and a line break, one unavailable); rank 1 has no driver library.
 
-DeviceInfo h100() {
-  DeviceInfo d;
-  d.index = 0;
-  d.name = "NVIDIA H100 80GB HBM3";
-  d.uuid = "GPU-5d3b7c2a-9f1e-4b6d-8a2c-0e4f6a8b1c3d";
-  d.pci_bus_id = "0000:18:00.0";
-  d.cc_major = 9;
-  d.cc_minor = 0;
-  d.memory_bytes = 85'045'183'232;  // 79.2 GiB, as cudaGetDeviceProperties reports an 80 GB H100
-  d.multiprocessors = 132;
-  d.l2_bytes = 52'428'800;
-  d.memory_clock_khz = 2'619'000;
-  d.memory_bus_bits = 5120;
-  return d;
-}
+// The golden run shares its GPU and its unusable rank with the other report tests.
+DeviceInfo h100() { return fixtures::h100(); }
 
 RankRecord usable_rank() {
   RankRecord r;
@@ -96,22 +84,7 @@ RankRecord usable_rank() {
   return r;
 }
 
-RankRecord unusable_rank() {
-  RankRecord r;
-  r.placement = {1, 0, "node-b", -1, "", ""};
-  auto& p = r.probe;
-  p.hostname = "node-b";
-  p.worker_version = "0.1.0";
-  p.cuda_build_version = 13000;
-  p.runtime_version = 13000;
-  p.cuda_error = CudaErrorInfo{35, "cudaErrorInsufficientDriver",
-                               "CUDA driver version is insufficient for CUDA runtime version", "cudaGetDeviceCount"};
-  p.libcuda = {"libcuda.so.1", false, "", "libcuda.so.1: cannot open shared object file: No such file or directory"};
-  r.usable = false;
-  r.problem = "cudaErrorInsufficientDriver (35): CUDA driver version is insufficient for CUDA runtime version";
-  r.diagnoses = diagnose(p);
-  return r;
-}
+RankRecord unusable_rank() { return fixtures::unusable_rank(1, "node-b"); }
 
 Placement rank0() { return {0, 0, "node-a", 0, "NVIDIA H100 80GB HBM3", "GPU-5d3b7c2a-9f1e-4b6d-8a2c-0e4f6a8b1c3d"}; }
 
