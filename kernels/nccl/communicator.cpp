@@ -1,6 +1,8 @@
 #include "communicator.hpp"
 
+#include <cstdlib>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "common/cuda_check.hpp"
@@ -76,7 +78,11 @@ void Communicator::join(const ncclUniqueId& id, int rank, int nranks, int device
   timeout_ = timeout;
   GPUCERT_CUDA_TRY(cudaSetDevice(device));
   ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
-  config.blocking = 0;
+  // Non-blocking, so that every wait can have a deadline and a hung peer ends in ncclCommAbort.
+  // GPUCERT_NCCL_BLOCKING=1 makes it blocking (no deadline inside NCCL calls), to measure what the
+  // non-blocking mode costs small messages.
+  const char* blocking = std::getenv("GPUCERT_NCCL_BLOCKING");
+  config.blocking = blocking && std::string(blocking) == "1" ? 1 : 0;
   ncclComm_t comm = nullptr;
   const ncclResult_t result = ncclCommInitRankConfig(&comm, nranks, id, rank, &config);
   if (result != ncclSuccess && result != ncclInProgress) {
