@@ -118,9 +118,10 @@ PY
     "$bin/gpucert" list >"$tmp/out"
     for w in stream host_copy; do grep -q "^  $w " "$tmp/out" || fail "list lacks workload $w"; done
     grep -q "quick .*measurements" "$tmp/out" || fail "list lacks the quick suite"
-    "$bin/gpucert" run --help | grep -q -- "--suite" || fail "run --help lacks --suite"
-    "$bin/gpucert" --help | grep -q "Exit codes" || fail "--help lacks exit codes"
-    "$bin/gpucert" --version | grep -q "^gpucert " || fail "--version"
+    # Captured first: grep -q leaving a pipe early could fail the writer under pipefail.
+    "$bin/gpucert" run --help >"$tmp/help"; grep -q -- "--suite" "$tmp/help" || fail "run --help lacks --suite"
+    "$bin/gpucert" --help >"$tmp/help"; grep -q "Exit codes" "$tmp/help" || fail "--help lacks exit codes"
+    "$bin/gpucert" --version >"$tmp/help"; grep -q "^gpucert " "$tmp/help" || fail "--version"
     ;;
   *) fail "unknown case $case_name" ;;
 esac

@@ -84,7 +84,9 @@ case "$case_name" in
     mkdir -p "$tmp/bundle"
     make_rootfs "$tmp/bundle/rootfs"
     # A real shared library with no CUDA in it plays libcuda.so.1, to see the bind and LD_LIBRARY_PATH work.
-    libz=$(ldconfig -p | awk '$1 == "libz.so.1" && /x86-64|AArch64/ {print $NF; exit}')
+    # awk reads to the end: leaving early would kill ldconfig with SIGPIPE, which pipefail turns into a
+    # silent exit of this script when ldconfig has not finished writing.
+    libz=$(ldconfig -p | awk '$1 == "libz.so.1" && /x86-64|AArch64/ && !found {found = $NF} END {print found}')
     [ -n "$libz" ] || skip "no libz.so.1 on this host to stand in for libcuda.so.1"
     mkdir -p "$tmp/standin"
     cp -L "$libz" "$tmp/standin/libcuda.so.1"
