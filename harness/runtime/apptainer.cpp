@@ -9,15 +9,9 @@ Outcome<LaunchSpec> apptainer_launch(const Environment& env, const ApptainerOpti
   if (is_image_uri(env.image))
     if (auto s = check_image_reference(env.image); !s) return s.error();
   // --bind takes a comma-separated list of SRC:DST:OPTIONS.
-  std::vector<std::string> binds;
-  if (!env.worker_host_path.empty()) {
-    if (auto s = check_mount_path(env.worker_host_path, "apptainer --bind", ":,"); !s) return s.error();
-    binds.push_back(env.worker_host_path + ":" + env.worker_container_path + ":ro");
-  }
-  for (const auto& plugin : env.plugin_host_paths) {
-    if (auto s = check_mount_path(plugin, "apptainer --bind", ":,"); !s) return s.error();
-    binds.push_back(plugin + ":" + plugin_container_path(env, plugin) + ":ro");
-  }
+  auto binds_or = worker_binds(env, "apptainer --bind", ":,", "ro");
+  if (!binds_or) return binds_or.error();
+  const auto& binds = *binds_or;
 
   LaunchSpec spec;
   auto& a = spec.argv;

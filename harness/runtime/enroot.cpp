@@ -27,15 +27,9 @@ Outcome<LaunchSpec> enroot_launch(const Environment& env, const EnrootOptions& o
     return GPUCERT_ERROR("enroot starts only local images, not '" + env.image +
                          "': import it once (`enroot import -o FILE.sqsh " + env.image + "`) and start FILE.sqsh");
   }
-  std::vector<std::string> mounts;
-  if (!env.worker_host_path.empty()) {
-    if (auto s = check_mount_path(env.worker_host_path, "enroot --mount", kMountSeparators); !s) return s.error();
-    mounts.push_back(env.worker_host_path + ":" + env.worker_container_path + ":none:x-create=file,bind,ro,nosuid,nodev");
-  }
-  for (const auto& plugin : env.plugin_host_paths) {
-    if (auto s = check_mount_path(plugin, "enroot --mount", kMountSeparators); !s) return s.error();
-    mounts.push_back(plugin + ":" + plugin_container_path(env, plugin) + ":none:x-create=file,bind,ro,nosuid,nodev");
-  }
+  auto mounts_or = worker_binds(env, "enroot --mount", kMountSeparators, "none:x-create=file,bind,ro,nosuid,nodev");
+  if (!mounts_or) return mounts_or.error();
+  const auto& mounts = *mounts_or;
   auto vars = worker_variables(env);
   // enroot's NVIDIA hook reads both from the container's variables and binds only these GPUs and the
   // driver's compute and NVML libraries.

@@ -129,4 +129,17 @@ std::string plugin_container_path(const Environment& env, const std::string& plu
   return dir + plugin_host_path.substr(plugin_host_path.rfind('/') + 1);
 }
 
+Outcome<std::vector<std::string>> worker_binds(const Environment& env, std::string_view runtime,
+                                               std::string_view separators, std::string_view options) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (!env.worker_host_path.empty()) pairs.emplace_back(env.worker_host_path, env.worker_container_path);
+  for (const auto& plugin : env.plugin_host_paths) pairs.emplace_back(plugin, plugin_container_path(env, plugin));
+  std::vector<std::string> binds;
+  for (const auto& [host, container] : pairs) {
+    if (auto s = check_mount_path(host, runtime, separators); !s) return s.error();
+    binds.push_back(host + ":" + container + ":" + std::string(options));
+  }
+  return binds;
+}
+
 }  // namespace gpucert::runtime

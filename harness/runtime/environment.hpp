@@ -67,4 +67,9 @@ Status check_mount_path(const std::string& path, std::string_view runtime, std::
 // Where a plugin lands inside: beside the worker, under its own file name.
 std::string plugin_container_path(const Environment& env, const std::string& plugin_host_path);
 
+// "HOST:CONTAINER:<options>" for the worker and for each plugin, every host path checked with
+// check_mount_path against the runtime's separators.
+Outcome<std::vector<std::string>> worker_binds(const Environment& env, std::string_view runtime,
+                                               std::string_view separators, std::string_view options);
+
 }  // namespace gpucert::runtime

@@ -7,15 +7,9 @@ namespace gpucert::runtime {
 Outcome<LaunchSpec> podman_launch(const Environment& env, const PodmanOptions& options) {
   if (auto s = check_environment(env, RuntimeKind::Podman); !s) return s.error();
   if (auto s = check_image_reference(env.image); !s) return s.error();
-  std::vector<std::string> mounts;
-  if (!env.worker_host_path.empty()) {
-    if (auto s = check_mount_path(env.worker_host_path, "podman -v", ":,"); !s) return s.error();
-    mounts.push_back(env.worker_host_path + ":" + env.worker_container_path + ":ro");
-  }
-  for (const auto& plugin : env.plugin_host_paths) {
-    if (auto s = check_mount_path(plugin, "podman -v", ":,"); !s) return s.error();
-    mounts.push_back(plugin + ":" + plugin_container_path(env, plugin) + ":ro");
-  }
+  auto mounts_or = worker_binds(env, "podman -v", ":,", "ro");
+  if (!mounts_or) return mounts_or.error();
+  const auto& mounts = *mounts_or;
 
   LaunchSpec spec;
   auto& a = spec.argv;
