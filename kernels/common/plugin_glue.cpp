@@ -21,6 +21,13 @@ RunReply error_reply(const std::string& what) {
   return reply;
 }
 
+RunReply waived_reply(std::string reason) {
+  RunReply reply;
+  reply.status = RunStatus::Waived;
+  reply.message = std::move(reason);
+  return reply;
+}
+
 char* run_json(const char* request_json, const std::function<RunReply(const RunRequest&)>& run) {
   RunReply reply;
   try {

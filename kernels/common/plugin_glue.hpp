@@ -16,5 +16,7 @@ void release_for_abi(char* text);
 
 // The reply for an exception escaping a run (CudaFailure, bad_alloc, ...).
 RunReply error_reply(const std::string& what);
+// The reply when this hardware or library cannot run the request, with the reason.
+RunReply waived_reply(std::string reason);
 
 }  // namespace gpucert::kernels

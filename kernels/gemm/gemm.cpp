@@ -64,13 +64,6 @@ std::string shape_text(std::uint64_t m, std::uint64_t n, std::uint64_t k) {
   return std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k);
 }
 
-RunReply waived(std::string reason) {
-  RunReply reply;
-  reply.status = RunStatus::Waived;
-  reply.message = std::move(reason);
-  return reply;
-}
-
 // Reads one dimension; 0 when it is missing or out of range.
 std::uint64_t dimension(const nlohmann::json& params, const char* key) {
   const auto it = params.find(key);
@@ -89,7 +82,7 @@ RunReply no_algorithm(const GemmPrecision& precision, std::uint64_t m, std::uint
   // cuBLASLt's fp8 kernels need 16-byte aligned leading dimensions: K (A and B, one byte per element) a
   // multiple of 16, M (the bf16 output) a multiple of 8. That is a property of the shape, not a fault.
   if (precision.input == CUDA_R_8F_E4M3 && (k % 16 != 0 || m % 8 != 0))
-    return waived(what + ": its fp8 kernels need K a multiple of 16 and M a multiple of 8");
+    return waived_reply(what + ": its fp8 kernels need K a multiple of 16 and M a multiple of 8");
   return error_reply(what);
 }
 
@@ -111,7 +104,7 @@ RunReply run_gemm(const RunRequest& request) {
   GPUCERT_CUDA_TRY(cudaSetDevice(request.device));
   const int cc = compute_capability(request.device);
   if (cc < precision->min_compute_capability)
-    return waived(std::string(precision->why_min) + "; this GPU has compute capability " + capability_text(cc));
+    return waived_reply(std::string(precision->why_min) + "; this GPU has compute capability " + capability_text(cc));
 
   OwnedStream stream;
   const cudaStream_t s = stream.get();

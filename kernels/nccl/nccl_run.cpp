@@ -20,13 +20,6 @@
 namespace gpucert::kernels::nccl {
 namespace {
 
-RunReply waived(std::string reason) {
-  RunReply reply;
-  reply.status = RunStatus::Waived;
-  reply.message = std::move(reason);
-  return reply;
-}
-
 class EventPair {
  public:
   EventPair() {
@@ -138,13 +131,13 @@ RunReply run_nccl(const RunRequest& request) {
   const std::string label = std::string(name_of(plan.collective)) + " of " + std::to_string(plan.bytes) + " B (" +
                             plan.precision + ") over " + std::to_string(n) + " ranks";
   if (counts.count == 0)
-    return waived(label + " moves no element: each rank's share rounds down to 0 (nccl-tests prints it as a "
+    return waived_reply(label + " moves no element: each rank's share rounds down to 0 (nccl-tests prints it as a "
                           "0-byte line)");
   Values values{plan.element, plan.op, n, request.seed, 8};
   if (plan.op == Op::Sum) {
     values.spread = exact_sum_spread(plan.element, n);
     if (values.spread == 0)
-      return waived(label + ": a sum over " + std::to_string(n) + " ranks is not exact in " + plan.precision +
+      return waived_reply(label + ": a sum over " + std::to_string(n) + " ranks is not exact in " + plan.precision +
                     ", so its result cannot be verified");
   }
 
