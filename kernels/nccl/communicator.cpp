@@ -11,12 +11,21 @@
 namespace gpucert::kernels::nccl {
 namespace {
 
-// Spin politely for the first few milliseconds (a collective's completion is noticed at once), then sleep:
-// a rank waiting minutes for a dead peer should not burn a core.
+using Clock = std::chrono::steady_clock;
+
+// How often the watchdog looks at a watch: deadlines are whole seconds, and each look is one
+// ncclCommGetAsyncError on the watchdog's own thread.
+constexpr auto kWatchdogTick = std::chrono::milliseconds(10);
+
+// Spin for the first milliseconds: a small collective completes within microseconds, and a yield could
+// hand the core to another thread for a whole time slice. Then yield, then sleep: a rank waiting minutes
+// for a dead peer should not burn a core.
 class Backoff {
  public:
   void pause() {
-    if (++polls_ < 20000) {
+    const auto waited = Clock::now() - start_;
+    if (waited < std::chrono::milliseconds(2)) return;
+    if (waited < std::chrono::milliseconds(50)) {
       std::this_thread::yield();
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -24,25 +33,66 @@ class Backoff {
   }
 
  private:
-  long polls_ = 0;
+  Clock::time_point start_ = Clock::now();
 };
 
 std::string seconds_text(std::chrono::seconds s) { return std::to_string(s.count()) + " s"; }
+
+constexpr const char* kPeerCause = "another rank died or hangs";
 
 }  // namespace
 
 Communicator& Communicator::instance() {
   // Never destroyed: at process exit the CUDA runtime may already be gone, and NCCL's resources go with
-  // the process anyway.
+  // the process anyway. The watchdog thread, never joined, goes with it too.
   static auto* communicator = new Communicator();
   return *communicator;
 }
 
-std::chrono::steady_clock::time_point Communicator::deadline() const {
-  return std::chrono::steady_clock::now() + timeout_;
+Communicator::Communicator()
+    : watchdog_(
+          [this]() -> std::string {
+            ncclComm_t comm = watched_.load(std::memory_order_acquire);
+            if (!comm) return "";
+            ncclResult_t async = ncclSuccess;
+            const ncclResult_t queried = ncclCommGetAsyncError(comm, &async);
+            if (queried != ncclSuccess) return describe_failure(queried, "ncclCommGetAsyncError", comm);
+            if (async != ncclSuccess && async != ncclInProgress)
+              return describe_failure(async, "ncclCommGetAsyncError", comm);
+            return "";
+          },
+          [this] {
+            // Exchanged, so that the communicator is aborted once, here or by the working thread.
+            if (ncclComm_t comm = watched_.exchange(nullptr, std::memory_order_acq_rel)) ncclCommAbort(comm);
+          },
+          kWatchdogTick) {}
+
+std::chrono::steady_clock::time_point Communicator::deadline() const { return Clock::now() + timeout_; }
+
+void Communicator::expired(const Expiry& why, const char* what, const char* cause) {
+  // The watchdog has aborted the communicator already (or will find nothing to abort): forget it.
+  if (ncclComm_t comm = watched_.exchange(nullptr, std::memory_order_acq_rel)) ncclCommAbort(comm);
+  comm_ = nullptr;
+  const std::string on_rank = " on rank " + std::to_string(rank_);
+  const std::string text = why.deadline_passed
+                               ? std::string(what) + " made no progress within " + seconds_text(timeout_) + on_rank +
+                                     " (" + cause + "); communicator aborted"
+                               : std::string("NCCL failed during ") + what + on_rank + ": " + why.error +
+                                     "; communicator aborted";
+  absent_reason_ = "the NCCL communicator was aborted: " + text;
+  throw std::runtime_error(text);
+}
+
+void Communicator::end_watch(const char* what) {
+  if (auto expiry = watchdog_.disarm()) expired(*expiry, what, kPeerCause);
 }
 
 void Communicator::abort(const std::string& why) {
+  // A failed call may be the watchdog's doing; its account is the one that says what happened. Disarmed
+  // first in any case, so that the watchdog never polls a communicator this thread is destroying.
+  if (blocking_)
+    if (auto expiry = watchdog_.disarm()) expired(*expiry, watching_ ? watching_ : "an NCCL call", kPeerCause);
+  watched_.store(nullptr, std::memory_order_release);
   if (comm_) ncclCommAbort(comm_);
   comm_ = nullptr;
   absent_reason_ = "the NCCL communicator was aborted: " + why;
@@ -69,6 +119,7 @@ void Communicator::init(const ncclUniqueId& id, int rank, int nranks, int device
 
 void Communicator::join(const ncclUniqueId& id, int rank, int nranks, int device, std::chrono::seconds timeout) {
   if (comm_) {
+    watched_.store(nullptr, std::memory_order_release);
     ncclCommAbort(comm_);
     comm_ = nullptr;
   }
@@ -76,15 +127,52 @@ void Communicator::join(const ncclUniqueId& id, int rank, int nranks, int device
   nranks_ = nranks;
   device_ = device;
   timeout_ = timeout;
+  auto blocking = blocking_from_environment(std::getenv("GPUCERT_NCCL_NONBLOCKING"), std::getenv("GPUCERT_NCCL_BLOCKING"));
+  if (!blocking) throw std::runtime_error(blocking.error().message);
+  blocking_ = *blocking;
   GPUCERT_CUDA_TRY(cudaSetDevice(device));
   ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
-  // Non-blocking, so that every wait can have a deadline and a hung peer ends in ncclCommAbort.
-  // GPUCERT_NCCL_BLOCKING=1 makes it blocking (no deadline inside NCCL calls), to measure what the
-  // non-blocking mode costs small messages.
-  const char* blocking = std::getenv("GPUCERT_NCCL_BLOCKING");
-  config.blocking = blocking && std::string(blocking) == "1" ? 1 : 0;
+  if (blocking_) {
+    join_blocking(id, config);
+  } else {
+    join_nonblocking(id, config);
+  }
+  absent_reason_.clear();
+}
+
+void Communicator::join_blocking(const ncclUniqueId& id, ncclConfig_t& config) {
+  config.blocking = 1;
+  const std::string what = "joining the communicator of " + std::to_string(nranks_) + " ranks";
+  const char* cause = "a rank did not join: dead, hung, or unreachable over the network";
+  // Inside a group, ncclCommInitRankConfig only hands out the communicator; ncclGroupEnd does the work that
+  // waits for the other ranks. So the watchdog has the communicator to abort before anything can hang.
+  watched_.store(nullptr, std::memory_order_release);
+  watchdog_.arm(timeout_, false);
   ncclComm_t comm = nullptr;
-  const ncclResult_t result = ncclCommInitRankConfig(&comm, nranks, id, rank, &config);
+  ncclResult_t result = ncclGroupStart();
+  if (result == ncclSuccess) {
+    result = ncclCommInitRankConfig(&comm, nranks_, id, rank_, &config);
+    if (comm) watched_.store(comm, std::memory_order_release);
+    // Always ended, even after a failed call: an open group would swallow this thread's next NCCL calls.
+    const ncclResult_t ended = ncclGroupEnd();
+    if (result == ncclSuccess) result = ended;
+  }
+  if (auto expiry = watchdog_.disarm()) expired(*expiry, what.c_str(), cause);
+  if (result != ncclSuccess) {
+    const auto why = describe_failure(result, "ncclCommInitRankConfig", comm);
+    watched_.store(nullptr, std::memory_order_release);
+    if (comm) ncclCommAbort(comm);
+    throw std::runtime_error(why);
+  }
+  comm_ = comm;
+}
+
+void Communicator::join_nonblocking(const ncclUniqueId& id, ncclConfig_t& config) {
+  // Non-blocking: no NCCL call waits on another rank, so every wait happens on this thread, against a
+  // deadline, and the watchdog stays idle.
+  config.blocking = 0;
+  ncclComm_t comm = nullptr;
+  const ncclResult_t result = ncclCommInitRankConfig(&comm, nranks_, id, rank_, &config);
   if (result != ncclSuccess && result != ncclInProgress) {
     const auto why = describe_failure(result, "ncclCommInitRankConfig", comm);
     if (comm) ncclCommAbort(comm);
@@ -94,29 +182,28 @@ void Communicator::join(const ncclUniqueId& id, int rank, int nranks, int device
   const auto until = deadline();
   Backoff backoff;
   while (state("communicator set-up") == ncclInProgress) {
-    if (std::chrono::steady_clock::now() > until)
-      abort("ncclCommInitRankConfig: the communicator of " + std::to_string(nranks) + " ranks was not complete within " +
-            seconds_text(timeout_) + " (a rank did not join: dead, hung, or unreachable over the network)");
+    if (Clock::now() > until)
+      abort("ncclCommInitRankConfig: the communicator of " + std::to_string(nranks_) + " ranks was not complete within " +
+            seconds_text(timeout_) + " on rank " + std::to_string(rank_) +
+            " (a rank did not join: dead, hung, or unreachable over the network)");
     backoff.pause();
   }
-  absent_reason_.clear();
 }
 
-void Communicator::check(ncclResult_t result, const char* call) {
-  if (result == ncclInProgress) return settle(call);
-  if (result != ncclSuccess) {
-    const auto why = describe_failure(result, call, comm_);
-    abort(why);
-  }
+void Communicator::settle_or_fail(ncclResult_t result, const char* call) {
+  if (result == ncclInProgress && !blocking_) return settle(call);
+  // After the watchdog's abort the communicator is gone: its account, not NCCL's last error, says why.
+  if (blocking_ && watchdog_.expired()) abort(call);
+  abort(describe_failure(result, call, comm_));
 }
 
 void Communicator::settle(const char* what) {
   const auto until = deadline();
   Backoff backoff;
   while (state(what) == ncclInProgress) {
-    if (std::chrono::steady_clock::now() > until)
-      abort(std::string(what) + " made no progress within " + seconds_text(timeout_) +
-            " (another rank died or hangs); communicator aborted");
+    if (Clock::now() > until)
+      abort(std::string(what) + " made no progress within " + seconds_text(timeout_) + " on rank " +
+            std::to_string(rank_) + " (" + kPeerCause + "); communicator aborted");
     backoff.pause();
   }
 }
@@ -129,11 +216,63 @@ void Communicator::wait(cudaEvent_t event, const char* what) {
     if (done == cudaSuccess) return;
     if (done != cudaErrorNotReady) throw CudaFailure(done, "cudaEventQuery", __FILE__, __LINE__);
     state(what);
-    if (std::chrono::steady_clock::now() > until)
-      abort(std::string(what) + " did not complete within " + seconds_text(timeout_) +
-            " (another rank died or hangs); communicator aborted");
+    if (Clock::now() > until)
+      abort(std::string(what) + " did not complete within " + seconds_text(timeout_) + " on rank " +
+            std::to_string(rank_) + " (" + kPeerCause + "); communicator aborted");
     backoff.pause();
   }
+}
+
+void Communicator::wait_watched(cudaEvent_t event, const char* what) {
+  // Only the event is polled here: the watchdog keeps the deadline and polls NCCL for errors on its own
+  // thread. Its abort stops NCCL's kernels, so the event completes and the watch's end reports it.
+  Backoff backoff;
+  for (;;) {
+    const cudaError_t done = cudaEventQuery(event);
+    if (done == cudaSuccess || watchdog_.expired()) break;
+    if (done != cudaErrorNotReady) {
+      end_watch(what);
+      throw CudaFailure(done, "cudaEventQuery", __FILE__, __LINE__);
+    }
+    backoff.pause();
+  }
+  end_watch(what);
+}
+
+Communicator::Watch::Watch(Communicator& comm, const char* what) : comm_(comm), what_(what) {
+  if (!comm_.blocking_) return;
+  comm_.watching_ = what;
+  comm_.watchdog_.arm(comm_.timeout_, true);
+}
+
+Communicator::Watch::~Watch() {
+  if (!open_ || !comm_.blocking_) return;
+  comm_.watching_ = nullptr;
+  // An error path: the exception in flight says what failed; if the watchdog aborted meanwhile, the
+  // communicator is gone all the same.
+  if (comm_.watchdog_.disarm()) {
+    comm_.watched_.store(nullptr, std::memory_order_release);
+    comm_.comm_ = nullptr;
+    comm_.absent_reason_ = std::string("the NCCL communicator was aborted: ") + what_ + " made no progress within " +
+                           seconds_text(comm_.timeout_) + " on rank " + std::to_string(comm_.rank_);
+  }
+}
+
+void Communicator::Watch::wait(cudaEvent_t event) {
+  open_ = false;
+  if (comm_.blocking_) {
+    comm_.watching_ = nullptr;
+    comm_.wait_watched(event, what_);
+  } else {
+    comm_.wait(event, what_);
+  }
+}
+
+void Communicator::Watch::close() {
+  open_ = false;
+  if (!comm_.blocking_) return;
+  comm_.watching_ = nullptr;
+  comm_.end_watch(what_);
 }
 
 }  // namespace gpucert::kernels::nccl

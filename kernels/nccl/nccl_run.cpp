@@ -15,11 +15,14 @@
 #include "core/nccl_bandwidth.hpp"
 #include "data.hpp"
 #include "enqueue.hpp"
+#include "known_defects.hpp"
 #include "run_plan.hpp"
 
 namespace gpucert::kernels::nccl {
 namespace {
 
+// Default flags on purpose: the waits poll cudaEventQuery, and cudaEventBlockingSync would only put a
+// sleep between a collective's end and the host noticing it.
 class EventPair {
  public:
   EventPair() {
@@ -109,12 +112,19 @@ double tolerance_of(const RunPlan& plan, int nranks) {
   return nranks * epsilon;
 }
 
-std::string nccl_version() {
+int nccl_version_code() {
   int v = 0;
-  if (ncclGetVersion(&v) != ncclSuccess) return "unknown";
+  return ncclGetVersion(&v) == ncclSuccess ? v : 0;
+}
+
+std::string nccl_version(int v) {
+  if (v == 0) return "unknown";
   // NCCL_VERSION(X,Y,Z) is X*10000 + Y*100 + Z since 2.9.
   return std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
 }
+
+// ncclAvg on floating types is PreMulSum inside NCCL (integers sum, then divide).
+bool is_premul_sum(const RunPlan& plan) { return plan.op == Op::Avg && plan.element != Element::I32; }
 
 }  // namespace
 
@@ -150,9 +160,9 @@ RunReply run_nccl(const RunRequest& request) {
   EventPair events;
 
   const auto collective = [&] { enqueue_collective(plan, counts.count, buffers.send, buffers.recv, comm, stream); };
-  const auto wait = [&](const char* what) {
+  const auto wait = [&](Communicator::Watch& watch) {
     GPUCERT_CUDA_TRY(cudaEventRecord(events.stop, stream));
-    comm.wait(events.stop, what);
+    watch.wait(events.stop);
   };
   // Fresh inputs and a poisoned output: what the verification run starts from, and the warm-up too, so
   // that nothing is ever timed on uninitialised memory.
@@ -164,12 +174,16 @@ RunReply run_nccl(const RunRequest& request) {
   // At least one untimed collective, as nccl-tests' sync collective before timing: NCCL makes its
   // connections on first use, and that must not land in a sample.
   prepare();
-  for (int i = 0; i < std::max(request.warmup, 1); ++i) collective();
-  wait("the warm-up collectives");
+  {
+    Communicator::Watch watch(comm, "the warm-up collectives");
+    for (int i = 0; i < std::max(request.warmup, 1); ++i) collective();
+    wait(watch);
+  }
 
   CapturedGraph captured;
   if (plan.graph) {
     // Thread-local capture: NCCL may allocate while capturing (connections made on first use).
+    Communicator::Watch watch(comm, "capturing the collectives in a CUDA graph");
     GPUCERT_CUDA_TRY(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
     try {
       for (int i = 0; i < plan.iterations; ++i) collective();
@@ -180,10 +194,14 @@ RunReply run_nccl(const RunRequest& request) {
       throw;
     }
     GPUCERT_CUDA_TRY(cudaStreamEndCapture(stream, &captured.graph));
+    watch.close();
     GPUCERT_CUDA_TRY(cudaGraphInstantiate(&captured.exec, captured.graph, 0));
   }
 
+  // Nothing in here but the NCCL calls, two event records and the wait: arming and ending the watch are a
+  // few atomic operations, and in blocking mode a successful call costs one comparison in check().
   const auto once = [&]() -> double {
+    Communicator::Watch watch(comm, "the timed collectives");
     comm.check(ncclAllReduce(start_line.get(), start_line.get(), 4, ncclInt32, ncclSum, comm.get(), stream),
                "ncclAllReduce (start line)");
     GPUCERT_CUDA_TRY(cudaEventRecord(events.start, stream));
@@ -192,7 +210,7 @@ RunReply run_nccl(const RunRequest& request) {
     } else {
       for (int i = 0; i < plan.iterations; ++i) collective();
     }
-    wait("the timed collectives");
+    wait(watch);
     float ms = 0;
     GPUCERT_CUDA_TRY(cudaEventElapsedTime(&ms, events.start, events.stop));
     return static_cast<double>(ms) * 1e-3 / plan.iterations;
@@ -201,8 +219,11 @@ RunReply run_nccl(const RunRequest& request) {
   reply.samples_s = sample_device_time(request.id, 0, request.repetitions, once);
 
   prepare();
-  collective();
-  wait("the verification collective");
+  {
+    Communicator::Watch watch(comm, "the verification collective");
+    collective();
+    wait(watch);
+  }
   const bool defined_here = plan.collective != Collective::Reduce || rank == plan.root;
   const double tolerance = tolerance_of(plan, n);
   Check check;
@@ -221,6 +242,7 @@ RunReply run_nccl(const RunRequest& request) {
   if (!v.passed)
     reply.message = std::to_string(check.mismatches) + " of " + std::to_string(counts.recv) +
                     " output elements wrong on rank " + std::to_string(rank);
+  const int version = nccl_version_code();
   reply.details = {{"nranks", n},
                    {"rank", rank},
                    {"collective", name_of(plan.collective)},
@@ -232,10 +254,22 @@ RunReply run_nccl(const RunRequest& request) {
                    {"in_place", plan.in_place},
                    {"graph", plan.graph},
                    {"iterations", plan.iterations},
-                   {"nccl_version", nccl_version()}};
+                   {"nccl_version", nccl_version(version)}};
   if (!plan.reduction.empty()) reply.details["reduction"] = plan.reduction;
   if (plan.collective == Collective::Broadcast || plan.collective == Collective::Reduce)
     reply.details["root"] = plan.root;
+  // A known NCCL defect explains the failure only when the wrong elements are exactly the ones it
+  // predicts: all of the unwritten tail, and nothing before it. The result stays failed: the output is wrong.
+  if (const auto unwritten = one_rank_avg_unwritten(version, n, is_premul_sum(plan), counts.recv, plan.type_bytes);
+      !v.passed && defined_here && unwritten > 0 && check.mismatches == unwritten &&
+      check_outputs(buffers.recv, counts.recv - unwritten, values, source_of(plan, counts, rank, n), tolerance, stream)
+              .mismatches == 0) {
+    reply.message += ": the last " + std::to_string(unwritten) + " elements were never written, exactly as " +
+                     kOneRankAvgDefect + " predicts (one-rank avg on a floating type leaves the tail of the output " +
+                     "untouched; fixed in NCCL 2.29.7, this is NCCL " + nccl_version(version) + ")";
+    reply.details["nccl_defect"] = kOneRankAvgDefect;
+    reply.details["unwritten_elements"] = unwritten;
+  }
   return reply;
 }
 
