@@ -7,7 +7,7 @@
 #include <set>
 
 #include "core/conformance.hpp"
-#include "parity.hpp"
+#include "core/parity.hpp"
 
 namespace gpucert::reports {
 namespace {

@@ -86,6 +86,23 @@ std::optional<std::int64_t> Fields::integer(std::string_view key, bool required,
   return value;
 }
 
+std::optional<double> Fields::number(std::string_view key, bool required, double min, double max) {
+  const auto* v = find(key, required);
+  if (!v) return std::nullopt;
+  auto text = [](double x) { return nlohmann::json(x).dump(); };
+  const std::string range = "between " + text(min) + " and " + text(max);
+  if (!v->is_number()) {
+    problems_.add(path_of(key), "expected a number " + range + ", got " + json_type_name(*v) + " (" + v->dump() + ")");
+    return std::nullopt;
+  }
+  const auto value = v->get<double>();
+  if (!(value >= min && value <= max)) {
+    problems_.add(path_of(key), "expected " + range + ", got " + v->dump());
+    return std::nullopt;
+  }
+  return value;
+}
+
 std::optional<std::vector<std::string>> Fields::names(std::string_view key, bool required,
                                                       const std::vector<std::string>& allowed,
                                                       std::string_view what) {

@@ -38,6 +38,8 @@ class Fields {
   std::optional<std::string> text(std::string_view key, bool required);
   std::optional<std::int64_t> integer(std::string_view key, bool required, std::int64_t min, std::int64_t max,
                                       std::string_view unit = {});
+  // A number (whole or with a fraction) in [min, max].
+  std::optional<double> number(std::string_view key, bool required, double min, double max);
   // A list of names, each one of `allowed`; duplicates are refused.
   std::optional<std::vector<std::string>> names(std::string_view key, bool required,
                                                 const std::vector<std::string>& allowed, std::string_view what);

@@ -47,6 +47,20 @@ nlohmann::json to_json(const ProbeReport& r) {
   if (r.cuda_error)
     j["cuda_error"] = {{"code", r.cuda_error->code}, {"name", r.cuda_error->name},
                        {"message", r.cuda_error->message}, {"call", r.cuda_error->call}};
+  // The inventory only where a worker took it: records of older workers read and write as before.
+  if (!r.libraries.empty()) {
+    nlohmann::json libraries = nlohmann::json::array();
+    for (const auto& l : r.libraries)
+      libraries.push_back({{"library", l.library}, {"name", l.name},       {"loaded", l.loaded},
+                           {"path", l.path},       {"version", l.version}, {"error", l.error}});
+    j["libraries"] = std::move(libraries);
+  }
+  if (!r.tools.empty()) {
+    nlohmann::json tools = nlohmann::json::array();
+    for (const auto& t : r.tools) tools.push_back({{"name", t.name}, {"found", t.found}, {"path", t.path}});
+    j["tools"] = std::move(tools);
+  }
+  if (!r.machine.empty()) j["machine"] = r.machine;
   return j;
 }
 
@@ -84,6 +98,12 @@ Outcome<ProbeReport> probe_report_from_json(const nlohmann::json& j) {
     r.libcuda = {lib.value("name", "libcuda.so.1"), lib.value("loaded", false), lib.value("path", ""),
                  lib.value("error", "")};
     r.device_nodes = j.value("device_nodes", std::vector<std::string>{});
+    for (const auto& l : j.value("libraries", nlohmann::json::array()))
+      r.libraries.push_back({l.value("name", ""), l.value("loaded", false), l.value("path", ""), l.value("error", ""),
+                             l.value("library", ""), l.value("version", "")});
+    for (const auto& t : j.value("tools", nlohmann::json::array()))
+      r.tools.push_back({t.value("name", ""), t.value("found", false), t.value("path", "")});
+    r.machine = j.value("machine", "");
     r.environment = j.value("environment", std::map<std::string, std::string>{});
     for (const auto& w : j.value("workloads", nlohmann::json::array()))
       r.workloads.push_back({w.value("name", ""), w.value("available", false), w.value("backend", ""),

@@ -41,6 +41,16 @@ struct LibraryProbe {
   bool loaded = false;
   std::string path;     // where the loader found it, when loaded
   std::string error;    // the loader's own message, when not
+  // (initialised, so the four-field initialisers of libcuda's probe stay warning-free)
+  std::string library = {};  // the flavour catalogue's name ("cublas"), in ProbeReport::libraries
+  std::string version = {};  // "13.0.2", from the library's own version call, when it has a cheap one
+};
+
+// A tool a flavour carries (flavors.hpp: nvcc, cuda_runtime.h, ...) and where the probe found it.
+struct ToolProbe {
+  std::string name;
+  bool found = false;
+  std::string path;
 };
 
 struct WorkloadAvailability {
@@ -60,6 +70,11 @@ struct ProbeReport {
   std::optional<CudaErrorInfo> cuda_error;
   std::vector<DeviceInfo> devices;
   LibraryProbe libcuda;
+  // The flavour catalogue's libraries of the worker's CUDA major, each dlopen()ed and closed again; the
+  // devel tools; the machine (uname: "x86_64"). Empty from a worker that predates them.
+  std::vector<LibraryProbe> libraries;
+  std::vector<ToolProbe> tools;
+  std::string machine;
   std::vector<std::string> device_nodes;       // /dev/nvidia* present
   std::map<std::string, std::string> environment;  // selected variables that are set
   std::vector<WorkloadAvailability> workloads;

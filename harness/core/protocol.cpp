@@ -59,6 +59,8 @@ std::string encode_request(const Request& request) {
     j = {{"op", "nccl_id"}};
   } else if (const auto* init = std::get_if<NcclInitRequest>(&request)) {
     j = protocol_detail::nccl_init_to_json(*init);
+  } else if (const auto* devel = std::get_if<DevelCheckRequest>(&request)) {
+    j = {{"op", "devel_check"}, {"timeout_s", devel->timeout_s}};
   } else {
     const auto& r = std::get<RunRequest>(request);
     j = {{"op", "run"},        {"id", r.id},
@@ -87,9 +89,16 @@ Outcome<Request> decode_request(std::string_view line) {
     if (!init) return init.error();
     return Request{std::move(*init)};
   }
+  if (*op == "devel_check") {
+    auto timeout = field<int>(j, "timeout_s", DevelCheckRequest{}.timeout_s);
+    if (!timeout) return timeout.error();
+    if (*timeout < 1) return GPUCERT_ERROR("protocol: devel_check needs timeout_s >= 1");
+    return Request{DevelCheckRequest{*timeout}};
+  }
   if (*op != "run")
     return GPUCERT_ERROR("protocol: unknown op '" + *op +
-                         "' (expected probe, run or quit; or nccl_id, nccl_init, the NCCL rendezvous)");
+                         "' (expected probe, run or quit; devel_check, the devel flavour's compiler check; or nccl_id, "
+                         "nccl_init, the NCCL rendezvous)");
 
   RunRequest r;
   auto id = field<std::string>(j, "id", "");

@@ -9,6 +9,8 @@
 //   {"op":"nccl_id"}                                 -> {"op":"nccl_id","ok":true,"id":"<256 hex digits>"}
 //   {"op":"nccl_init","id":"<hex>","rank":r,"nranks":n,
 //    "device":d,"timeout_s":t}                       -> {"op":"nccl_init","ok":true|false,"message":..}
+//   {"op":"devel_check","timeout_s":t}              -> {"op":"devel_check","ok":true,"passed":..,"nvcc":..,
+//                                                         "compile":{..},"run":{..},...} (devel_check.hpp)
 //   {"op":"quit"}                                    -> {"op":"quit","ok":true}
 //   anything unreadable                              -> {"op":"error","ok":false,"message":".."}
 #pragma once
@@ -50,7 +52,12 @@ struct NcclInitRequest {
   int device = 0;
   int timeout_s = 300;  // how long to wait on the other ranks, here and in every later collective
 };
-using Request = std::variant<ProbeRequest, RunRequest, QuitRequest, NcclIdRequest, NcclInitRequest>;
+// The devel flavour's check (devel_check.hpp): compile a kernel with the image's nvcc, run it, all within
+// timeout_s.
+struct DevelCheckRequest {
+  int timeout_s = 120;
+};
+using Request = std::variant<ProbeRequest, RunRequest, QuitRequest, NcclIdRequest, NcclInitRequest, DevelCheckRequest>;
 
 // ok: ran and verified. failed: ran, verification failed. unavailable: the workload's library cannot be
 // loaded here (the loader's message is the evidence). waived: this hardware cannot run it (the reason

@@ -54,6 +54,10 @@ void read_item(const nlohmann::json& json, std::size_t index, const ItemDefaults
 
 }  // namespace
 
+std::vector<std::string> suite_fields() {
+  return {"$schema", "schema_version", "name", "description", "defaults", "items", "parity_threshold"};
+}
+
 Outcome<Suite> parse_suite(std::string_view text, const std::string& source) {
   nlohmann::json doc;
   try {
@@ -70,13 +74,14 @@ Outcome<Suite> parse_suite(std::string_view text, const std::string& source) {
   Suite suite;
   suite.source = source;
   if (top.is_object()) {
-    top.refuse_unknown({"$schema", "schema_version", "name", "description", "defaults", "items"});
+    top.refuse_unknown({"$schema", "schema_version", "name", "description", "defaults", "items", "parity_threshold"});
     if (auto version = top.integer("schema_version", true, 1, 1000); version && *version != kSuiteSchemaVersion)
       problems.add("schema_version", "this gpucert reads suite schema version " +
                                          std::to_string(kSuiteSchemaVersion) + ", the file has " +
                                          std::to_string(*version));
     suite.name = top.text("name", true).value_or("");
     suite.description = top.text("description", false).value_or("");
+    suite.parity_threshold = top.number("parity_threshold", false, kMinParityThreshold, kMaxParityThreshold);
     ItemDefaults defaults;
     if (top.has("defaults")) {
       Fields d(doc["defaults"], "defaults", problems);

@@ -1,5 +1,7 @@
 #include "worker_client.hpp"
 
+#include <algorithm>
+
 namespace gpucert::runtime {
 
 Outcome<WorkerClient> WorkerClient::start(const LaunchSpec& spec) {
@@ -67,6 +69,30 @@ NcclReply WorkerClient::nccl_id(std::chrono::milliseconds timeout) {
 
 NcclReply WorkerClient::nccl_init(const NcclInitRequest& request, std::chrono::milliseconds timeout) {
   return nccl_exchange(request, "nccl_init", timeout);
+}
+
+DevelCheckReply WorkerClient::devel_check(std::chrono::milliseconds timeout) {
+  DevelCheckReply failed;
+  if (!process_) {
+    failed.message = "worker is not running";
+    return failed;
+  }
+  const auto seconds = std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(timeout).count());
+  // The worker keeps its own deadline; the exchange waits a little longer so the worker's answer, a timeout
+  // included, arrives before the process is given up.
+  auto line = process_->exchange(encode_request(DevelCheckRequest{static_cast<int>(std::min<long long>(seconds, 86400))}),
+                                 timeout + std::chrono::seconds(15));
+  if (!line) {
+    failed.message = line.error().describe();
+    process_.reset();
+    return failed;
+  }
+  auto reply = decode_devel_check_reply(*line);
+  if (!reply) {
+    failed.message = reply.error().describe();
+    return failed;
+  }
+  return *reply;
 }
 
 void WorkerClient::quit() {

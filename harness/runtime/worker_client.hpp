@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 
+#include "core/devel_check.hpp"
 #include "core/measurement.hpp"
 #include "core/probe_report.hpp"
 #include "core/protocol.hpp"
@@ -21,6 +22,10 @@ class WorkerClient {
   // The NCCL rendezvous. Never fail as a value either: a dead or confused worker gives a failed NcclReply.
   NcclReply nccl_id(std::chrono::milliseconds timeout);
   NcclReply nccl_init(const NcclInitRequest& request, std::chrono::milliseconds timeout);
+  // The devel flavour's check: the worker compiles a one-kernel program with the environment's nvcc and runs
+  // it, within `timeout` (whole seconds, at least 1). Never fails as a value: a dead or confused worker, or
+  // one that does not know the request, gives a reply with ok false and a message that says so.
+  DevelCheckReply devel_check(std::chrono::milliseconds timeout);
   void quit();
   [[nodiscard]] bool alive() const { return process_ != nullptr; }
 

@@ -1,5 +1,6 @@
 // gpucert-worker: the one program that runs inside every environment (natively, in every image flavour).
 // It speaks the JSON Lines protocol of core/protocol.hpp on stdin/stdout and logs to stderr.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cuda_runtime_api.h>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "core/protocol.hpp"
+#include "devel_check.hpp"
 #include "dispatch.hpp"
 #include "plugins.hpp"
 #include "probe.hpp"
@@ -28,6 +30,7 @@ Requests, one JSON object a line:
   {"op":"run","workload":"stream","params":{"kernel":"triad","precision":"fp64","elements":268435456},
    "warmup":3,"repetitions":20,"device":0,"seed":1}
   {"op":"nccl_id"}   {"op":"nccl_init","id":"<hex>","rank":0,"nranks":2,"device":0,"timeout_s":300}
+  {"op":"devel_check","timeout_s":120}   (nvcc compiles a kernel that then runs: the devel flavour's check)
   {"op":"quit"}
 Logs go to stderr. Plugins (libgpucert-*.so) are looked up beside this program or in GPUCERT_PLUGIN_DIR.
 )";
@@ -35,7 +38,7 @@ Logs go to stderr. Plugins (libgpucert-*.so) are looked up beside this program o
 // Libraries may print to stdout; the protocol must own it. Replies go to a private copy of fd 1, and fd 1
 // itself is pointed at stderr.
 FILE* take_protocol_stream() {
-  const int fd = dup(STDOUT_FILENO);
+  const int fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);  // not inherited by the processes the worker starts
   if (fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) return stdout;
   FILE* out = fdopen(fd, "w");
   return out ? out : stdout;
@@ -94,6 +97,11 @@ int main(int argc, char** argv) {
     if (std::holds_alternative<gpucert::NcclIdRequest>(*request) ||
         std::holds_alternative<gpucert::NcclInitRequest>(*request)) {
       reply(out, gpucert::worker::dispatch_nccl(*request, plugins));
+      continue;
+    }
+    if (const auto* devel = std::get_if<gpucert::DevelCheckRequest>(&*request)) {
+      std::cerr << "gpucert-worker: devel check (nvcc, then the program it built), " << devel->timeout_s << " s at most\n";
+      reply(out, gpucert::encode_devel_check_reply(gpucert::worker::run_devel_check(devel->timeout_s)));
       continue;
     }
     const auto& run = std::get<gpucert::RunRequest>(*request);

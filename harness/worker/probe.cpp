@@ -13,6 +13,8 @@
 
 #include <cuda_runtime_api.h>
 
+#include "probe_libraries.hpp"
+
 namespace gpucert::worker {
 namespace {
 
@@ -102,6 +104,9 @@ ProbeReport probe_environment(const std::vector<WorkloadAvailability>& workloads
   r.cuda_build_version = CUDART_VERSION;
   r.workloads = workloads;
   r.device_nodes = device_nodes();
+  r.libraries = probe_libraries(CUDART_VERSION / 1000);
+  r.tools = probe_tools();
+  r.machine = machine_name();
   for (const char* name : kEnvironmentFacts)
     if (const char* value = std::getenv(name)) r.environment[name] = value;
 

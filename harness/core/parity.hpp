@@ -1,16 +1,17 @@
-// Container/native throughput ratios for the report's parity chart: for each workload and environment other
-// than native, the geometric mean over measurements (and ranks) of native median time / container median
-// time, so 0.98 means the container is 2% slower; with a percentile bootstrap 95% interval that resamples
-// each side's repetitions. Deterministic: the same record gives the same interval.
+// Container/native throughput ratios, for the performance-parity check (flavor_checks.hpp) and the report's
+// parity chart: for each workload and environment other than native, the geometric mean over measurements
+// (and ranks) of native median time / container median time, so 0.98 means the container is 2% slower; with
+// a percentile bootstrap 95% interval that resamples each side's repetitions. Deterministic: the same record
+// gives the same interval.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "core/run_record.hpp"
+#include "run_record.hpp"
 
-namespace gpucert::reports {
+namespace gpucert {
 
 struct RatioEstimate {
   std::string environment;
@@ -23,4 +24,4 @@ struct RatioEstimate {
 std::vector<RatioEstimate> container_native_ratios(const RunRecord& run, int resamples = 2000,
                                                    std::uint64_t seed = 1);
 
-}  // namespace gpucert::reports
+}  // namespace gpucert

@@ -5,10 +5,10 @@
 #include <map>
 #include <random>
 
-#include "core/conformance.hpp"
-#include "core/statistics.hpp"
+#include "conformance.hpp"
+#include "statistics.hpp"
 
-namespace gpucert::reports {
+namespace gpucert {
 namespace {
 
 double median_of(std::vector<double>& v) {
@@ -74,4 +74,4 @@ std::vector<RatioEstimate> container_native_ratios(const RunRecord& run, int res
   return out;
 }
 
-}  // namespace gpucert::reports
+}  // namespace gpucert
