@@ -69,7 +69,8 @@ def resolved(doc, flavor):
         r["environment"].update(spec.get("environment", {}))
         r["labels"].update(spec.get("labels", {}))
     r["must_be_absent"] = [k for k in r["must_be_absent"] if k not in r["must_load"]]
-    r["size_budget_bytes"] = doc["flavors"][flavor]["size_budget_bytes"]
+    r["size_budget_bytes"] = next(doc["flavors"][n]["size_budget_bytes"] for n in reversed(chain(doc, flavor))
+                                  if doc["flavors"][n].get("size_budget_bytes") is not None)
     return r
 
 
