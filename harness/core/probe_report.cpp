@@ -11,6 +11,25 @@ std::string format_cuda_version(int version) {
   return std::to_string(version / 1000) + "." + std::to_string((version % 1000) / 10);
 }
 
+int parse_cuda_version(const std::string& text) {
+  const auto dot = text.find('.');
+  const auto major_text = text.substr(0, dot);
+  const auto minor_text = dot == std::string::npos ? std::string("0") : text.substr(dot + 1, text.find('.', dot + 1) - dot - 1);
+  auto number = [](const std::string& t) {
+    if (t.empty() || t.size() > 3 || t.find_first_not_of("0123456789") != std::string::npos) return -1;
+    return std::stoi(t);
+  };
+  const int major = number(major_text), minor = number(minor_text);
+  if (major <= 0 || minor < 0 || minor > 99) return 0;
+  return major * 1000 + minor * 10;
+}
+
+nlohmann::json to_json(const PythonTorchProbe& t) {
+  return {{"python", t.python},         {"torch_version", t.torch_version}, {"torch_cuda", t.torch_cuda},
+          {"is_available", t.is_available}, {"device_count", t.device_count},   {"error", t.error},
+          {"warnings", t.warnings}};
+}
+
 nlohmann::json to_json(const ProbeReport& r) {
   nlohmann::json devices = nlohmann::json::array();
   for (const auto& d : r.devices)
@@ -44,6 +63,7 @@ nlohmann::json to_json(const ProbeReport& r) {
       {"environment", r.environment},
       {"workloads", workloads},
   };
+  if (r.python_torch) j["python_torch"] = to_json(*r.python_torch);
   if (r.cuda_error)
     j["cuda_error"] = {{"code", r.cuda_error->code}, {"name", r.cuda_error->name},
                        {"message", r.cuda_error->message}, {"call", r.cuda_error->call}};
@@ -108,6 +128,11 @@ Outcome<ProbeReport> probe_report_from_json(const nlohmann::json& j) {
     for (const auto& w : j.value("workloads", nlohmann::json::array()))
       r.workloads.push_back({w.value("name", ""), w.value("available", false), w.value("backend", ""),
                              w.value("evidence", "")});
+    if (auto t = j.find("python_torch"); t != j.end() && t->is_object())
+      r.python_torch = PythonTorchProbe{t->value("python", ""),        t->value("torch_version", ""),
+                                        t->value("torch_cuda", ""),    t->value("is_available", false),
+                                        t->value("device_count", 0),   t->value("error", ""),
+                                        t->value("warnings", std::vector<std::string>{})};
     return r;
   } catch (const std::exception& e) {
     return GPUCERT_ERROR(std::string("probe reply is malformed: ") + e.what());

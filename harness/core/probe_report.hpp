@@ -60,6 +60,18 @@ struct WorkloadAvailability {
   std::string evidence;  // the loader's message when unavailable, library versions when available
 };
 
+// What the environment's PyTorch says about CUDA: `python3 -c` with a fixed script, run by the worker's probe
+// when python3 is on PATH (GPUCERT_PROBE_PYTHON=0 turns it off). Absent when no python3 was run.
+struct PythonTorchProbe {
+  std::string python;         // the python3 that ran, as found on PATH
+  std::string torch_version;  // torch.__version__; empty when torch is not installed or did not import
+  std::string torch_cuda;     // torch.version.cuda ("12.1"); empty for a CPU-only build
+  bool is_available = false;  // torch.cuda.is_available()
+  int device_count = 0;       // torch.cuda.device_count()
+  std::string error;          // import failure, timeout or unreadable output, in the words that said it
+  std::vector<std::string> warnings;  // what torch warned while asking (e.g. "found version 12040")
+};
+
 struct ProbeReport {
   std::string hostname;
   std::string worker_version;
@@ -78,14 +90,18 @@ struct ProbeReport {
   std::vector<std::string> device_nodes;       // /dev/nvidia* present
   std::map<std::string, std::string> environment;  // selected variables that are set
   std::vector<WorkloadAvailability> workloads;
+  std::optional<PythonTorchProbe> python_torch;
 
   [[nodiscard]] bool cuda_usable() const { return !cuda_error && !devices.empty(); }
 };
 
 // 13000 -> "13.0", 12090 -> "12.9", 0 -> "unknown"
 std::string format_cuda_version(int version);
+// "12.1" -> 12010, "13" -> 13000; 0 when it is not a version
+int parse_cuda_version(const std::string& text);
 
 nlohmann::json to_json(const ProbeReport& report);
+nlohmann::json to_json(const PythonTorchProbe& torch);
 Outcome<ProbeReport> probe_report_from_json(const nlohmann::json& j);
 
 }  // namespace gpucert

@@ -13,6 +13,8 @@
 
 #include <cuda_runtime_api.h>
 
+#include "probe_python.hpp"
+
 #include "probe_libraries.hpp"
 
 namespace gpucert::worker {
@@ -117,6 +119,7 @@ ProbeReport probe_environment(const std::vector<WorkloadAvailability>& workloads
   cudaDriverGetVersion(&r.driver_version);
   if (r.driver_version == 0) r.driver_version = libcuda_driver_version;
   cudaRuntimeGetVersion(&r.runtime_version);
+  r.python_torch = probe_python_torch();  // its own process: whatever CUDA does below cannot disturb it
 
   int count = 0;
   if (const auto status = cudaGetDeviceCount(&count); status != cudaSuccess) {

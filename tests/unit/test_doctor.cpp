@@ -299,5 +299,221 @@ TEST(Doctor, MachineWithoutDriverAsThisBuildMachineReportsIt) {
   EXPECT_EQ(find_cause(d, "driver-too-old"), nullptr);
 }
 
+
+TEST(Doctor, StubRecognisedByItsErrorWhereverItLies) {
+  // The stub copied into a plain folder as libcuda.so.1: the path says nothing, cudaErrorStubLibrary does.
+  auto r = failing(34, "cudaErrorStubLibrary", "CUDA driver is a stub library");
+  r.libcuda.path = "/opt/app/lib/libcuda.so.1";
+  r.environment["LD_LIBRARY_PATH"] = "/opt/app/lib";
+  const auto d = diagnose(r);
+  expect_complete(d);
+  ASSERT_TRUE(first_cause_is(d, "libcuda-stub"));
+  EXPECT_HAS(d[0].summary, "/opt/app/lib/libcuda.so.1");
+  EXPECT_HAS(d[0].explanation, "LD_LIBRARY_PATH=/opt/app/lib");
+  EXPECT_HAS(d[0].explanation, "(34)");
+}
+
+TEST(Doctor, LibcudaDependencyMissingInABrokenRootFilesystemWhileTheHostDriverWorks) {
+  // The deliberately broken bundle: the host's libcuda.so.1 bound in, the root filesystem without libdl.so.2.
+  auto r = insufficient_driver();
+  r.driver_version = 0;
+  r.driver_release = "580.95.05";
+  r.libcuda = {"libcuda.so.1", false, "", "libdl.so.2: cannot open shared object file: No such file or directory"};
+  const auto d = diagnose(r);
+  expect_complete(d);
+  EXPECT_EQ(causes(d), std::vector<std::string>{"libcuda-dependency-missing"});
+  EXPECT_HAS(d[0].explanation, "580.95.05");
+  EXPECT_HAS(d[0].explanation, "error 35");
+  EXPECT_HAS(d[0].explanation, "libpthread.so.0");
+  EXPECT_HAS(d[0].fix, "ldd libcuda.so.1");
+  EXPECT_EQ(find_cause(d, "driver-too-old"), nullptr);
+}
+
+TEST(Doctor, LibcudaDependencyOutsideTheCLibrary) {
+  auto r = insufficient_driver();
+  r.driver_version = 0;
+  r.libcuda = {"libcuda.so.1", false, "",
+               "libgpucert_absent.so: cannot open shared object file: No such file or directory"};
+  const auto d = diagnose(r);
+  expect_complete(d);
+  ASSERT_TRUE(first_cause_is(d, "libcuda-dependency-missing"));
+  EXPECT_HAS(d[0].summary, "libgpucert_absent.so");
+  EXPECT_HAS(d[0].fix, "apt-file search libgpucert_absent.so");
+  EXPECT_EQ(d[0].fix.find("libc6"), std::string::npos);
+}
+
+PythonTorchProbe torch_probe(const std::string& version, const std::string& cuda, bool available) {
+  PythonTorchProbe t;
+  t.python = "/usr/bin/python3";
+  t.torch_version = version;
+  t.torch_cuda = cuda;
+  t.is_available = available;
+  t.device_count = available ? 1 : 0;
+  return t;
+}
+
+TEST(Doctor, HealthyTorchAddsNothing) {
+  auto r = healthy();
+  r.environment["CUDA_VERSION"] = "13.0.1";
+  r.python_torch = torch_probe("2.9.0+cu130", "13.0", true);
+  EXPECT_TRUE(diagnose(r).empty());
+  r.python_torch = PythonTorchProbe{"/usr/bin/python3", "", "", false, 0, "", {}};  // python, no torch
+  EXPECT_TRUE(diagnose(r).empty());
+}
+
+TEST(Doctor, TorchBuiltForAnotherCudaMajorThanTheImage) {
+  auto r = healthy();
+  r.environment["CUDA_VERSION"] = "13.0";
+  r.python_torch = torch_probe("2.3.0+cu121", "12.1", true);
+  const auto d = diagnose(r);
+  expect_complete(d);
+  EXPECT_EQ(causes(d), std::vector<std::string>{"torch-cuda-differs-from-image"});
+  EXPECT_HAS(d[0].summary, "CUDA 12.1");
+  EXPECT_HAS(d[0].summary, "CUDA 13.0");
+  EXPECT_HAS(d[0].fix, "https://download.pytorch.org/whl/cu130");
+  EXPECT_FALSE(framework_cannot_use_gpu(d));  // it works, it is just not this image's CUDA
+  // Another minor of the same major is what minor-version compatibility is for: no cause.
+  r.environment["CUDA_VERSION"] = "12.9.1";
+  EXPECT_TRUE(diagnose(r).empty());
+}
+
+TEST(Doctor, TorchDifferingFromTheImageIsNamedEvenWhenCudaIsNotUsable) {
+  auto r = insufficient_driver();
+  r.driver_version = 0;
+  r.libcuda = {"libcuda.so.1", false, "", "libcuda.so.1: cannot open shared object file: No such file or directory"};
+  r.device_nodes.clear();
+  r.environment["CUDA_VERSION"] = "13.0";
+  r.python_torch = torch_probe("2.3.0+cu121", "12.1", false);
+  const auto d = diagnose(r);
+  ASSERT_TRUE(first_cause_is(d, "libcuda-missing"));
+  EXPECT_NE(find_cause(d, "torch-cuda-differs-from-image"), nullptr);
+  // The GPU is not visible to anyone: torch's False is explained by the CUDA causes, not blamed on torch.
+  EXPECT_EQ(find_cause(d, "torch-cuda-unavailable"), nullptr);
+}
+
+TEST(Doctor, TorchNewerMajorThanTheDriver) {
+  auto r = healthy();
+  r.driver_version = 12040;
+  r.driver_release = "550.54.15";
+  r.python_torch = torch_probe("2.9.0+cu130", "13.0", false);
+  r.python_torch->warnings = {"CUDA initialization: The NVIDIA driver on your system is too old (found version 12040)."};
+  const auto d = diagnose(r);
+  expect_complete(d);
+  EXPECT_EQ(causes(d), std::vector<std::string>{"torch-cuda-newer-than-driver"});
+  EXPECT_HAS(d[0].summary, "CUDA 13.0");
+  EXPECT_HAS(d[0].summary, "CUDA 12.4");
+  EXPECT_HAS(d[0].explanation, "550.54.15");
+  EXPECT_HAS(d[0].explanation, "found version 12040");  // torch's own words travel with the cause
+  EXPECT_HAS(d[0].fix, "https://download.pytorch.org/whl/cu124");
+  EXPECT_HAS(d[0].fix, "580");
+  EXPECT_TRUE(framework_cannot_use_gpu(d));
+}
+
+TEST(Doctor, TorchNewerMinorThanTheDriverIsFineWhileItWorks) {
+  // Minor-version compatibility: a 12.8 build on a 12.4 driver runs; only a failure makes it a cause.
+  auto r = healthy();
+  r.driver_version = 12040;
+  r.python_torch = torch_probe("2.7.0+cu128", "12.8", true);
+  EXPECT_TRUE(diagnose(r).empty());
+  r.python_torch->is_available = false;
+  const auto d = diagnose(r);
+  ASSERT_TRUE(first_cause_is(d, "torch-cuda-newer-than-driver"));
+  EXPECT_EQ(find_cause(d, "torch-cuda-unavailable"), nullptr);  // explained already
+}
+
+TEST(Doctor, TorchCannotUseTheGpuTheWorkerSees) {
+  auto r = healthy();
+  r.python_torch = torch_probe("2.9.0+cu130", "13.0", false);
+  r.python_torch->warnings = {"CUDA initialization: Unexpected error from cudaGetDeviceCount()."};
+  const auto d = diagnose(r);
+  expect_complete(d);
+  EXPECT_EQ(causes(d), std::vector<std::string>{"torch-cuda-unavailable"});
+  EXPECT_HAS(d[0].summary, "1 GPU(s)");
+  EXPECT_HAS(d[0].explanation, "LD_LIBRARY_PATH");
+  EXPECT_HAS(d[0].explanation, "Unexpected error from cudaGetDeviceCount");
+  EXPECT_HAS(d[0].fix, "torch.cuda.init()");
+  EXPECT_HAS(d[0].fix, "get_arch_list");
+  EXPECT_TRUE(framework_cannot_use_gpu(d));
+}
+
+TEST(Doctor, TorchCpuOnlyBuild) {
+  auto r = healthy();
+  r.environment["CUDA_VERSION"] = "12.9.1";
+  r.python_torch = torch_probe("2.9.0+cpu", "", false);
+  const auto d = diagnose(r);
+  expect_complete(d);
+  EXPECT_EQ(causes(d), std::vector<std::string>{"torch-cpu-only"});
+  EXPECT_HAS(d[0].fix, "https://download.pytorch.org/whl/cu129");
+  EXPECT_TRUE(framework_cannot_use_gpu(d));
+}
+
+TEST(Doctor, TorchImportFailed) {
+  auto r = healthy();
+  r.python_torch = PythonTorchProbe{"/usr/bin/python3", "", "", false, 0,
+                                    "ImportError: libcudnn.so.9: cannot open shared object file: No such file or directory",
+                                    {}};
+  const auto d = diagnose(r);
+  expect_complete(d);
+  EXPECT_EQ(causes(d), std::vector<std::string>{"torch-import-failed"});
+  EXPECT_HAS(d[0].summary, "libcudnn.so.9");
+  EXPECT_HAS(d[0].fix, "pip install --force-reinstall torch");
+  EXPECT_TRUE(framework_cannot_use_gpu(d));
+}
+
+TEST(Doctor, PythonTorchFactsRoundTripAndStayOptional) {
+  auto r = healthy();
+  r.python_torch = torch_probe("2.3.0+cu121", "12.1", false);
+  r.python_torch->warnings = {"w1"};
+  auto back = probe_report_from_json(to_json(r));
+  ASSERT_TRUE(back.ok());
+  ASSERT_TRUE(back->python_torch.has_value());
+  EXPECT_EQ(back->python_torch->torch_version, "2.3.0+cu121");
+  EXPECT_EQ(back->python_torch->torch_cuda, "12.1");
+  EXPECT_FALSE(back->python_torch->is_available);
+  EXPECT_EQ(back->python_torch->warnings, std::vector<std::string>{"w1"});
+  // A report of a worker that never asked (older worker, or GPUCERT_PROBE_PYTHON=0) has no such fact.
+  auto old = probe_report_from_json(nlohmann::json::parse(kProbeWithoutDriver));
+  ASSERT_TRUE(old.ok());
+  EXPECT_FALSE(old->python_torch.has_value());
+  EXPECT_FALSE(to_json(*old).contains("python_torch"));
+}
+
+TEST(Doctor, ParseCudaVersion) {
+  EXPECT_EQ(parse_cuda_version("12.1"), 12010);
+  EXPECT_EQ(parse_cuda_version("13.0.1"), 13000);
+  EXPECT_EQ(parse_cuda_version("12.9"), 12090);
+  EXPECT_EQ(parse_cuda_version("13"), 13000);
+  EXPECT_EQ(parse_cuda_version(""), 0);
+  EXPECT_EQ(parse_cuda_version("none"), 0);
+  EXPECT_EQ(parse_cuda_version("12.x"), 0);
+}
+
+TEST(Doctor, WorkerCannotStartForAMissingCLibrary) {
+  const auto d = diagnose_start_failure(
+      "worker exited with status 127 before answering; its last words: /opt/gpucert/bin/gpucert-worker: error while "
+      "loading shared libraries: libdl.so.2: cannot open shared object file: No such file or directory\n");
+  expect_complete(d);
+  EXPECT_EQ(causes(d), std::vector<std::string>{"worker-library-missing"});
+  EXPECT_HAS(d[0].summary, "the image lacks libdl.so.2");
+  EXPECT_HAS(d[0].explanation, "libcuda.so.1");
+  EXPECT_HAS(d[0].fix, "apt-get install libc6");
+}
+
+TEST(Doctor, WorkerCannotStartForAnotherLibrary) {
+  const auto d = diagnose_start_failure(
+      "gpucert-worker: error while loading shared libraries: libcudart.so.13: cannot open shared object file: No such "
+      "file or directory");
+  ASSERT_TRUE(first_cause_is(d, "worker-library-missing"));
+  EXPECT_HAS(d[0].summary, "libcudart.so.13");
+  EXPECT_HAS(d[0].fix, "apt-file search libcudart.so.13");
+}
+
+TEST(Doctor, WorkerDidNotStartForAnUnknownReason) {
+  const auto d = diagnose_start_failure("cannot start runc: No such file or directory");
+  expect_complete(d);
+  EXPECT_EQ(causes(d), std::vector<std::string>{"worker-did-not-start"});
+  EXPECT_HAS(d[0].summary, "cannot start runc");
+}
+
 }  // namespace
 }  // namespace gpucert
