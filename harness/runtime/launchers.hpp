@@ -4,6 +4,7 @@
 // --privileged, no added capability, no-new-privileges where the runtime has it, only the listed GPUs.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,6 +52,13 @@ struct OciOptions {
   unsigned uid = 0;
   unsigned gid = 0;
   unsigned nofile = 1024;  // RLIMIT_NOFILE, soft and hard (runc's own default)
+  // The image's own Env (its OCI image config's config.Env), which runc never reads: the process starts
+  // with these, then the worker's variables, the driver folder on LD_LIBRARY_PATH and NVIDIA_VISIBLE_DEVICES
+  // go on top, as docker and podman do it. Empty: PATH alone is set.
+  std::map<std::string, std::string> image_env;
+  // `gpucert doctor`: start even when the host lacks a listed GPU or what CUDA needs of the driver, leaving
+  // out what is missing, so the probe inside can tell what the container then sees.
+  bool gpu_optional = false;
 };
 
 struct RuntimeOptions {

@@ -41,13 +41,19 @@ Outcome<json> oci_config(const Environment& env, const HostFacts& facts, const O
   std::vector<DeviceNode> nodes;
   for (const auto& id : env.gpus) {
     auto gpu = find_gpu(facts, id);
+    if (!gpu && options.gpu_optional) continue;
     if (!gpu) return gpu.error();
     nodes.push_back(gpu->node);
   }
   for (const auto& n : facts.control_nodes) nodes.push_back(n);
-  if (auto s = check_driver_facts(facts); !s) return s.error();
+  if (auto s = check_driver_facts(facts); !s && !options.gpu_optional) return s.error();
 
-  auto vars = worker_variables(env);
+  for (const auto& [name, value] : options.image_env)
+    if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos ||
+        value.find('\0') != std::string::npos)
+      return GPUCERT_ERROR("oci: the image's variable '" + name + "' cannot be passed on");
+  auto vars = options.image_env;
+  for (const auto& [name, value] : worker_variables(env)) vars[name] = value;
   vars.emplace("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   vars["LD_LIBRARY_PATH"] = options.driver_dir + (vars.count("LD_LIBRARY_PATH") ? ":" + vars["LD_LIBRARY_PATH"] : "");
   // No hook reads it here; it tells the worker's probe and `gpucert doctor` which GPUs were given.
