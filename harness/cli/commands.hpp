@@ -22,7 +22,15 @@ struct RunArgs {
 };
 
 int command_run(const RunArgs& args, int* argc, char*** argv);
-int command_doctor(int timeout_s, int* argc, char*** argv);
+struct DoctorArgs {
+  int timeout_s = 120;
+  std::string image;    // empty: natively, on every rank
+  std::string runtime;  // for --image; empty: oci for a folder
+  std::string gpus = "0";
+  std::string scratch;  // oci bundle folder's parent; empty: the temporary folder
+};
+CLI::App* add_doctor_command(CLI::App& app, DoctorArgs& args);
+int command_doctor(const DoctorArgs& args, int* argc, char*** argv);
 int command_list();
 
 struct CdiArgs {

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
                          "  gpucert run --suite certify --out out/    a named suite, reports in out/\n"
                          "  mpirun -np 8 gpucert run --suite acceptance   one rank per GPU\n"
                          "  gpucert doctor                           why CUDA is or is not available here\n"
+                         "  gpucert doctor --image IMG --runtime podman --gpus 0   the same, inside an image\n"
                          "  gpucert report out/                      render the reports again from out/'s results\n"
                          "  gpucert compare old/ new/                compare two runs; exit 1 on a regression\n") +
              kExitCodes);
@@ -62,11 +63,8 @@ int main(int argc, char** argv) {
                       "suites/thresholds.json); default: the built-in ones");
   run_cmd->footer(kExitCodes);
 
-  int doctor_timeout = 120;
-  auto* doctor_cmd = app.add_subcommand("doctor", "Probe every rank's environment and explain why CUDA is or is "
-                                                  "not available, with the command that fixes it");
-  doctor_cmd->add_option("--timeout", doctor_timeout, "Seconds the probe may take")->check(CLI::Range(1, 3600));
-  doctor_cmd->footer(kExitCodes);
+  gpucert::cli::DoctorArgs doctor;
+  auto* doctor_cmd = gpucert::cli::add_doctor_command(app, doctor);
 
   app.add_subcommand("list", "List the workloads and the suites");
 
@@ -86,7 +84,7 @@ int main(int argc, char** argv) {
 
   for (int i = 0; i < argc; ++i) run.command_line += (i ? " " : "") + std::string(argv[i]);
   if (run_cmd->parsed()) return gpucert::cli::command_run(run, &argc, &argv);
-  if (doctor_cmd->parsed()) return gpucert::cli::command_doctor(doctor_timeout, &argc, &argv);
+  if (doctor_cmd->parsed()) return gpucert::cli::command_doctor(doctor, &argc, &argv);
   if (cdi_cmd->parsed()) return gpucert::cli::command_cdi(cdi);
   if (report_cmd->parsed()) return gpucert::cli::command_report(report);
   if (compare_cmd->parsed()) return gpucert::cli::command_compare(compare);
