@@ -37,6 +37,17 @@ Outcome<std::vector<RankRecord>> ranks_from_json(const nlohmann::json& array, co
   return ranks;
 }
 
+Outcome<std::vector<EnvironmentRecord>> environments_from_json(const nlohmann::json& array, const std::string& where) {
+  if (!array.is_array()) return GPUCERT_ERROR(where + ": expected an array of environment records");
+  std::vector<EnvironmentRecord> out;
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    auto e = environment_record_from_json(array[i]);
+    if (!e) return GPUCERT_ERROR(where + ": environment record " + std::to_string(i) + ": " + e.error().message);
+    out.push_back(std::move(*e));
+  }
+  return out;
+}
+
 // Suite, build, command and times of a report.json; the rest of `run` is left alone.
 void read_metadata(const nlohmann::json& j, RunRecord& run) {
   const auto object = [&](const char* key) {
@@ -73,6 +84,12 @@ Status write_ranks(const std::vector<RankRecord>& ranks, const fs::path& dir) {
   return write_file_atomically(dir / "ranks.json", json_text(array, 2));
 }
 
+Status write_environments(const std::vector<EnvironmentRecord>& environments, const fs::path& dir) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& e : environments) array.push_back(to_json(e));
+  return write_file_atomically(dir / "environments.json", json_text(array, 2));
+}
+
 Outcome<RunRecord> run_from_report_json(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("schema_version") || !j.contains("ranks") || !j.contains("results"))
     return GPUCERT_ERROR("not a gpucert report.json (it needs schema_version, ranks and results)");
@@ -84,6 +101,11 @@ Outcome<RunRecord> run_from_report_json(const nlohmann::json& j) {
   auto ranks = ranks_from_json(j.value("ranks", nlohmann::json::array()), "ranks");
   if (!ranks) return ranks.error();
   run.ranks = std::move(*ranks);
+  if (j.contains("environments")) {
+    auto environments = environments_from_json(j["environments"], "environments");
+    if (!environments) return environments.error();
+    run.environments = std::move(*environments);
+  }
   const auto results = j.value("results", nlohmann::json::array());
   if (!results.is_array()) return GPUCERT_ERROR("results: expected an array");
   for (std::size_t i = 0; i < results.size(); ++i) {
@@ -128,6 +150,18 @@ Outcome<FolderRun> read_run_folder(const fs::path& dir) {
     return GPUCERT_ERROR((dir / "ranks.json").string() +
                          " is missing, and there is no report.json to take the rank table from: is this a gpucert "
                          "output folder?");
+  }
+
+  if (fs::exists(dir / "environments.json")) {
+    auto j = read_json(dir / "environments.json");
+    if (!j) return j.error();
+    auto environments = environments_from_json(*j, (dir / "environments.json").string());
+    if (!environments) return environments.error();
+    out.run.environments = std::move(*environments);
+  } else if (report && report->contains("environments")) {
+    auto environments = environments_from_json((*report)["environments"], (dir / "report.json").string());
+    if (!environments) return environments.error();
+    out.run.environments = std::move(*environments);
   }
 
   const auto log_path = dir / "results.jsonl";

@@ -1,5 +1,6 @@
 // Reading a run back from what `gpucert run` leaves in its output folder: results.jsonl (appended as results
-// arrive), ranks.json (the rank table, written once the ranks are gathered) and report.json (the whole
+// arrive), ranks.json (the rank table, written once the ranks are gathered), environments.json (the container
+// environments and each rank's probe in them, when the run has any) and report.json (the whole
 // record, written at the end). `gpucert report` re-renders from the first two, so a run that never reached
 // its end still gets its reports; `gpucert compare` reads whichever is there.
 #pragma once
@@ -17,6 +18,10 @@ namespace gpucert::reports {
 
 // ranks.json: the array of to_json(RankRecord), written atomically.
 Status write_ranks(const std::vector<RankRecord>& ranks, const std::filesystem::path& dir);
+
+// environments.json: the array of to_json(EnvironmentRecord), written atomically once the container
+// environments are probed (absent from runs without containers).
+Status write_environments(const std::vector<EnvironmentRecord>& environments, const std::filesystem::path& dir);
 
 // The record a report.json holds: metadata, ranks, results and checks (when it has them).
 Outcome<RunRecord> run_from_report_json(const nlohmann::json& j);

@@ -36,6 +36,19 @@ std::string ranks_text(const std::set<int>& ranks) {
   return (ranks.size() == 1 ? "rank " : "ranks ") + join(numbers, ", ");
 }
 
+// Every rank's record with its environment: the native ranks, then each container environment's.
+struct EnvironmentRank {
+  std::string environment;
+  const RankRecord& rank;
+};
+std::vector<EnvironmentRank> every_rank(const RunRecord& run) {
+  std::vector<EnvironmentRank> out;
+  for (const auto& r : run.ranks) out.push_back({std::string(kNativeEnvironment), r});
+  for (const auto& e : run.environments)
+    for (const auto& r : e.ranks) out.push_back({e.name, r});
+  return out;
+}
+
 std::string cuda_error_text(const CudaErrorInfo& e) {
   return e.call + " returned " + e.name + " (" + std::to_string(e.code) + "): " + e.message;
 }
@@ -51,21 +64,12 @@ const std::string kThroughputFix =
 
 }  // namespace
 
-std::string environment_of(const ResultRecord& result) {
-  const auto& details = result.reply.details;
-  if (details.is_object()) {
-    const auto it = details.find("environment");
-    if (it != details.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
-      return it->get<std::string>();
-  }
-  return std::string(kNativeEnvironment);
-}
+std::string environment_of(const ResultRecord& result) { return result.environment; }
 
 std::vector<Check> gpu_visible_checks(const RunRecord& run) {
   std::vector<Check> out;
-  for (const auto& r : run.ranks) {
-    Check c{"gpu-visible", std::string(kNativeEnvironment), rank_subject(r.placement.rank), r.placement.rank,
-            Verdict::Pass, "", "", ""};
+  for (const auto& [environment, r] : every_rank(run)) {
+    Check c{"gpu-visible", environment, rank_subject(r.placement.rank), r.placement.rank, Verdict::Pass, "", "", ""};
     const auto& p = r.probe;
     if (r.usable && r.placement.device >= 0) {
       const auto* d = device_of(r);
@@ -102,10 +106,10 @@ std::vector<Check> gpu_visible_checks(const RunRecord& run) {
 
 std::vector<Check> driver_runtime_alignment_checks(const RunRecord& run) {
   std::vector<Check> out;
-  for (const auto& r : run.ranks) {
+  for (const auto& [environment, r] : every_rank(run)) {
     const auto& p = r.probe;
-    Check c{"driver-runtime-alignment", std::string(kNativeEnvironment), rank_subject(r.placement.rank),
-            r.placement.rank, Verdict::Pass, "", "", ""};
+    Check c{"driver-runtime-alignment", environment, rank_subject(r.placement.rank), r.placement.rank, Verdict::Pass,
+            "", "", ""};
     const std::string release = p.driver_release.empty() ? "release unknown" : p.driver_release;
     c.evidence = "driver " + release + " supports CUDA " + format_cuda_version(p.driver_version) +
                  " (cudaDriverGetVersion); the CUDA runtime is " + format_cuda_version(p.runtime_version) +
@@ -316,12 +320,33 @@ std::vector<Check> performance_floor_checks(const RunRecord& run, const Threshol
   return out;
 }
 
-std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& thresholds) {
+std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& thresholds,
+                                      const ConformanceContext& context) {
+  // Without a catalogue (none given, none embedded) the flavour checks say so through its source.
+  FlavorCatalog none;
+  const FlavorCatalog* flavors = context.flavors;
+  if (!flavors) {
+    const auto& embedded = embedded_flavor_catalog();
+    if (embedded) {
+      flavors = &*embedded;
+    } else {
+      none.source = "(none: " + embedded.error().message + ")";
+      flavors = &none;
+    }
+  }
+  const auto host = context.host_architecture.empty() ? host_architecture_of(run) : context.host_architecture;
   std::vector<Check> out;
-  for (auto part : {gpu_visible_checks(run), driver_runtime_alignment_checks(run), results_verified_checks(run),
-                    workload_availability_checks(run), performance_floor_checks(run, thresholds)})
+  for (auto part : {gpu_visible_checks(run), driver_runtime_alignment_checks(run),
+                    library_inventory_checks(run, *flavors), results_verified_checks(run),
+                    workload_availability_checks(run), performance_floor_checks(run, thresholds),
+                    performance_parity_checks(run, context.parity_threshold), devel_compiles_checks(run, *flavors),
+                    image_hygiene_checks(run, *flavors, host)})
     for (auto& c : part) out.push_back(std::move(c));
   return out;
+}
+
+std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& thresholds) {
+  return conformance_checks(run, thresholds, ConformanceContext{});
 }
 
 }  // namespace gpucert

@@ -7,21 +7,21 @@
 #include <vector>
 
 #include "check.hpp"
+#include "flavor_checks.hpp"
 #include "run_record.hpp"
 #include "thresholds.hpp"
 
 namespace gpucert {
 
-// The environment a result ran in: kNativeEnvironment unless its details name another (container runs
-// record theirs there until results carry an environment field of their own).
+// The environment a result ran in: kNativeEnvironment or an EnvironmentRecord's name.
 std::string environment_of(const ResultRecord& result);
 
-// One per rank: the rank's GPU is visible and usable (evidence: name, UUID, what the worker sees), or the
-// doctor's diagnosis and fix.
+// One per rank, natively and then in each container environment (RunRecord::environments): the rank's GPU
+// is visible and usable (evidence: name, UUID, what the worker sees), or the doctor's diagnosis and fix.
 std::vector<Check> gpu_visible_checks(const RunRecord& run);
 
-// One per rank: the driver's CUDA version is at least the runtime's, or minor-version compatibility
-// covers the difference (same major, driver at least compat.hpp's minimum for it). Waived where a version
+// One per rank, natively and in each container environment: the driver's CUDA version is at least the
+// runtime's (in a container, the image's), or minor-version compatibility covers the difference (same major, driver at least compat.hpp's minimum for it). Waived where a version
 // is unknown: the rank's gpu-visible check already says why.
 std::vector<Check> driver_runtime_alignment_checks(const RunRecord& run);
 
@@ -37,7 +37,13 @@ std::vector<Check> workload_availability_checks(const RunRecord& run);
 // at least the floor. A rank whose GPU model has no entry gets one waived check saying so.
 std::vector<Check> performance_floor_checks(const RunRecord& run, const Thresholds& thresholds);
 
-// All of the above, in that order.
+// Every check, in DESIGN.md's order: gpu-visible, driver-runtime-alignment, library-inventory,
+// results-verified, workload-availability, performance-floor, performance-parity, devel-compiles,
+// image-hygiene. The container checks (flavor_checks.hpp) add nothing to a run without environments. The
+// two-argument form uses the embedded flavour catalogue, the host's architecture from the native probe and
+// the default parity threshold.
+std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& thresholds,
+                                      const ConformanceContext& context);
 std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& thresholds);
 
 }  // namespace gpucert

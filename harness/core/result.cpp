@@ -48,6 +48,7 @@ nlohmann::json to_json(const ResultRecord& r) {
       {"rank", p.rank},
       {"local_rank", p.local_rank},
       {"host", p.host},
+      {"environment", r.environment},
       {"device", {{"index", p.device}, {"name", p.device_name}, {"uuid", p.device_uuid}}},
       {"status", name_of(r.reply.status)},
       {"verification", to_json(r.reply.verification)},
@@ -92,7 +93,11 @@ Outcome<ResultRecord> result_from_json(const nlohmann::json& j) {
     reply.verification = verification_from_json(j.value("verification", nlohmann::json::object()));
     reply.message = j.value("message", "");
     reply.details = j.value("details", nlohmann::json::object());
-    return make_record(m, p, std::move(reply));
+    auto record = make_record(m, p, std::move(reply));
+    // Records written before results named their environment ran natively.
+    record.environment = j.value("environment", std::string("native"));
+    if (record.environment.empty()) return GPUCERT_ERROR("result record with an empty environment");
+    return record;
   } catch (const std::exception& e) {
     return GPUCERT_ERROR(std::string("malformed result record: ") + e.what());
   }

@@ -38,6 +38,8 @@ struct ResultRecord {
   std::optional<Figures> figures;
   // nccl only: nccl-tests' busbw, the figures times the collective's correction (nccl_figures.hpp).
   std::optional<Figures> bus_figures;
+  // Where it ran: "native", or the name of a container environment of the run (EnvironmentRecord::name).
+  std::string environment = "native";
 };
 
 ResultRecord make_record(const Measurement& m, const Placement& where, RunReply reply);

@@ -87,6 +87,51 @@ Outcome<RankRecord> rank_record_from_json(const nlohmann::json& j) {
   return r;
 }
 
+nlohmann::json to_json(const EnvironmentRecord& environment) {
+  nlohmann::json ranks = nlohmann::json::array();
+  for (const auto& r : environment.ranks) ranks.push_back(to_json(r));
+  return {{"name", environment.name},
+          {"runtime", environment.runtime},
+          {"image", environment.image},
+          {"flavor", environment.flavor},
+          {"ranks", std::move(ranks)},
+          {"image_facts", environment.image_facts ? to_json(*environment.image_facts) : nlohmann::json()},
+          {"devel_check", environment.devel_check ? to_json(*environment.devel_check) : nlohmann::json()}};
+}
+
+Outcome<EnvironmentRecord> environment_record_from_json(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("name") || !j["name"].is_string())
+    return GPUCERT_ERROR("an environment record without a name: " + j.dump().substr(0, 200));
+  EnvironmentRecord e;
+  try {
+    e.name = j["name"].get<std::string>();
+    e.runtime = j.value("runtime", "");
+    e.image = j.value("image", "");
+    e.flavor = j.value("flavor", "");
+  } catch (const std::exception& ex) {
+    return GPUCERT_ERROR("environment " + e.name + ": " + ex.what());
+  }
+  if (e.name.empty() || e.name == "native")
+    return GPUCERT_ERROR("an environment record named \"" + e.name + "\": container environments need a name of "
+                         "their own");
+  for (const auto& rank : j.value("ranks", nlohmann::json::array())) {
+    auto r = rank_record_from_json(rank);
+    if (!r) return GPUCERT_ERROR("environment " + e.name + ": " + r.error().describe());
+    e.ranks.push_back(std::move(*r));
+  }
+  if (const auto facts = j.find("image_facts"); facts != j.end() && !facts->is_null()) {
+    auto f = image_facts_from_json(*facts);
+    if (!f) return GPUCERT_ERROR("environment " + e.name + ": " + f.error().describe());
+    e.image_facts = std::move(*f);
+  }
+  if (const auto devel = j.find("devel_check"); devel != j.end() && !devel->is_null()) {
+    auto d = devel_check_reply_from_json(*devel);
+    if (!d) return GPUCERT_ERROR("environment " + e.name + ": " + d.error().describe());
+    e.devel_check = std::move(*d);
+  }
+  return e;
+}
+
 nlohmann::json to_json(const RunRecord& run) {
   nlohmann::json ranks = nlohmann::json::array();
   std::set<std::string> hosts;
@@ -128,6 +173,11 @@ nlohmann::json to_json(const RunRecord& run) {
       {"ranks", ranks},
       {"results", results},
   };
+  if (!run.environments.empty()) {
+    nlohmann::json environments = nlohmann::json::array();
+    for (const auto& e : run.environments) environments.push_back(to_json(e));
+    out["environments"] = std::move(environments);
+  }
   // The communicator's view of each collective (nccl-tests' line), only where collectives ran.
   if (auto collectives = nccl_summaries(run.results); !collectives.empty()) out["nccl"] = std::move(collectives);
   // Conformance checks, only where they were derived: a record without them reads as before.

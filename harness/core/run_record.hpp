@@ -8,8 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "check.hpp"
+#include "devel_check.hpp"
 #include "doctor.hpp"
 #include "error.hpp"
+#include "image_facts.hpp"
 #include "probe_report.hpp"
 #include "result.hpp"
 
@@ -33,6 +35,22 @@ struct RankRecord {
   std::vector<Diagnosis> diagnoses;
 };
 
+// A container environment of the run: one image (of a flavor, when it is one) under one runtime, and every
+// rank's view from inside it. The native environment is RunRecord::ranks.
+struct EnvironmentRecord {
+  std::string name;     // unique in the run, never "native": the flavor ("runtime") or the image's name
+  std::string runtime;  // "podman", "oci", ... (runtime/environment.hpp)
+  std::string image;    // the reference, or the root filesystem for oci
+  std::string flavor;   // "base", "runtime", "runtime-cudnn", "devel"; empty when the image is no flavor
+  std::vector<RankRecord> ranks;  // the probe of each rank's worker in this environment
+  // What the image says about itself (podman image inspect, or the builder's image-config.json), when known:
+  // the image-hygiene check's input.
+  std::optional<ImageFacts> image_facts;
+  // The worker's devel_check reply (WorkerClient::devel_check), for the devel flavour: the devel-compiles
+  // check's input.
+  std::optional<DevelCheckReply> devel_check;
+};
+
 struct BuildInfo {
   std::string version;        // gpucert version
   std::string git;            // commit, when known
@@ -47,7 +65,8 @@ struct RunRecord {
   std::string started;   // ISO 8601 UTC
   std::string finished;
   std::string command;   // how it was started, for the record
-  std::vector<RankRecord> ranks;
+  std::vector<RankRecord> ranks;               // the native environment
+  std::vector<EnvironmentRecord> environments; // container environments, in the order they were asked for
   std::vector<ResultRecord> results;
   // Conformance checks, once derived (conformance.hpp) by whoever completes the record; a failed one fails
   // the run like a failed result.
@@ -60,6 +79,8 @@ struct RunRecord {
 nlohmann::json to_json(const RankRecord& rank);
 // Diagnoses are recomputed from the probe, when a worker answered it (probe.worker_version is set).
 Outcome<RankRecord> rank_record_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const EnvironmentRecord& environment);
+Outcome<EnvironmentRecord> environment_record_from_json(const nlohmann::json& j);
 // "checks" (and the verdict's check counts) appear only when the record holds checks.
 nlohmann::json to_json(const RunRecord& run);
 

@@ -33,7 +33,7 @@ inline RunRecord golden_run() {
   auto fp8 = unavailable_result("gemm", "gemm/fp8/4096x4096x4096", "fp8 needs compute capability 8.9 or newer", at);
   fp8.reply.status = RunStatus::Waived;
   auto container = stream_result("copy", "fp64", 1.45e-3, at);
-  container.reply.details = {{"environment", "cuda-13.0-runtime/oci"}};
+  container.environment = "cuda-13.0-runtime/oci";
   run.results = {stream_result("copy", "fp64", 1.43e-3, at),
                  stream_result("triad", "fp64", 2.12e-3, at),
                  dot,

@@ -116,7 +116,7 @@ TEST(Compare, MeasurementsOnOneSideOnlyAreListed) {
 
 TEST(Compare, EnvironmentsAreComparedSeparately) {
   auto in_container = triad(2.5e-3);
-  in_container.reply.details = {{"environment", "cuda-13.0-runtime/oci"}};
+  in_container.environment = "cuda-13.0-runtime/oci";
   const auto c = reports::compare_runs(run_with({triad(2e-3), in_container}), run_with({triad(2e-3), in_container}));
   ASSERT_EQ(c.measurements.size(), 2u);
   EXPECT_EQ(c.measurements[1].environment, "cuda-13.0-runtime/oci");

@@ -203,7 +203,7 @@ TEST(Conformance, ResultsVerifiedIsWaivedWhereNothingVerifiableRan) {
 TEST(Conformance, ResultsAreGroupedByTheEnvironmentTheyRanIn) {
   auto run = healthy_run();
   auto in_container = stream_result("copy", "fp64", 1.5e-3, placement(0, "node-a"));
-  in_container.reply.details = {{"environment", "cuda-13.0-runtime/oci"}};
+  in_container.environment = "cuda-13.0-runtime/oci";
   run.results.push_back(in_container);
   EXPECT_EQ(environment_of(in_container), "cuda-13.0-runtime/oci");
   EXPECT_EQ(environment_of(run.results[0]), "native");

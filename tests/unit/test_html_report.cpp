@@ -171,7 +171,7 @@ TEST(ChartData, ContainerRatioOnlyWhenAContainerRan) {
   EXPECT_FALSE(reports::container_native_chart(healthy_run()).has_value());
   auto run = healthy_run();
   auto slower = stream_result("copy", "fp64", 1.43e-3 / 0.95, placement(0, "node-a"));
-  slower.reply.details = {{"environment", "cuda-13.0-runtime/oci"}};
+  slower.environment = "cuda-13.0-runtime/oci";
   run.results.push_back(slower);
   const auto chart = reports::container_native_chart(run);
   ASSERT_TRUE(chart.has_value());
