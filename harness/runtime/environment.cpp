@@ -77,6 +77,8 @@ Status check_environment(const Environment& env) {
                          "' may hold only letters, digits and / . _ - +");
   if (!env.worker_host_path.empty())
     if (auto s = check_absolute(env.worker_host_path, "worker_host_path"); !s) return fail(s.error());
+  if (!env.support_library_host_dir.empty())
+    if (auto s = check_absolute(env.support_library_host_dir, "support_library_host_dir"); !s) return fail(s.error());
   for (const auto& plugin : env.plugin_host_paths)
     if (auto s = check_absolute(plugin, "plugin path"); !s) return fail(s.error());
   for (const auto& [name, value] : env.extra_env) {
@@ -129,11 +131,18 @@ std::string plugin_container_path(const Environment& env, const std::string& plu
   return dir + plugin_host_path.substr(plugin_host_path.rfind('/') + 1);
 }
 
+std::string support_library_container_dir(const Environment& env) {
+  const auto bin = env.worker_container_path.substr(0, env.worker_container_path.rfind('/'));
+  return bin.substr(0, bin.rfind('/') + 1) + "lib";
+}
+
 Outcome<std::vector<std::string>> worker_binds(const Environment& env, std::string_view runtime,
                                                std::string_view separators, std::string_view options) {
   std::vector<std::pair<std::string, std::string>> pairs;
   if (!env.worker_host_path.empty()) pairs.emplace_back(env.worker_host_path, env.worker_container_path);
   for (const auto& plugin : env.plugin_host_paths) pairs.emplace_back(plugin, plugin_container_path(env, plugin));
+  if (!env.support_library_host_dir.empty())
+    pairs.emplace_back(env.support_library_host_dir, support_library_container_dir(env));
   std::vector<std::string> binds;
   for (const auto& [host, container] : pairs) {
     if (auto s = check_mount_path(host, runtime, separators); !s) return s.error();

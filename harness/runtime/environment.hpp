@@ -30,6 +30,9 @@ struct Environment {
   std::string worker_container_path = "/opt/gpucert/bin/gpucert-worker";
   // Plugins (libgpucert-*.so), each bound read-only beside the worker, where it looks for them.
   std::vector<std::string> plugin_host_paths;
+  // The worker's own shared libraries that no CUDA image carries (Google Benchmark): a host folder bound
+  // read-only at support_library_container_dir(), which the worker's run path ($ORIGIN/../lib) names.
+  std::string support_library_host_dir;
   // Variables for the worker. NCCL_NVLS_ENABLE=0 is always added, and may not be set to anything else.
   std::map<std::string, std::string> extra_env;
   // NCCL between workers in different containers on one host needs both (the default):
@@ -67,7 +70,10 @@ Status check_mount_path(const std::string& path, std::string_view runtime, std::
 // Where a plugin lands inside: beside the worker, under its own file name.
 std::string plugin_container_path(const Environment& env, const std::string& plugin_host_path);
 
-// "HOST:CONTAINER:<options>" for the worker and for each plugin, every host path checked with
+// Where support_library_host_dir lands: "lib" beside the worker's folder ("/opt/gpucert/lib").
+std::string support_library_container_dir(const Environment& env);
+
+// "HOST:CONTAINER:<options>" for the worker, each plugin and the support library folder, every host path checked with
 // check_mount_path against the runtime's separators.
 Outcome<std::vector<std::string>> worker_binds(const Environment& env, std::string_view runtime,
                                                std::string_view separators, std::string_view options);

@@ -77,6 +77,8 @@ Outcome<json> oci_config(const Environment& env, const HostFacts& facts, const O
                     {"options", {"nosuid", "noexec", "nodev", "ro"}}});
   if (!env.worker_host_path.empty()) mounts.push_back(bind_ro(env.worker_host_path, env.worker_container_path));
   for (const auto& plugin : env.plugin_host_paths) mounts.push_back(bind_ro(plugin, plugin_container_path(env, plugin)));
+  if (!env.support_library_host_dir.empty())
+    mounts.push_back(bind_ro(env.support_library_host_dir, support_library_container_dir(env)));
   std::set<std::string> library_names;
   for (const auto& library : facts.driver_libraries)
     if (library_names.insert(basename(library)).second)
