@@ -6,7 +6,9 @@
 #include "commands.hpp"
 #include "coordinator/mpi_world.hpp"
 #include "coordinator/run_session.hpp"
+#include "core/flavors.hpp"
 #include "core/suite.hpp"
+#include "runtime/environment_plan.hpp"
 #include "progress_display.hpp"
 #include "suite_source.hpp"
 #include "thresholds_file.hpp"
@@ -70,7 +72,37 @@ int command_run(const RunArgs& args, int* argc, char*** argv) {
     return kExitBadInput;
   }
 
+  // The container environments, checked before anything starts.
+  std::vector<runtime::EnvironmentChoice> environments;
+  {
+    runtime::EnvironmentRequest request;
+    auto kind = runtime::parse_runtime_kind(args.runtime);
+    std::string bad;
+    if (!kind) {
+      bad = "--runtime: " + kind.error().message;
+    } else {
+      request.runtime = *kind;
+      request.flavors = args.flavors;
+      request.image_prefix = args.image_prefix;
+      request.cuda_version = args.cuda_version.empty() ? format_cuda_version(GPUCERT_CUDA_BUILD_VERSION) : args.cuda_version;
+      request.os = args.os;
+      request.images = args.images;
+      const auto& catalog = embedded_flavor_catalog();
+      auto planned = runtime::plan_environments(request, catalog ? catalog->flavor_names() : std::vector<std::string>{});
+      if (planned) environments = std::move(*planned);
+      else bad = planned.error().message;
+    }
+    if (!bad.empty()) {
+      if (world.root()) std::fprintf(stderr, "gpucert: %s\n", bad.c_str());
+      return kExitBadInput;
+    }
+  }
+
   coordinator::SessionOptions options;
+  options.environments = std::move(environments);
+  options.rounds = args.rounds;
+  options.scratch_dir = args.scratch.empty() ? std::filesystem::temp_directory_path() / "gpucert-bundles"
+                                             : std::filesystem::path(args.scratch);
   options.worker_path = worker_path();
   options.thresholds = std::move(*thresholds);
   options.out_dir = world.broadcast(args.out.empty() ? default_out_dir() : args.out);
@@ -89,8 +121,14 @@ int command_run(const RunArgs& args, int* argc, char*** argv) {
   options.command_line = args.command_line;
   options.build = build_info();
   if (world.root())
-    std::fprintf(stderr, "gpucert %s: suite '%s' (%zu measurements) on %d rank(s), results in %s\n", GPUCERT_VERSION,
-                 suite->name.c_str(), suite->plan.size(), world.size(), options.out_dir.c_str());
+    std::fprintf(stderr, "gpucert %s: suite '%s' (%zu measurements) on %d rank(s)%s, results in %s\n", GPUCERT_VERSION,
+                 suite->name.c_str(), suite->plan.size(), world.size(),
+                 options.environments.empty()
+                     ? ""
+                     : (", native and " + std::to_string(options.environments.size()) + " container environment(s) in " +
+                        std::to_string(options.rounds) + " interleaved rounds")
+                           .c_str(),
+                 options.out_dir.c_str());
 
   const int code = coordinator::run_session(world, *suite, options, progress);
   if (world.root()) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -19,6 +20,15 @@ struct RunArgs {
   int nccl_timeout_s = 0;   // 0: half of timeout_s
   std::string thresholds;   // empty: the built-in performance floors
   std::string command_line;
+  // Container environments beside native (environment_plan.hpp).
+  std::string runtime = "oci";
+  std::vector<std::string> flavors;
+  std::string image_prefix;
+  std::string cuda_version;  // empty: the CUDA this gpucert was built with
+  std::string os = "ubuntu24.04";
+  std::vector<std::string> images;  // NAME=IMAGE
+  int rounds = 5;
+  std::string scratch;  // oci bundles' parent; empty: the temporary folder
 };
 
 int command_run(const RunArgs& args, int* argc, char*** argv);

@@ -61,7 +61,36 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--thresholds", run.thresholds,
                       "Performance floors per GPU model for the performance-floor check (JSON, as "
                       "suites/thresholds.json); default: the built-in ones");
-  run_cmd->footer(kExitCodes);
+  run_cmd->add_option("--flavors", run.flavors,
+                      "Also run the suite in these CUDA image flavors (base, runtime, runtime-cudnn, devel), "
+                      "interleaved with native, and compare: comma-separated")
+      ->delimiter(',');
+  run_cmd->add_option("--runtime", run.runtime,
+                      "Container runtime of --flavors and --image: oci (runc bundles gpucert writes), podman, docker, "
+                      "apptainer, enroot")
+      ->capture_default_str();
+  run_cmd->add_option("--image-prefix", run.image_prefix,
+                      "Where the flavors' images are: for oci the folder of `images/build-local --output bundle DIR` "
+                      "(DIR/<flavor>/rootfs); else a repository, e.g. localhost/cuda gives "
+                      "localhost/cuda:<cuda-version>-<flavor>-<os>");
+  run_cmd->add_option("--cuda-version", run.cuda_version, "CUDA version in the flavors' tags; default: gpucert's own");
+  run_cmd->add_option("--os", run.os, "OS in the flavors' tags")->capture_default_str();
+  run_cmd->add_option("--image", run.images,
+                      "NAME=IMAGE: one more environment, an image of your own (repeatable); a flavor's name as NAME "
+                      "checks it as that flavor");
+  run_cmd->add_option("--rounds", run.rounds,
+                      "With containers: rounds each measurement's repetitions are split into, every round running in "
+                      "every environment in turn")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  run_cmd->add_option("--scratch", run.scratch, "Folder for the oci bundles (made and removed); default: the temporary folder");
+  run_cmd->footer(std::string("Examples:\n"
+                              "  gpucert run --suite certify --out out/\n"
+                              "  images/build-local --rootfs host --output bundle /var/tmp/flavors\n"
+                              "  gpucert run --flavors base,runtime,runtime-cudnn,devel --image-prefix /var/tmp/flavors\n"
+                              "  gpucert run --runtime podman --flavors runtime --image-prefix localhost/cuda --os debian12\n"
+                              "  mpirun -np 2 gpucert run --suite perf-nccl --flavors runtime --image-prefix /var/tmp/flavors\n\n") +
+                  kExitCodes);
 
   gpucert::cli::DoctorArgs doctor;
   auto* doctor_cmd = gpucert::cli::add_doctor_command(app, doctor);

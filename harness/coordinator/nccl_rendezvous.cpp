@@ -12,13 +12,13 @@ namespace {
 std::string rank_name(int rank, const std::string& host) { return "rank " + std::to_string(rank) + " on " + host; }
 
 // Root: the id from its own worker, and whether the ranks should join. Broadcast as JSON.
-nlohmann::json make_offer(const MpiWorld& world, RankSetup& setup, const std::vector<RankRecord>& ranks,
-                          std::chrono::milliseconds worker_timeout) {
+nlohmann::json make_offer(const MpiWorld& world, const RankRecord& record, runtime::WorkerClient* worker,
+                          const std::vector<RankRecord>& ranks, std::chrono::milliseconds worker_timeout) {
   NcclReply id;
-  if (setup.worker) {
-    id = setup.worker->nccl_id(worker_timeout);
+  if (worker) {
+    id = worker->nccl_id(worker_timeout);
   } else {
-    id.message = "its worker is not running: " + setup.record.problem;
+    id.message = "its worker is not running: " + record.problem;
   }
   if (!id.ok)
     return {{"id", ""},
@@ -40,22 +40,22 @@ nlohmann::json make_offer(const MpiWorld& world, RankSetup& setup, const std::ve
 }
 
 // Every rank: join with the offered id, or say why not. Gathered as JSON.
-nlohmann::json join(const MpiWorld& world, RankSetup& setup, const nlohmann::json& offer, std::chrono::seconds timeout,
-                    std::chrono::milliseconds worker_timeout) {
+nlohmann::json join(const MpiWorld& world, const RankRecord& record, runtime::WorkerClient* worker,
+                    const nlohmann::json& offer, std::chrono::seconds timeout, std::chrono::milliseconds worker_timeout) {
   const std::string id = offer.value("id", "");
   const bool received = from_hex(id, kNcclUniqueIdBytes).ok();
   if (!offer.value("join", false)) return {{"ok", false}, {"joined", false}, {"id_received", received}};
   NcclReply reply;
-  if (setup.worker) {
-    const auto& placement = setup.record.placement;
+  if (worker) {
+    const auto& placement = record.placement;
     const NcclInitRequest request{id, world.rank(), world.size(),
                                   placement.device >= 0 ? placement.device : world.local_rank(),
                                   static_cast<int>(timeout.count())};
     // The worker gives up after `timeout` and says so; the margin lets its answer arrive before it is killed.
-    reply = setup.worker->nccl_init(request, std::chrono::milliseconds(timeout) + std::chrono::seconds(60) +
+    reply = worker->nccl_init(request, std::chrono::milliseconds(timeout) + std::chrono::seconds(60) +
                                                  worker_timeout);
   } else {
-    reply.message = "its worker is not running: " + setup.record.problem;
+    reply.message = "its worker is not running: " + record.problem;
   }
   return {{"ok", reply.ok},
           {"joined", true},
@@ -104,13 +104,21 @@ NcclSession nccl_rendezvous(const MpiWorld& world, const std::vector<Measurement
                             const std::vector<RankRecord>& ranks, std::chrono::seconds timeout,
                             std::chrono::milliseconds worker_timeout, const MpiWorld::StallHandler& on_stall,
                             ProgressSink& progress) {
+  return nccl_rendezvous(world, plan, setup.record, setup.worker ? &*setup.worker : nullptr, ranks, timeout,
+                         worker_timeout, on_stall, progress, "");
+}
+
+NcclSession nccl_rendezvous(const MpiWorld& world, const std::vector<Measurement>& plan, const RankRecord& record,
+                            runtime::WorkerClient* worker, const std::vector<RankRecord>& ranks, std::chrono::seconds timeout,
+                            std::chrono::milliseconds worker_timeout, const MpiWorld::StallHandler& on_stall,
+                            ProgressSink& progress, const std::string& environment) {
   NcclSession session;
   session.needed = std::any_of(plan.begin(), plan.end(), [](const Measurement& m) { return m.workload == "nccl"; });
   if (!session.needed) return session;
 
   const auto offer = nlohmann::json::parse(
-      world.broadcast(world.root() ? make_offer(world, setup, ranks, worker_timeout).dump() : std::string()));
-  const auto outcome = join(world, setup, offer, timeout, worker_timeout);
+      world.broadcast(world.root() ? make_offer(world, record, worker, ranks, worker_timeout).dump() : std::string()));
+  const auto outcome = join(world, record, worker, offer, timeout, worker_timeout);
   test_fault_point(world, "nccl_rendezvous");
   const auto outcomes = world.gather(outcome.dump(), on_stall);
   const auto decided = nlohmann::json::parse(
@@ -119,10 +127,11 @@ NcclSession nccl_rendezvous(const MpiWorld& world, const std::vector<Measurement
   session.ready = decided.value("ready", false);
   session.status = parse_run_status(decided.value("status", "error")).value_or(RunStatus::Error);
   session.reason = decided.value("reason", "");
+  const std::string where = environment.empty() ? "" : " in " + environment;
   if (world.root())
-    progress.message(session.ready ? "gpucert: NCCL communicator of " + std::to_string(world.size()) +
+    progress.message(session.ready ? "gpucert: NCCL communicator" + where + " of " + std::to_string(world.size()) +
                                          " rank(s) ready; " + decided.value("note", "")
-                                   : "gpucert: " + session.reason);
+                                   : "gpucert" + (where.empty() ? "" : " (" + environment + ")") + ": " + session.reason);
   return session;
 }
 

@@ -37,6 +37,14 @@ NcclSession nccl_rendezvous(const MpiWorld& world, const std::vector<Measurement
                             std::chrono::milliseconds worker_timeout, const MpiWorld::StallHandler& on_stall,
                             ProgressSink& progress);
 
+// The same for any worker: `record` and `worker` (null when it is not running) of this rank in one
+// environment, `environment` its name for the progress lines ("" for native).
+NcclSession nccl_rendezvous(const MpiWorld& world, const std::vector<Measurement>& plan, const RankRecord& record,
+                            runtime::WorkerClient* worker, const std::vector<RankRecord>& ranks,
+                            std::chrono::seconds timeout, std::chrono::milliseconds worker_timeout,
+                            const MpiWorld::StallHandler& on_stall, ProgressSink& progress,
+                            const std::string& environment);
+
 // When the session is not ready: one record per nccl measurement and rank of the table, with the reason.
 std::vector<ResultRecord> nccl_not_run(const NcclSession& session, const std::vector<Measurement>& plan,
                                        const std::vector<RankRecord>& ranks);

@@ -1,6 +1,8 @@
 #include "run_session.hpp"
 
 #include "core/conformance.hpp"
+#include "environment_setup.hpp"
+#include "interleave.hpp"
 #include "nccl_rendezvous.hpp"
 #include "rank_setup.hpp"
 #include "rank_stall.hpp"
@@ -10,6 +12,36 @@
 #include "test_faults.hpp"
 
 namespace gpucert::coordinator {
+namespace {
+
+// One environment on this rank: native, or a container of the run.
+struct EnvironmentSlot {
+  std::string name;
+  const RankRecord* record = nullptr;        // this rank's, in this environment
+  runtime::WorkerClient* worker = nullptr;   // null when it is not running
+  NcclSession nccl;
+};
+
+// The root's account of one container environment: the ranks' probes, and what the image says of itself.
+EnvironmentRecord describe_environment(ContainerSetup& mine, std::vector<RankRecord> ranks,
+                                       const SessionOptions& options, ProgressSink& progress) {
+  const auto& choice = mine.choice;
+  EnvironmentRecord e{choice.name, std::string(runtime::to_string(choice.runtime)), choice.image, choice.flavor,
+                      std::move(ranks), std::nullopt, std::nullopt};
+  std::string note;
+  e.image_facts = inspect_image(choice, options.runtime, note);
+  if (!note.empty()) progress.message("gpucert: " + choice.name + ": " + note);
+  // nvcc inside the image compiles and runs a kernel: the devel flavor's promise, checked once per run.
+  if (choice.flavor == "devel" && mine.worker) e.devel_check = mine.worker->client().devel_check(options.timeout);
+  std::size_t usable = 0;
+  for (const auto& r : e.ranks) usable += r.usable ? 1 : 0;
+  progress.message("gpucert: environment " + e.name + " (" + e.runtime + " " + e.image + "): " +
+                   std::to_string(usable) + " of " + std::to_string(e.ranks.size()) + " rank(s) can run" +
+                   (usable == e.ranks.size() || e.ranks.empty() ? "" : "; " + e.ranks.front().problem));
+  return e;
+}
+
+}  // namespace
 
 int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions& options, ProgressSink& progress) {
   RunRecord run;
@@ -34,6 +66,9 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
     }
   }
   if (!world.broadcast(can_write)) return kExitBadInput;
+  auto append = [&](const std::string& line) {
+    if (auto s = log->append(line); !s) progress.message("gpucert: " + s.error().describe());
+  };
 
   // A rank that stops answering: the root records what it has and ends the job (rank_stall.hpp).
   std::vector<Measurement> unfinished;
@@ -52,15 +87,39 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
     if (auto s = reports::write_ranks(run.ranks, options.out_dir); !s)
       progress.message("gpucert: " + s.error().describe());
 
+  // Every container environment, each rank's worker in it beside its native one.
+  std::vector<ContainerSetup> containers;
+  std::vector<std::vector<RankRecord>> container_ranks;  // at the root: the gathered records, per environment
+  const ContainerOptions container_options{options.worker_path, options.runtime, options.scratch_dir, options.timeout};
+  for (const auto& choice : options.environments) {
+    containers.push_back(setup_container_rank(world, choice, setup.record, container_options));
+    container_ranks.push_back(gather_ranks(world, containers.back().record));
+    if (world.root())
+      run.environments.push_back(describe_environment(containers.back(), container_ranks.back(), options, progress));
+  }
+  if (world.root() && !run.environments.empty())
+    if (auto s = reports::write_environments(run.environments, options.out_dir); !s)
+      progress.message("gpucert: " + s.error().describe());
+
+  std::vector<EnvironmentSlot> slots;
+  slots.push_back({std::string(kNativeEnvironment), &setup.record, setup.worker ? &*setup.worker : nullptr, {}});
+  for (auto& c : containers)
+    slots.push_back({c.choice.name, &c.record, c.worker ? &c.worker->client() : nullptr, {}});
+
   for (const auto& m : suite.plan)
     if (m.workload == "nccl") unfinished.push_back(m);
-  const auto nccl = nccl_rendezvous(world, suite.plan, setup, run.ranks, options.nccl_timeout, options.timeout,
-                                    give_up, progress);
-  if (world.root())
-    for (auto& r : nccl_not_run(nccl, suite.plan, run.ranks)) {
-      if (auto s = log->append(to_json(r).dump()); !s) progress.message("gpucert: " + s.error().describe());
-      run.results.push_back(std::move(r));
-    }
+  for (std::size_t e = 0; e < slots.size(); ++e) {
+    auto& slot = slots[e];
+    const auto& ranks = e == 0 ? run.ranks : container_ranks[e - 1];
+    slot.nccl = nccl_rendezvous(world, suite.plan, *slot.record, slot.worker, ranks, options.nccl_timeout,
+                                options.timeout, give_up, progress, e == 0 ? "" : slot.name);
+    if (world.root())
+      for (auto& r : nccl_not_run(slot.nccl, suite.plan, ranks)) {
+        r.environment = slot.name;
+        append(to_json(r).dump());
+        run.results.push_back(std::move(r));
+      }
+  }
 
   // With no usable GPU anywhere there is nothing to measure; the report says why.
   int any_usable = 0;
@@ -68,39 +127,62 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
   const std::size_t total = world.broadcast(any_usable) ? suite.plan.size() : 0;
   for (std::size_t i = 0; i < total; ++i) {
     const auto& m = suite.plan[i];
-    if (!nccl.runs(m)) continue;  // recorded above, with the reason
     if (world.root()) progress.measurement_started(i, total, m);
-    std::string mine;
-    if (setup.record.usable && setup.worker) {
-      // Same seed on every rank: identical inputs everywhere, so any rank's result can be compared.
-      auto reply = setup.worker->run(m, setup.record.placement.device, options.seed + i, options.timeout);
-      mine = to_json(make_record(m, setup.record.placement, std::move(reply))).dump();
-    }
+    // Native alone runs its repetitions at once; beside containers they are split into interleaved rounds.
+    const auto parts = slots.size() > 1 ? round_repetitions(m.repetitions, options.rounds)
+                                        : std::vector<int>{m.repetitions};
+    std::vector<RunReply> replies(slots.size());
+    std::vector<bool> ran(slots.size(), false);
+    for (std::size_t round = 0; round < parts.size(); ++round)
+      for (const auto e : round_order(slots.size(), round)) {
+        auto& slot = slots[e];
+        if (!slot.nccl.runs(m) || !slot.record->usable || !slot.worker) continue;
+        Measurement part = m;
+        part.repetitions = parts[round];
+        // Same seed on every rank and in every environment: identical inputs, comparable results.
+        merge_round(replies[e], !ran[e], slot.worker->run(part, slot.record->placement.device, options.seed + i,
+                                                         options.timeout));
+        ran[e] = true;
+      }
     unfinished = {m};
     gathering_results = true;
     test_fault_point(world, "measurement:" + std::to_string(i));
-    const auto all = world.gather(mine, give_up);
-    if (!world.root()) continue;
     std::vector<ResultRecord> arrived;
-    for (const auto& text : all) {
-      if (text.empty()) continue;  // a rank without a usable GPU; the rank table says why
-      auto record = result_from_json(nlohmann::json::parse(text, nullptr, false));
-      if (!record) {
-        progress.message("gpucert: a result did not arrive intact: " + record.error().describe());
-        continue;
+    for (std::size_t e = 0; e < slots.size(); ++e) {
+      if (!slots[e].nccl.runs(m)) continue;  // recorded above, with the reason
+      std::string mine;
+      if (ran[e]) {
+        auto record = make_record(m, slots[e].record->placement, std::move(replies[e]));
+        record.environment = slots[e].name;
+        mine = to_json(record).dump();
       }
-      if (auto s = log->append(text); !s) progress.message("gpucert: " + s.error().describe());
-      arrived.push_back(std::move(*record));
+      const auto all = world.gather(mine, give_up);
+      if (!world.root()) continue;
+      for (const auto& text : all) {
+        if (text.empty()) continue;  // a rank without a usable GPU here; the rank tables say why
+        auto record = result_from_json(nlohmann::json::parse(text, nullptr, false));
+        if (!record) {
+          progress.message("gpucert: a result did not arrive intact: " + record.error().describe());
+          continue;
+        }
+        append(text);
+        arrived.push_back(std::move(*record));
+      }
     }
+    if (!world.root()) continue;
     progress.measurement_finished(i, total, arrived);
     for (auto& r : arrived) run.results.push_back(std::move(r));
   }
   if (setup.worker) setup.worker->quit();
+  for (auto& c : containers)
+    if (c.worker) c.worker->stop();
 
   int code = kExitPassed;
   if (world.root()) {
     run.finished = utc_timestamp();
-    run.checks = conformance_checks(run, options.thresholds);
+    ConformanceContext context;
+    context.parity_threshold = suite.parity_threshold.value_or(kDefaultParityThreshold);
+    run.checks = conformance_checks(run, options.thresholds, context);
     code = run.exit_code();
     if (auto s = reports::write_reports(run, options.out_dir); !s) {
       progress.message("gpucert: " + s.error().describe());

@@ -12,6 +12,8 @@
 #include "core/thresholds.hpp"
 #include "mpi_world.hpp"
 #include "progress.hpp"
+#include "runtime/environment_plan.hpp"
+#include "runtime/launchers.hpp"
 
 namespace gpucert::coordinator {
 
@@ -26,6 +28,14 @@ struct SessionOptions {
   std::string command_line;
   BuildInfo build;
   Thresholds thresholds = embedded_thresholds();  // the floors of the performance-floor check
+  // Container environments compared with native (`--flavors`, `--image`), and how to start them.
+  std::vector<runtime::EnvironmentChoice> environments;
+  runtime::RuntimeOptions runtime;
+  std::filesystem::path scratch_dir;  // oci bundles, made and removed per worker
+  // With environments: each measurement's repetitions are split into this many rounds, and every round runs
+  // in every environment in turn, starting one further each round (native, base, runtime; base, runtime,
+  // native; ...), so that drift of clocks and temperature falls on all of them alike.
+  int rounds = 5;
 };
 
 // Collective. Returns the exit code, the same on every rank.

@@ -1,0 +1,128 @@
+#include "environment_setup.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "core/doctor.hpp"
+#include "runtime/process.hpp"
+
+namespace gpucert::coordinator {
+namespace fs = std::filesystem;
+
+runtime::Environment container_environment(const runtime::EnvironmentChoice& choice, const std::vector<std::string>& gpus,
+                                           const std::string& worker_path, const std::string& name) {
+  runtime::Environment env;
+  env.kind = choice.runtime;
+  env.image = choice.image;
+  env.gpus = gpus;
+  env.name = name;
+  env.worker_host_path = fs::absolute(worker_path).lexically_normal().string();
+  const auto bin = fs::path(env.worker_host_path).parent_path();
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(bin, ec)) {
+    const auto file = entry.path().filename().string();
+    if (file.rfind("libgpucert-", 0) == 0 && entry.path().extension() == ".so")
+      env.plugin_host_paths.push_back(entry.path().string());
+  }
+  std::sort(env.plugin_host_paths.begin(), env.plugin_host_paths.end());
+  if (fs::is_directory(bin.parent_path() / "lib", ec)) env.support_library_host_dir = (bin.parent_path() / "lib").string();
+  return env;
+}
+
+ContainerSetup setup_container_rank(const MpiWorld& world, const runtime::EnvironmentChoice& choice,
+                                    const RankRecord& native, const ContainerOptions& options) {
+  ContainerSetup setup{choice, {}, std::nullopt};
+  auto& record = setup.record;
+  record.placement.rank = world.rank();
+  record.placement.local_rank = world.local_rank();
+  record.placement.host = world.host();
+  record.probe.hostname = world.host();
+  if (!native.usable || native.placement.device_uuid.empty()) {
+    record.problem = "this rank has no usable GPU natively" + (native.problem.empty() ? "" : ": " + native.problem);
+    return setup;
+  }
+  // Letters, digits and '-' only: a container name, and unique per run, rank and environment.
+  std::string name = "gpucert-" + std::to_string(getpid()) + "-r" + std::to_string(world.rank()) + "-";
+  for (char c : choice.name) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+  const auto env = container_environment(choice, {native.placement.device_uuid}, options.worker_path, name);
+  auto started = runtime::start_environment_worker(env, options.runtime, options.scratch_dir);
+  if (!started) {
+    record.problem = "the worker did not start in " + choice.name + " (" + std::string(runtime::to_string(choice.runtime)) +
+                     " " + choice.image + "): " + started.error().describe();
+    return setup;
+  }
+  auto probe = started->client().probe(options.timeout);
+  if (!probe) {
+    record.problem = "the worker's probe in " + choice.name + " failed: " + probe.error().describe();
+    return setup;
+  }
+  record.probe = std::move(*probe);
+  record.diagnoses = diagnose(record.probe);
+  setup.worker.emplace(std::move(*started));
+  if (!record.probe.cuda_usable()) {
+    record.problem = record.probe.cuda_error
+                         ? record.probe.cuda_error->name + " (" + std::to_string(record.probe.cuda_error->code) +
+                               "): " + record.probe.cuda_error->message
+                         : "CUDA reports no device in " + choice.name;
+    return setup;
+  }
+  // Only this rank's GPU was given, renumbered from 0 inside: it is found by its UUID.
+  const auto& devices = record.probe.devices;
+  const auto it = std::find_if(devices.begin(), devices.end(),
+                               [&](const DeviceInfo& d) { return d.uuid == native.placement.device_uuid; });
+  if (it == devices.end()) {
+    record.problem = "the container does not see this rank's GPU " + native.placement.device_uuid + " (it sees " +
+                     std::to_string(devices.size()) + " device(s))";
+    return setup;
+  }
+  record.placement.device = it->index;
+  record.placement.device_name = it->name;
+  record.placement.device_uuid = it->uuid;
+  record.usable = true;
+  return setup;
+}
+
+std::optional<ImageFacts> inspect_image(const runtime::EnvironmentChoice& choice, const runtime::RuntimeOptions& options,
+                                        std::string& note) {
+  using runtime::RuntimeKind;
+  if (choice.runtime == RuntimeKind::Oci) {
+    const auto config = fs::path(choice.image).parent_path() / "image-config.json";
+    std::ifstream in(config);
+    if (!in) {
+      note = "no " + config.string() + " beside the root filesystem: the image's facts are unknown";
+      return std::nullopt;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    auto facts = image_facts_from_oci_config(text.str(), choice.image, config.string());
+    if (!facts) {
+      note = facts.error().describe();
+      return std::nullopt;
+    }
+    return *facts;
+  }
+  if (choice.runtime == RuntimeKind::Podman || choice.runtime == RuntimeKind::Docker) {
+    const auto& program = choice.runtime == RuntimeKind::Podman ? options.podman.program : options.docker.program;
+    runtime::LaunchSpec spec;
+    spec.argv = {program, "image", "inspect", choice.image};
+    auto done = runtime::run_to_completion(spec, std::chrono::seconds(60));
+    if (!done || done->exit_code != 0) {
+      note = "`" + program + " image inspect " + choice.image + "` failed: " +
+             (done ? done->err.substr(0, 300) : done.error().describe());
+      return std::nullopt;
+    }
+    auto facts = image_facts_from_inspect(done->out, choice.image);
+    if (!facts) {
+      note = facts.error().describe();
+      return std::nullopt;
+    }
+    return *facts;
+  }
+  note = std::string(runtime::to_string(choice.runtime)) + " has no image inspection gpucert reads";
+  return std::nullopt;
+}
+
+}  // namespace gpucert::coordinator

@@ -1,0 +1,47 @@
+// Each rank's worker in each container environment of a run (`gpucert run --flavors`), beside its native
+// one: started through the environment's runtime with only this rank's GPU (by UUID, so containers that
+// renumber it from 0 still get the right one), probed, and the root's view of the image (facts, devel check).
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/run_record.hpp"
+#include "mpi_world.hpp"
+#include "runtime/environment_plan.hpp"
+#include "runtime/environment_worker.hpp"
+
+namespace gpucert::coordinator {
+
+struct ContainerSetup {
+  runtime::EnvironmentChoice choice;
+  RankRecord record;                            // this rank's probe inside, and its device there
+  std::optional<runtime::StartedWorker> worker;  // running, when it started
+};
+
+struct ContainerOptions {
+  std::string worker_path;                // the host's worker; its plugins and lib/ folder come along
+  runtime::RuntimeOptions runtime;
+  std::filesystem::path scratch_dir;      // where oci bundles are made (and removed)
+  std::chrono::milliseconds timeout{std::chrono::minutes(2)};
+};
+
+// This rank's worker in `choice`, given its native record: the GPU it uses natively, or the reason it has none.
+ContainerSetup setup_container_rank(const MpiWorld& world, const runtime::EnvironmentChoice& choice,
+                                    const RankRecord& native, const ContainerOptions& options);
+
+// The runtime Environment of `choice` for the GPUs `gpus`, the host's worker, its plugins and support libraries
+// bound in. Pure but for listing the worker's folder.
+runtime::Environment container_environment(const runtime::EnvironmentChoice& choice, const std::vector<std::string>& gpus,
+                                           const std::string& worker_path, const std::string& name);
+
+// What the image says about itself, for image hygiene: oci reads image-config.json beside the root filesystem,
+// podman and docker `image inspect`. nullopt (the check is waived) where the runtime has no such command or
+// the image says nothing; the reason goes to `note`.
+std::optional<ImageFacts> inspect_image(const runtime::EnvironmentChoice& choice, const runtime::RuntimeOptions& options,
+                                        std::string& note);
+
+}  // namespace gpucert::coordinator
