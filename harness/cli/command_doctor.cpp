@@ -133,17 +133,6 @@ std::vector<std::string> split_gpus(const std::string& text) {
   return out;
 }
 
-std::vector<std::string> plugins_beside(const std::string& worker) {
-  std::vector<std::string> plugins;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(fs::path(worker).parent_path(), ec)) {
-    const auto name = entry.path().filename().string();
-    if (name.rfind("libgpucert-", 0) == 0 && entry.path().extension() == ".so") plugins.push_back(entry.path().string());
-  }
-  std::sort(plugins.begin(), plugins.end());
-  return plugins;
-}
-
 int doctor_image(const DoctorArgs& args) {
   auto runtime_name = args.runtime;
   std::error_code ec;
@@ -166,8 +155,7 @@ int doctor_image(const DoctorArgs& args) {
   env.image = *kind == runtime::RuntimeKind::Oci ? fs::absolute(args.image, ec).lexically_normal().string() : args.image;
   if (env.image.size() > 1 && env.image.back() == '/') env.image.pop_back();
   env.gpus = split_gpus(args.gpus);
-  env.worker_host_path = fs::absolute(worker_path(), ec).string();
-  env.plugin_host_paths = plugins_beside(env.worker_host_path);
+  runtime::carry_host_worker(env, worker_path());
   env.name = "gpucert-doctor-" + std::to_string(getpid());
   for (const char* name : {"GPUCERT_PROBE_PYTHON", "GPUCERT_PROBE_PYTHON_TIMEOUT_S"})
     if (const char* value = std::getenv(name)) env.extra_env[name] = value;

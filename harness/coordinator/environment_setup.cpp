@@ -19,16 +19,7 @@ runtime::Environment container_environment(const runtime::EnvironmentChoice& cho
   env.image = choice.image;
   env.gpus = gpus;
   env.name = name;
-  env.worker_host_path = fs::absolute(worker_path).lexically_normal().string();
-  const auto bin = fs::path(env.worker_host_path).parent_path();
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(bin, ec)) {
-    const auto file = entry.path().filename().string();
-    if (file.rfind("libgpucert-", 0) == 0 && entry.path().extension() == ".so")
-      env.plugin_host_paths.push_back(entry.path().string());
-  }
-  std::sort(env.plugin_host_paths.begin(), env.plugin_host_paths.end());
-  if (fs::is_directory(bin.parent_path() / "lib", ec)) env.support_library_host_dir = (bin.parent_path() / "lib").string();
+  runtime::carry_host_worker(env, worker_path);
   return env;
 }
 

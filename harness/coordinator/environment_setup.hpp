@@ -33,8 +33,7 @@ struct ContainerOptions {
 ContainerSetup setup_container_rank(const MpiWorld& world, const runtime::EnvironmentChoice& choice,
                                     const RankRecord& native, const ContainerOptions& options);
 
-// The runtime Environment of `choice` for the GPUs `gpus`, the host's worker, its plugins and support libraries
-// bound in. Pure but for listing the worker's folder.
+// The runtime Environment of `choice` for the GPUs `gpus`, with the host's worker carried in (carry_host_worker).
 runtime::Environment container_environment(const runtime::EnvironmentChoice& choice, const std::vector<std::string>& gpus,
                                            const std::string& worker_path, const std::string& name);
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -100,6 +101,22 @@ Outcome<std::map<std::string, std::string>> read_image_env(const fs::path& rootf
   auto env = image_env_from_config(config);
   if (!env) return GPUCERT_ERROR(file.string() + ": " + env.error().message);
   return env;
+}
+
+void carry_host_worker(Environment& env, const std::string& worker_path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  env.worker_host_path = fs::absolute(worker_path, ec).lexically_normal().string();
+  const auto bin = fs::path(env.worker_host_path).parent_path();
+  env.plugin_host_paths.clear();
+  for (const auto& entry : fs::directory_iterator(bin, ec)) {
+    const auto file = entry.path().filename().string();
+    if (file.rfind("libgpucert-", 0) == 0 && entry.path().extension() == ".so")
+      env.plugin_host_paths.push_back(entry.path().string());
+  }
+  std::sort(env.plugin_host_paths.begin(), env.plugin_host_paths.end());
+  const auto lib = bin.parent_path() / "lib";
+  env.support_library_host_dir = fs::is_directory(lib, ec) ? lib.string() : std::string();
 }
 
 Outcome<StartedWorker> start_environment_worker(const Environment& env_in, const RuntimeOptions& options_in,

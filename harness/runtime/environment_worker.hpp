@@ -57,6 +57,10 @@ struct StartOptions {
   bool read_image_config = true;
 };
 
+// Binds the host's worker into env: the worker itself, its plugins (libgpucert-*.so beside it) and its
+// support libraries (the lib/ folder beside its bin/ folder, when there is one).
+void carry_host_worker(Environment& env, const std::string& worker_path);
+
 // Starts the worker of `env` (env.kind picks the launcher: native, docker, podman, apptainer, enroot, oci)
 // with `options`. For oci, env.image is the absolute path of a root filesystem, env.name is made up when
 // empty ("gpucert-<pid>-<n>"), and the bundle is a new folder under scratch_dir (created when missing),
