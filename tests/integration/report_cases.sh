@@ -33,9 +33,12 @@ case "$case_name" in
     [ "$(json "$tmp/run/report.json" '"checks" in d')" = False ] || fail "the sample's report.json already has checks"
     try "$bin/gpucert" report "$tmp/run"
     [ "$code" = 0 ] || fail "gpucert report exited $code"
-    for f in report.json report.md junit.xml report.html ranks.json results.jsonl; do
+    for f in report.json report.md junit.xml report.html ranks.json environments.json results.jsonl; do
       [ -s "$tmp/run/$f" ] || fail "no $f"
     done
+    # The container environment came back from environments.json: its flavour's checks were derived.
+    [ "$(json "$tmp/run/report.json" '[c["verdict"] for c in d["checks"] if c["name"] == "library-inventory" and c["environment"] == "cuda-13.0-runtime/oci"]')" = "['pass', 'pass']" ] ||
+      fail "no passing library-inventory check for each rank of the container environment"
     [ "$(json "$tmp/run/report.json" 'len(d["checks"]) > 0')" = True ] || fail "report.json has no checks"
     [ "$(json "$tmp/run/report.json" 'd["verdict"]["checks"]["fail"]')" = 0 ] || fail "a check failed on the sample"
     python3 - "$tmp/run/junit.xml" "$tmp/run/report.json" <<'PY' || fail "junit.xml does not parse or does not add up"

@@ -1,7 +1,9 @@
 // Writes a crafted run's output folder (ranks.json and results.jsonl, as `gpucert run` leaves them) for the
 // report tests: two H100 ranks, one on a host whose name is a script that would retitle the page if it ever
-// ran, with stream, GEMM, convolution and NCCL results, a few of them also from a container environment.
-// It writes report.json too, as a finished run does, but without checks: `gpucert report` derives them.
+// ran, with stream, GEMM, convolution and NCCL results, a few of them also from a container environment (the
+// runtime flavour under oci, recorded in environments.json with each rank's probe from inside it, healthy so
+// that the flavour checks pass). It writes report.json too, as a finished run does, but without checks:
+// `gpucert report` derives them.
 // Usage: sample_run DIR
 #include <cmath>
 #include <cstdio>
@@ -19,6 +21,8 @@ using namespace gpucert;
 using namespace gpucert::fixtures;
 
 const char* const kHostileHost = "<script>document.title='pwned'</script>";
+const char* const kContainer = "cuda-13.0-runtime/oci";
+const char* const kContainerRootfs = "/var/lib/gpucert/images/cuda-13.0-runtime/rootfs";
 
 ResultRecord conv_result(const std::string& precision, double tflops, const Placement& where) {
   auto r = gemm_result(precision, tflops, where);
@@ -46,8 +50,58 @@ ResultRecord nccl_result(std::uint64_t bytes, double busbw_gbps, const Placement
 
 ResultRecord in_container(ResultRecord r, double slowdown) {
   for (auto& s : r.reply.samples_s) s *= slowdown;
-  r.reply.details = {{"environment", "cuda-13.0-runtime/oci"}};
-  return make_record(r.measurement, r.placement, r.reply);
+  auto record = make_record(r.measurement, r.placement, r.reply);
+  record.environment = kContainer;
+  return record;
+}
+
+// A native rank as its worker sees it from inside the runtime flavour's image: the image's CUDA 13.0
+// libraries load (cuDNN is not in this flavour), the image declares its CUDA version.
+RankRecord in_container(RankRecord r) {
+  r.probe.environment["CUDA_VERSION"] = "13.0.2";
+  r.probe.libraries.clear();
+  const std::pair<const char*, const char*> loaded[] = {
+      {"cudart", "libcudart.so.13"},   {"cublas", "libcublas.so.13"},     {"cublasLt", "libcublasLt.so.13"},
+      {"cufft", "libcufft.so.12"},     {"curand", "libcurand.so.10"},     {"cusolver", "libcusolver.so.12"},
+      {"cusparse", "libcusparse.so.12"}, {"nvjitlink", "libnvJitLink.so.13"}, {"nccl", "libnccl.so.2"}};
+  for (auto [library, soname] : loaded) {
+    LibraryProbe l;
+    l.library = library;
+    l.name = soname;
+    l.loaded = true;
+    l.path = std::string("/usr/local/cuda/lib64/") + soname;
+    l.version = std::string(library) == "cudart" ? "13.0" : std::string(library) == "nccl" ? "2.28.9" : "13.1.0";
+    r.probe.libraries.push_back(std::move(l));
+  }
+  LibraryProbe cudnn;
+  cudnn.library = "cudnn";
+  cudnn.name = "libcudnn.so.9";
+  cudnn.error = "libcudnn.so.9: cannot open shared object file: No such file or directory";
+  r.probe.libraries.push_back(std::move(cudnn));
+  return r;
+}
+
+EnvironmentRecord runtime_environment(const std::vector<RankRecord>& native) {
+  EnvironmentRecord e;
+  e.name = kContainer;
+  e.runtime = "oci";
+  e.image = kContainerRootfs;
+  e.flavor = "runtime";
+  for (const auto& r : native) e.ranks.push_back(in_container(r));
+  ImageFacts f;
+  f.reference = kContainerRootfs;
+  f.env = {{"CUDA_VERSION", "13.0.2"},
+           {"NVIDIA_REQUIRE_CUDA", "cuda>=13.0 brand=tesla,driver>=535"},
+           {"NVIDIA_VISIBLE_DEVICES", "all"},
+           {"NVIDIA_DRIVER_CAPABILITIES", "compute,utility"},
+           {"LD_LIBRARY_PATH", "/usr/local/nvidia/lib:/usr/local/nvidia/lib64"},
+           {"PATH", "/usr/local/cuda/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}};
+  f.size_bytes = 3'400'000'000;
+  f.architecture = "amd64";
+  f.os = "linux";
+  f.source = std::string(kContainerRootfs) + "/../image-config.json";
+  e.image_facts = std::move(f);
+  return e;
 }
 
 }  // namespace
@@ -61,6 +115,8 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
   auto run = empty_run();
   run.ranks = {usable_rank(0, "node-a"), usable_rank(1, kHostileHost)};
+  for (auto& r : run.ranks) r.probe.machine = "x86_64";  // uname, the image-hygiene check's host
+  run.environments = {runtime_environment(run.ranks)};
   std::string log;
   const double kernel_bytes[] = {2, 2, 3, 3, 2, 4};  // copy mul add triad dot nstream, arrays moved
   const char* kernels[] = {"copy", "mul", "add", "triad", "dot", "nstream"};
@@ -102,6 +158,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (auto s = reports::write_ranks(run.ranks, dir); !s) {
+    std::fprintf(stderr, "%s\n", s.error().describe().c_str());
+    return 1;
+  }
+  if (auto s = reports::write_environments(run.environments, dir); !s) {
     std::fprintf(stderr, "%s\n", s.error().describe().c_str());
     return 1;
   }
