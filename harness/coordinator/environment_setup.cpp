@@ -38,7 +38,16 @@ ContainerSetup setup_container_rank(const MpiWorld& world, const runtime::Enviro
   // Letters, digits and '-' only: a container name, and unique per run, rank and environment.
   std::string name = "gpucert-" + std::to_string(getpid()) + "-r" + std::to_string(world.rank()) + "-";
   for (char c : choice.name) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
-  const auto env = container_environment(choice, {native.placement.device_uuid}, options.worker_path, name);
+  // The GPUs of every rank on this host, not this rank's alone: NCCL's peer-to-peer transport between two
+  // containers needs to see the peer's GPU (cudaDeviceCanAccessPeer, CUDA IPC of its buffers); with only
+  // its own, a collective across them fails with "invalid device ordinal". This rank uses its own by UUID.
+  const auto local_ranks = static_cast<std::size_t>(std::count(world.hosts().begin(), world.hosts().end(), world.host()));
+  std::vector<std::string> gpus;
+  for (std::size_t d = 0; d < native.probe.devices.size() && d < std::max<std::size_t>(local_ranks, 1); ++d)
+    gpus.push_back(native.probe.devices[d].uuid);
+  if (std::find(gpus.begin(), gpus.end(), native.placement.device_uuid) == gpus.end())
+    gpus.push_back(native.placement.device_uuid);
+  const auto env = container_environment(choice, gpus, options.worker_path, name);
   auto started = runtime::start_environment_worker(env, options.runtime, options.scratch_dir);
   if (!started) {
     record.problem = "the worker did not start in " + choice.name + " (" + std::string(runtime::to_string(choice.runtime)) +
@@ -60,7 +69,7 @@ ContainerSetup setup_container_rank(const MpiWorld& world, const runtime::Enviro
                          : "CUDA reports no device in " + choice.name;
     return setup;
   }
-  // Only this rank's GPU was given, renumbered from 0 inside: it is found by its UUID.
+  // The GPUs given are renumbered from 0 inside: this rank's is found by its UUID.
   const auto& devices = record.probe.devices;
   const auto it = std::find_if(devices.begin(), devices.end(),
                                [&](const DeviceInfo& d) { return d.uuid == native.placement.device_uuid; });

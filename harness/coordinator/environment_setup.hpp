@@ -1,6 +1,6 @@
 // Each rank's worker in each container environment of a run (`gpucert run --flavors`), beside its native
-// one: started through the environment's runtime with only this rank's GPU (by UUID, so containers that
-// renumber it from 0 still get the right one), probed, and the root's view of the image (facts, devel check).
+// one: started through the environment's runtime with the GPUs of this host's ranks (by UUID: containers
+// renumber them from 0, and this rank finds its own by UUID), probed, and the root's view of the image.
 #pragma once
 
 #include <chrono>
