@@ -73,6 +73,10 @@ Outcome<json> oci_config(const Environment& env, const HostFacts& facts, const O
   else  // docker's 64 MiB is too small for NCCL; tmpfs takes only what is written
     mounts.push_back({{"destination", "/dev/shm"}, {"type", "tmpfs"}, {"source", "shm"},
                       {"options", {"nosuid", "noexec", "nodev", "mode=1777", "size=1g"}}});
+  // The root is read-only; programs still expect a writable /tmp (nvcc's intermediate files, and the devel
+  // check's program, which runs from there: so not noexec), as the writable layer of docker gives them.
+  mounts.push_back({{"destination", "/tmp"}, {"type", "tmpfs"}, {"source", "tmpfs"},
+                    {"options", {"nosuid", "nodev", "mode=1777", "size=1g"}}});
   mounts.push_back({{"destination", "/sys"}, {"type", "sysfs"}, {"source", "sysfs"},
                     {"options", {"nosuid", "noexec", "nodev", "ro"}}});
   if (!env.worker_host_path.empty()) mounts.push_back(bind_ro(env.worker_host_path, env.worker_container_path));

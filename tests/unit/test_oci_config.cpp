@@ -187,6 +187,11 @@ TEST(OciConfig, SystemMountsAsRuncsDefaultSpec) {
   EXPECT_EQ((*mount_at(config, "/dev/pts"))["type"], "devpts");
   const auto sys = (*mount_at(config, "/sys"))["options"].get<std::vector<std::string>>();
   EXPECT_TRUE(contains(sys, "ro"));
+  // A writable /tmp on the read-only root, where nvcc's program of the devel check must also run.
+  ASSERT_NE(mount_at(config, "/tmp"), nullptr);
+  EXPECT_EQ((*mount_at(config, "/tmp"))["type"], "tmpfs");
+  const auto tmp = (*mount_at(config, "/tmp"))["options"].get<std::vector<std::string>>();
+  EXPECT_TRUE(contains(tmp, "nosuid") && contains(tmp, "nodev") && !contains(tmp, "noexec"));
   const auto masked = config["linux"]["maskedPaths"].get<std::vector<std::string>>();
   for (const auto* path : {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
                            "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"})
