@@ -109,7 +109,9 @@ std::vector<LibraryProbe> probe_libraries(int cuda_major) {
     link_map* map = nullptr;
     if (dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map && map->l_name) lib.path = map->l_name;
     lib.version = version_of(handle, library);
-    dlclose(handle);
+    // Kept loaded, never dlclose'd: a CUDA library that is unloaded and loaded again (cuDNN by the conv
+    // plugin, with its sub-libraries) left the worker crashing in the next convolution.
+    (void)handle;
     out.push_back(std::move(lib));
   }
   return out;
