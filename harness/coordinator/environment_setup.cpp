@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/compat.hpp"
 #include "core/doctor.hpp"
 #include "runtime/process.hpp"
 
@@ -34,6 +35,16 @@ ContainerSetup setup_container_rank(const MpiWorld& world, const runtime::Enviro
   if (!native.usable || native.placement.device_uuid.empty()) {
     record.problem = "this rank has no usable GPU natively" + (native.problem.empty() ? "" : ": " + native.problem);
     return setup;
+  }
+  // A worker of another CUDA major than the image cannot load its cudart there: say so before starting it.
+  std::string note;
+  if (const auto facts = inspect_image(choice, options.runtime, note)) {
+    const auto cuda = facts->env.find("CUDA_VERSION");
+    if (cuda != facts->env.end())
+      if (auto fits = check_worker_fits_image(options.worker_cuda_version, cuda->second, choice.image); !fits) {
+        record.problem = fits.error().message;
+        return setup;
+      }
   }
   // Letters, digits and '-' only: a container name, and unique per run, rank and environment.
   std::string name = "gpucert-" + std::to_string(getpid()) + "-r" + std::to_string(world.rank()) + "-";

@@ -27,6 +27,7 @@ struct ContainerOptions {
   runtime::RuntimeOptions runtime;
   std::filesystem::path scratch_dir;      // where oci bundles are made (and removed)
   std::chrono::milliseconds timeout{std::chrono::minutes(2)};
+  int worker_cuda_version = 0;            // CUDA the worker was built with (13000); 0: not checked
 };
 
 // This rank's worker in `choice`, given its native record: the GPU it uses natively, or the reason it has none.

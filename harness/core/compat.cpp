@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <exception>
 #include <optional>
 #include <vector>
+
+#include "probe_report.hpp"
 
 namespace gpucert {
 namespace {
@@ -48,6 +51,25 @@ int compare_driver_releases(std::string_view a, std::string_view b) {
 bool minor_version_compatible(std::string_view release, int runtime_version) {
   const auto minimum = minimum_driver_for_cuda_major(runtime_version / 1000);
   return !minimum.empty() && release_fields(release) && compare_driver_releases(release, minimum) >= 0;
+}
+
+Status check_worker_fits_image(int worker_build_version, const std::string& image_cuda_version,
+                               const std::string& image) {
+  if (image_cuda_version.empty() || worker_build_version <= 0) return ok_status();
+  const auto dot = image_cuda_version.find('.');
+  int image_major = 0;
+  try {
+    image_major = std::stoi(image_cuda_version.substr(0, dot));
+  } catch (const std::exception&) {
+    return GPUCERT_ERROR(image + " declares CUDA_VERSION=" + image_cuda_version + ", which is not a CUDA version");
+  }
+  const int worker_major = worker_build_version / 1000;
+  if (image_major == worker_major) return ok_status();
+  return GPUCERT_ERROR("the worker was built with CUDA " + format_cuda_version(worker_build_version) +
+                       " and links libcudart.so." + std::to_string(worker_major) + ", so it cannot run in " + image +
+                       ", a CUDA " + image_cuda_version + " image: build gpucert with CUDA " +
+                       std::to_string(image_major) + " (GPUCERT_BUILD_DIR=build-cuda" + std::to_string(image_major) +
+                       " scripts/build with that toolkit) and run that build's gpucert for this image");
 }
 
 }  // namespace gpucert

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "error.hpp"
+
 namespace gpucert {
 
 // The oldest Linux driver branch that runs any CUDA release of this major version through minor-version
@@ -19,5 +21,12 @@ int compare_driver_releases(std::string_view a, std::string_view b);
 // The driver `release` can run a runtime of `runtime_version` (13000 for 13.0) through minor-version
 // compatibility: a known minimum for that major exists and `release` is at least it.
 bool minor_version_compatible(std::string_view release, int runtime_version);
+
+// A worker built with CUDA `worker_build_version` (13000) links that major's cudart, so it runs only in an
+// image of the same CUDA major: checked against the image's CUDA_VERSION ("13.0.2", "12.9"), with the
+// reason and what to do when it does not fit. An image that declares no CUDA_VERSION is not refused here
+// (its library-inventory and image-hygiene checks say what it lacks).
+Status check_worker_fits_image(int worker_build_version, const std::string& image_cuda_version,
+                               const std::string& image);
 
 }  // namespace gpucert
