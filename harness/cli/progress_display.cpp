@@ -64,8 +64,9 @@ void ProgressDisplay::measurement_finished(std::size_t index, std::size_t total,
     if (r.figures)
       std::snprintf(figure, sizeof figure, " %.1f %s", r.figures->at_median,
                     std::string(unit_of(r.measurement.metric)).c_str());
-    std::fprintf(out_, "[%zu/%zu] %s rank %d: %s%s%s%s\n", index + 1, total, r.measurement.id.c_str(),
-                 r.placement.rank, std::string(name_of(r.reply.status)).c_str(), figure,
+    const std::string where = r.environment == "native" ? "" : " in " + r.environment;
+    std::fprintf(out_, "[%zu/%zu] %s rank %d%s: %s%s%s%s\n", index + 1, total, r.measurement.id.c_str(),
+                 r.placement.rank, where.c_str(), std::string(name_of(r.reply.status)).c_str(), figure,
                  r.reply.message.empty() ? "" : ": ", r.reply.message.c_str());
   }
   if (terminal_ && index + 1 == total) end_line();
