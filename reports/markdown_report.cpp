@@ -1,8 +1,10 @@
 #include "markdown_report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
+#include "core/conformance.hpp"
 #include "run_facts.hpp"
 
 namespace gpucert::reports {
@@ -38,6 +40,96 @@ std::string markdown_line(const std::string& text) {
   return out;
 }
 
+// One cell of the conformance matrix: "**1 fail**, 2 pass, 1 waived", or "not checked".
+std::string counts_text(const VerdictCounts& n) {
+  if (n.empty()) return "not checked";
+  std::string out;
+  const auto add = [&out](std::size_t count, const std::string& text) {
+    if (count) out += (out.empty() ? "" : ", ") + text;
+  };
+  add(n.fail, "**" + std::to_string(n.fail) + " fail**");
+  add(n.pass, std::to_string(n.pass) + " pass");
+  add(n.waived, std::to_string(n.waived) + " waived");
+  return out;
+}
+
+// A check's diagnosis or fix (one per line when several) as one item of a list, or as nested items.
+void list_lines(std::ostringstream& md, const std::string& label, const std::string& text) {
+  if (text.empty()) return;
+  if (text.find('\n') == std::string::npos) {
+    md << "  - " << label << ": " << markdown_line(text) << "\n";
+    return;
+  }
+  md << "  - " << label << ":\n";
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto end = std::min(text.find('\n', start), text.size());
+    if (end > start) md << "    - " << markdown_line(text.substr(start, end - start)) << "\n";
+    start = end + 1;
+  }
+}
+
+void conformance(std::ostringstream& md, const RunRecord& run) {
+  if (run.checks.empty()) return;
+  const auto matrix = check_matrix(run.checks);
+  md << "## Conformance\n\n| Check |";
+  for (const auto& e : matrix.environments) md << " " << markdown_cell(e) << " |";
+  md << "\n|---|";
+  for (std::size_t j = 0; j < matrix.environments.size(); ++j) md << "---|";
+  md << "\n";
+  for (std::size_t i = 0; i < matrix.names.size(); ++i) {
+    md << "| " << markdown_cell(matrix.names[i]) << " |";
+    for (const auto& cell : matrix.cells[i]) md << " " << counts_text(cell) << " |";
+    md << "\n";
+  }
+  md << "\n";
+  const auto shown = checks_not_passed(run.checks);
+  if (!shown.empty()) {
+    md << "### Checks that did not pass\n\n";
+    for (const auto* c : shown) {
+      md << "- **" << name_of(c->verdict) << "** `" << markdown_line(c->name) << "` in "
+         << markdown_line(c->environment) << (c->subject.empty() ? "" : ", " + markdown_line(c->subject)) << ": "
+         << markdown_line(c->evidence) << "\n";
+      list_lines(md, "Diagnosis", c->diagnosis);
+      list_lines(md, "Fix", c->fix);
+    }
+    md << "\n";
+  }
+  const auto passed = count_verdict(run.checks, Verdict::Pass);
+  if (passed) md << passed << " check(s) passed; report.html and junit.xml give the evidence of each.\n\n";
+}
+
+void environments(std::ostringstream& md, const RunRecord& run) {
+  if (run.environments.empty()) return;
+  md << "## Container environments\n\n| Name | Runtime | Image | Flavor | Ranks usable |\n"
+        "|---|---|---|---|---:|\n";
+  for (const auto& e : run.environments) {
+    std::size_t usable = 0;
+    for (const auto& r : e.ranks) usable += r.usable ? 1 : 0;
+    md << "| " << markdown_cell(e.name) << " | " << markdown_cell(e.runtime) << " | " << markdown_cell(e.image)
+       << " | " << (e.flavor.empty() ? "-" : markdown_cell(e.flavor)) << " | " << usable << " of " << e.ranks.size()
+       << " |\n";
+  }
+  md << "\n";
+}
+
+void parity(std::ostringstream& md, const RunRecord& run) {
+  const auto rows = parity_rows(run);
+  if (rows.empty()) return;
+  md << "## Container/native parity\n\n| Environment | Workload | Ratio | 95% interval | Pairs | Verdict |\n"
+        "|---|---|---:|---:|---:|---|\n";
+  for (const auto& row : rows) {
+    const auto& e = row.estimate;
+    std::string verdict = row.verdict ? std::string(name_of(*row.verdict)) : std::string("not checked");
+    if (row.verdict == Verdict::Fail) verdict = "**" + verdict + "**";
+    md << "| " << markdown_cell(e.environment) << " | " << markdown_cell(e.workload) << " | " << fixed(e.ratio, 3)
+       << " | " << fixed(e.low, 3) << " to " << fixed(e.high, 3) << " | " << e.pairs << " | " << verdict << " |\n";
+  }
+  md << "\nRatio: native median time over container median time (below 1: the container is slower), the geometric "
+        "mean over the workload's measurement and rank pairs, with a bootstrap 95% interval; performance-parity "
+        "fails only when the whole interval lies below its threshold.\n\n";
+}
+
 }  // namespace
 
 std::string markdown_cell(const std::string& text) {
@@ -70,6 +162,8 @@ std::string render_markdown(const RunRecord& run) {
      << markdown_cell(run.build.architectures)
      << " |\n\n";
 
+  conformance(md, run);
+
   md << "## GPUs\n\n| Rank | Host | Device | Name | Memory | Peak memory bandwidth | State |\n"
         "|---:|---|---:|---|---:|---:|---|\n";
   for (const auto& r : run.ranks) {
@@ -84,16 +178,24 @@ std::string render_markdown(const RunRecord& run) {
        << (r.usable ? "usable" : "**not usable**: " + markdown_cell(r.problem)) << " |\n";
   }
   md << "\n";
+  environments(md, run);
 
+  bool busbw = false;
   if (!run.results.empty()) {
-    md << "## Results\n\n| Measurement | Rank | Status | Median | Best | CV | Fraction of peak | Verification |\n"
-          "|---|---:|---|---:|---:|---:|---:|---|\n";
+    const bool show_environment = has_container_results(run) || !run.environments.empty();
+    md << "## Results\n\n| Measurement |" << (show_environment ? " Environment |" : "")
+       << " Rank | Status | Median | Best | CV | Fraction of peak | Verification |\n|---|"
+       << (show_environment ? "---|" : "") << "---:|---|---:|---:|---:|---:|---|\n";
     for (const auto& r : run.results) {
       std::string median = "-", best = "-", cv = "-", peak = "-";
       if (r.figures) {
         const std::string unit(unit_of(r.measurement.metric));
-        median = fixed(r.figures->at_median, 1) + " " + unit;
-        best = fixed(r.figures->best, 1) + " " + unit;
+        // nccl-tests' readers compare bus bandwidth: the nccl rows give it, labelled, in place of algbw.
+        const auto& shown = r.bus_figures ? *r.bus_figures : *r.figures;
+        const std::string label = r.bus_figures ? " busbw" : "";
+        busbw = busbw || r.bus_figures.has_value();
+        median = fixed(shown.at_median, 1) + " " + unit + label;
+        best = fixed(shown.best, 1) + " " + unit + label;
         cv = percent(r.time->cv);
         if (r.measurement.workload == "stream")
           for (const auto& rank : run.ranks)
@@ -104,7 +206,9 @@ std::string render_markdown(const RunRecord& run) {
       }
       std::string status(name_of(r.reply.status));
       if (is_failure(r)) status = "**" + status + "**";
-      md << "| " << markdown_cell(r.measurement.id) << " | " << r.placement.rank << " | " << status << " | "
+      md << "| " << markdown_cell(r.measurement.id) << " | "
+         << (show_environment ? markdown_cell(environment_of(r)) + " | " : "") << r.placement.rank << " | " << status
+         << " | "
          << median << " | " << best << " | " << cv << " | " << peak << " | "
          << markdown_cell(verification_text(r)) << " |\n";
     }
@@ -114,11 +218,13 @@ std::string render_markdown(const RunRecord& run) {
       if (r.reply.status == RunStatus::Ok || r.reply.message.empty()) continue;
       if (!notes) md << "### Notes on results\n\n";
       notes = true;
-      md << "- `" << markdown_cell(r.measurement.id) << "` on rank " << r.placement.rank << " ("
+      md << "- `" << markdown_cell(r.measurement.id) << "` on rank " << r.placement.rank
+         << (environment_of(r) == kNativeEnvironment ? "" : " in " + markdown_line(environment_of(r))) << " ("
          << name_of(r.reply.status) << "): " << markdown_cell(r.reply.message) << "\n";
     }
     if (notes) md << "\n";
   }
+  parity(md, run);
 
   bool heading = false;
   for (const auto& r : run.ranks) {
@@ -138,7 +244,11 @@ std::string render_markdown(const RunRecord& run) {
   }
   md << "Times are device times from CUDA events; figures use the median of " <<
         "the repetitions (best = fastest run). Bandwidth counts BabelStream's bytes per kernel, in GB/s "
-        "(1e9 B/s).\n";
+        "(1e9 B/s).";
+  if (busbw)
+    md << " NCCL rows give nccl-tests' bus bandwidth (busbw): the algorithm bandwidth times the collective's "
+          "correction for its rank count, 2(n-1)/n for all_reduce; report.json holds both.";
+  md << "\n";
   return md.str();
 }
 

@@ -1,5 +1,7 @@
-// report.md: the run in a form a person reads in ten seconds: the verdict, the machines, a table of
-// results, and for every problem its diagnosis and fix.
+// report.md: the run in a form a person reads in ten seconds: the verdict, the conformance checks per
+// environment (and those that did not pass, with evidence, diagnosis and fix), the machines and container
+// environments, a table of results (where each ran; busbw for NCCL), container/native parity, and for every
+// problem its diagnosis and fix. A run without checks or containers leaves those sections out.
 #pragma once
 
 #include <string>

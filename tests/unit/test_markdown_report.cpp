@@ -1,5 +1,6 @@
 // Golden files of the reports a person and a CI system read: report.md (byte for byte) and report.json
-// (parsed, number by number), rendered from one fixed run record built here in code.
+// (parsed, number by number), rendered from fixed run records built here in code: report.json's from
+// fixed_run(), report.md's from the same run with a container environment, an NCCL result and the checks.
 //
 // When a change to a report is intended, regenerate the golden files and review the diff like code:
 //
@@ -21,8 +22,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "core/conformance.hpp"
 #include "core/doctor.hpp"
 #include "core/run_record.hpp"
+#include "flavor_fixtures.hpp"
 #include "reports/markdown_report.hpp"
 #include "reports/report_files.hpp"
 #include "report_fixtures.hpp"
@@ -149,6 +152,59 @@ RunRecord fixed_run() {
   return run;
 }
 
+// all_reduce of 64 MiB over `nranks` ranks at an algorithm bandwidth of `algbw_gbps`.
+ResultRecord nccl_all_reduce(int nranks, double algbw_gbps, const Placement& where) {
+  Measurement m;
+  m.id = "nccl/all_reduce/fp32/64MiB";
+  m.workload = "nccl";
+  m.params = {{"collective", "all_reduce"}, {"precision", "fp32"}, {"bytes", 64ull << 20}};
+  m.warmup = 3;
+  m.repetitions = 3;
+  m.work = 64ull << 20;
+  m.metric = Metric::Bandwidth;
+  RunReply reply;
+  reply.status = RunStatus::Ok;
+  const double t = static_cast<double>(64ull << 20) / (algbw_gbps * 1e9);
+  reply.samples_s = {t * 0.99, t, t * 1.01};
+  reply.verification = {true, 16777216, 0, 0.0, 0.0, "exact sum of small integers"};
+  reply.details = {{"nranks", nranks}};
+  return make_record(m, where, reply);
+}
+
+// report.md's golden run: fixed_run() with the `runtime` flavour under podman (rank 0 usable there, rank 1
+// not, as natively), the triad again in the container 2% slower, an all_reduce natively and in the
+// container, and the conformance checks derived from all of it (no performance floors, the tests' own
+// flavour catalogue) so that report.md shows the matrix, the checks that did not pass and the parity table.
+RunRecord markdown_run() {
+  auto run = fixed_run();
+  auto env = flavor_fixtures::environment("runtime");
+  env.ranks.push_back(unusable_rank());
+  run.environments = {env};
+  auto slower = passing_triad();
+  slower.reply.samples_s = {2.0e-3 / 0.98, 2.1e-3 / 0.98, 1.95e-3 / 0.98, 2.05e-3 / 0.98, 2.2e-3 / 0.98};
+  slower = make_record(slower.measurement, slower.placement, slower.reply);
+  slower.environment = "runtime";
+  auto nccl = nccl_all_reduce(2, 300.0, rank0());
+  auto nccl_container = nccl_all_reduce(2, 299.0, rank0());
+  nccl_container.environment = "runtime";
+  run.results.insert(run.results.begin() + 1, slower);
+  run.results.push_back(nccl);
+  run.results.push_back(nccl_container);
+  const auto flavors = flavor_fixtures::catalog();
+  Thresholds no_floors;
+  no_floors.source = "no-floors.json";
+  run.checks = conformance_checks(run, no_floors, ConformanceContext{&flavors, "amd64", kDefaultParityThreshold});
+  return run;
+}
+
+// The lines of `md` from the one that starts with `heading` up to the next blank line.
+std::string section(const std::string& md, const std::string& heading) {
+  const auto start = md.find(heading);
+  if (start == std::string::npos) return {};
+  const auto end = md.find("\n\n", md.find("\n\n", start) + 2);
+  return md.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Comparison of JSON: same structure, same strings, numbers equal to 1e-12 relative. Returns the JSON
 // pointer of the first difference, or an empty string.
@@ -212,7 +268,7 @@ TEST(MarkdownReport, FixedRunIsWhatWeExpect) {
 }
 
 TEST(MarkdownReport, MatchesGolden) {
-  const auto rendered = reports::render_markdown(fixed_run());
+  const auto rendered = reports::render_markdown(markdown_run());
   const auto golden_path = kGoldenDir / "report.md";
   if (updating_golden()) {
     write_text(golden_path, rendered);
@@ -230,7 +286,16 @@ TEST(MarkdownReport, MatchesGolden) {
 }
 
 TEST(MarkdownReport, OutsideTextCannotBreakATableRow) {
-  const auto md = reports::render_markdown(fixed_run());
+  auto run = markdown_run();
+  run.environments[0].image = "registry.example/a|b:1";
+  run.environments[0].name = "pipe|env";
+  for (auto& r : run.results)
+    if (r.environment == "runtime") r.environment = "pipe|env";
+  for (auto& c : run.checks)
+    if (c.environment == "runtime") c.environment = "pipe|env";
+  const auto md = reports::render_markdown(run);
+  EXPECT_HAS(md, "| pipe\\|env | podman | registry.example/a\\|b:1 | runtime | 1 of 2 |");
+  EXPECT_HAS(md, "| Check | native | pipe\\|env |");
   // The failed result's message holds a '|' and a line break: escaped and folded into one line.
   EXPECT_HAS(md, "dot = 1.0737e+09 \\| reference = 1.0710e+09 relative error 2.5e-03 exceeds 1e-06");
   EXPECT_LACKS(md, "1.0710e+09\nrelative");
@@ -287,6 +352,83 @@ TEST(MarkdownReport, CommandsInDiagnosesStayCopyable) {
   const auto md = reports::render_markdown(run);
   EXPECT_HAS(md, "`dmesg | grep -i nvrm`");
   EXPECT_LACKS(md, "dmesg \\|");
+}
+
+TEST(MarkdownReport, ContainerRunHasEnvironmentsConformanceAndParity) {
+  const auto md = reports::render_markdown(markdown_run());
+  // The environments, each with its runtime, image, flavour and usable ranks.
+  EXPECT_HAS(md, "## Container environments\n\n| Name | Runtime | Image | Flavor | Ranks usable |\n");
+  EXPECT_HAS(md, "| runtime | podman | localhost/gpucert/cuda:13.0.2-runtime-ubuntu24.04 | runtime | 1 of 2 |");
+  // Native and container rows of one measurement tell where they ran.
+  EXPECT_HAS(md, "| Measurement | Environment | Rank | Status |");
+  EXPECT_HAS(md, "| stream/triad/fp64/2GiB | native | 0 | ok | 3142.7 GB/s |");
+  EXPECT_HAS(md, "| stream/triad/fp64/2GiB | runtime | 0 | ok | 3079.8 GB/s |");
+  // Checks × environments, native first; a check that did not run somewhere says so.
+  const auto matrix = section(md, "## Conformance");
+  EXPECT_HAS(matrix, "| Check | native | runtime |\n|---|---|---|\n");
+  EXPECT_HAS(matrix, "| gpu-visible | **1 fail**, 1 pass | **1 fail**, 1 pass |");
+  EXPECT_HAS(matrix, "| library-inventory | not checked |");
+  EXPECT_HAS(matrix, "| results-verified | **1 fail**, 1 waived | 1 pass |");
+  // The checks that did not pass, failures first, with evidence, diagnosis and fix.
+  const auto failed = md.find("### Checks that did not pass");
+  ASSERT_NE(failed, std::string::npos);
+  EXPECT_HAS(md, "- **fail** `results-verified` in native, rank 0: ");
+  EXPECT_HAS(md, "- **fail** `gpu-visible` in runtime, rank 1: ");
+  EXPECT_HAS(md, "  - Fix: ");
+  EXPECT_HAS(md, "- **waived** `performance-floor` in native");
+  EXPECT_LT(md.find("- **fail**", failed), md.find("- **waived**", failed));
+  EXPECT_LACKS(md.substr(failed, md.find("## GPUs") - failed), "**pass**");
+  EXPECT_HAS(md, "check(s) passed; report.html and junit.xml give the evidence of each.");
+  // Container/native parity per environment and workload.
+  EXPECT_HAS(md, "## Container/native parity\n\n| Environment | Workload | Ratio | 95% interval | Pairs | Verdict |");
+  EXPECT_HAS(md, "| runtime | stream | 0.980 | ");
+  EXPECT_HAS(md, "| 1 | pass |");
+  // A result's note names the container it ran in.
+  auto run = markdown_run();
+  run.results[1].reply.status = RunStatus::Unavailable;
+  run.results[1].reply.message = "libcublasLt.so.13: cannot open shared object file";
+  EXPECT_HAS(reports::render_markdown(run), "`stream/triad/fp64/2GiB` on rank 0 in runtime (unavailable)");
+}
+
+TEST(MarkdownReport, ParityVerdictComesFromTheCheck) {
+  auto run = markdown_run();
+  for (auto& c : run.checks)
+    if (c.name == "performance-parity" && c.subject == "stream") c.verdict = Verdict::Fail;
+  EXPECT_HAS(reports::render_markdown(run), "| runtime | stream | 0.980 | ");
+  EXPECT_HAS(reports::render_markdown(run), "| 1 | **fail** |");
+  run.checks.clear();
+  const auto md = reports::render_markdown(run);
+  EXPECT_HAS(md, "| 1 | not checked |");
+  EXPECT_LACKS(md, "## Conformance");
+}
+
+TEST(MarkdownReport, NcclRowsGiveBusBandwidth) {
+  auto run = fixed_run();
+  run.ranks.pop_back();
+  // Over 8 ranks all_reduce's busbw is 2(n-1)/n = 1.75 times its algorithm bandwidth.
+  run.results = {nccl_all_reduce(8, 200.0, rank0())};
+  ASSERT_TRUE(run.results[0].bus_figures.has_value());
+  const auto md = reports::render_markdown(run);
+  EXPECT_HAS(md, "| nccl/all_reduce/fp32/64MiB | 0 | ok | 350.0 GB/s busbw | ");
+  EXPECT_LACKS(md, "200.0 GB/s");
+  EXPECT_HAS(md, "NCCL rows give nccl-tests' bus bandwidth (busbw)");
+  EXPECT_LACKS(reports::render_markdown(fixed_run()), "busbw");
+}
+
+TEST(MarkdownReport, NativeRunKeepsItsTables) {
+  // Without containers nothing about them appears: no Environment column, no environments, no parity.
+  const auto md = reports::render_markdown(fixed_run());
+  EXPECT_HAS(md, "| Measurement | Rank | Status | Median | Best | CV | Fraction of peak | Verification |\n"
+                 "|---|---:|---|---:|---:|---:|---:|---|\n");
+  EXPECT_LACKS(md, "Environment");
+  EXPECT_LACKS(md, "## Container");
+  EXPECT_LACKS(md, "## Conformance");  // no checks in this record
+  // Native checks alone give a one-column matrix.
+  auto checked = fixed_run();
+  checked.checks = conformance_checks(checked, Thresholds{});
+  const auto with_checks = reports::render_markdown(checked);
+  EXPECT_HAS(with_checks, "| Check | native |\n|---|---|\n| gpu-visible | **1 fail**, 1 pass |\n");
+  EXPECT_LACKS(with_checks, "| Measurement | Environment |");
 }
 
 TEST(MarkdownReport, PassingRunSaysPassed) {
