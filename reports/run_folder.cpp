@@ -68,6 +68,17 @@ void read_metadata(const nlohmann::json& j, RunRecord& run) {
   run.finished = text(j, "finished");
 }
 
+// JSON that ends before it is complete (the error is at its very end): a line a crash cut short.
+bool cut_short(const std::string& line) {
+  try {
+    const auto parsed = nlohmann::json::parse(line);
+    (void)parsed;
+  } catch (const nlohmann::json::parse_error& e) {
+    return e.byte >= line.size();
+  }
+  return false;
+}
+
 }  // namespace
 
 int parse_cuda_version(const std::string& text) {
@@ -178,6 +189,11 @@ Outcome<FolderRun> read_run_folder(const fs::path& dir) {
     const auto where = log_path.string() + ":" + std::to_string(line_number);
     auto j = nlohmann::json::parse(line, nullptr, false);
     auto record = j.is_discarded() ? Outcome<ResultRecord>(GPUCERT_ERROR("not a JSON line")) : result_from_json(j);
+    if (!record && !last && j.is_discarded() && cut_short(line)) {
+      // A crash cut this line short, and `gpucert run --resume` went on appending after it (results_log.hpp).
+      out.warnings.push_back(where + ": skipped a line cut short by an interrupted run");
+      continue;
+    }
     if (!record) {
       // Every line is written whole and then a newline: only the last one can be cut short, by a crash.
       if (last) {

@@ -33,7 +33,8 @@ struct FolderRun {
 
 // DIR/results.jsonl with DIR/ranks.json (or, for a folder written before ranks.json existed, the ranks of
 // DIR/report.json); suite, build and times from DIR/report.json when it is there. A last line cut short, as
-// a crash mid-write leaves it, is skipped with a warning; any other unreadable line is an error naming it.
+// a crash mid-write leaves it, is skipped with a warning, and so is such a line further up (a resumed run
+// appended after it); any other unreadable line is an error naming it.
 Outcome<FolderRun> read_run_folder(const std::filesystem::path& dir);
 
 // A report.json file, or a folder: its report.json when there is one, else read_run_folder.

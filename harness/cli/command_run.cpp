@@ -105,7 +105,21 @@ int command_run(const RunArgs& args, int* argc, char*** argv) {
                                              : std::filesystem::path(args.scratch);
   options.worker_path = worker_path();
   options.thresholds = std::move(*thresholds);
-  options.out_dir = world.broadcast(args.out.empty() ? default_out_dir() : args.out);
+  // --resume names the folder; --out beside it may only say the same.
+  if (!args.resume.empty() && !args.out.empty()) {
+    std::error_code ec1, ec2;
+    const auto resume_dir = std::filesystem::weakly_canonical(args.resume, ec1);
+    const auto out_dir = std::filesystem::weakly_canonical(args.out, ec2);
+    if (ec1 || ec2 || resume_dir != out_dir) {
+      if (world.root())
+        std::fprintf(stderr, "gpucert: --out %s is not the folder --resume %s continues; give --resume alone\n",
+                     args.out.c_str(), args.resume.c_str());
+      return kExitBadInput;
+    }
+  }
+  options.resume = !args.resume.empty();
+  options.out_dir =
+      world.broadcast(options.resume ? args.resume : args.out.empty() ? default_out_dir() : args.out);
   options.seed = args.seed;
   options.timeout = std::chrono::seconds(args.timeout_s);
   // NCCL must give up before its worker is killed, or the worker's own account of the hang is lost.
@@ -121,19 +135,21 @@ int command_run(const RunArgs& args, int* argc, char*** argv) {
   options.command_line = args.command_line;
   options.build = build_info();
   if (world.root())
-    std::fprintf(stderr, "gpucert %s: suite '%s' (%zu measurements) on %d rank(s)%s, results in %s\n", GPUCERT_VERSION,
+    std::fprintf(stderr, "gpucert %s: suite '%s' (%zu measurements) on %d rank(s)%s, results %s %s\n", GPUCERT_VERSION,
                  suite->name.c_str(), suite->plan.size(), world.size(),
                  options.environments.empty()
                      ? ""
                      : (", native and " + std::to_string(options.environments.size()) + " container environment(s) in " +
                         std::to_string(options.rounds) + " interleaved rounds")
                            .c_str(),
-                 options.out_dir.c_str());
+                 options.resume ? "added to the run in" : "in", options.out_dir.c_str());
 
   const int code = coordinator::run_session(world, *suite, options, progress);
   if (world.root()) {
-    std::fprintf(stderr, "\nreport: %s/report.html (and report.md, report.json, junit.xml, results.jsonl)\n",
-                 options.out_dir.c_str());
+    // Bad input stops a run before it writes reports (an unwritable folder, a resume of another run).
+    if (code != kExitBadInput)
+      std::fprintf(stderr, "\nreport: %s/report.html (and report.md, report.json, junit.xml, results.jsonl)\n",
+                   options.out_dir.c_str());
     std::fprintf(stderr, "exit code %d\n", code);
   }
   return code;

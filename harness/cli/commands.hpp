@@ -14,6 +14,7 @@ namespace gpucert::cli {
 struct RunArgs {
   std::string suite;        // empty: the embedded quick suite
   std::string out;          // empty: gpucert-out/run-<time>
+  std::string resume;       // a run's output folder to continue; empty: a fresh run
   std::uint64_t seed = 1;
   int timeout_s = 600;
   int rank_timeout_s = 0;   // 0: timeout_s + 300

@@ -46,6 +46,11 @@ int main(int argc, char** argv) {
                       "default: the embedded quick suite");
   run_cmd->add_option("--out", run.out, "Output folder for results.jsonl, ranks.json, report.json, report.md, "
                                         "junit.xml and report.html; default: gpucert-out/run-<UTC time>");
+  run_cmd->add_option("--resume", run.resume,
+                      "Continue the run that stopped in this output folder (crash, kill, lost node): the measurements "
+                      "its results.jsonl holds for every rank and environment are not run again, the others are "
+                      "appended there. Suite and options must be those of that run (its run.json); --out, if given, "
+                      "must name the same folder");
   run_cmd->add_option("--seed", run.seed, "Seed of the input data (same on every rank)")->capture_default_str();
   run_cmd->add_option("--timeout", run.timeout_s, "Seconds one measurement may take before its worker is killed")
       ->check(CLI::Range(1, 86400))
@@ -86,6 +91,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--scratch", run.scratch, "Folder for the oci bundles (made and removed); default: the temporary folder");
   run_cmd->footer(std::string("Examples:\n"
                               "  gpucert run --suite certify --out out/\n"
+                              "  gpucert run --suite certify --resume out/   continue it after a crash\n"
                               "  images/build-local --rootfs host --output bundle /var/tmp/flavors\n"
                               "  gpucert run --flavors base,runtime,runtime-cudnn,devel --image-prefix /var/tmp/flavors\n"
                               "  gpucert run --runtime podman --flavors runtime --image-prefix localhost/cuda --os debian12\n"

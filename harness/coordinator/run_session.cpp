@@ -1,5 +1,9 @@
 #include "run_session.hpp"
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
 #include "core/conformance.hpp"
 #include "environment_setup.hpp"
 #include "interleave.hpp"
@@ -9,6 +13,7 @@
 #include "reports/report_files.hpp"
 #include "reports/run_folder.hpp"
 #include "results_log.hpp"
+#include "resume.hpp"
 #include "test_faults.hpp"
 
 namespace gpucert::coordinator {
@@ -41,6 +46,61 @@ EnvironmentRecord describe_environment(ContainerSetup& mine, std::vector<RankRec
   return e;
 }
 
+RunIdentity identity_of(const MpiWorld& world, const Suite& suite, const SessionOptions& options,
+                        const std::string& started) {
+  RunIdentity id;
+  id.suite_name = suite.name;
+  id.suite_source = suite.source;
+  id.suite_digest = text_digest(suite.document.dump());
+  id.seed = options.seed;
+  id.ranks = world.size();
+  id.rounds = options.rounds;
+  for (const auto& c : options.environments)
+    id.environments.push_back(c.name + " (" + std::string(runtime::to_string(c.runtime)) + " " + c.image + ")");
+  id.gpucert_version = options.build.version;
+  id.command = options.command_line;
+  id.started = started;
+  return id;
+}
+
+// At the root, before anything runs. A fresh run records what it is in run.json; a resumed one checks that it
+// continues the run in out_dir and takes that run's results so far into `run`. Returns the problem, if any.
+std::string prepare_out_dir(const RunIdentity& now, const SessionOptions& options, RunRecord& run,
+                            ProgressSink& progress) {
+  const auto& dir = options.out_dir;
+  const auto identity_path = dir / "run.json";
+  std::error_code ec;
+  if (!options.resume) {
+    std::filesystem::create_directories(dir, ec);
+    if (auto s = reports::write_file_atomically(identity_path, reports::json_text(to_json(now), 2)); !s)
+      return s.error().describe();
+    return {};
+  }
+  if (!std::filesystem::is_directory(dir, ec)) return "--resume " + dir.string() + ": no such folder";
+  std::ifstream in(identity_path, std::ios::binary);
+  if (!in)
+    return "--resume: " + identity_path.string() + " is missing: " + dir.string() +
+           " is not a run this gpucert can resume (a run records what it is there when it starts)";
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto stored = run_identity_from_json(nlohmann::json::parse(text.str(), nullptr, false));
+  if (!stored) return "--resume: " + identity_path.string() + ": " + stored.error().message;
+  if (const auto differences = identity_differences(*stored, now); !differences.empty()) {
+    std::string message = "cannot resume " + dir.string() + ": this is not the run that stopped there:";
+    for (const auto& d : differences) message += "\n  - " + d;
+    message += "\n  it was started as: " + stored->command;
+    return message;
+  }
+  const auto log_path = dir / "results.jsonl";
+  if (std::filesystem::file_size(log_path, ec) > 0 && !ec) {
+    auto folder = reports::read_run_folder(dir);
+    if (!folder) return "cannot resume " + dir.string() + ": " + folder.error().message;
+    for (const auto& w : folder->warnings) progress.message("gpucert: " + w);
+    run.results = std::move(folder->run.results);
+  }
+  return {};
+}
+
 }  // namespace
 
 int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions& options, ProgressSink& progress) {
@@ -51,21 +111,24 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
   run.command = options.command_line;
   run.started = utc_timestamp();
 
-  // The root opens the log first: if it cannot write there, nobody should spend GPU time.
+  // The root opens the log first: if it cannot write there (or a resumed run is not the one that stopped
+  // there), nobody should spend GPU time.
   std::optional<ResultsLog> log;
-  int can_write = 1;
+  std::string problem;
   if (world.root()) {
-    std::error_code ec;
-    std::filesystem::create_directories(options.out_dir, ec);
-    auto created = ResultsLog::create(options.out_dir / "results.jsonl");
-    if (created) {
-      log.emplace(std::move(*created));
-    } else {
-      progress.message("gpucert: " + created.error().describe());
-      can_write = 0;
+    problem = prepare_out_dir(identity_of(world, suite, options, run.started), options, run, progress);
+    if (problem.empty()) {
+      auto created = ResultsLog::create(options.out_dir / "results.jsonl");
+      if (created) log.emplace(std::move(*created));
+      else problem = created.error().describe();
     }
   }
-  if (!world.broadcast(can_write)) return kExitBadInput;
+  if (problem = world.broadcast(problem); !problem.empty()) {
+    if (world.root()) progress.message("gpucert: " + problem);
+    return kExitBadInput;
+  }
+  // At the root: what the interrupted run recorded (nothing, for a fresh run), never recorded twice.
+  const RecordedResults recorded(run.results);
   auto append = [&](const std::string& line) {
     if (auto s = log->append(line); !s) progress.message("gpucert: " + s.error().describe());
   };
@@ -117,6 +180,7 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
     if (world.root())
       for (auto& r : nccl_not_run(slot.nccl, suite.plan, ranks)) {
         r.environment = slot.name;
+        if (recorded.contains(r)) continue;
         append(to_json(r).dump());
         run.results.push_back(std::move(r));
       }
@@ -126,9 +190,40 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
   int any_usable = 0;
   for (const auto& r : run.ranks) any_usable |= r.usable ? 1 : 0;
   const std::size_t total = world.broadcast(any_usable) ? suite.plan.size() : 0;
+
+  // Resumed: a measurement is done when every rank that records it this time, in every environment, already
+  // has its record. All ranks must run a measurement together (NCCL), so the root decides for all of them.
+  std::vector<bool> done(suite.plan.size(), false);
+  if (options.resume) {
+    std::string decided;
+    if (world.root()) {
+      for (std::size_t i = 0; i < suite.plan.size(); ++i) {
+        const auto& m = suite.plan[i];
+        std::vector<ExpectedResults> expected;
+        for (std::size_t e = 0; e < slots.size(); ++e) {
+          ExpectedResults x{slots[e].name, {}};
+          // A rank without a usable GPU here records nothing, except the reason NCCL did not run.
+          for (const auto& r : e == 0 ? run.ranks : container_ranks[e - 1])
+            if (r.usable || !slots[e].nccl.runs(m)) x.ranks.push_back(r.placement.rank);
+          expected.push_back(std::move(x));
+        }
+        done[i] = measurement_done(m.id, expected, recorded);
+      }
+      decided = encode_done(done);
+    }
+    done = decode_done(world.broadcast(decided), suite.plan.size());
+    done.resize(suite.plan.size(), false);
+    if (world.root())
+      progress.message("resuming: " + std::to_string(std::count(done.begin(), done.end(), true)) + " of " +
+                       std::to_string(suite.plan.size()) + " measurements already done");
+  }
+  std::size_t to_run = 0, position = 0;  // for the progress display: the measurements this run does
+  for (std::size_t i = 0; i < total; ++i) to_run += done[i] ? 0 : 1;
+
   for (std::size_t i = 0; i < total; ++i) {
+    if (done[i]) continue;
     const auto& m = suite.plan[i];
-    if (world.root()) progress.measurement_started(i, total, m);
+    if (world.root()) progress.measurement_started(position, to_run, m);
     // Native alone runs its repetitions at once; beside containers they are split into interleaved rounds.
     const auto parts = slots.size() > 1 ? round_repetitions(m.repetitions, options.rounds)
                                         : std::vector<int>{m.repetitions};
@@ -166,12 +261,14 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
           progress.message("gpucert: a result did not arrive intact: " + record.error().describe());
           continue;
         }
+        // A measurement the interrupted run left half recorded: the records it has stay, the missing ones join.
+        if (recorded.contains(*record)) continue;
         append(text);
         arrived.push_back(std::move(*record));
       }
     }
     if (!world.root()) continue;
-    progress.measurement_finished(i, total, arrived);
+    progress.measurement_finished(position++, to_run, arrived);
     for (auto& r : arrived) run.results.push_back(std::move(r));
   }
   if (setup.worker) setup.worker->quit();

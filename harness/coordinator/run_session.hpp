@@ -36,6 +36,10 @@ struct SessionOptions {
   // in every environment in turn, starting one further each round (native, base, runtime; base, runtime,
   // native; ...), so that drift of clocks and temperature falls on all of them alike.
   int rounds = 5;
+  // `--resume`: out_dir is a run that stopped. Its run.json must name the same suite and options; the measurements
+  // results.jsonl already holds for every rank and environment are not run again, the others are appended there,
+  // and the reports cover both.
+  bool resume = false;
 };
 
 // Collective. Returns the exit code, the same on every rank.

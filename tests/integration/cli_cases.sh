@@ -11,7 +11,77 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 mpirun_cmd() { mpirun --allow-run-as-root --oversubscribe --mca btl self,tcp "$@"; }
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
+# `gpucert run --resume` on N ranks: a finished run is cut back to what a crash would leave (about half its lines
+# and the next one cut short, no reports), then resumed. On a CPU machine the records are the NCCL measurements'
+# "could not start" results; on a GPU machine every measurement's.
+resume_case() {
+  local np=$1 dir=$tmp/run; local -a launch=()
+  [ "$np" = 1 ] || launch=(mpirun_cmd -np "$np")
+  printf '%s' '{"schema_version":1,"name":"resume","defaults":{"warmup":1,"repetitions":3},"items":[
+    {"workload":"stream","precisions":["fp32"],"array_bytes":1048576},
+    {"workload":"nccl","begin_bytes":1024,"end_bytes":8192,"factor":8}]}' >"$tmp/suite.json"
+  sed 's/"resume"/"resume2"/' "$tmp/suite.json" >"$tmp/other.json"
+  set +e; "${launch[@]}" "$bin/gpucert" run --suite "$tmp/suite.json" --seed 5 --out "$dir" >"$tmp/log" 2>&1; first=$?; set -e
+  cat "$tmp/log"
+  [ -f "$dir/run.json" ] || fail "no run.json"
+  [ "$(json "$dir/run.json" 'd["seed"], d["ranks"], d["suite"]["name"]')" = "(5, $np, 'resume')" ] || fail "run.json"
+  cp "$dir/results.jsonl" "$tmp/full.jsonl"
+  python3 - "$tmp/full.jsonl" "$dir/results.jsonl" <<'PY'
+import sys
+lines = open(sys.argv[1], "rb").read().split(b"\n")[:-1]
+assert len(lines) >= 4, f"too few records to cut: {len(lines)}"
+keep = len(lines) // 2 | 1  # odd: with two ranks, one measurement is left half recorded
+open(sys.argv[2], "wb").write(b"".join(l + b"\n" for l in lines[:keep]) + lines[keep][: len(lines[keep]) // 2])
+PY
+  rm -f "$dir"/report.* "$dir/junit.xml"
+  cp "$dir/results.jsonl" "$tmp/cut.jsonl"
+
+  # Refused, exit 2, the log untouched: another suite, another seed, --out elsewhere, a folder that is no run.
+  set +e; "${launch[@]}" "$bin/gpucert" run --suite "$tmp/other.json" --seed 5 --resume "$dir" >"$tmp/err" 2>&1; code=$?; set -e
+  cat "$tmp/err"
+  [ "$code" = 2 ] || fail "another suite: exit code $code, expected 2"
+  grep -q "cannot resume $dir: this is not the run that stopped there" "$tmp/err" || fail "no refusal"
+  grep -q "the suite differs: it was 'resume' from $tmp/suite.json" "$tmp/err" || fail "the suite is not named"
+  set +e; "${launch[@]}" "$bin/gpucert" run --suite "$tmp/suite.json" --resume "$dir" >"$tmp/err" 2>&1; code=$?; set -e
+  [ "$code" = 2 ] && grep -q -- "--seed differs: it was 5, now 1" "$tmp/err" || { cat "$tmp/err"; fail "another seed"; }
+  set +e; "$bin/gpucert" run --suite "$tmp/suite.json" --seed 5 --resume "$dir" --out "$tmp/elsewhere" >"$tmp/err" 2>&1; code=$?; set -e
+  [ "$code" = 2 ] && grep -q -- "is not the folder --resume" "$tmp/err" || { cat "$tmp/err"; fail "--out elsewhere"; }
+  mkdir -p "$tmp/empty"
+  set +e; "$bin/gpucert" run --resume "$tmp/empty" >"$tmp/err" 2>&1; code=$?; set -e
+  [ "$code" = 2 ] && grep -q "run.json is missing" "$tmp/err" || { cat "$tmp/err"; fail "a folder without run.json"; }
+  cmp -s "$dir/results.jsonl" "$tmp/cut.jsonl" || fail "a refused resume changed results.jsonl"
+  [ ! -e "$tmp/elsewhere" ] || fail "a refused resume made --out"
+
+  set +e; "${launch[@]}" "$bin/gpucert" run --suite "$tmp/suite.json" --seed 5 --resume "$dir" --out "$dir/" >"$tmp/log" 2>&1; code=$?; set -e
+  cat "$tmp/log"
+  [ "$code" = "$first" ] || fail "resumed: exit code $code, the first run's was $first"
+  python3 - "$tmp/full.jsonl" "$tmp/cut.jsonl" "$dir/results.jsonl" "$dir/report.json" "$tmp/log" <<'PY' || fail "the resumed run's records are not what they should be"
+import json, re, sys
+full, cut, now, report, log = sys.argv[1:]
+key = lambda r: (r["id"], r["environment"], r["rank"])
+full_keys = [key(json.loads(l)) for l in open(full)]
+cut_bytes, now_bytes = open(cut, "rb").read(), open(now, "rb").read()
+assert now_bytes.startswith(cut_bytes + b"\n"), "the old bytes are not kept, or the cut line got no newline"
+kept = [json.loads(l) for l in cut_bytes.split(b"\n")[:-1]]
+added = [json.loads(l) for l in now_bytes[len(cut_bytes) + 1:].split(b"\n")[:-1]]
+kept_keys, added_keys = {key(r) for r in kept}, [key(r) for r in added]
+assert not kept_keys & set(added_keys), f"recorded again: {kept_keys & set(added_keys)}"
+assert sorted(kept_keys | set(added_keys)) == sorted(full_keys) and len(added_keys) == len(set(added_keys)), (added_keys, full_keys)
+results = [key(r) for r in json.load(open(report))["results"]]
+assert sorted(results) == sorted(full_keys), ("report.json", results, full_keys)
+ranks_of = lambda keys, i: {k[2] for k in keys if k[0] == i}
+done = sum(1 for i in {k[0] for k in full_keys} if ranks_of(kept_keys, i) == ranks_of(full_keys, i))
+plan = int(re.search(r"\((\d+) measurements\)", open(log).read()).group(1))
+assert f"resuming: {done} of {plan} measurements already done" in open(log).read(), (done, plan)
+PY
+  grep -q "skipped a last line cut short" "$tmp/log" || fail "the cut line was not reported"
+  "$bin/gpucert" report "$dir" >"$tmp/report" 2>&1 || { cat "$tmp/report"; fail "gpucert report of the resumed run"; }
+  grep -q "skipped a line cut short by an interrupted run" "$tmp/report" || fail "gpucert report did not mention the cut line"
+}
+
 case "$case_name" in
+  run_resume) resume_case 1 ;;
+  mpirun_resume) resume_case 2 ;;
   run_single_rank)
     set +e; "$bin/gpucert" run --out "$tmp/out" >"$tmp/log" 2>&1; code=$?; set -e
     cat "$tmp/log"

@@ -105,6 +105,18 @@ TEST_F(RunFolder, ABrokenLineInTheMiddleIsRefused) {
   EXPECT_HAS(back.error().message, "results.jsonl:2: not a JSON line");
 }
 
+TEST_F(RunFolder, ALineCutShortThatAResumedRunWroteAfterIsSkippedWithAWarning) {
+  const auto run = fixtures::healthy_run();
+  ASSERT_TRUE(reports::write_ranks(run.ranks, dir_).ok());
+  const auto first = to_json(run.results[0]).dump();
+  write("results.jsonl", first + "\n" + first.substr(0, first.size() / 2) + "\n" + to_json(run.results[1]).dump() + "\n");
+  const auto back = reports::read_run_folder(dir_);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->run.results.size(), 2u);
+  ASSERT_EQ(back->warnings.size(), 1u);
+  EXPECT_HAS(back->warnings[0], "results.jsonl:2: skipped a line cut short by an interrupted run");
+}
+
 TEST_F(RunFolder, WithoutARankTableItSaysWhatIsMissing) {
   write("results.jsonl", "");
   const auto back = reports::read_run_folder(dir_);
