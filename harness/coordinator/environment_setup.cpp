@@ -74,10 +74,7 @@ ContainerSetup setup_container_rank(const MpiWorld& world, const runtime::Enviro
   record.diagnoses = diagnose(record.probe);
   setup.worker.emplace(std::move(*started));
   if (!record.probe.cuda_usable()) {
-    record.problem = record.probe.cuda_error
-                         ? record.probe.cuda_error->name + " (" + std::to_string(record.probe.cuda_error->code) +
-                               "): " + record.probe.cuda_error->message
-                         : "CUDA reports no device in " + choice.name;
+    record.problem = record.probe.unusable_reason() + " (in " + choice.name + ")";
     return setup;
   }
   // The GPUs given are renumbered from 0 inside: this rank's is found by its UUID.

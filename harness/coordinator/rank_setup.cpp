@@ -28,10 +28,7 @@ RankSetup setup_rank(const MpiWorld& world, const std::string& worker_path, std:
   setup.worker.emplace(std::move(*worker));
 
   if (!record.probe.cuda_usable()) {
-    record.problem = record.probe.cuda_error
-                         ? record.probe.cuda_error->name + " (" + std::to_string(record.probe.cuda_error->code) +
-                               "): " + record.probe.cuda_error->message
-                         : "CUDA reports no device";
+    record.problem = record.probe.unusable_reason();
     return setup;
   }
   // One rank per GPU: the n-th rank on a host takes the host's n-th visible GPU.

@@ -30,6 +30,11 @@ nlohmann::json to_json(const PythonTorchProbe& t) {
           {"warnings", t.warnings}};
 }
 
+std::string ProbeReport::unusable_reason() const {
+  if (cuda_error) return cuda_error->name + " (" + std::to_string(cuda_error->code) + "): " + cuda_error->message;
+  return devices.empty() ? "CUDA reports no device" : "";
+}
+
 nlohmann::json to_json(const ProbeReport& r) {
   nlohmann::json devices = nlohmann::json::array();
   for (const auto& d : r.devices)

@@ -93,6 +93,8 @@ struct ProbeReport {
   std::optional<PythonTorchProbe> python_torch;
 
   [[nodiscard]] bool cuda_usable() const { return !cuda_error && !devices.empty(); }
+  // Why not, in one line: the CUDA error ("cudaErrorInsufficientDriver (35): ...") or that no device shows.
+  [[nodiscard]] std::string unusable_reason() const;
 };
 
 // 13000 -> "13.0", 12090 -> "12.9", 0 -> "unknown"
