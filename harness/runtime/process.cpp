@@ -40,8 +40,9 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
 }
 
 // Starts `spec` with stdin from `stdin_fd` (-1: /dev/null) and stdout/stderr into the given pipe ends, never
-// through a shell. Returns posix_spawnp's error number (0 on success).
-int spawn(const LaunchSpec& spec, int stdin_fd, int stdout_fd, int stderr_fd, pid_t* pid) {
+// through a shell; with `own_group`, as the leader of a new process group. Returns posix_spawnp's error number
+// (0 on success).
+int spawn(const LaunchSpec& spec, int stdin_fd, int stdout_fd, int stderr_fd, bool own_group, pid_t* pid) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   if (stdin_fd >= 0)
@@ -50,12 +51,19 @@ int spawn(const LaunchSpec& spec, int stdin_fd, int stdout_fd, int stderr_fd, pi
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, stdout_fd, STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, stderr_fd, STDERR_FILENO);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (own_group) {
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+  }
   auto argv_strings = spec.argv;
   auto env_strings = child_environment(spec);
   auto argv = pointers(argv_strings);
   auto envp = pointers(env_strings);
-  const int rc = posix_spawnp(pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  const int rc = posix_spawnp(pid, argv[0], &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
   return rc;
 }
 
@@ -67,7 +75,7 @@ Outcome<std::unique_ptr<WorkerProcess>> WorkerProcess::start(const LaunchSpec& s
   if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
     return GPUCERT_ERROR(std::string("pipe: ") + std::strerror(errno));
   pid_t pid = -1;
-  const int rc = spawn(spec, in[0], out[1], err[1], &pid);
+  const int rc = spawn(spec, in[0], out[1], err[1], false, &pid);
   close(in[0]);
   close(out[1]);
   close(err[1]);
@@ -198,42 +206,45 @@ std::string WorkerProcess::stop(std::chrono::milliseconds grace) {
   return describe_exit(exit_status_);
 }
 
-Outcome<CompletedProcess> run_to_completion(const LaunchSpec& spec, std::chrono::milliseconds timeout) {
+Outcome<CompletedProcess> run_bounded(const LaunchSpec& spec, std::chrono::milliseconds timeout,
+                                      const RunOptions& options) {
   if (spec.argv.empty()) return GPUCERT_ERROR("cannot run an empty command");
-  int out[2], err[2];
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int out[2] = {-1, -1}, err[2] = {-1, -1};
   if (pipe2(out, O_CLOEXEC)) return GPUCERT_ERROR(std::string("pipe: ") + std::strerror(errno));
-  if (pipe2(err, O_CLOEXEC)) {
+  if (!options.stderr_into_stdout && pipe2(err, O_CLOEXEC)) {
     const int saved = errno;
     close(out[0]);
     close(out[1]);
     return GPUCERT_ERROR(std::string("pipe: ") + std::strerror(saved));
   }
   pid_t pid = -1;
-  const int rc = spawn(spec, -1, out[1], err[1], &pid);
+  const int rc = spawn(spec, -1, out[1], options.stderr_into_stdout ? out[1] : err[1], options.own_process_group, &pid);
   close(out[1]);
-  close(err[1]);
+  if (err[1] >= 0) close(err[1]);
   if (rc != 0) {
     close(out[0]);
-    close(err[0]);
+    if (err[0] >= 0) close(err[0]);
     return GPUCERT_ERROR("cannot run " + spec.argv[0] + ": " + std::strerror(rc));
   }
+  // With a group of its own, the kill takes the helpers it started too (nvcc's cicc and ptxas, a python
+  // import's subprocesses), which could otherwise hold the pipes open past the deadline.
+  const pid_t target = options.own_process_group ? -pid : pid;
   CompletedProcess done;
-  bool timed_out = false;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  bool killed = false;
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};  // poll skips negative descriptors
   std::string* sinks[2] = {&done.out, &done.err};
-  int open_fds = 2;
+  int open_fds = err[0] >= 0 ? 2 : 1;
   while (open_fds > 0) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      timed_out = true;
-      kill(pid, SIGKILL);
+      done.timed_out = true;
       break;
     }
     const int ready = poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1000)));
     if (ready < 0) {
       if (errno == EINTR) continue;
-      kill(pid, SIGKILL);  // cannot watch it any more: do not wait on it forever either
+      killed = true;  // cannot watch it any more: do not wait on it forever either
       break;
     }
     for (int i = 0; i < 2; ++i) {
@@ -241,23 +252,50 @@ Outcome<CompletedProcess> run_to_completion(const LaunchSpec& spec, std::chrono:
       char buf[65536];
       const ssize_t n = read(fds[i].fd, buf, sizeof buf);
       if (n > 0) {
-        sinks[i]->append(buf, static_cast<std::size_t>(n));
+        std::string& sink = *sinks[i];
+        const auto keep = options.output_limit == 0
+                              ? static_cast<std::size_t>(n)
+                              : std::min(static_cast<std::size_t>(n),
+                                         options.output_limit - std::min(options.output_limit, sink.size()));
+        sink.append(buf, keep);
       } else if (n == 0 || errno != EINTR) {
         close(fds[i].fd);
-        fds[i].fd = -1;  // poll skips negative descriptors
+        fds[i].fd = -1;
         --open_fds;
       }
     }
   }
   for (auto& fd : fds)
     if (fd.fd >= 0) close(fd.fd);
+  if (done.timed_out || killed) kill(target, SIGKILL);
+  // Its output is closed (or it was killed): reap it, killing it at the deadline should it have closed its
+  // output and gone on running.
   int status = 0;
-  waitpid(pid, &status, 0);
-  if (timed_out) {
+  bool reaped = false;
+  for (;;) {
+    const pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) {
+      reaped = true;
+      break;
+    }
+    if (r < 0 && errno != EINTR) break;
+    if (r == 0 && !done.timed_out && std::chrono::steady_clock::now() >= deadline) {
+      done.timed_out = true;
+      kill(target, SIGKILL);
+    }
+    usleep(10000);
+  }
+  if (reaped && WIFEXITED(status)) done.exit_code = WEXITSTATUS(status);
+  if (reaped && WIFSIGNALED(status)) done.signal = WTERMSIG(status);
+  return done;
+}
+
+Outcome<CompletedProcess> run_to_completion(const LaunchSpec& spec, std::chrono::milliseconds timeout) {
+  auto done = run_bounded(spec, timeout);
+  if (done.ok() && done->timed_out) {
     const auto limit = std::to_string(timeout.count()) + " ms";
     return GPUCERT_ERROR(spec.argv[0] + " did not finish within " + limit + " and was killed");
   }
-  done.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return done;
 }
 

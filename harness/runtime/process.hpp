@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <sys/types.h>
@@ -40,13 +41,28 @@ class WorkerProcess {
   int exit_status_ = 0;
 };
 
-// A short command run to its end: stdin empty, stdout and stderr captured, killed at the deadline. For
-// questions asked of the host (`ldconfig -p`), not for workers.
+// A short command run to its end: stdin from /dev/null, stdout and stderr captured through pipes of their own
+// (never the caller's), killed at the deadline. For questions asked of the host (`ldconfig -p`) and for the
+// worker's helpers (nvcc, python3), not for workers.
+struct RunOptions {
+  bool stderr_into_stdout = false;  // one stream, in the order written, into `out`; `err` stays empty
+  bool own_process_group = false;   // the command leads a new process group: the deadline kills the whole group,
+                                    // helpers it started included
+  std::size_t output_limit = 0;     // bytes kept of each stream (0: all); the rest is read and dropped
+};
 struct CompletedProcess {
-  int exit_code = -1;   // -1 when a signal ended it
+  int exit_code = -1;      // -1 when a signal ended it
+  int signal = 0;          // the signal that ended it, when one did
+  bool timed_out = false;  // killed at the deadline
   std::string out;
   std::string err;
 };
+// An error only when the command could not be started; one past its deadline is killed and comes back with
+// timed_out set and what it wrote until then. Reaped before it returns, also when it closed its output and
+// went on running.
+Outcome<CompletedProcess> run_bounded(const LaunchSpec& spec, std::chrono::milliseconds timeout,
+                                      const RunOptions& options = {});
+// As run_bounded, with the deadline an error.
 Outcome<CompletedProcess> run_to_completion(const LaunchSpec& spec, std::chrono::milliseconds timeout);
 
 }  // namespace gpucert::runtime

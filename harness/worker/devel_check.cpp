@@ -1,12 +1,6 @@
 #include "devel_check.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -17,8 +11,7 @@
 #include <vector>
 
 #include "probe_libraries.hpp"
-
-extern char** environ;
+#include "runtime/process.hpp"
 
 namespace gpucert::worker {
 namespace {
@@ -66,85 +59,30 @@ unsigned long long expected_sum() {
   return sum;
 }
 
-// Runs argv[0] (a path) to its end or the deadline, stdout and stderr together into the outcome's output.
+// Runs argv[0] (a path) to its end or the deadline, stdout and stderr together into the outcome's output, in a
+// process group of its own so that the deadline takes its helpers too. Its stdin is /dev/null and its output
+// a pipe of its own: the worker's stdin and stdout are the protocol's.
 ProcessOutcome run_child(const std::vector<std::string>& argv, Clock::time_point deadline) {
   ProcessOutcome p;
   p.argv = argv;
-  int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    p.output = std::string("pipe: ") + std::strerror(errno);
+  runtime::LaunchSpec spec;
+  spec.argv = argv;  // every path is absolute: the child needs no working directory of its own
+  runtime::RunOptions options;
+  options.stderr_into_stdout = true;
+  options.own_process_group = true;
+  options.output_limit = 1u << 20;
+  const auto left = std::max(std::chrono::milliseconds(0),
+                             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+  auto done = runtime::run_bounded(spec, left, options);
+  if (!done.ok()) {
+    p.output = done.error().message;
     return p;
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  // stdin from /dev/null: the worker's stdin is the protocol's.
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);  // its own group: the deadline takes its helpers too
-  posix_spawnattr_setpgroup(&attr, 0);
-  std::vector<std::string> args = argv;
-  std::vector<char*> raw;
-  for (auto& a : args) raw.push_back(a.data());
-  raw.push_back(nullptr);
-  // Every path is absolute: the child needs no working directory of its own.
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, raw[0], &actions, &attr, raw.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  close(pipe_fds[1]);
-  if (rc != 0) {
-    close(pipe_fds[0]);
-    p.output = std::string("cannot start ") + argv[0] + ": " + std::strerror(rc);
-    return p;
-  }
-  std::string output;
-  char buffer[4096];
-  bool open = true;
-  while (open) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) {
-      p.timed_out = true;
-      break;
-    }
-    pollfd fd{pipe_fds[0], POLLIN, 0};
-    const int ready = poll(&fd, 1, static_cast<int>(std::min<long long>(left, 1000)));
-    if (ready < 0 && errno != EINTR) break;
-    if (ready <= 0) continue;
-    const auto n = read(pipe_fds[0], buffer, sizeof buffer);
-    if (n > 0) {
-      if (output.size() < (1u << 20)) output.append(buffer, static_cast<std::size_t>(n));
-    } else if (n == 0 || errno != EINTR) {
-      open = false;
-    }
-  }
-  close(pipe_fds[0]);
-  if (p.timed_out) kill(-pid, SIGKILL);
-  // The output closed (or the deadline passed and the group was killed): reap it, killing it at the deadline
-  // should it have closed its output and gone on running.
-  int status = 0;
-  bool reaped = false;
-  while (!reaped) {
-    const pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) {
-      reaped = true;
-    } else if (done < 0 && errno != EINTR) {
-      break;
-    } else {
-      if (Clock::now() >= deadline && !p.timed_out) {
-        p.timed_out = true;
-        kill(-pid, SIGKILL);
-      }
-      usleep(20000);
-    }
-  }
-  if (!reaped) status = 0;
-  if (reaped && WIFEXITED(status)) p.exit_code = WEXITSTATUS(status);
-  if (reaped && WIFSIGNALED(status)) p.signal = WTERMSIG(status);
-  if (p.timed_out) output += "\n[killed at the deadline]";
-  p.output = truncate_output(output);
+  p.exit_code = done->exit_code;
+  p.signal = done->signal;
+  p.timed_out = done->timed_out;
+  if (p.timed_out) done->out += "\n[killed at the deadline]";
+  p.output = truncate_output(done->out);
   return p;
 }
 
