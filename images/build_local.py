@@ -2,7 +2,7 @@
 """The parts of images/build-local that read JSON, walk file trees and parse ELF files.
 
 Not meant to be run by hand: images/build-local calls it with one subcommand per step. Standard library only
-(the GPU machines have python3 and nothing can be installed there).
+(air-gapped GPU hosts often have python3 and nothing else that can be installed).
 
   plan FLAVORS_JSON FLAVOR MAJOR             the flavor's inheritance chain, one name a line
   require-cuda FLAVORS_JSON MAJOR MINOR      NVIDIA_REQUIRE_CUDA as NVIDIA writes it

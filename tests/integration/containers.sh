@@ -94,7 +94,7 @@ case "$case_name" in
     ;;
   runc_gpu)
     [ -e /dev/nvidiactl ] || skip "no NVIDIA GPU here (/dev/nvidiactl is missing)"
-    command -v runc >/dev/null || skip "runc is not on PATH (on the GPU machines: shared/device/carry-runc.sh)"
+    command -v runc >/dev/null || skip "runc is not on PATH (apt-get install runc; or copy the runc binary and its libseccomp onto the host and put them on PATH and LD_LIBRARY_PATH)"
     runc list >/dev/null 2>&1 || skip "runc cannot run here: $(runc list 2>&1 | tail -1)"
     mkdir -p "$tmp/bundle"
     make_rootfs "$tmp/bundle/rootfs"

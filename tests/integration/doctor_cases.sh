@@ -269,7 +269,7 @@ case "$case_name" in
     # driver; the same bundle with libdl.so.2 put back must work.
     [ -e /dev/nvidiactl ] || skip "no NVIDIA GPU here (/dev/nvidiactl is missing)"
     [ "$(id -u)" = 0 ] || skip "needs root (runc)"
-    command -v runc >/dev/null || skip "runc is not on PATH (on the GPU machines: shared/device/carry-runc.sh)"
+    command -v runc >/dev/null || skip "runc is not on PATH (apt-get install runc; or copy the runc binary and its libseccomp onto the host and put them on PATH and LD_LIBRARY_PATH)"
     runc list >/dev/null 2>&1 || skip "runc cannot run here: $(runc list 2>&1 | tail -1)"
     gpu=${GPUCERT_TEST_GPUS:-0}; gpu=${gpu%% *}
     GPUCERT_PROBE_PYTHON=0 run_doctor --gpus "$gpu"
