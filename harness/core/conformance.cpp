@@ -1,23 +1,18 @@
 #include "conformance.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
 #include <set>
 
+#include "check_text.hpp"
 #include "compat.hpp"
 #include "json_fields.hpp"
 
 namespace gpucert {
 namespace {
 
-std::string fixed(double value, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
-  return buf;
-}
-
-std::string rank_subject(int rank) { return "rank " + std::to_string(rank); }
+using check_text::fixed;
+using check_text::rank_subject;
 
 std::string on_host(const RankRecord& r) {
   return r.placement.host.empty() ? std::string{} : " on " + r.placement.host;

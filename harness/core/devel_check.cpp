@@ -7,6 +7,12 @@ bool DevelCheckReply::passed() const {
          !run->timed_out && !expected.empty() && result == expected;
 }
 
+std::string describe(const ProcessOutcome& p) {
+  if (p.timed_out) return "did not finish before the deadline";
+  if (p.signal) return "was killed by signal " + std::to_string(p.signal);
+  return "exited with " + std::to_string(p.exit_code);
+}
+
 std::string truncate_output(std::string_view text, std::size_t limit) {
   if (text.size() <= limit) return std::string(text);
   const std::string marker = "\n[... " + std::to_string(text.size() - limit) + " bytes left out ...]\n";

@@ -24,6 +24,8 @@ struct ProcessOutcome {
   bool timed_out = false;  // killed at the deadline
   std::string output;
 };
+// "exited with 2", "was killed by signal 9", "did not finish before the deadline"
+std::string describe(const ProcessOutcome& p);
 inline constexpr std::size_t kDevelOutputLimit = 4000;
 
 struct DevelCheckReply {

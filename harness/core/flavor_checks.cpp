@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "check_text.hpp"
 #include "conformance.hpp"
 #include "image_facts.hpp"
 #include "json_fields.hpp"
@@ -14,13 +15,8 @@
 namespace gpucert {
 namespace {
 
-std::string fixed(double value, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
-  return buf;
-}
-
-std::string rank_subject(int rank) { return "rank " + std::to_string(rank); }
+using check_text::fixed;
+using check_text::rank_subject;
 
 std::string gigabytes(std::uint64_t bytes) { return fixed(static_cast<double>(bytes) / 1e9, 2) + " GB"; }
 
@@ -217,12 +213,6 @@ std::string tail(const std::string& output, std::size_t limit = 600) {
 
 bool mentions(const std::string& text, std::initializer_list<const char*> words) {
   return std::any_of(words.begin(), words.end(), [&](const char* w) { return text.find(w) != std::string::npos; });
-}
-
-std::string describe(const ProcessOutcome& p) {
-  if (p.timed_out) return "did not finish before the deadline";
-  if (p.signal) return "was killed by signal " + std::to_string(p.signal);
-  return "exited with " + std::to_string(p.exit_code);
 }
 
 Check devel(const EnvironmentRecord& env, const FlavorCatalog& catalog) {

@@ -86,12 +86,6 @@ ProcessOutcome run_child(const std::vector<std::string>& argv, Clock::time_point
   return p;
 }
 
-std::string describe(const ProcessOutcome& p) {
-  if (p.timed_out) return "did not finish before the deadline";
-  if (p.signal) return "was killed by signal " + std::to_string(p.signal);
-  return "exited with " + std::to_string(p.exit_code);
-}
-
 // "Cuda compilation tools, release 13.0, V13.0.88", else the last line.
 std::string version_line(const std::string& output) {
   std::string last;
