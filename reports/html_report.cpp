@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
-#include <set>
 #include <sstream>
 #include <vector>
 
@@ -129,14 +128,6 @@ const char* describe_check(const std::string& name) {
   return it == descriptions.end() ? "" : it->second;
 }
 
-template <typename T>
-std::vector<T> first_appearance(const std::vector<T>& items) {
-  std::vector<T> out;
-  for (const auto& i : items)
-    if (std::find(out.begin(), out.end(), i) == out.end()) out.push_back(i);
-  return out;
-}
-
 void banner(std::ostringstream& h, const RunRecord& run) {
   const int code = run.exit_code();
   const char* word = verdict_word(code);
@@ -177,41 +168,35 @@ void conformance(std::ostringstream& h, const RunRecord& run) {
     h << "<p class=\"muted\">This record holds no conformance checks.</p></section>\n";
     return;
   }
-  std::vector<std::string> names, environments{std::string(kNativeEnvironment)};
-  for (const auto& c : run.checks) names.push_back(c.name), environments.push_back(c.environment);
-  names = first_appearance(names);
-  environments = first_appearance(environments);
+  const auto matrix = check_matrix(run.checks);
   h << "<table class=\"matrix\"><thead><tr><th>Check</th>";
-  for (const auto& e : environments) h << "<th>" << html_escape(e) << "</th>";
+  for (const auto& e : matrix.environments) h << "<th>" << html_escape(e) << "</th>";
   h << "</tr></thead><tbody>\n";
-  for (const auto& name : names) {
+  for (std::size_t i = 0; i < matrix.names.size(); ++i) {
+    const auto& name = matrix.names[i];
     h << "<tr><th scope=\"row\">" << html_escape(name) << "<span>" << describe_check(name) << "</span></th>";
-    for (const auto& e : environments) {
-      std::map<Verdict, std::size_t> counts;
-      for (const auto& c : run.checks)
-        if (c.name == name && c.environment == e) ++counts[c.verdict];
-      if (counts.empty()) {
+    for (const auto& cell : matrix.cells[i]) {
+      if (cell.empty()) {
         h << "<td class=\"na\">not checked</td>";
         continue;
       }
       h << "<td>";
-      for (auto v : {Verdict::Fail, Verdict::Pass, Verdict::Waived})
-        if (counts[v]) h << pill(name_of(v), std::to_string(counts[v]) + " " + std::string(name_of(v)));
+      for (const auto& [verdict, count] : {std::pair{Verdict::Fail, cell.fail}, std::pair{Verdict::Pass, cell.pass},
+                                           std::pair{Verdict::Waived, cell.waived}})
+        if (count) h << pill(name_of(verdict), std::to_string(count) + " " + std::string(name_of(verdict)));
       h << "</td>";
     }
     h << "</tr>\n";
   }
   h << "</tbody></table>\n";
 
-  std::vector<const Check*> failed, waived, passed;
-  for (const auto& c : run.checks)
-    (c.verdict == Verdict::Fail ? failed : c.verdict == Verdict::Waived ? waived : passed).push_back(&c);
-  if (!failed.empty() || !waived.empty()) {
+  if (const auto shown = checks_not_passed(run.checks); !shown.empty()) {
     h << "<h3>Checks that did not pass</h3>\n";
-    std::vector<const Check*> shown = failed;
-    shown.insert(shown.end(), waived.begin(), waived.end());
     check_rows(h, shown, true);
   }
+  std::vector<const Check*> passed;
+  for (const auto& c : run.checks)
+    if (c.verdict == Verdict::Pass) passed.push_back(&c);
   if (!passed.empty()) {
     h << "<details><summary>" << passed.size() << " passing check(s) and their evidence</summary>\n";
     check_rows(h, passed, false);
@@ -305,9 +290,7 @@ std::string peak_fraction(const RunRecord& run, const ResultRecord& r) {
 
 void results(std::ostringstream& h, const RunRecord& run) {
   if (run.results.empty()) return;
-  std::set<std::string> environments;
-  for (const auto& r : run.results) environments.insert(environment_of(r));
-  const bool show_environment = environments.size() > 1;
+  const bool show_environment = results_name_environment(run);
   h << "<section id=\"results\"><h2>Results</h2>\n<div class=\"wide\"><table><thead><tr><th>Measurement</th>"
     << (show_environment ? "<th>Environment</th>" : "")
     << "<th>Rank</th><th>Status</th><th>Median</th><th>Best</th><th>CV</th><th>Of peak</th>"

@@ -182,7 +182,7 @@ std::string render_markdown(const RunRecord& run) {
 
   bool busbw = false;
   if (!run.results.empty()) {
-    const bool show_environment = has_container_results(run) || !run.environments.empty();
+    const bool show_environment = results_name_environment(run);
     md << "## Results\n\n| Measurement |" << (show_environment ? " Environment |" : "")
        << " Rank | Status | Median | Best | CV | Fraction of peak | Verification |\n|---|"
        << (show_environment ? "---|" : "") << "---:|---|---:|---:|---:|---:|---|\n";

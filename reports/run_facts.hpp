@@ -45,6 +45,9 @@ std::vector<const Check*> checks_not_passed(const std::vector<Check>& checks);
 
 // Whether any result ran in a container environment, so a results table must say where each ran.
 bool has_container_results(const RunRecord& run);
+// Whether a results table names each result's environment: some result ran in a container, or the run had
+// container environments (whose results may all have failed to come).
+bool results_name_environment(const RunRecord& run);
 
 // One row of the container/native parity table: the estimate (core/parity.hpp) and the verdict of the
 // record's performance-parity check of the same environment and workload, when the record holds one.

@@ -126,6 +126,21 @@ TEST(HtmlReport, VerdictBannerMatrixAndDoctor) {
   EXPECT_HAS(reports::render_html(passing), "<header class=\"banner pass\"><div class=\"word\">PASSED</div>");
 }
 
+// The same rule as report.md (reports::results_name_environment): a run whose every result ran in one
+// container still says which, and so does one with container environments whose results did not come.
+TEST(HtmlReport, ResultsNameTheirEnvironmentAsReportMdDoes) {
+  const std::string column = "<th>Measurement</th><th>Environment</th>";
+  EXPECT_FALSE(testing_helpers::contains(reports::render_html(healthy_run()), column));
+  auto contained = healthy_run();
+  for (auto& r : contained.results) r.environment = "cuda-13.0-runtime/oci";
+  EXPECT_HAS(reports::render_html(contained), column);
+  EXPECT_HAS(reports::render_html(contained), "<td>cuda-13.0-runtime/oci</td>");
+  auto with_environment = healthy_run();
+  with_environment.environments.push_back(EnvironmentRecord{});
+  with_environment.environments.back().name = "cuda-13.0-runtime/oci";
+  EXPECT_HAS(reports::render_html(with_environment), column);
+}
+
 TEST(HtmlReport, PrintableAndReadableOnAPhone) {
   const auto html = reports::render_html(healthy_run());
   EXPECT_HAS(html, "<!DOCTYPE html>");
