@@ -45,17 +45,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The worker's libraries (CUDA's runtime included) and its loader; the worker itself is bind-mounted.
-make_rootfs() {
-  local root=$1
-  mkdir -p "$root/usr/lib" "$root/etc" "$root/tmp" "$root/proc" "$root/sys" "$root/dev"
-  ldd "$bin/gpucert-worker" | while read -r first arrow path _; do
-    if [ "$arrow" = "=>" ] && [ -f "$path" ]; then cp -L "$path" "$root/usr/lib/"; fi
-    if [ "${first#/}" != "$first" ] && [ -f "$first" ]; then mkdir -p "$root$(dirname "$first")"; cp -L "$first" "$root$first"; fi
-  done
-  echo "root:x:0:0:root:/:/nonexistent" >"$root/etc/passwd"
-  echo "root:x:0:" >"$root/etc/group"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/worker_rootfs.sh"
 
 plugins=()
 for p in "$bin"/libgpucert-*.so; do [ -f "$p" ] && plugins+=("$p"); done

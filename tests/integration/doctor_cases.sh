@@ -42,18 +42,7 @@ needs_runc() {
   runc list >/dev/null 2>&1 || skip "runc cannot run here: $(runc list 2>&1 | tail -1)"
 }
 
-# The worker's libraries (CUDA's runtime included) and its loader, as containers.sh makes them; the worker
-# itself is bind-mounted by the launcher.
-make_rootfs() {
-  local root=$1
-  mkdir -p "$root/usr/lib" "$root/usr/bin" "$root/etc" "$root/tmp" "$root/proc" "$root/sys" "$root/dev"
-  ldd "$bin/gpucert-worker" | while read -r first arrow path _; do
-    if [ "$arrow" = "=>" ] && [ -f "$path" ]; then cp -L "$path" "$root/usr/lib/"; fi
-    if [ "${first#/}" != "$first" ] && [ -f "$first" ]; then mkdir -p "$root$(dirname "$first")"; cp -L "$first" "$root$first"; fi
-  done
-  echo "root:x:0:0:root:/:/nonexistent" >"$root/etc/passwd"
-  echo "root:x:0:" >"$root/etc/group"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/worker_rootfs.sh"
 # image_config ROOTFS NAME=VALUE...: the image's Env beside the root filesystem, as the image builder writes it.
 image_config() {
   local root=$1; shift
