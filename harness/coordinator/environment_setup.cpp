@@ -26,7 +26,8 @@ runtime::Environment container_environment(const runtime::EnvironmentChoice& cho
 
 ContainerSetup setup_container_rank(const MpiWorld& world, const runtime::EnvironmentChoice& choice,
                                     const RankRecord& native, const ContainerOptions& options) {
-  ContainerSetup setup{choice, {}, std::nullopt};
+  ContainerSetup setup{choice, {}, std::nullopt, std::nullopt, {}};
+  setup.image_facts = inspect_image(choice, options.runtime, setup.image_note);
   auto& record = setup.record;
   record.placement.rank = world.rank();
   record.placement.local_rank = world.local_rank();
@@ -37,10 +38,9 @@ ContainerSetup setup_container_rank(const MpiWorld& world, const runtime::Enviro
     return setup;
   }
   // A worker of another CUDA major than the image cannot load its cudart there: say so before starting it.
-  std::string note;
-  if (const auto facts = inspect_image(choice, options.runtime, note)) {
-    const auto cuda = facts->env.find("CUDA_VERSION");
-    if (cuda != facts->env.end())
+  if (setup.image_facts) {
+    const auto cuda = setup.image_facts->env.find("CUDA_VERSION");
+    if (cuda != setup.image_facts->env.end())
       if (auto fits = check_worker_fits_image(options.worker_cuda_version, cuda->second, choice.image); !fits) {
         record.problem = fits.error().message;
         return setup;

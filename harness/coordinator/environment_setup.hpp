@@ -20,6 +20,10 @@ struct ContainerSetup {
   runtime::EnvironmentChoice choice;
   RankRecord record;                            // this rank's probe inside, and its device there
   std::optional<runtime::StartedWorker> worker;  // running, when it started
+  // What the image says of itself (inspect_image), read once here: the CUDA major check before the start and
+  // the root's image-hygiene facts both use it. `image_note` says why it is unknown.
+  std::optional<ImageFacts> image_facts;
+  std::string image_note;
 };
 
 struct ContainerOptions {

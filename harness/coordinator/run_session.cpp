@@ -32,10 +32,8 @@ EnvironmentRecord describe_environment(ContainerSetup& mine, std::vector<RankRec
                                        const SessionOptions& options, ProgressSink& progress) {
   const auto& choice = mine.choice;
   EnvironmentRecord e{choice.name, std::string(runtime::to_string(choice.runtime)), choice.image, choice.flavor,
-                      std::move(ranks), std::nullopt, std::nullopt};
-  std::string note;
-  e.image_facts = inspect_image(choice, options.runtime, note);
-  if (!note.empty()) progress.message("gpucert: " + choice.name + ": " + note);
+                      std::move(ranks), mine.image_facts, std::nullopt};
+  if (!mine.image_note.empty()) progress.message("gpucert: " + choice.name + ": " + mine.image_note);
   // nvcc inside the image compiles and runs a kernel: the devel flavor's promise, checked once per run.
   if (choice.flavor == "devel" && mine.worker) e.devel_check = mine.worker->client().devel_check(options.timeout);
   std::size_t usable = 0;
