@@ -24,6 +24,7 @@ struct EnvironmentSlot {
   std::string name;
   const RankRecord* record = nullptr;        // this rank's, in this environment
   runtime::WorkerClient* worker = nullptr;   // null when it is not running
+  const std::vector<RankRecord>* ranks = nullptr;  // every rank's record here (meaningful at the root)
   NcclSession nccl;
 };
 
@@ -164,15 +165,17 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
       progress.message("gpucert: " + s.error().describe());
 
   std::vector<EnvironmentSlot> slots;
-  slots.push_back({std::string(kNativeEnvironment), &setup.record, setup.worker ? &*setup.worker : nullptr, {}});
-  for (auto& c : containers)
-    slots.push_back({c.choice.name, &c.record, c.worker ? &c.worker->client() : nullptr, {}});
+  slots.push_back({std::string(kNativeEnvironment), &setup.record, setup.worker ? &*setup.worker : nullptr,
+                   &run.ranks, {}});
+  for (std::size_t c = 0; c < containers.size(); ++c)
+    slots.push_back({containers[c].choice.name, &containers[c].record,
+                     containers[c].worker ? &containers[c].worker->client() : nullptr, &container_ranks[c], {}});
 
   for (const auto& m : suite.plan)
     if (m.workload == "nccl") unfinished.push_back(m);
   for (std::size_t e = 0; e < slots.size(); ++e) {
     auto& slot = slots[e];
-    const auto& ranks = e == 0 ? run.ranks : container_ranks[e - 1];
+    const auto& ranks = *slot.ranks;
     slot.nccl = nccl_rendezvous(world, suite.plan, *slot.record, slot.worker, ranks, options.nccl_timeout,
                                 options.timeout, give_up, progress, e == 0 ? "" : slot.name);
     if (world.root())
@@ -201,7 +204,7 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
         for (std::size_t e = 0; e < slots.size(); ++e) {
           ExpectedResults x{slots[e].name, {}};
           // A rank without a usable GPU here records nothing, except the reason NCCL did not run.
-          for (const auto& r : e == 0 ? run.ranks : container_ranks[e - 1])
+          for (const auto& r : *slots[e].ranks)
             if (r.usable || !slots[e].nccl.runs(m)) x.ranks.push_back(r.placement.rank);
           expected.push_back(std::move(x));
         }
