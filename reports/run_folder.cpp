@@ -26,26 +26,26 @@ Outcome<nlohmann::json> read_json(const fs::path& path) {
   return j;
 }
 
-Outcome<std::vector<RankRecord>> ranks_from_json(const nlohmann::json& array, const std::string& where) {
-  if (!array.is_array()) return GPUCERT_ERROR(where + ": expected an array of rank records");
-  std::vector<RankRecord> ranks;
+// Every element of `array` read by `parse`; the first that fails is named by its kind and index.
+template <typename Record, typename Parse>
+Outcome<std::vector<Record>> records_from_json(const nlohmann::json& array, const std::string& where,
+                                               const std::string& kind, Parse parse) {
+  if (!array.is_array()) return GPUCERT_ERROR(where + ": expected an array of " + kind + " records");
+  std::vector<Record> out;
   for (std::size_t i = 0; i < array.size(); ++i) {
-    auto r = rank_record_from_json(array[i]);
-    if (!r) return GPUCERT_ERROR(where + ": rank record " + std::to_string(i) + ": " + r.error().message);
-    ranks.push_back(std::move(*r));
+    auto r = parse(array[i]);
+    if (!r) return GPUCERT_ERROR(where + ": " + kind + " record " + std::to_string(i) + ": " + r.error().message);
+    out.push_back(std::move(*r));
   }
-  return ranks;
+  return out;
+}
+
+Outcome<std::vector<RankRecord>> ranks_from_json(const nlohmann::json& array, const std::string& where) {
+  return records_from_json<RankRecord>(array, where, "rank", rank_record_from_json);
 }
 
 Outcome<std::vector<EnvironmentRecord>> environments_from_json(const nlohmann::json& array, const std::string& where) {
-  if (!array.is_array()) return GPUCERT_ERROR(where + ": expected an array of environment records");
-  std::vector<EnvironmentRecord> out;
-  for (std::size_t i = 0; i < array.size(); ++i) {
-    auto e = environment_record_from_json(array[i]);
-    if (!e) return GPUCERT_ERROR(where + ": environment record " + std::to_string(i) + ": " + e.error().message);
-    out.push_back(std::move(*e));
-  }
-  return out;
+  return records_from_json<EnvironmentRecord>(array, where, "environment", environment_record_from_json);
 }
 
 // Suite, build, command and times of a report.json; the rest of `run` is left alone.
