@@ -1,5 +1,6 @@
 #include "environment_worker.hpp"
 
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -145,12 +146,27 @@ Outcome<StartedWorker> start_environment_worker(const Environment& env_in, const
       if (!collected && !options.oci.gpu_optional) return collected.error();
       if (collected) facts = std::move(*collected);
     }
-    auto config = oci_config(env, facts, options.oci);
-    if (!config) return config.error();
+    utsname host{};
+    options.oci.layout = inspect_image_layout(env.image, uname(&host) == 0 ? host.machine : "x86_64");
+    auto plan = oci_injection(env, facts, options.oci);
+    if (!plan) return GPUCERT_ERROR("the container toolkit would refuse this container: " + plan.error().message);
     auto dir = make_bundle_dir(scratch_dir.empty() ? fs::temp_directory_path() : scratch_dir);
     if (!dir) return dir.error();
     bundle = *dir;
     options.oci.bundle_dir = bundle.string();
+    if (plan->inject && !facts.ldconfig.empty()) {
+      auto etc = prepare_bundle_etc(env.image, bundle.string(), *plan);
+      if (!etc) {
+        remove_bundle(bundle);
+        return etc.error();
+      }
+      options.oci.etc_dir = *etc;
+    }
+    auto config = oci_config(env, facts, options.oci);
+    if (!config) {
+      remove_bundle(bundle);
+      return config.error();
+    }
     if (auto s = write_oci_config(options.oci.bundle_dir, *config); !s) {
       remove_bundle(bundle);
       return s.error();

@@ -10,6 +10,7 @@
 #include <optional>
 #include <sstream>
 
+#include "core/toolkit_rules.hpp"
 #include "host_facts.hpp"
 #include "process.hpp"
 
@@ -109,6 +110,22 @@ Outcome<HostFacts> collect_host_facts() {
   if (listed->exit_code != 0)
     return GPUCERT_ERROR("`ldconfig -p` failed (exit code " + std::to_string(listed->exit_code) + "): " + listed->err);
   facts.driver_libraries = select_driver_libraries(parse_ldconfig(listed->out), arch);
+  facts.driver_release = parse_driver_release(read_text("/proc/driver/nvidia/version"));
+  if (facts.driver_release.empty())  // a container that sees the driver's libraries but not /proc/driver
+    for (const auto& library : facts.driver_libraries) {
+      const auto release = toolkit::release_of_library(std::filesystem::path(library).filename().string());
+      if (!release.empty()) facts.driver_release = release;
+    }
+  for (const auto name : toolkit::capability_programs(toolkit::kAllCapabilities))
+    for (const char* dir : {"/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/"}) {
+      const auto path = std::string(dir) + std::string(name);
+      if (access(path.c_str(), X_OK) == 0) {
+        facts.driver_programs.push_back(path);
+        break;
+      }
+    }
+  const auto ldconfig_path = ldconfig.argv.front();
+  if (ldconfig_path.front() == '/') facts.ldconfig = ldconfig_path;
   return facts;
 }
 

@@ -33,7 +33,13 @@ struct HostFacts {
   std::vector<HostGpu> gpus;               // by index
   std::vector<DeviceNode> control_nodes;   // those present of /dev/nvidiactl, /dev/nvidia-uvm, /dev/nvidia-uvm-tools
   std::vector<std::string> driver_libraries;  // absolute host paths, one per library name
+  std::string driver_release;                 // "580.95.05" from /proc/driver/nvidia/version; empty: unknown
+  std::vector<std::string> driver_programs;   // nvidia-smi, ... (absolute host paths) found in /usr/bin, /usr/sbin, /bin
+  std::string ldconfig;                       // the host's ldconfig, which the toolkit runs in the container's root
 };
+
+// "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.95.05  Tue Sep 23 ..." -> "580.95.05"; empty if absent.
+std::string parse_driver_release(std::string_view proc_version_text);
 
 // The GPU an environment names: "1" by index, "GPU-..." by UUID. The error lists the GPUs there are.
 Outcome<HostGpu> find_gpu(const HostFacts& facts, const std::string& id);
@@ -50,8 +56,8 @@ struct LdconfigEntry {
 };
 std::vector<LdconfigEntry> parse_ldconfig(std::string_view text);
 
-// The driver libraries CUDA, its JIT and NVML (which NCCL reads) load, for one architecture as ldconfig
-// spells it in the flags ("x86-64", "AArch64"): versioned names only, never the toolkit's stubs or its
+// The driver libraries of every capability the toolkit knows (toolkit_rules.hpp), for one architecture as
+// ldconfig spells it in the flags ("x86-64", "AArch64"): versioned names only, never the toolkit's stubs or its
 // forward-compatibility copies, the first path of each name (ldconfig's order is the loader's).
 std::vector<std::string> select_driver_libraries(const std::vector<LdconfigEntry>& entries, std::string_view arch);
 

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <set>
 
+#include "core/toolkit_rules.hpp"
 #include "host_facts.hpp"
 
 namespace gpucert::runtime {
@@ -14,29 +15,18 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// The driver's user-space libraries a CUDA program, its JIT and NVML need: the toolkit's "compute" and
-// "utility" sets without the graphics and OpenCL ones.
-constexpr std::string_view kDriverLibraries[] = {
-    "libcuda.so.",                  // the driver API that cudart loads
-    "libcudadebugger.so.",          // cuda-gdb and the compute sanitizer
-    "libnvidia-ptxjitcompiler.so.", // PTX compiled at load time (kernels without SASS for this GPU)
-    "libnvidia-nvvm.so.",           // NVVM IR and LTO at run time
-    "libnvidia-gpucomp.so.",        // the compiler backend the JIT loads (driver 535 and later)
-    "libnvidia-ml.so.",             // NVML: NCCL's topology, nvidia-smi
-    "libnvidia-pkcs11-openssl3.so.",  // confidential computing
-    "libnvidia-pkcs11.so.",
-};
-
+// Every driver library of libnvidia-container's lists (toolkit_rules.hpp), versioned names only. The
+// graphics "compat" names (libGL.so.1, libEGL.so.1, libGLESv*.so) are left out: on a host they are GLVND's,
+// and the toolkit takes only NVIDIA-built ones of them (it checks their dependencies; a name cannot).
 bool is_driver_library(std::string_view name) {
-  for (const auto prefix : kDriverLibraries) {
-    if (name.substr(0, prefix.size()) != prefix) continue;
-    const auto version = name.substr(prefix.size());
-    if (!version.empty() && std::all_of(version.begin(), version.end(), [](char c) {
-          return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
-        }))
-      return true;
-  }
-  return false;
+  for (const std::string_view glvnd : {"libGL.so.", "libEGL.so.", "libGLESv1_CM.so.", "libGLESv2.so."})
+    if (name.substr(0, glvnd.size()) == glvnd) return false;
+  const auto so = name.find(".so.");
+  if (so == std::string_view::npos || !toolkit::is_driver_library_file(name)) return false;
+  const auto version = name.substr(so + 4);
+  return !version.empty() && std::all_of(version.begin(), version.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
+  });
 }
 
 bool has_flag(std::string_view flags, std::string_view flag) {
@@ -111,6 +101,17 @@ std::vector<std::string> select_driver_libraries(const std::vector<LdconfigEntry
     if (names.insert(e.name).second) paths.push_back(e.path);
   }
   return paths;
+}
+
+std::string parse_driver_release(std::string_view text) {
+  const auto line = text.substr(0, text.find('\n'));
+  const auto module = line.find("Kernel Module");
+  if (module == std::string_view::npos) return {};
+  auto rest = trim(line.substr(module + 13));
+  const auto end = rest.find_first_of(" \t");
+  const auto release = rest.substr(0, end);
+  if (release.empty() || !std::isdigit(static_cast<unsigned char>(release.front()))) return {};
+  return std::string(release);
 }
 
 Outcome<GpuInformation> parse_gpu_information(std::string_view text) {

@@ -11,6 +11,7 @@
 
 #include "environment.hpp"
 #include "launch_spec.hpp"
+#include "toolkit_injection.hpp"
 
 namespace gpucert::runtime {
 
@@ -44,17 +45,24 @@ struct EnrootOptions {
 struct OciOptions {
   std::string program = "runc";  // or "crun": same command line. Looked up on PATH.
   std::string bundle_dir;        // holds config.json (oci_config.hpp); absolute
-  // Where the driver libraries appear inside, on the LD_LIBRARY_PATH the config sets. NVIDIA's CUDA
-  // images already list this folder in LD_LIBRARY_PATH.
-  std::string driver_dir = "/usr/local/nvidia/lib64";
+  // How the GPU is injected (toolkit_injection.hpp): legacy, as docker --gpus and the toolkit's hook do it
+  // (the image's NVIDIA_* variables honoured, the libraries in the image's own library folder), or cdi, as
+  // podman with the spec of `nvidia-ctk cdi generate` does it (libraries at their host paths).
+  InjectionMode injection = InjectionMode::Legacy;
+  // What the toolkit reads in the root filesystem (inspect_image_layout); filled in by start_environment_worker.
+  ImageLayout layout;
+  // A writable copy of the image's /etc made in the bundle (prepare_bundle_etc): bound over /etc so that the
+  // container's ld cache can be rebuilt, as the toolkit does in the container's writable layer, while the
+  // root stays read-only. Empty: no rebuild.
+  std::string etc_dir;
   // The worker's identity inside. Root without capabilities by default, as in the docker and podman runs
   // it is compared with; the device nodes are world-readable, so any uid works.
   unsigned uid = 0;
   unsigned gid = 0;
   unsigned nofile = 1024;  // RLIMIT_NOFILE, soft and hard (runc's own default)
   // The image's own Env (its OCI image config's config.Env), which runc never reads: the process starts
-  // with these, then the worker's variables, the driver folder on LD_LIBRARY_PATH and NVIDIA_VISIBLE_DEVICES
-  // go on top, as docker and podman do it. Empty: PATH alone is set.
+  // with these, then the worker's variables and (legacy) the NVIDIA_VISIBLE_DEVICES docker --gpus sets go
+  // on top, as docker and podman do it. gpucert adds no LD_LIBRARY_PATH. Empty: PATH alone is set.
   std::map<std::string, std::string> image_env;
   // `gpucert doctor`: start even when the host lacks a listed GPU or what CUDA needs of the driver, leaving
   // out what is missing, so the probe inside can tell what the container then sees.

@@ -27,26 +27,22 @@ json allow(const DeviceNode& n) {
   return {{"allow", true}, {"type", std::string(1, n.type)}, {"major", n.major}, {"minor", n.minor}, {"access", "rwm"}};
 }
 
-std::string basename(const std::string& path) { return path.substr(path.rfind('/') + 1); }
-
 }  // namespace
+
+Outcome<InjectionPlan> oci_injection(const Environment& env, const HostFacts& facts, const OciOptions& options) {
+  return plan_injection(options.injection, options.image_env, env.gpus, options.layout, facts, host_driver(facts),
+                        options.gpu_optional);
+}
 
 Outcome<json> oci_config(const Environment& env, const HostFacts& facts, const OciOptions& options) {
   if (auto s = check_environment(env, RuntimeKind::Oci); !s) return s.error();
   if (env.image.front() != '/')
     return GPUCERT_ERROR("oci environment: the image must be the absolute path of a root filesystem, got '" + env.image + "'");
-  if (options.driver_dir.empty() || options.driver_dir.front() != '/')
-    return GPUCERT_ERROR("oci: driver_dir must be an absolute path, got '" + options.driver_dir + "'");
-
-  std::vector<DeviceNode> nodes;
-  for (const auto& id : env.gpus) {
-    auto gpu = find_gpu(facts, id);
-    if (!gpu && options.gpu_optional) continue;
-    if (!gpu) return gpu.error();
-    nodes.push_back(gpu->node);
-  }
-  for (const auto& n : facts.control_nodes) nodes.push_back(n);
+  if (!options.etc_dir.empty() && options.etc_dir.front() != '/')
+    return GPUCERT_ERROR("oci: etc_dir must be an absolute path, got '" + options.etc_dir + "'");
   if (auto s = check_driver_facts(facts); !s && !options.gpu_optional) return s.error();
+  auto plan = oci_injection(env, facts, options);
+  if (!plan) return GPUCERT_ERROR("the container toolkit would refuse this container: " + plan.error().message);
 
   for (const auto& [name, value] : options.image_env)
     if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos ||
@@ -55,9 +51,8 @@ Outcome<json> oci_config(const Environment& env, const HostFacts& facts, const O
   auto vars = options.image_env;
   for (const auto& [name, value] : worker_variables(env)) vars[name] = value;
   vars.emplace("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-  vars["LD_LIBRARY_PATH"] = options.driver_dir + (vars.count("LD_LIBRARY_PATH") ? ":" + vars["LD_LIBRARY_PATH"] : "");
-  // No hook reads it here; it tells the worker's probe and `gpucert doctor` which GPUs were given.
-  vars["NVIDIA_VISIBLE_DEVICES"] = join_gpus(env.gpus);
+  // As docker --gpus sets it, after the image's Env; CDI leaves the image's.
+  if (options.injection == InjectionMode::Legacy) vars["NVIDIA_VISIBLE_DEVICES"] = join_gpus(env.gpus);
   json environment = json::array();
   for (const auto& [name, value] : vars) environment.push_back(name + "=" + value);
 
@@ -83,10 +78,15 @@ Outcome<json> oci_config(const Environment& env, const HostFacts& facts, const O
   for (const auto& plugin : env.plugin_host_paths) mounts.push_back(bind_ro(plugin, plugin_container_path(env, plugin)));
   if (!env.support_library_host_dir.empty())
     mounts.push_back(bind_ro(env.support_library_host_dir, support_library_container_dir(env)));
-  std::set<std::string> library_names;
-  for (const auto& library : facts.driver_libraries)
-    if (library_names.insert(basename(library)).second)
-      mounts.push_back(bind_ro(library, options.driver_dir + "/" + basename(library)));
+  // The toolkit writes the ld cache in the container's writable layer; here a copy of the image's /etc in
+  // the bundle takes its place, so the root stays read-only (docs/CONTAINERS.md).
+  const bool rebuild_cache = plan->inject && !options.etc_dir.empty() && !facts.ldconfig.empty();
+  if (rebuild_cache)
+    mounts.push_back({{"destination", "/etc"}, {"type", "bind"}, {"source", options.etc_dir},
+                      {"options", {"rbind", "rw", "nosuid", "nodev"}}});
+  for (const auto& library : plan->libraries) mounts.push_back(bind_ro(library.host, library.container));
+  for (const auto& program : plan->programs) mounts.push_back(bind_ro(program.host, program.container));
+  std::vector<DeviceNode> nodes = plan->nodes;
 
   json devices = json::array();
   json allowed = json::array({{{"allow", false}, {"access", "rwm"}}});
@@ -114,6 +114,7 @@ Outcome<json> oci_config(const Environment& env, const HostFacts& facts, const O
         {"rlimits", {{{"type", "RLIMIT_NOFILE"}, {"hard", options.nofile}, {"soft", options.nofile}}}},
         {"noNewPrivileges", true}}},
       {"root", {{"path", env.image}, {"readonly", true}}},
+      {"hooks", json::object()},
       {"mounts", mounts},
       {"linux",
        {{"devices", devices},
@@ -122,6 +123,16 @@ Outcome<json> oci_config(const Environment& env, const HostFacts& facts, const O
         {"maskedPaths", kMaskedPaths},
         {"readonlyPaths", kReadonlyPaths}}},
   };
+  if (rebuild_cache) {
+    // The host's ldconfig, chrooted into the container's root once every mount is in place and before the
+    // root turns read-only (createContainer runs in the container's mount namespace), as the toolkit runs
+    // it: -i leaves the image's aux cache alone, -X the image's links (the root is still the image's own).
+    config["hooks"]["createContainer"] = json::array(
+        {{{"path", facts.ldconfig},
+          {"args", {facts.ldconfig, "-r", env.image, "-i", "-X", "-f", "/etc/ld.so.conf", "-C", "/etc/ld.so.cache"}}}});
+  } else {
+    config.erase("hooks");
+  }
   return config;
 }
 

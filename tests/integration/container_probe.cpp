@@ -131,13 +131,34 @@ int run_podman(const std::string& image, const std::string& worker, const std::s
   return failures == 0 ? 0 : 1;
 }
 
+// As start_environment_worker prepares a bundle: the image's layout read, the toolkit's plan, the bundle's
+// writable /etc with the plan's ld.so.conf.d files, then config.json.
+Outcome<nlohmann::json> prepared_config(const Environment& env, const HostFacts& facts, OciOptions& options) {
+  options.layout = inspect_image_layout(env.image, "x86_64");
+  auto plan = oci_injection(env, facts, options);
+  if (!plan) return plan.error();
+  if (plan->inject && !facts.ldconfig.empty()) {
+    auto etc = prepare_bundle_etc(env.image, options.bundle_dir, *plan);
+    if (!etc) return etc.error();
+    options.etc_dir = *etc;
+  }
+  return oci_config(env, facts, options);
+}
+
+std::string host_ldconfig() {
+  for (const char* path : {"/sbin/ldconfig", "/usr/sbin/ldconfig"})
+    if (access(path, X_OK) == 0) return path;
+  return {};
+}
+
 int run_oci(const std::string& rootfs, const std::string& bundle, const std::string& worker, const std::string& library) {
   auto facts = stand_in_facts();
   facts.driver_libraries = {library};
+  facts.ldconfig = host_ldconfig();
   auto env = environment(RuntimeKind::Oci, rootfs, worker);
   OciOptions options;
   options.bundle_dir = bundle;
-  auto config = oci_config(env, facts, options);
+  auto config = prepared_config(env, facts, options);
   if (!config) return check(false, "OCI config: " + config.error().describe()), 1;
   if (auto s = write_oci_config(bundle, *config); !s) return check(false, s.error().describe()), 1;
   auto launch = oci_launch(env, options);
@@ -145,9 +166,12 @@ int run_oci(const std::string& rootfs, const std::string& bundle, const std::str
   auto report = probe(*launch);
   if (!report) return 1;
   check_gpu_one_only(*report);
-  check(report->libcuda.loaded && report->libcuda.path == "/usr/local/nvidia/lib64/libcuda.so.1",
-        "the driver library bound read-only was found through LD_LIBRARY_PATH");
-  check(variable(*report, "LD_LIBRARY_PATH").rfind("/usr/local/nvidia/lib64", 0) == 0, "LD_LIBRARY_PATH starts there");
+  // The root filesystem has no /etc/debian_version: the toolkit's /usr/lib64, which this root's loader
+  // searches only through the ld cache the createContainer hook rebuilt.
+  check(report->libcuda.loaded && report->libcuda.path == "/usr/lib64/libcuda.so.1",
+        "the driver library was placed in the image's library folder and found through the rebuilt ld cache (" +
+            (report->libcuda.loaded ? report->libcuda.path : report->libcuda.error) + ")");
+  check(variable(*report, "LD_LIBRARY_PATH").empty(), "gpucert set no LD_LIBRARY_PATH of its own");
   check(variable(*report, "CUDA_VERSION") == env.extra_env["CUDA_VERSION"], "a value with shell syntax arrived unaltered");
   return failures == 0 ? 0 : 1;
 }
@@ -169,7 +193,7 @@ int run_oci_host(const std::string& rootfs, const std::string& bundle, const std
   env.gpus = gpus;
   OciOptions options;
   options.bundle_dir = bundle;
-  auto config = oci_config(env, *facts, options);
+  auto config = prepared_config(env, *facts, options);
   if (!config) return check(false, "OCI config: " + config.error().describe()), 1;
   if (auto s = write_oci_config(bundle, *config); !s) return check(false, s.error().describe()), 1;
   auto launch = oci_launch(env, options);

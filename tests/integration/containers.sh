@@ -73,13 +73,12 @@ case "$case_name" in
     runc list >/dev/null 2>&1 || skip "runc cannot run here: $(runc list 2>&1 | tail -1)"
     mkdir -p "$tmp/bundle"
     make_rootfs "$tmp/bundle/rootfs"
-    # A real shared library with no CUDA in it plays libcuda.so.1, to see the bind and LD_LIBRARY_PATH work.
-    # awk reads to the end: leaving early would kill ldconfig with SIGPIPE, which pipefail turns into a
-    # silent exit of this script when ldconfig has not finished writing.
-    libz=$(ldconfig -p | awk '$1 == "libz.so.1" && /x86-64|AArch64/ && !found {found = $NF} END {print found}')
-    [ -n "$libz" ] || skip "no libz.so.1 on this host to stand in for libcuda.so.1"
+    # A real shared library with no CUDA in it plays libcuda.so.1 (its soname too, since the rebuilt ld
+    # cache files libraries by soname), to see the toolkit's placement and the ld cache rebuild work.
+    command -v cc >/dev/null || skip "no C compiler here to build a stand-in libcuda.so.1"
     mkdir -p "$tmp/standin"
-    cp -L "$libz" "$tmp/standin/libcuda.so.1"
+    echo 'int gpucert_stand_in(void) { return 0; }' >"$tmp/standin/standin.c"
+    cc -shared -fPIC -Wl,-soname,libcuda.so.1 -o "$tmp/standin/libcuda.so.1" "$tmp/standin/standin.c"
     "$bin/gpucert_container_probe" oci "$tmp/bundle/rootfs" "$tmp/bundle" "$bin/gpucert-worker" "$tmp/standin/libcuda.so.1"
     ;;
   runc_gpu)

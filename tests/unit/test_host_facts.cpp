@@ -58,6 +58,8 @@ TEST(Ldconfig, DriverLibrariesForThisArchitectureOnlyNeverStubsOrCompat) {
       "/usr/local/nvidia/lib64/libnvidia-nvvm.so.4",
       "/usr/local/nvidia/lib64/libnvidia-ml.so.1",
       "/usr/local/nvidia/lib64/libnvidia-gpucomp.so.580.159.04",
+      "/usr/local/nvidia/lib64/libnvidia-glcore.so.580.159.04",  // graphics: injected when the image asks for it
+      "/usr/local/nvidia/lib64/libnvidia-cfg.so.1",
       "/usr/local/nvidia/lib64/libcudadebugger.so.1",
       "/usr/local/nvidia/lib64/libcuda.so.1",
   };

@@ -146,11 +146,12 @@ TEST(OciConfig, NoCapabilityNoNewPrivilegesReadOnlyRoot) {
   EXPECT_EQ(config["ociVersion"].get<std::string>().rfind("1.", 0), 0u);
 }
 
-TEST(OciConfig, EnvironmentFindsTheMountedDriverAndKeepsMulticastOff) {
+TEST(OciConfig, NoLibraryPathOfItsOwnAndMulticastOff) {
   auto env = oci_environment({"0"});
   env.extra_env["LD_LIBRARY_PATH"] = "/usr/local/cuda/lib64";
   const auto vars = env_of(config_for(env));
-  EXPECT_TRUE(contains(vars, "LD_LIBRARY_PATH=/usr/local/nvidia/lib64:/usr/local/cuda/lib64"));
+  EXPECT_TRUE(contains(vars, "LD_LIBRARY_PATH=/usr/local/cuda/lib64"));  // as given, nothing put in front
+  EXPECT_FALSE(contains(env_of(config_for(oci_environment({"0"}))), "LD_LIBRARY_PATH=/usr/local/nvidia/lib64"));
   EXPECT_TRUE(contains(vars, "NCCL_NVLS_ENABLE=0"));
   EXPECT_TRUE(contains(vars, "NVIDIA_VISIBLE_DEVICES=0"));
   EXPECT_TRUE(contains(vars, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
@@ -163,9 +164,10 @@ TEST(OciConfig, DriverLibrariesAndWorkerAreBoundReadOnly) {
   ASSERT_NE(worker, nullptr);
   EXPECT_EQ((*worker)["source"], "/opt/gpucert/build/bin/gpucert-worker");
   EXPECT_EQ((*worker)["options"], read_only);
+  // A root filesystem without /etc/debian_version: the toolkit's /usr/lib64.
   for (const auto& library : two_gpu_host().driver_libraries) {
     const auto name = library.substr(library.rfind('/') + 1);
-    const auto* m = mount_at(config, "/usr/local/nvidia/lib64/" + name);
+    const auto* m = mount_at(config, "/usr/lib64/" + name);
     ASSERT_NE(m, nullptr) << name;
     EXPECT_EQ((*m)["source"], library);
     EXPECT_EQ((*m)["type"], "bind");
@@ -177,6 +179,136 @@ TEST(OciConfig, DriverLibrariesAndWorkerAreBoundReadOnly) {
     const auto options = m["options"].get<std::vector<std::string>>();
     EXPECT_TRUE(contains(options, "ro")) << m.dump();
   }
+}
+
+runtime::OciOptions debian_options() {
+  runtime::OciOptions options;
+  options.layout.debian_family = true;
+  return options;
+}
+
+TEST(OciConfig, LegacyPlacementInTheImagesLibraryFolder) {
+  auto config = runtime::oci_config(oci_environment({"0"}), two_gpu_host(), debian_options());
+  ASSERT_TRUE(config.ok()) << config.error().describe();
+  for (const auto* name : {"libcuda.so.1", "libcuda.so", "libnvidia-ml.so.1", "libnvidia-ptxjitcompiler.so.1"})
+    EXPECT_NE(mount_at(*config, std::string("/usr/lib/x86_64-linux-gnu/") + name), nullptr) << name;
+  for (const auto& m : (*config)["mounts"])  // nowhere gpucert's own folder
+    EXPECT_NE(m["destination"].get<std::string>().rfind("/usr/local/nvidia", 0), 0u) << m.dump();
+  EXPECT_FALSE(config->contains("hooks"));  // no writable /etc given: nothing rebuilds the cache
+}
+
+TEST(OciConfig, CapabilitiesOfTheImageDecideTheLibraries) {
+  auto options = debian_options();
+  options.image_env = {{"NVIDIA_DRIVER_CAPABILITIES", "utility"}, {"NVIDIA_VISIBLE_DEVICES", "void"}};
+  auto config = runtime::oci_config(oci_environment({"0"}), two_gpu_host(), options);
+  ASSERT_TRUE(config.ok()) << config.error().describe();
+  // --gpus device=0 wins over the image's void; its capabilities stay: NVML, no libcuda.
+  EXPECT_EQ(device_paths(*config)[0], "/dev/nvidia0");
+  EXPECT_NE(mount_at(*config, "/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1"), nullptr);
+  EXPECT_EQ(mount_at(*config, "/usr/lib/x86_64-linux-gnu/libcuda.so.1"), nullptr);
+  EXPECT_TRUE(contains(env_of(*config), "NVIDIA_VISIBLE_DEVICES=0"));
+
+  options.image_env = {{"NVIDIA_DRIVER_CAPABILITIES", "compute,cuda"}};
+  auto refused = runtime::oci_config(oci_environment({"0"}), two_gpu_host(), options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_HAS(refused.error().message, "unsupported capabilities found in 'compute,cuda'");
+}
+
+TEST(OciConfig, UnsatisfiedRequirementIsRefusedInTheToolkitsWords) {
+  auto facts = two_gpu_host();
+  facts.driver_release = "535.183.01";
+  auto options = debian_options();
+  options.image_env = {{"CUDA_VERSION", "13.0.1"}, {"NVIDIA_REQUIRE_CUDA", "cuda>=13.0"}};
+  auto config = runtime::oci_config(oci_environment({"0"}), facts, options);
+  ASSERT_FALSE(config.ok());
+  EXPECT_HAS(config.error().message, "requirement error: unsatisfied condition: cuda>=13.0, please update your driver");
+  options.image_env["NVIDIA_DISABLE_REQUIRE"] = "true";
+  EXPECT_TRUE(runtime::oci_config(oci_environment({"0"}), facts, options).ok());
+}
+
+TEST(OciConfig, WritableEtcAndTheLdCacheRebuiltByTheHostsLdconfig) {
+  auto facts = two_gpu_host();
+  facts.ldconfig = "/sbin/ldconfig";
+  auto options = debian_options();
+  options.etc_dir = "/var/tmp/bundle/etc";
+  auto env = oci_environment({"0"});
+  auto config = runtime::oci_config(env, facts, options);
+  ASSERT_TRUE(config.ok()) << config.error().describe();
+  const auto* etc = mount_at(*config, "/etc");
+  ASSERT_NE(etc, nullptr);
+  EXPECT_EQ((*etc)["source"], "/var/tmp/bundle/etc");
+  EXPECT_TRUE(contains((*etc)["options"].get<std::vector<std::string>>(), "rw"));
+  const auto& hook = (*config)["hooks"]["createContainer"][0];
+  EXPECT_EQ(hook["path"], "/sbin/ldconfig");
+  EXPECT_EQ(hook["args"], json::array({"/sbin/ldconfig", "-r", env.image, "-i", "-X", "-f", "/etc/ld.so.conf", "-C",
+                                       "/etc/ld.so.cache"}));
+  EXPECT_EQ((*config)["root"]["readonly"], true);
+}
+
+TEST(OciConfig, CdiPlacementAtHostPaths) {
+  auto options = debian_options();
+  options.injection = runtime::InjectionMode::Cdi;
+  options.image_env = {{"NVIDIA_DRIVER_CAPABILITIES", "utility"}, {"NVIDIA_VISIBLE_DEVICES", "void"}};
+  auto config = runtime::oci_config(oci_environment({"1"}), two_gpu_host(), options);
+  ASSERT_TRUE(config.ok()) << config.error().describe();
+  // The CDI runtime reads no NVIDIA_* variable: every library, at its host path, and the image's Env kept.
+  EXPECT_NE(mount_at(*config, "/usr/local/nvidia/lib64/libcuda.so.1"), nullptr);
+  EXPECT_NE(mount_at(*config, "/usr/local/nvidia/lib64/libnvidia-ml.so.1"), nullptr);
+  EXPECT_TRUE(contains(env_of(*config), "NVIDIA_VISIBLE_DEVICES=void"));
+  EXPECT_EQ(device_paths(*config)[0], "/dev/nvidia1");
+}
+
+TEST(ToolkitInjection, LdConfFilesAndForwardCompatibility) {
+  auto facts = two_gpu_host();
+  facts.driver_release = "535.183.01";
+  runtime::ImageLayout layout;
+  layout.debian_family = true;
+  layout.compat_libcuda = "libcuda.so.580.65.06";
+  const auto driver = runtime::host_driver(facts);
+  EXPECT_EQ(driver.cuda_version, "12.2");
+  auto plan = runtime::plan_injection(runtime::InjectionMode::Legacy, {}, {"0"}, layout, facts, driver);
+  ASSERT_TRUE(plan.ok()) << plan.error().describe();
+  ASSERT_EQ(plan->ld_conf_files.size(), 3u);
+  EXPECT_EQ(plan->ld_conf_files[0].first, "00-compat-gpucert.conf");
+  EXPECT_EQ(plan->ld_conf_files[0].second, std::vector<std::string>{"/usr/local/cuda/compat"});
+  EXPECT_EQ(plan->ld_conf_files[1].second, std::vector<std::string>{"/usr/lib/x86_64-linux-gnu"});
+  EXPECT_EQ(plan->ld_conf_files[2].first, "zz-nvcr-gpucert.conf");
+  EXPECT_HAS(plan->compat_note, "newer than the host driver");
+
+  facts.driver_release = "580.95.05";  // the compat libcuda is not newer: left out
+  plan = runtime::plan_injection(runtime::InjectionMode::Legacy, {}, {"0"}, layout, facts, runtime::host_driver(facts));
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->ld_conf_files.front().first, "00-nvcr-gpucert.conf");
+
+  layout.debian_family = false;
+  plan = runtime::plan_injection(runtime::InjectionMode::Cdi, {}, {"all"}, layout, facts, runtime::host_driver(facts));
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->nodes.size(), 5u);  // both GPUs and the three control nodes
+  EXPECT_EQ(plan->ld_conf_files.front().second, std::vector<std::string>{"/usr/local/nvidia/lib64"});
+  EXPECT_EQ(plan->ld_conf_files.back().second.back(), "/usr/libx32");
+}
+
+TEST(ToolkitInjection, VoidAndNoneAndLegacyImages) {
+  const auto facts = two_gpu_host();
+  const runtime::ImageLayout layout;
+  // No request (the nvidia runtime without --gpus): the image decides.
+  auto plan = runtime::plan_injection(runtime::InjectionMode::Legacy, {{"NVIDIA_VISIBLE_DEVICES", "void"}}, {}, layout,
+                                      facts, {});
+  ASSERT_TRUE(plan.ok());
+  EXPECT_FALSE(plan->inject);
+  EXPECT_TRUE(plan->nodes.empty() && plan->libraries.empty());
+  plan = runtime::plan_injection(runtime::InjectionMode::Legacy, {{"NVIDIA_VISIBLE_DEVICES", "none"}}, {}, layout, facts, {});
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->inject);
+  EXPECT_EQ(plan->nodes.size(), 3u);  // control nodes only
+  EXPECT_FALSE(plan->libraries.empty());
+  plan = runtime::plan_injection(runtime::InjectionMode::Legacy, {{"CUDA_VERSION", "10.2"}}, {}, layout, facts, {});
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->nodes.size(), 5u);  // a legacy image: all GPUs, all capabilities
+  EXPECT_EQ(plan->capabilities, static_cast<unsigned>(toolkit::kAllCapabilities));
+  auto refused = runtime::plan_injection(runtime::InjectionMode::Legacy, {}, {"7"}, layout, facts, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_HAS(refused.error().message, "unknown device");
 }
 
 TEST(OciConfig, SystemMountsAsRuncsDefaultSpec) {
