@@ -1,6 +1,7 @@
 // `gpucert cdi`'s spec as a pure function of the host's facts: one device per GPU by index and by UUID,
 // the control nodes and read-only driver libraries common to all, in the CDI format podman reads.
 #include <cctype>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/cdi.hpp"
+#include "runtime/oci_config.hpp"
 #include "unit_test_helpers.hpp"
 
 namespace gpucert {
@@ -85,17 +87,55 @@ TEST(CdiSpec, DeviceNamesFollowTheCdiNameRule) {
   }
 }
 
-TEST(CdiSpec, CommonEditsAreControlNodesAndReadOnlyDriverLibraries) {
-  auto spec = spec_for(two_gpu_host());
+TEST(CdiSpec, CommonEditsAsNvidiaCtkWritesThem) {
+  auto facts = two_gpu_host();
+  facts.driver_release = "580.95.05";
+  runtime::CdiOptions options;
+  options.hook_program = "/opt/gpucert/bin/gpucert";
+  auto spec = spec_for(facts, options);
   const auto& edits = spec["containerEdits"];
   EXPECT_EQ(node_paths(edits), (std::vector<std::string>{"/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools"}));
-  ASSERT_EQ(edits["mounts"].size(), 2u);
+  // Every library at its host path, libcuda.so beside libcuda.so.1 (nvidia-ctk's create-symlinks).
+  ASSERT_EQ(edits["mounts"].size(), 3u);
   EXPECT_EQ(edits["mounts"][0], (json{{"hostPath", "/usr/local/nvidia/lib64/libcuda.so.1"},
                                        {"containerPath", "/usr/local/nvidia/lib64/libcuda.so.1"},
                                        {"options", {"ro", "nosuid", "nodev", "bind"}}}));
-  // No variables (NVIDIA_VISIBLE_DEVICES=void would make `gpucert doctor` blame it) and no hooks to run.
-  EXPECT_FALSE(edits.contains("env"));
-  EXPECT_FALSE(edits.contains("hooks"));
+  EXPECT_EQ(edits["mounts"][1]["containerPath"], "/usr/local/nvidia/lib64/libcuda.so");
+  EXPECT_EQ(edits["env"], json::array({"NVIDIA_CTK_LIBCUDA_DIR=/usr/local/nvidia/lib64", "NVIDIA_VISIBLE_DEVICES=void"}));
+  ASSERT_EQ(edits["hooks"].size(), 2u);
+  EXPECT_EQ(edits["hooks"][0]["hookName"], "createContainer");
+  EXPECT_EQ(edits["hooks"][0]["args"], json::array({"/opt/gpucert/bin/gpucert", "cdi", "hook", "enable-cuda-compat",
+                                                    "--host-driver-version=580.95.05"}));
+  EXPECT_EQ(edits["hooks"][1]["args"], json::array({"/opt/gpucert/bin/gpucert", "cdi", "hook", "update-ldcache",
+                                                    "--folder", "/usr/local/nvidia/lib64"}));
+  EXPECT_FALSE(spec_for(two_gpu_host())["containerEdits"].contains("hooks"));  // no hook program: none
+}
+
+// The podman/CDI path and the oci runtime under CDI inject the same nodes and the same library binds.
+TEST(CdiSpec, SameInjectionAsTheOciRuntimeUnderCdi) {
+  auto facts = two_gpu_host();
+  auto spec = spec_for(facts);
+  runtime::Environment env;
+  env.kind = runtime::RuntimeKind::Oci;
+  env.image = "/srv/rootfs";
+  env.name = "t";
+  env.gpus = {"1"};
+  runtime::OciOptions oci;
+  oci.injection = runtime::InjectionMode::Cdi;
+  auto config = runtime::oci_config(env, facts, oci);
+  ASSERT_TRUE(config.ok()) << config.error().describe();
+  std::set<std::pair<std::string, std::string>> from_cdi, from_oci;
+  for (const auto& m : spec["containerEdits"]["mounts"])
+    from_cdi.insert({m["hostPath"].get<std::string>(), m["containerPath"].get<std::string>()});
+  for (const auto& m : (*config)["mounts"])
+    if (m["type"] == "bind" && m["destination"] != "/dev/shm" && m["destination"] != env.worker_container_path)
+      from_oci.insert({m["source"].get<std::string>(), m["destination"].get<std::string>()});
+  EXPECT_EQ(from_cdi, from_oci);
+  std::vector<std::string> cdi_nodes = node_paths((*device_named(spec, "1"))["containerEdits"]);
+  for (const auto& p : node_paths(spec["containerEdits"])) cdi_nodes.push_back(p);
+  std::vector<std::string> oci_nodes;
+  for (const auto& d : (*config)["linux"]["devices"]) oci_nodes.push_back(d["path"].get<std::string>());
+  EXPECT_EQ(cdi_nodes, oci_nodes);
 }
 
 TEST(CdiSpec, NodesAreNamedByPathSoADriverReloadDoesNotStaleThem) {
@@ -116,17 +156,18 @@ TEST(CdiSpec, NodesKeptElsewhereOnTheHostNameTheirHostPath) {
   EXPECT_FALSE((*device_named(spec, "1"))["containerEdits"]["deviceNodes"][0].contains("hostPath"));
 }
 
-TEST(CdiSpec, KindAndDriverFolderAreOptions) {
+TEST(CdiSpec, KindAndHookProgramAreOptions) {
   runtime::CdiOptions options;
   options.kind = "gpucert.test/gpu";
-  options.driver_dir = "/usr/lib/x86_64-linux-gnu";
   auto spec = spec_for(two_gpu_host(), options);
   EXPECT_EQ(spec["kind"], "gpucert.test/gpu");
-  EXPECT_EQ(spec["containerEdits"]["mounts"][1]["containerPath"], "/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1");
   options.kind = "gpu";
   const auto bad = runtime::cdi_spec(two_gpu_host(), options);
   ASSERT_FALSE(bad.ok());
   EXPECT_HAS(bad.error().message, "vendor.com/class");
+  options.kind = "nvidia.com/gpu";
+  options.hook_program = "gpucert";
+  EXPECT_FALSE(runtime::cdi_spec(two_gpu_host(), options).ok());
 }
 
 TEST(CdiSpec, HostsWithoutGpuOrDriverAreRefusedWithTheReason) {
