@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 
@@ -13,8 +15,12 @@
 #include "coordinator/mpi_world.hpp"
 #include "coordinator/rank_setup.hpp"
 #include "core/doctor.hpp"
+#include "core/image_facts.hpp"
 #include "core/run_record.hpp"
+#include "core/image_doctor.hpp"
 #include "runtime/environment_worker.hpp"
+#include "runtime/image_files.hpp"
+#include "runtime/oci_config.hpp"
 
 namespace gpucert::cli {
 namespace {
@@ -30,6 +36,8 @@ Examples:
         a root filesystem under runc: config.json is written to a fresh folder under --scratch, the GPU and
         the driver libraries injected as the container toolkit does; image-config.json beside rootfs/
         (an OCI image config) supplies the image's Env
+  gpucert doctor --image /srv/bundles/mine/rootfs --static --driver 535.183.01
+        on a CPU builder: read the image alone (config and files) and judge it against a fleet's driver
   gpucert doctor --image cuda.sif --runtime apptainer;  gpucert doctor --image cuda.sqsh --runtime enroot
   GPUCERT_PROBE_PYTHON=0 gpucert doctor            skip asking the environment's python3 about PyTorch
 
@@ -37,10 +45,17 @@ The worker (and its plugins) is bind-mounted from beside this gpucert into the i
 stable id, printed as `cause [id]`, with why and the fix. PyTorch is asked with `python3 -c` (20 s at most,
 GPUCERT_PROBE_PYTHON_TIMEOUT_S) when python3 is on the environment's PATH.
 
+A root filesystem (oci) is also read without starting it: its Env (NVIDIA_VISIBLE_DEVICES,
+NVIDIA_DRIVER_CAPABILITIES, NVIDIA_REQUIRE_*), architecture, libcuda copies, stubs and forward-compatibility
+libraries on its loader path, CUDA library sonames against CUDA_VERSION, and the CUDA its PyTorch or conda
+packages were built for: each cause is judged as the NVIDIA Container Toolkit would meet it (docs/CONTAINERS.md).
+Findings marked FATAL fail under the toolkit; the others are printed as warnings.
+
 Exit codes:
-  0  CUDA works here (and PyTorch, where there is one, can use it)
+  0  CUDA works here (and PyTorch, where there is one, can use it); with --static: no fatal finding
   2  bad usage (unknown runtime, --image without a runtime that can run it)
-  3  CUDA, or the environment's PyTorch, cannot use the GPU here: the causes above say why
+  3  CUDA, or the environment's PyTorch, cannot use the GPU here, or the image has a fatal finding: the
+     causes above say why
 )";
 
 constexpr const char* kEnvironmentShown[] = {"NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES", "CUDA_VISIBLE_DEVICES",
@@ -133,6 +148,43 @@ std::vector<std::string> split_gpus(const std::string& text) {
   return out;
 }
 
+// The image read without starting it (a root filesystem only): its config beside it and its files.
+// Returns whether a finding is fatal.
+bool print_static_findings(const runtime::Environment& env, const DoctorArgs& args, const runtime::HostFacts& facts) {
+  const fs::path config = fs::path(env.image).parent_path() / "image-config.json";
+  ImageFacts image;
+  image.reference = env.image;
+  std::ifstream in(config);
+  if (in) {
+    std::stringstream text;
+    text << in.rdbuf();
+    auto read = image_facts_from_oci_config(text.str(), env.image, config.string());
+    if (read) image = *read;
+    else std::printf("  image config: %s\n", read.error().describe().c_str());
+  } else {
+    std::printf("  image config: none (%s): its Env, labels and architecture are unknown\n", config.string().c_str());
+  }
+  const auto files = runtime::read_image_files(env.image, image.env);
+  ImageHost host;
+  host.architecture = build_architecture();
+  host.driver = runtime::host_driver(facts);
+  if (!args.driver.empty()) {
+    host.driver.release = args.driver;
+    host.driver.cuda_version = toolkit::cuda_version_of_driver(args.driver);
+  }
+  host.requested_gpus = env.gpus;
+  std::printf("  judged for:   %s, driver %s%s, --gpus %s\n", host.architecture.c_str(),
+              host.driver.release.empty() ? "unknown (requirements not checked; --driver RELEASE)" : host.driver.release.c_str(),
+              host.driver.cuda_version.empty() ? "" : (" (CUDA " + host.driver.cuda_version + ")").c_str(), args.gpus.c_str());
+  const auto findings = diagnose_image(image, files, host);
+  if (findings.empty()) std::printf("  image:        no fault found in its configuration and files\n");
+  for (const auto& f : findings)
+    std::printf("\n  %s [%s]: %s\n    why: %s\n    fix: %s\n", f.fatal ? "FATAL" : "warning", f.diagnosis.cause.c_str(),
+                f.diagnosis.summary.c_str(), f.diagnosis.explanation.c_str(), f.diagnosis.fix.c_str());
+  std::printf("\n");
+  return has_fatal(findings);
+}
+
 int doctor_image(const DoctorArgs& args) {
   auto runtime_name = args.runtime;
   std::error_code ec;
@@ -164,11 +216,32 @@ int doctor_image(const DoctorArgs& args) {
     return kExitBadInput;
   }
 
+  if (args.injection != "legacy" && args.injection != "cdi") {
+    std::fprintf(stderr, "gpucert doctor: --injection %s: legacy (docker --gpus) or cdi (podman --device)\n",
+                 args.injection.c_str());
+    return kExitBadInput;
+  }
+  if (args.static_only && *kind != runtime::RuntimeKind::Oci) {
+    std::fprintf(stderr, "gpucert doctor: --static reads a root filesystem folder; export the image first "
+                         "(`podman export $(podman create IMAGE) | tar -C DIR/rootfs -x`)\n");
+    return kExitBadInput;
+  }
   std::printf("image %s under %s, GPU(s) %s\n", env.image.c_str(), runtime_name.c_str(), args.gpus.c_str());
+  bool static_fatal = false;
+  if (*kind == runtime::RuntimeKind::Oci) {
+    runtime::HostFacts facts;
+    if (!args.static_only)
+      if (auto collected = runtime::collect_host_facts()) facts = std::move(*collected);
+    if (args.static_only) facts.driver_release = args.driver;
+    static_fatal = print_static_findings(env, args, facts);
+    if (args.static_only) return static_fatal ? kExitEnvironment : kExitPassed;
+  }
   RankRecord record;
   record.placement.host = "image";
   runtime::StartOptions start;
   start.gpu_optional = true;  // a host without the GPU still gets the image's own account of itself
+  runtime::RuntimeOptions options;
+  if (args.injection == "cdi") options.oci.injection = runtime::InjectionMode::Cdi;
   if (*kind == runtime::RuntimeKind::Oci) {
     auto facts = runtime::collect_host_facts();
     if (!facts) {
@@ -184,7 +257,7 @@ int doctor_image(const DoctorArgs& args) {
     start.host_facts = *facts;
   }
   const fs::path scratch = args.scratch.empty() ? fs::temp_directory_path(ec) : fs::path(args.scratch);
-  auto worker = runtime::start_environment_worker(env, runtime::RuntimeOptions{}, scratch, start);
+  auto worker = runtime::start_environment_worker(env, options, scratch, start);
   if (!worker) {
     record.problem = "the worker did not start in the image: " + worker.error().describe();
     record.diagnoses = diagnose_start_failure(worker.error().describe());
@@ -208,7 +281,7 @@ int doctor_image(const DoctorArgs& args) {
     }
     worker->stop();
   }
-  return print_record(record);
+  return std::max<int>(print_record(record), static_fatal ? kExitEnvironment : kExitPassed);
 }
 
 }  // namespace
@@ -225,6 +298,14 @@ CLI::App* add_doctor_command(CLI::App& app, DoctorArgs& args) {
   cmd->add_option("--gpus", args.gpus, "GPUs to expose in the image, by index or UUID, comma-separated")
       ->capture_default_str();
   cmd->add_option("--scratch", args.scratch, "Folder for the oci bundle (config.json); default: the temporary folder");
+  cmd->add_option("--driver", args.driver,
+                  "Judge a root filesystem against this host driver release (\"535.183.01\"): its NVIDIA_REQUIRE_*, "
+                  "forward-compatibility and framework CUDA; default: this host's driver");
+  cmd->add_flag("--static", args.static_only,
+                "Only read the root filesystem (config and files), start nothing: for CPU builders");
+  cmd->add_option("--injection", args.injection,
+                  "oci: inject the GPU as docker --gpus does (legacy) or as podman with a CDI spec (cdi)")
+      ->capture_default_str();
   cmd->footer(std::string(kDoctorExamples));
   return cmd;
 }

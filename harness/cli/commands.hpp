@@ -39,6 +39,9 @@ struct DoctorArgs {
   std::string runtime;  // for --image; empty: oci for a folder
   std::string gpus = "0";
   std::string scratch;  // oci bundle folder's parent; empty: the temporary folder
+  std::string driver;   // the host driver release the image is judged against; empty: this host's
+  bool static_only = false;  // read the image only, start nothing (a CPU builder)
+  std::string injection = "legacy";  // oci: legacy (docker --gpus) or cdi (podman --device)
 };
 CLI::App* add_doctor_command(CLI::App& app, DoctorArgs& args);
 int command_doctor(const DoctorArgs& args, int* argc, char*** argv);
@@ -47,7 +50,12 @@ int command_list();
 struct CdiArgs {
   std::string output;  // empty: standard output
   std::string kind = "nvidia.com/gpu";
-  std::string driver_dir = "/usr/local/nvidia/lib64";
+  bool no_hooks = false;
+  // `gpucert cdi hook NAME [--folder DIR]... [--host-driver-version R]`: what the spec's hooks run
+  std::string hook;
+  std::vector<std::string> folders;
+  std::string host_driver_version;
+  CLI::App* hook_command = nullptr;
 };
 CLI::App* add_cdi_command(CLI::App& app, CdiArgs& args);
 int command_cdi(const CdiArgs& args);

@@ -55,7 +55,9 @@ void diagnose_cuda(const ProbeReport& r, std::vector<Diagnosis>& out) {
 
   bool nvd_set = false;
   const auto nvd = env(r, "NVIDIA_VISIBLE_DEVICES", &nvd_set);
-  if (nvd_set && (nvd.empty() || nvd == "void" || nvd == "none"))
+  // A CDI spec sets NVIDIA_VISIBLE_DEVICES=void next to the nodes it injects (so that no toolkit hook injects
+  // twice): void is the cause only where the container indeed got no GPU node.
+  if (nvd_set && (nvd.empty() || nvd == "void" || nvd == "none") && !has_gpu_nodes(r))
     out.push_back({"nvidia-visible-devices-void",
                    "NVIDIA_VISIBLE_DEVICES is '" + nvd + "': the container runtime was told to expose no GPU",
                    "The NVIDIA container runtime reads NVIDIA_VISIBLE_DEVICES; 'void', 'none' or empty leaves the "
