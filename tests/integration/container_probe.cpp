@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -94,18 +95,22 @@ std::string variable(const ProbeReport& r, const std::string& name) {
   return it == r.environment.end() ? "(unset)" : it->second;
 }
 
-void check_gpu_one_only(const ProbeReport& r) {
+// visible_devices: what NVIDIA_VISIBLE_DEVICES reads inside: "1" as docker --gpus sets it (oci, legacy), "void"
+// from the CDI spec's env (as nvidia-ctk writes it), which podman applies over the launcher's --env.
+void check_gpu_one_only(const ProbeReport& r, const std::string& visible_devices = "1") {
   const std::vector<std::string> nodes = {"/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia1", "/dev/nvidiactl"};
   check(r.device_nodes == nodes, "the container holds /dev/nvidia1 and the control nodes, and no /dev/nvidia0");
   check(r.devices.empty() && !r.cuda_usable(), "CUDA finds no device (the nodes are stand-ins)");
   check(variable(r, "NCCL_NVLS_ENABLE") == "0", "NCCL_NVLS_ENABLE=0 inside");
-  check(variable(r, "NVIDIA_VISIBLE_DEVICES") == "1", "NVIDIA_VISIBLE_DEVICES=1 inside");
+  check(variable(r, "NVIDIA_VISIBLE_DEVICES") == visible_devices, "NVIDIA_VISIBLE_DEVICES=" + visible_devices + " inside");
 }
 
 int run_podman(const std::string& image, const std::string& worker, const std::string& cdi_file,
                const std::string& library, const std::vector<std::string>& plugins) {
   CdiOptions cdi;
   cdi.kind = "gpucert.test/gpu";
+  // The spec's hooks run `gpucert cdi hook ...` (GPUCERT_TEST_CDI_HOOK: that gpucert's absolute path).
+  if (const char* hook = std::getenv("GPUCERT_TEST_CDI_HOOK")) cdi.hook_program = hook;
   auto facts = stand_in_facts();
   facts.driver_libraries = {library};
   auto spec = cdi_spec(facts, cdi);
@@ -120,9 +125,11 @@ int run_podman(const std::string& image, const std::string& worker, const std::s
   if (!launch) return check(false, "podman argv: " + launch.error().describe()), 1;
   auto report = probe(*launch);
   if (!report) return 1;
-  check_gpu_one_only(*report);
-  check(!report->libcuda.loaded && report->libcuda.error.find("/usr/local/nvidia/lib64/libcuda.so.1") != std::string::npos,
-        "the loader's own message names the libcuda.so.1 that CDI bound: " + report->libcuda.error);
+  check_gpu_one_only(*report, "void");
+  // CDI's placement: at its host path, found through the ld cache the spec's update-ldcache hook rebuilt.
+  check(report->libcuda.loaded && report->libcuda.path == library,
+        "the libcuda.so.1 CDI bound at its host path was loaded through the rebuilt ld cache (" +
+            (report->libcuda.loaded ? report->libcuda.path : report->libcuda.error) + ")");
   check(variable(*report, "CUDA_VERSION") == env.extra_env["CUDA_VERSION"], "a value with shell syntax arrived unaltered");
   for (const auto& w : report->workloads)
     if (w.backend.rfind("libgpucert-", 0) == 0)
@@ -171,7 +178,7 @@ int run_oci(const std::string& rootfs, const std::string& bundle, const std::str
   check(report->libcuda.loaded && report->libcuda.path == "/usr/lib64/libcuda.so.1",
         "the driver library was placed in the image's library folder and found through the rebuilt ld cache (" +
             (report->libcuda.loaded ? report->libcuda.path : report->libcuda.error) + ")");
-  check(variable(*report, "LD_LIBRARY_PATH").empty(), "gpucert set no LD_LIBRARY_PATH of its own");
+  check(variable(*report, "LD_LIBRARY_PATH") == "(unset)", "gpucert set no LD_LIBRARY_PATH of its own");
   check(variable(*report, "CUDA_VERSION") == env.extra_env["CUDA_VERSION"], "a value with shell syntax arrived unaltered");
   return failures == 0 ? 0 : 1;
 }

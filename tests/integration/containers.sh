@@ -63,8 +63,14 @@ case "$case_name" in
     podman import --change "ENV LD_LIBRARY_PATH=/usr/local/nvidia/lib:/usr/local/nvidia/lib64" \
       "$tmp/rootfs.tar" "$image" >/dev/null
     cdi_file="/var/run/cdi/gpucert-itest-$$.json"
+    # A stand-in with libcuda's soname: the spec binds it at its host path and its update-ldcache hook
+    # (`gpucert cdi hook`) must put that folder in the container's ld cache.
+    command -v cc >/dev/null || skip "no C compiler here to build a stand-in libcuda.so.1"
+    [ -x "$bin/gpucert" ] || skip "gpucert is not built (the spec's hooks run it)"
     mkdir -p "$tmp/standin"
-    : >"$tmp/standin/libcuda.so.1"  # an empty file: the loader says why it cannot use it
+    echo 'int gpucert_stand_in(void) { return 0; }' >"$tmp/standin/standin.c"
+    cc -shared -fPIC -Wl,-soname,libcuda.so.1 -o "$tmp/standin/libcuda.so.1" "$tmp/standin/standin.c"
+    GPUCERT_TEST_CDI_HOOK=$(readlink -f "$bin/gpucert") \
     "$bin/gpucert_container_probe" podman "$image" "$bin/gpucert-worker" "$cdi_file" "$tmp/standin/libcuda.so.1" \
       "${plugins[@]}"
     ;;
