@@ -37,7 +37,9 @@ Examples:
         the driver libraries injected as the container toolkit does; image-config.json beside rootfs/
         (an OCI image config) supplies the image's Env
   gpucert doctor --image /srv/bundles/mine/rootfs --static --driver 535.183.01
-        on a CPU builder: read the image alone (config and files) and judge it against a fleet's driver
+        on a CPU builder: read the image alone (config and files) and judge it against a fleet's driver;
+        --gpus '' judges it as started with no device request (`docker run --runtime nvidia` without --gpus)
+  podman image inspect IMAGE > cfg.json; gpucert doctor --image $(podman image mount IMAGE) --static --image-config cfg.json
   gpucert doctor --image cuda.sif --runtime apptainer;  gpucert doctor --image cuda.sqsh --runtime enroot
   GPUCERT_PROBE_PYTHON=0 gpucert doctor            skip asking the environment's python3 about PyTorch
 
@@ -151,7 +153,8 @@ std::vector<std::string> split_gpus(const std::string& text) {
 // The image read without starting it (a root filesystem only): its config beside it and its files.
 // Returns whether a finding is fatal.
 bool print_static_findings(const runtime::Environment& env, const DoctorArgs& args, const runtime::HostFacts& facts) {
-  const fs::path config = fs::path(env.image).parent_path() / "image-config.json";
+  const fs::path config = args.image_config.empty() ? fs::path(env.image).parent_path() / "image-config.json"
+                                                    : fs::path(args.image_config);
   ImageFacts image;
   image.reference = env.image;
   std::ifstream in(config);
@@ -159,6 +162,7 @@ bool print_static_findings(const runtime::Environment& env, const DoctorArgs& ar
     std::stringstream text;
     text << in.rdbuf();
     auto read = image_facts_from_oci_config(text.str(), env.image, config.string());
+    if (!read) read = image_facts_from_inspect(text.str(), env.image);  // `podman image inspect` output
     if (read) image = *read;
     else std::printf("  image config: %s\n", read.error().describe().c_str());
   } else {
@@ -172,7 +176,8 @@ bool print_static_findings(const runtime::Environment& env, const DoctorArgs& ar
     host.driver.release = args.driver;
     host.driver.cuda_version = toolkit::cuda_version_of_driver(args.driver);
   }
-  host.requested_gpus = env.gpus;
+  for (const auto& id : env.gpus)
+    if (!id.empty()) host.requested_gpus.push_back(id);
   std::printf("  judged for:   %s, driver %s%s, --gpus %s\n", host.architecture.c_str(),
               host.driver.release.empty() ? "unknown (requirements not checked; --driver RELEASE)" : host.driver.release.c_str(),
               host.driver.cuda_version.empty() ? "" : (" (CUDA " + host.driver.cuda_version + ")").c_str(), args.gpus.c_str());
@@ -211,7 +216,8 @@ int doctor_image(const DoctorArgs& args) {
   env.name = "gpucert-doctor-" + std::to_string(getpid());
   for (const char* name : {"GPUCERT_PROBE_PYTHON", "GPUCERT_PROBE_PYTHON_TIMEOUT_S"})
     if (const char* value = std::getenv(name)) env.extra_env[name] = value;
-  if (auto s = runtime::check_environment(env); !s) {
+  if (args.static_only && args.gpus.empty()) env.gpus.clear();  // judged as started with no device request
+  if (auto s = runtime::check_environment(env); !s && !(args.static_only && env.gpus.empty())) {
     std::fprintf(stderr, "gpucert doctor: %s\n", s.error().message.c_str());
     return kExitBadInput;
   }
@@ -301,6 +307,9 @@ CLI::App* add_doctor_command(CLI::App& app, DoctorArgs& args) {
   cmd->add_option("--driver", args.driver,
                   "Judge a root filesystem against this host driver release (\"535.183.01\"): its NVIDIA_REQUIRE_*, "
                   "forward-compatibility and framework CUDA; default: this host's driver");
+  cmd->add_option("--image-config", args.image_config,
+                  "The image's OCI configuration (or `podman image inspect` output) for a root filesystem; default: "
+                  "image-config.json beside it");
   cmd->add_flag("--static", args.static_only,
                 "Only read the root filesystem (config and files), start nothing: for CPU builders");
   cmd->add_option("--injection", args.injection,

@@ -42,6 +42,7 @@ struct DoctorArgs {
   std::string driver;   // the host driver release the image is judged against; empty: this host's
   bool static_only = false;  // read the image only, start nothing (a CPU builder)
   std::string injection = "legacy";  // oci: legacy (docker --gpus) or cdi (podman --device)
+  std::string image_config;  // the image's OCI config (or `podman image inspect` output); empty: beside the rootfs
 };
 CLI::App* add_doctor_command(CLI::App& app, DoctorArgs& args);
 int command_doctor(const DoctorArgs& args, int* argc, char*** argv);

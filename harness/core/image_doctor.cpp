@@ -108,6 +108,11 @@ void check_runtime_contract(const ImageFacts& facts, const ImageHost& host, std:
 
 void check_libcuda(const ImageFiles& files, const ImageHost& host, std::vector<ImageFinding>& out) {
   for (const auto& lib : files.libcuda) {
+    // A file some link of the list leads to is reported with that link, once.
+    if (std::any_of(files.libcuda.begin(), files.libcuda.end(), [&](const ImageFiles::Library& other) {
+          return &other != &lib && other.target == lib.path;
+        }))
+      continue;
     const auto& real = lib.target.empty() ? lib.path : lib.target;
     const bool stub = contains(real, "/stubs/") || contains(lib.path, "/stubs/");
     const bool compat = contains(lib.path, "/compat/") || contains(real, "/compat/");

@@ -9,6 +9,9 @@
 #   visible_devices_void  capabilities_utility  libcuda_absent  no_device_nodes  libcuda_dependency_missing
 #   libcuda_without_libdl  libcuda_stub  driver_too_old  torch_differs_from_image  python_probe_limits
 #   doctor_usage  gpu_broken_bundle (GPU machine: a bundle whose root filesystem lacks libdl.so.2)
+#   static_* (no runc, no GPU: `gpucert doctor --image ROOTFS --static`, the image read, never started):
+#   static_clean static_architecture static_capabilities static_visible_devices static_requirement
+#   static_libcuda_copy static_stub static_compat static_library_major static_frameworks
 set -euo pipefail
 bin=$1
 case_name=$2
@@ -43,14 +46,37 @@ needs_runc() {
 }
 
 source "$(dirname "${BASH_SOURCE[0]}")/worker_rootfs.sh"
-# image_config ROOTFS NAME=VALUE...: the image's Env beside the root filesystem, as the image builder writes it.
+# image_config ROOTFS NAME=VALUE...: the image's Env beside the root filesystem, as the image builder writes it
+# (IMAGE_ARCH: its architecture, default this machine's).
 image_config() {
   local root=$1; shift
-  python3 - "$(dirname "$root")/image-config.json" "$@" <<'PY'
+  python3 - "$(dirname "$root")/image-config.json" "${IMAGE_ARCH:-$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')}" "$@" <<'PY'
 import json, sys
-json.dump({"architecture": "amd64", "os": "linux", "config": {"Env": sys.argv[2:]}}, open(sys.argv[1], "w"))
+json.dump({"architecture": sys.argv[2], "os": "linux", "config": {"Env": sys.argv[3:]}}, open(sys.argv[1], "w"))
 PY
 }
+# The Env of an NVIDIA CUDA 13.0 image, which the static cases start from.
+cuda_env=(PATH=/usr/local/cuda/bin:/usr/bin:/bin CUDA_VERSION=13.0.1 "NVIDIA_REQUIRE_CUDA=cuda>=13.0 brand=tesla,driver>=535,driver<536"
+          NVIDIA_DRIVER_CAPABILITIES=compute,utility NVIDIA_VISIBLE_DEVICES=all
+          LD_LIBRARY_PATH=/usr/local/nvidia/lib:/usr/local/nvidia/lib64)
+# static_image ROOTFS ENV...: a root filesystem with NVIDIA's layout (Debian, cudart 13 in the toolkit's folder)
+static_image() {
+  local root=$1; shift
+  mkdir -p "$root/etc/ld.so.conf.d" "$root/usr/local/cuda-13.0/targets/x86_64-linux/lib/stubs" "$root/usr/lib/x86_64-linux-gnu"
+  echo 12.0 >"$root/etc/debian_version"
+  echo 'include /etc/ld.so.conf.d/*.conf' >"$root/etc/ld.so.conf"
+  echo /usr/local/cuda/targets/x86_64-linux/lib >"$root/etc/ld.so.conf.d/988_cuda-13.conf"
+  ln -sfn cuda-13.0 "$root/usr/local/cuda"
+  ln -sfn targets/x86_64-linux/lib "$root/usr/local/cuda-13.0/lib64"
+  : >"$root/usr/local/cuda-13.0/targets/x86_64-linux/lib/libcudart.so.13.0.96"
+  ln -sfn libcudart.so.13.0.96 "$root/usr/local/cuda-13.0/targets/x86_64-linux/lib/libcudart.so.13"
+  : >"$root/usr/local/cuda-13.0/targets/x86_64-linux/lib/stubs/libcuda.so"
+  image_config "$root" "$@"
+}
+doctor_static() { run_doctor --image "$1" --static "${@:2}"; }
+expect_fatal() { grep -q "FATAL \[$1\]" "$tmp/out" || fail "FATAL [$1] not given"; }
+expect_warning() { grep -q "warning \[$1\]" "$tmp/out" || fail "warning [$1] not given"; }
+expect_clean() { expect_exit 0; expect_text "no fault found"; }
 # A host library the C library ships, by name, from the loader's cache (awk reads to the end: see containers.sh).
 host_library() { ldconfig -p | awk -v n="$1" '$1 == n && /x86-64|AArch64/ && !f {f = $NF} END {print f}'; }
 doctor_image() { run_doctor --image "$1" --runtime oci --gpus 0 --timeout 60 --scratch "$tmp/scratch"; }
@@ -277,6 +303,125 @@ case "$case_name" in
     GPUCERT_PROBE_PYTHON=0 run_doctor --image "$tmp/image/rootfs" --runtime oci --gpus "$gpu" --scratch "$tmp/scratch"
     expect_exit 0
     expect_text "verdict:      CUDA works here"
+    ;;
+  static_clean)
+    # NVIDIA's layout and Env: nothing to say, with the driver known or not.
+    static_image "$tmp/image/rootfs" "${cuda_env[@]}"
+    doctor_static "$tmp/image/rootfs" --driver 580.95.05
+    expect_clean
+    expect_text "driver 580.95.05 (CUDA 13.0)"
+    doctor_static "$tmp/image/rootfs"
+    expect_clean
+    expect_text "requirements not checked"
+    ;;
+  static_architecture)
+    static_image "$tmp/image/rootfs" "${cuda_env[@]}"
+    IMAGE_ARCH=ppc64le image_config "$tmp/image/rootfs" "${cuda_env[@]}"
+    doctor_static "$tmp/image/rootfs"
+    expect_exit 3
+    expect_fatal image-architecture-mismatch
+    expect_text "exec format error"
+    ;;
+  static_capabilities)
+    static_image "$tmp/image/rootfs" "${cuda_env[@]}" NVIDIA_DRIVER_CAPABILITIES=utility
+    doctor_static "$tmp/image/rootfs"
+    expect_exit 3
+    expect_fatal driver-capabilities-without-compute
+    image_config "$tmp/image/rootfs" "${cuda_env[@]}" NVIDIA_DRIVER_CAPABILITIES=compute,cuda
+    doctor_static "$tmp/image/rootfs"
+    expect_exit 3
+    expect_fatal driver-capabilities-unsupported
+    expect_text "unsupported capabilities found in 'compute,cuda' (allowed 'compute')"
+    ;;
+  static_visible_devices)
+    # void: a warning when the runtime names the GPUs (--gpus 0 wins over the image), fatal when none does.
+    for value in void none; do
+      static_image "$tmp/image/rootfs" "${cuda_env[@]}" NVIDIA_VISIBLE_DEVICES=$value
+      doctor_static "$tmp/image/rootfs" --gpus 0
+      expect_exit 0
+      expect_warning nvidia-visible-devices-void
+      doctor_static "$tmp/image/rootfs" --gpus ''
+      expect_exit 3
+      expect_fatal nvidia-visible-devices-void
+    done
+    ;;
+  static_requirement)
+    static_image "$tmp/image/rootfs" "${cuda_env[@]}"
+    doctor_static "$tmp/image/rootfs" --driver 550.54.14
+    expect_exit 3
+    expect_fatal requirement-unsatisfied
+    expect_text "requirement error: unsatisfied condition: cuda>=13.0, please update your driver to a newer version, or use an earlier cuda container"
+    image_config "$tmp/image/rootfs" "${cuda_env[@]}" NVIDIA_DISABLE_REQUIRE=true
+    doctor_static "$tmp/image/rootfs" --driver 550.54.14
+    expect_clean
+    # A legacy image (CUDA_VERSION, no NVIDIA_REQUIRE_CUDA) gets cuda>=MAJOR.MINOR.
+    image_config "$tmp/image/rootfs" PATH=/usr/bin:/bin CUDA_VERSION=13.0.1
+    doctor_static "$tmp/image/rootfs" --driver 575.57.08
+    expect_exit 3
+    expect_text "unsatisfied condition: cuda>=13.0"
+    ;;
+  static_libcuda_copy)
+    static_image "$tmp/image/rootfs" "${cuda_env[@]}"
+    : >"$tmp/image/rootfs/usr/lib/x86_64-linux-gnu/libcuda.so.535.183.01"
+    ln -s libcuda.so.535.183.01 "$tmp/image/rootfs/usr/lib/x86_64-linux-gnu/libcuda.so.1"
+    doctor_static "$tmp/image/rootfs" --driver 580.95.05
+    expect_exit 3
+    expect_fatal libcuda-in-image
+    expect_text "(this copy is 535.183.01); the host runs 580.95.05"
+    [ "$(grep -c 'FATAL \[libcuda-in-image\]' "$tmp/out")" = 1 ] || fail "the copy and its link are one finding"
+    ;;
+  static_stub)
+    static_image "$tmp/image/rootfs" "${cuda_env[@]}" LD_LIBRARY_PATH=/usr/local/cuda/lib64/stubs:/usr/local/nvidia/lib64
+    ln -s libcuda.so "$tmp/image/rootfs/usr/local/cuda-13.0/targets/x86_64-linux/lib/stubs/libcuda.so.1"
+    doctor_static "$tmp/image/rootfs"
+    expect_exit 3
+    expect_fatal libcuda-stub-on-loader-path
+    expect_text "(LD_LIBRARY_PATH)"
+    expect_no_cause libcuda-in-image
+    ;;
+  static_compat)
+    static_image "$tmp/image/rootfs" "${cuda_env[@]}"
+    mkdir -p "$tmp/image/rootfs/usr/local/cuda-13.0/compat"
+    : >"$tmp/image/rootfs/usr/local/cuda-13.0/compat/libcuda.so.575.57.08"
+    doctor_static "$tmp/image/rootfs" --driver 580.95.05
+    expect_clean  # off the loader path, the toolkit leaves an older compat libcuda out
+    echo /usr/local/cuda/compat >"$tmp/image/rootfs/etc/ld.so.conf.d/000_compat.conf"
+    doctor_static "$tmp/image/rootfs" --driver 580.95.05
+    expect_exit 3
+    expect_fatal cuda-compat-older-than-driver
+    expect_text "(803)"
+    ;;
+  static_library_major)
+    static_image "$tmp/image/rootfs" "${cuda_env[@]}" CUDA_VERSION=12.9.1 "NVIDIA_REQUIRE_CUDA=cuda>=12.9"
+    doctor_static "$tmp/image/rootfs" --driver 575.57.08
+    expect_exit 3
+    expect_fatal cuda-library-major-mismatch
+    expect_text "libcudart.so.13"
+    ;;
+  static_frameworks)
+    # The classic: nvidia-smi works, torch.cuda.is_available() is False.
+    static_image "$tmp/image/rootfs" PATH=/usr/bin:/bin CUDA_VERSION=12.4.1 "NVIDIA_REQUIRE_CUDA=cuda>=12.4" \
+      NVIDIA_DRIVER_CAPABILITIES=compute,utility NVIDIA_VISIBLE_DEVICES=all
+    find "$tmp/image/rootfs/usr/local/cuda-13.0" -name 'libcudart*' -delete
+    site="$tmp/image/rootfs/usr/local/lib/python3.12/dist-packages/torch"
+    mkdir -p "$site"
+    printf "__version__ = '2.9.0+cu130'\ndebug = False\ncuda: Optional[str] = '13.0'\n" >"$site/version.py"
+    doctor_static "$tmp/image/rootfs"
+    expect_exit 3
+    expect_fatal framework-cuda-newer-than-image
+    expect_text "torch 2.9.0+cu130"
+    doctor_static "$tmp/image/rootfs" --driver 550.54.14
+    expect_fatal framework-cuda-newer-than-driver
+    printf "__version__ = '2.5.1+cpu'\ncuda: Optional[str] = None\n" >"$site/version.py"
+    doctor_static "$tmp/image/rootfs"
+    expect_exit 3
+    expect_fatal framework-cpu-only
+    rm -rf "$site"
+    mkdir -p "$tmp/image/rootfs/opt/conda/conda-meta"
+    echo '{}' >"$tmp/image/rootfs/opt/conda/conda-meta/cudatoolkit-11.8.0-h6a678d5_0.json"
+    doctor_static "$tmp/image/rootfs"
+    expect_exit 0
+    expect_warning framework-cuda-differs-from-image
     ;;
   *) fail "unknown case $case_name" ;;
 esac
