@@ -120,6 +120,15 @@ for f in "${flavors[@]}"; do
   check "label org.opencontainers.image.version" [ -n "$(label_of "$image" org.opencontainers.image.version)" ]
   [ "$f" = runtime-cudnn ] && check "label com.nvidia.cudnn.version=$(label_of "$image" com.nvidia.cudnn.version)" \
     bash -c '[[ "$1" == 9.* ]]' _ "$(label_of "$image" com.nvidia.cudnn.version)"
+  # The static doctor on the clean flavor: no finding, against a driver of its CUDA and with no driver known.
+  podman image inspect "$image" >"$tmp/inspect-$f.json"
+  mnt=$(podman image mount "$image")
+  for driver in 580.95.05 ""; do
+    check "doctor --static finds nothing in $f${driver:+ (driver $driver)}" bash -c \
+      '"$1/gpucert" doctor --image "$2" --static --image-config "$3" ${4:+--driver "$4"} >"$5" 2>&1 && grep -q "no fault found" "$5" || { cat "$5"; false; }' \
+      _ "$bin" "$mnt" "$tmp/inspect-$f.json" "$driver" "$tmp/static-$f.out"
+  done
+  podman image unmount "$image" >/dev/null
   check "no libcuda.so.1 in the image" bash -c '! podman run --rm --network none --runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 "$1" find / -xdev -name "libcuda.so.1*" | grep -q .' _ "$image"
 
   probe="$tmp/probe-$f.json"
