@@ -86,7 +86,8 @@ std::string ldconfig_arch() {
 
 std::string ldconfig_program() {
   // Often not on an ordinary user's PATH.
-  for (const char* path : {"/sbin/ldconfig", "/usr/sbin/ldconfig"})
+  // ldconfig.real first, as libnvidia-container: Ubuntu's /sbin/ldconfig is a shell wrapper around it.
+  for (const char* path : {"/sbin/ldconfig.real", "/sbin/ldconfig", "/usr/sbin/ldconfig"})
     if (access(path, X_OK) == 0) return path;
   return "ldconfig";
 }
