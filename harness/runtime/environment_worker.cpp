@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "image_files.hpp"
 #include "oci_config.hpp"
 #include "process.hpp"
 
@@ -20,9 +21,31 @@ void remove_container(const Environment& env, const RuntimeOptions& options) {
   if (auto removal = removal_launch(env, options)) (void)run_to_completion(*removal, std::chrono::seconds(30));
 }
 
+// runc makes the mount point of every file bind that the root filesystem lacks, as an empty file in the
+// image's own folder, and leaves it there. Left behind, an empty libcuda.so.1 in a folder of the image's
+// LD_LIBRARY_PATH breaks the next run under another injection ("file too short", CUDA error 35). So the
+// bundle lists the mount points it will make (bundle/mountpoints), and removal deletes those still empty.
+const char* const kMountpointList = "mountpoints";
+
+void record_mountpoints(const fs::path& bundle, const std::string& rootfs, const nlohmann::json& config) {
+  std::ofstream out(bundle / kMountpointList);
+  std::error_code ec;
+  for (const auto& m : config["mounts"]) {
+    if (m.value("type", "") != "bind") continue;
+    const auto source = m.value("source", "");
+    if (source.empty() || fs::is_directory(source, ec)) continue;
+    const auto target = resolve_in_root(rootfs, m.value("destination", ""));
+    if (!fs::exists(target, ec) && !fs::is_symlink(target, ec)) out << target << "\n";
+  }
+}
+
 void remove_bundle(const fs::path& dir) {
   std::error_code ec;
-  if (!dir.empty()) fs::remove_all(dir, ec);
+  if (dir.empty()) return;
+  std::ifstream list(dir / kMountpointList);
+  for (std::string path; std::getline(list, path);)
+    if (fs::is_regular_file(path, ec) && !fs::is_symlink(path, ec) && fs::file_size(path, ec) == 0) fs::remove(path, ec);
+  fs::remove_all(dir, ec);
 }
 
 // A fresh folder under scratch_dir: two workers started at once never share a bundle.
@@ -167,6 +190,7 @@ Outcome<StartedWorker> start_environment_worker(const Environment& env_in, const
       remove_bundle(bundle);
       return config.error();
     }
+    record_mountpoints(bundle, env.image, *config);
     if (auto s = write_oci_config(options.oci.bundle_dir, *config); !s) {
       remove_bundle(bundle);
       return s.error();
