@@ -8,6 +8,7 @@
 
 #include "check_text.hpp"
 #include "conformance.hpp"
+#include "image_doctor.hpp"
 #include "image_facts.hpp"
 #include "json_fields.hpp"
 #include "parity.hpp"
@@ -394,6 +395,25 @@ Check hygiene(const EnvironmentRecord& env, const FlavorCatalog& catalog, const 
     problems.push_back("NVIDIA_DRIVER_CAPABILITIES=" + it->second + " lacks compute: the container toolkit mounts "
                        "no CUDA driver library (libcuda.so.1) into the container");
     fixes.push_back("set NVIDIA_DRIVER_CAPABILITIES=compute,utility");
+  }
+
+  // What the container toolkit itself makes of this configuration (image_doctor.hpp), against the run's
+  // driver: a refused capability or an unsatisfied NVIDIA_REQUIRE_* fails the image in production even
+  // where gpucert's own run of it worked. Capabilities without compute and the architecture are said above.
+  ImageHost toolkit_host{host, {}, {"0"}};
+  for (const auto& r : env.ranks)
+    if (!r.probe.driver_release.empty()) {
+      toolkit_host.driver.release = r.probe.driver_release;
+      toolkit_host.driver.cuda_version =
+          r.probe.driver_version > 0 ? format_cuda_version(r.probe.driver_version) : toolkit::cuda_version_of_driver(r.probe.driver_release);
+      break;
+    }
+  for (const auto& finding : diagnose_image(f, ImageFiles{}, toolkit_host)) {
+    const auto& d = finding.diagnosis;
+    if (!finding.fatal || d.cause == "image-architecture-mismatch" || d.cause == "driver-capabilities-without-compute")
+      continue;
+    problems.push_back(d.summary + " [" + d.cause + "]: " + d.explanation);
+    fixes.push_back(d.fix);
   }
 
   // Size against the flavour's budget.

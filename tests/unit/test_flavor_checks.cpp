@@ -401,6 +401,28 @@ TEST(ImageHygiene, FailsOnLatestMissingVariablesSizeAndArchitecture) {
   EXPECT_HAS(c.fix, "podman build --platform linux/amd64");
 }
 
+TEST(ImageHygiene, FailsWhereTheToolkitWouldRefuseTheImageOnTheRunsDriver) {
+  auto e = environment("runtime");
+  e.ranks.resize(1);
+  e.ranks[0].probe.driver_release = "575.57.08";
+  e.ranks[0].probe.driver_version = 12090;
+  // The fixture's "cuda>=13.0 brand=tesla,driver>=535" admits a 575 driver through its second alternative
+  // (brand holds without GPU facts), as the toolkit would on a Tesla-branded GPU.
+  EXPECT_EQ(only(image_hygiene_checks(run_with({e}), catalog(), "amd64")).verdict, Verdict::Pass);
+  e.image_facts->env["NVIDIA_REQUIRE_CUDA"] = "cuda>=13.0";
+  auto c = only(image_hygiene_checks(run_with({e}), catalog(), "amd64"));
+  EXPECT_EQ(c.verdict, Verdict::Fail);
+  EXPECT_HAS(c.diagnosis, "[requirement-unsatisfied]");
+  EXPECT_HAS(c.diagnosis, "unsatisfied condition: cuda>=13.0, please update your driver");
+  e.ranks[0].probe.driver_release = "580.95.05";
+  e.ranks[0].probe.driver_version = 13000;
+  EXPECT_EQ(only(image_hygiene_checks(run_with({e}), catalog(), "amd64")).verdict, Verdict::Pass);
+  e.image_facts->env["NVIDIA_DRIVER_CAPABILITIES"] = "compute,utility,cuda";
+  c = only(image_hygiene_checks(run_with({e}), catalog(), "amd64"));
+  EXPECT_EQ(c.verdict, Verdict::Fail);
+  EXPECT_HAS(c.diagnosis, "unsupported capabilities found in 'compute,cuda,utility'");
+}
+
 TEST(ImageHygiene, VariablesAndLabelsMustMatchTheFlavoursPatterns) {
   auto e = environment("runtime-cudnn");
   e.image_facts->env["CUDA_VERSION"] = "12.9.1";
