@@ -136,6 +136,8 @@ case "$case_name" in
     expect_cause no-device-nodes
     expect_text "libcuda.so.1: cannot open shared object file"
     [ -z "$(ls -A "$tmp/scratch")" ] || fail "the bundle folder was left behind: $(ls "$tmp/scratch")"
+    # runc's mount point of the worker's bind, made in the root filesystem, is gone with the container.
+    [ ! -e "$tmp/image/rootfs/opt/gpucert/bin/gpucert-worker" ] || fail "an empty mount point was left in the image"
     ;;
   no_device_nodes)
     # A libcuda.so.1 that loads (a real library without CUDA in it), but no /dev/nvidia*: the GPU was not given.
