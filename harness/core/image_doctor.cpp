@@ -138,6 +138,16 @@ void check_libcuda(const ImageFiles& files, const ImageHost& host, std::vector<I
                      soname});
       continue;
     }
+    if (lib.empty) {
+      out.push_back({{"libcuda-in-image",
+                      "the image holds an empty " + lib.path + ": the mount point a container runtime left behind",
+                      "runc and the toolkit's hooks create the target of each bind as an empty file; kept in the "
+                      "image, it answers the loader's search for " + name + " before (or instead of) the driver: "
+                      "\"file too short\", and CUDA fails with cudaErrorInsufficientDriver (35).",
+                      "delete " + lib.path + " from the image (and do not commit a container that ran with GPUs)"},
+                     true});
+      continue;
+    }
     // A driver library copied into the image.
     const auto release = toolkit::release_of_library(basename(real));
     const bool ahead = on_ld_library_path(files, dir);

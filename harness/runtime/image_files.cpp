@@ -178,7 +178,9 @@ ImageFiles read_image_files(const std::string& rootfs, const std::map<std::strin
       // The same file through two names of one folder (/lib -> usr/lib) counts once.
       if (!seen_files.insert(fs::path(host_dir).lexically_normal().string() + "/" + name).second) continue;
       if (name.rfind("libcuda.so", 0) == 0) {
-        files.libcuda.push_back({inside, link_target(rootfs, inside)});
+        const auto resolved = resolve_in_root(rootfs, inside);
+        const bool empty = fs::is_regular_file(resolved, ec) && fs::file_size(resolved, ec) == 0;
+        files.libcuda.push_back({inside, link_target(rootfs, inside), empty});
         continue;
       }
       std::smatch m;

@@ -364,7 +364,7 @@ case "$case_name" in
     ;;
   static_libcuda_copy)
     static_image "$tmp/image/rootfs" "${cuda_env[@]}"
-    : >"$tmp/image/rootfs/usr/lib/x86_64-linux-gnu/libcuda.so.535.183.01"
+    echo "not a real driver" >"$tmp/image/rootfs/usr/lib/x86_64-linux-gnu/libcuda.so.535.183.01"
     ln -s libcuda.so.535.183.01 "$tmp/image/rootfs/usr/lib/x86_64-linux-gnu/libcuda.so.1"
     doctor_static "$tmp/image/rootfs" --driver 580.95.05
     expect_exit 3

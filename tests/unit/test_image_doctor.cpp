@@ -120,6 +120,16 @@ TEST(ImageDoctor, LibcudaBakedIntoTheImage) {
   EXPECT_HAS(f->diagnosis.explanation, "(803)");
 }
 
+TEST(ImageDoctor, EmptyMountPointLeftInTheImage) {
+  auto files = clean_files();
+  files.libcuda.push_back({"/usr/local/nvidia/lib64/libcuda.so.1", "", true});
+  const auto* f = find(diagnose_image(clean_image(), files, h200_host()), "libcuda-in-image");
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(f->fatal);
+  EXPECT_HAS(f->diagnosis.summary, "mount point");
+  EXPECT_HAS(f->diagnosis.explanation, "file too short");
+}
+
 TEST(ImageDoctor, StubOnTheLoaderPath) {
   auto files = clean_files();
   files.ld_library_path.push_back("/usr/local/cuda/lib64/stubs");
