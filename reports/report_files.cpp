@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "cluster_sections.hpp"
 #include "html_report.hpp"
 #include "junit_report.hpp"
 #include "markdown_report.hpp"
@@ -45,6 +46,7 @@ Status write_reports(const RunRecord& run, const std::filesystem::path& dir) {
   if (auto s = write_file_atomically(dir / "report.json", json_text(to_json(run), 2)); !s) return s;
   if (auto s = write_file_atomically(dir / "report.md", render_markdown(run)); !s) return s;
   if (auto s = write_file_atomically(dir / "junit.xml", render_junit(run)); !s) return s;
+  if (auto s = write_node_verdicts(run, dir); !s) return s;
   return write_file_atomically(dir / "report.html", render_html(run));
 }
 

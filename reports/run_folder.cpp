@@ -144,6 +144,9 @@ Outcome<FolderRun> read_run_folder(const fs::path& dir) {
     } else {
       out.warnings.push_back((dir / "report.json").string() + " is unreadable; suite and times are unknown");
     }
+  } else if (fs::exists(dir / "run.json")) {
+    // A run that stopped before its report: run.json names its suite, command and start (resume.hpp).
+    if (auto j = read_json(dir / "run.json"); j && j->is_object()) read_metadata(*j, out.run);
   }
 
   if (fs::exists(dir / "ranks.json")) {
