@@ -163,6 +163,16 @@ void simulate_results(const Suite& suite, const SimulatedCluster& c, const std::
     const auto where = placement_of(c, rank);
     std::uint64_t work = m.work;
     if (const auto basis = nccl_basis(m, details)) work = basis->algbw_bytes;
+    if (work == 0) {
+      // As the worker answers a collective whose share per rank rounds down to nothing.
+      RunReply waived;
+      waived.status = RunStatus::Waived;
+      waived.message = m.id + " moves no element over " + details.value("nranks", nlohmann::json(1)).dump() +
+                       " ranks: each rank's share rounds down to 0";
+      waived.details = std::move(details);
+      sink(make_record(m, where, std::move(waived)));
+      return;
+    }
     auto reply = reply_for(m, seconds_at(m, work, figure), c.samples, spread, noise, std::move(details));
     auto record = make_record(m, where, std::move(reply));
     if (c.summaries_only) record.reply.samples_s.clear();

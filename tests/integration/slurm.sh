@@ -16,7 +16,6 @@ skip() { echo "SKIP: $*" >&2; exit 77; }
 for tool in slurmctld slurmd munged sbatch srun scontrol; do
   command -v "$tool" >/dev/null || skip "no $tool (apt-get install slurm-wlm munge)"
 done
-srun --mpi=list 2>/dev/null | grep -q pmix || skip "this Slurm has no PMIx plugin (srun --mpi=list)"
 
 tmp=$(mktemp -d /tmp/gpucert-slurm.XXXXXX)
 chmod 755 "$tmp"
@@ -85,6 +84,7 @@ for _ in $(seq 100); do
   sleep 0.2
 done
 sinfo -h -o %T 2>/dev/null | grep -qE '^idle' || { dump_logs; fail "the Slurm node did not come up idle"; }
+srun --mpi=list 2>&1 | grep -q pmix || skip "this Slurm has no PMIx plugin (srun --mpi=list)"
 
 # The batch file as a site submits it, with this machine's shape (no GPUs to ask Slurm for).
 out=$tmp/out
@@ -124,8 +124,8 @@ assert node["verdict"] == "fail" and node["ranks"] == [0, 1], node
 assert any("has no usable GPU" in reason for reason in node["reasons"]), node["reasons"]
 print(f"report.json: 2 ranks on {host}, Slurm job {job}; nodes.json: {host} fails: {node['reasons'][0]}")
 PY
-grep -q "| Slurm job | $job (gpucerttest, debug)" "$out/report.md" || fail "report.md does not name the Slurm job"
-grep -q "<dt>Slurm job</dt><dd>$job (gpucerttest, debug)" "$out/report.html" || fail "report.html does not name the job"
+grep -q "| Slurm job | $job (gpucerttest, debug, gpucert-acceptance), nodes $host |" "$out/report.md" || fail "report.md does not name the Slurm job"
+grep -q "<dt>Slurm job</dt><dd>$job (gpucerttest, debug, gpucert-acceptance), nodes $host</dd>" "$out/report.html" || fail "report.html does not name the job"
 grep -q "^$host	rank 0 has no usable GPU" "$out/failed-nodes.txt" || fail "failed-nodes.txt: $(cat "$out/failed-nodes.txt")"
 grep -q "gpucert: nodes that failed" "$job_out" || fail "the batch file did not print the failed nodes"
 echo "PASS: a two-task Slurm job (srun --mpi=pmix) wrote one report naming node $host and job $job"

