@@ -1,6 +1,8 @@
 #include "cluster_sections.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <unordered_map>
 
 #include "core/json_fields.hpp"
 #include "core/node_verdicts.hpp"
@@ -55,7 +57,142 @@ std::string scheduler_text(const nlohmann::json& job) {
   return text;
 }
 
+// One measurement in one environment over every rank that reported it.
+struct MeasurementRow {
+  std::string environment, id, unit;
+  std::vector<double> figures;
+  double low = 0, high = 0;
+  int low_rank = -1, high_rank = -1;
+  std::size_t passed = 0, not_passed = 0;
+};
+
+struct Rows {
+  std::vector<MeasurementRow> rows;
+  std::vector<const ResultRecord*> not_passed;
+};
+
+Rows measurement_rows(const RunRecord& run) {
+  Rows out;
+  std::unordered_map<std::string, std::size_t> index;
+  for (const auto& r : run.results) {
+    const auto [it, added] = index.try_emplace(r.environment + '\n' + r.measurement.id, out.rows.size());
+    if (added)
+      out.rows.push_back({r.environment, r.measurement.id,
+                          std::string(unit_of(r.measurement.metric)) + (r.bus_figures ? " busbw" : ""), {}, 0, 0, -1,
+                          -1, 0, 0});
+    auto& row = out.rows[it->second];
+    if (r.reply.status != RunStatus::Ok) {
+      ++row.not_passed;
+      out.not_passed.push_back(&r);
+    } else {
+      ++row.passed;
+    }
+    const auto* f = r.bus_figures ? &*r.bus_figures : r.figures ? &*r.figures : nullptr;
+    if (!f) continue;
+    if (row.figures.empty() || f->at_median < row.low) row.low = f->at_median, row.low_rank = r.placement.rank;
+    if (row.figures.empty() || f->at_median > row.high) row.high = f->at_median, row.high_rank = r.placement.rank;
+    row.figures.push_back(f->at_median);
+  }
+  return out;
+}
+
+std::string fixed1(double value) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", value);
+  return buf;
+}
+
+double median_of(std::vector<double> values) {
+  const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
+  std::nth_element(values.begin(), middle, values.end());
+  return *middle;
+}
+
+constexpr std::size_t kNotPassedShown = 200;
+
 }  // namespace
+
+bool results_by_measurement(const RunRecord& run) { return run.ranks.size() > kRanksWithResultRows; }
+
+std::string results_by_measurement_markdown(const RunRecord& run) {
+  if (run.results.empty()) return {};
+  const auto rows = measurement_rows(run);
+  const bool show_environment = !run.environments.empty();
+  std::string md = "## Results\n\nOne row per measurement over the " + std::to_string(run.ranks.size()) +
+                   " ranks (report.json and junit.xml hold every result).\n\n| Measurement |" +
+                   (show_environment ? " Environment |" : "") +
+                   " Passed | Not passed | Median over ranks | Lowest (rank) | Highest (rank) |\n|---|" +
+                   (show_environment ? "---|" : "") + "---:|---:|---:|---:|---:|\n";
+  for (const auto& row : rows.rows) {
+    md += "| " + markdown_cell(row.id) + " | " + (show_environment ? markdown_cell(row.environment) + " | " : "") +
+          std::to_string(row.passed) + " | " + (row.not_passed ? "**" + std::to_string(row.not_passed) + "**" : "0") +
+          " | ";
+    if (row.figures.empty()) {
+      md += "- | - | - |\n";
+      continue;
+    }
+    md += fixed1(median_of(row.figures)) + " " + row.unit + " | " + fixed1(row.low) + " (" +
+          std::to_string(row.low_rank) + ") | " + fixed1(row.high) + " (" + std::to_string(row.high_rank) + ") |\n";
+  }
+  md += "\n";
+  if (!rows.not_passed.empty()) {
+    md += "### Results that did not pass\n\n";
+    for (std::size_t i = 0; i < rows.not_passed.size() && i < kNotPassedShown; ++i) {
+      const auto& r = *rows.not_passed[i];
+      md += "- `" + markdown_cell(r.measurement.id) + "` on rank " + std::to_string(r.placement.rank) + " (" +
+            markdown_cell(r.placement.host) + ")" +
+            (r.environment == kNativeEnvironment ? "" : " in " + markdown_cell(r.environment)) + ": " +
+            std::string(name_of(r.reply.status)) + (r.reply.message.empty() ? "" : ", " + markdown_cell(r.reply.message)) +
+            "\n";
+    }
+    if (rows.not_passed.size() > kNotPassedShown)
+      md += "- and " + std::to_string(rows.not_passed.size() - kNotPassedShown) + " more (report.json)\n";
+    md += "\n";
+  }
+  return md;
+}
+
+std::string results_by_measurement_html(const RunRecord& run) {
+  if (run.results.empty()) return {};
+  const auto rows = measurement_rows(run);
+  const bool show_environment = !run.environments.empty();
+  std::string h = "<section id=\"results\"><h2>Results</h2>\n<p class=\"muted\">One row per measurement over the " +
+                  std::to_string(run.ranks.size()) +
+                  " ranks (report.json and junit.xml hold every result).</p>\n<div class=\"wide\"><table><thead><tr>"
+                  "<th>Measurement</th>" + std::string(show_environment ? "<th>Environment</th>" : "") +
+                  "<th>Passed</th><th>Not passed</th><th>Median over ranks</th><th>Lowest (rank)</th>"
+                  "<th>Highest (rank)</th></tr></thead><tbody>\n";
+  for (const auto& row : rows.rows) {
+    h += "<tr><td class=\"id\"><code>" + html_escape(row.id) + "</code></td>" +
+         (show_environment ? "<td>" + html_escape(row.environment) + "</td>" : "") + "<td class=\"num\">" +
+         std::to_string(row.passed) + "</td><td class=\"num\">" +
+         (row.not_passed ? "<span class=\"pill fail\">" + std::to_string(row.not_passed) + "</span>" : "0") +
+         "</td>";
+    if (row.figures.empty()) {
+      h += "<td class=\"num\">-</td><td class=\"num\">-</td><td class=\"num\">-</td></tr>\n";
+      continue;
+    }
+    h += "<td class=\"num\">" + fixed1(median_of(row.figures)) + " " + html_escape(row.unit) +
+         "</td><td class=\"num\">" + fixed1(row.low) + " (" + std::to_string(row.low_rank) +
+         ")</td><td class=\"num\">" + fixed1(row.high) + " (" + std::to_string(row.high_rank) + ")</td></tr>\n";
+  }
+  h += "</tbody></table></div>\n";
+  if (!rows.not_passed.empty()) {
+    h += "<h3>Results that did not pass</h3>\n<ul class=\"lines\">";
+    for (std::size_t i = 0; i < rows.not_passed.size() && i < kNotPassedShown; ++i) {
+      const auto& r = *rows.not_passed[i];
+      h += "<li><code>" + html_escape(r.measurement.id) + "</code> on rank " + std::to_string(r.placement.rank) +
+           " (" + html_escape(r.placement.host) + ")" +
+           (r.environment == kNativeEnvironment ? "" : " in " + html_escape(r.environment)) + ": " +
+           std::string(name_of(r.reply.status)) + (r.reply.message.empty() ? "" : ", " + html_escape(r.reply.message)) +
+           "</li>";
+    }
+    if (rows.not_passed.size() > kNotPassedShown)
+      h += "<li>and " + std::to_string(rows.not_passed.size() - kNotPassedShown) + " more (report.json)</li>";
+    h += "</ul>\n";
+  }
+  return h + "</section>\n";
+}
 
 std::string suspects_markdown(const RunRecord& run) {
   const auto a = find_outliers(run);

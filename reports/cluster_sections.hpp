@@ -25,6 +25,14 @@ std::string suspects_html(const RunRecord& run);
 std::string scheduler_markdown_row(const RunRecord& run);
 std::string scheduler_html_row(const RunRecord& run);
 
+// Above this many ranks report.md and report.html give one results row per measurement (its figure over the
+// ranks: median, lowest and highest with their ranks) and one line per result that did not pass, instead of a
+// row per result; report.json and junit.xml keep every result.
+inline constexpr std::size_t kRanksWithResultRows = 64;
+bool results_by_measurement(const RunRecord& run);
+std::string results_by_measurement_markdown(const RunRecord& run);
+std::string results_by_measurement_html(const RunRecord& run);
+
 // nodes.json and failed-nodes.txt in `dir` (empty when no node failed), each written atomically.
 Status write_node_verdicts(const RunRecord& run, const std::filesystem::path& dir);
 

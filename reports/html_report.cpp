@@ -291,7 +291,8 @@ std::string peak_fraction(const RunRecord& run, const ResultRecord& r) {
 }
 
 void results(std::ostringstream& h, const RunRecord& run) {
-  if (run.results.empty()) return;
+  if (results_by_measurement(run)) h << results_by_measurement_html(run);
+  if (run.results.empty() || results_by_measurement(run)) return;
   const bool show_environment = results_name_environment(run);
   h << "<section id=\"results\"><h2>Results</h2>\n<div class=\"wide\"><table><thead><tr><th>Measurement</th>"
     << (show_environment ? "<th>Environment</th>" : "")

@@ -183,7 +183,8 @@ std::string render_markdown(const RunRecord& run) {
   environments(md, run);
 
   bool busbw = false;
-  if (!run.results.empty()) {
+  if (results_by_measurement(run)) md << results_by_measurement_markdown(run);
+  if (!run.results.empty() && !results_by_measurement(run)) {
     const bool show_environment = results_name_environment(run);
     md << "## Results\n\n| Measurement |" << (show_environment ? " Environment |" : "")
        << " Rank | Status | Median | Best | CV | Fraction of peak | Verification |\n|---|"

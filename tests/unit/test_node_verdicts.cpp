@@ -141,6 +141,30 @@ TEST(ClusterReports, ARunTooSmallForPeersSaysSo) {
   EXPECT_FALSE(to_json(run).contains("peers"));
 }
 
+TEST(ClusterReports, AClusterGetsOneResultsRowPerMeasurement) {
+  SimulatedCluster c;
+  c.nodes = 9;  // 72 ranks: above kRanksWithResultRows
+  c.samples = 3;
+  c.slow_gpus.push_back({70, 0.5});
+  auto run = simulate_run(acceptance(), c);
+  run.results[5].reply.status = RunStatus::Failed;
+  run.results[5].reply.message = "12 wrong of 268435456";
+  ASSERT_TRUE(reports::results_by_measurement(run));
+  const auto md = reports::render_markdown(run);
+  EXPECT_HAS(md, "One row per measurement over the 72 ranks");
+  EXPECT_HAS(md, "| gemm/fp16/8192x8192x8192 | 72 | 0 | ");
+  EXPECT_HAS(md, " (70) | ");  // the slow GPU is the lowest of its GEMM rows
+  EXPECT_HAS(md, "| **1** |");
+  EXPECT_HAS(md, "- `" + run.results[5].measurement.id + "` on rank 5 (node-0000): failed, 12 wrong of 268435456");
+  EXPECT_LACKS(md, "| Measurement | Rank | Status |");
+  const auto html = reports::render_html(run);
+  EXPECT_HAS(html, "One row per measurement over the 72 ranks");
+  EXPECT_HAS(html, "<th>Median over ranks</th>");
+  // A rank count up to the limit keeps a row per result.
+  c.nodes = 8;
+  EXPECT_FALSE(reports::results_by_measurement(simulate_run(acceptance(), c)));
+}
+
 TEST(ClusterReports, NodeVerdictFilesAreWritten) {
   const auto run = planted_run();
   const auto dir = std::filesystem::path(GPUCERT_BINARY_DIR) / "test-node-verdicts";
