@@ -116,12 +116,15 @@ Outcome<long long> HistoryStore::add(const RunRecord& run, const std::string& so
     (void)exec("ROLLBACK");
     return GPUCERT_ERROR(message);
   };
-  const std::string key = run.started + "\n" + run.suite_name + "\n" + run.command;
+  const auto job = scheduler_job(run);
+  // Jobs of several scalable units start in the same second with the same command: their nodes tell them apart.
+  const std::string key = run.started + "\n" + run.suite_name + "\n" + run.command + "\n" +
+                          job.value("job_id", "") + "\n" + std::to_string(run.ranks.size()) + "\n" +
+                          (run.ranks.empty() ? std::string() : run.ranks.front().placement.host);
   {
     Statement remove(db_, "DELETE FROM runs WHERE key = ?");
     if (!remove.ready() || !remove.text(1, key).done()) return fail("replacing the run");
   }
-  const auto job = scheduler_job(run);
   Statement insert_run(db_,
                        "INSERT INTO runs(key, source, suite, started, finished, command, gpucert, exit_code, verdict, "
                        "slurm_job, ranks, loaded) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");

@@ -9,7 +9,8 @@
 //   checks(run, name, environment, subject, rank, verdict, evidence)
 //   nodes(run, host, verdict, reasons)
 //
-// Loading the same run again replaces it: a run is known by its start time, suite and command.
+// Loading the same run again replaces it: a run is known by its start time, suite, command, Slurm job, rank count
+// and first host.
 #pragma once
 
 #include <filesystem>

@@ -124,7 +124,7 @@ int command_simulate(const SimulateArgs& args) {
   std::filesystem::create_directories(dir, ec);
   const nlohmann::json identity = {{"suite", {{"name", suite->name}, {"source", suite->source}}},
                                    {"command", "gpucert simulate"},
-                                   {"started", "2026-12-02T00:00:00Z"},
+                                   {"started", utc_timestamp()},
                                    {"simulated", {{"nodes", args.nodes}, {"gpus_per_node", args.gpus_per_node}}}};
   if (auto s = reports::write_file_atomically(dir / "run.json", reports::json_text(identity, 2)); !s) {
     std::fprintf(stderr, "gpucert: %s\n", s.error().message.c_str());
