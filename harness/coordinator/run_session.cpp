@@ -132,7 +132,6 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
     if (auto s = log->append(line); !s) progress.message("gpucert: " + s.error().describe());
   };
 
-  // A rank that stops answering: the root records what it has and ends the job (rank_stall.hpp).
   // Where this rank keeps its samples, when they stay on the nodes.
   std::optional<ResultsLog> node_log;
   if (!options.samples_on_nodes.empty()) {
@@ -145,6 +144,7 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
                           "; its samples go to the root instead");
   }
 
+  // A rank that stops answering: the root records what it has and ends the job (rank_stall.hpp).
   std::vector<Measurement> unfinished;
   bool gathering_results = false;
   const MpiWorld::StallHandler give_up = [&](const MpiWorld::Stall& stall) {
