@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "chart_data.hpp"
+#include "cluster_sections.hpp"
 #include "core/conformance.hpp"
 #include "escape.hpp"
 #include "run_facts.hpp"
@@ -123,6 +124,7 @@ const char* describe_check(const std::string& name) {
       {"results-verified", "every result matches its reference"},
       {"workload-availability", "each workload's library loads"},
       {"performance-floor", "figures at or above the GPU model's floor"},
+      {"performance-peers", "figures in line with the other GPUs of the model"},
   };
   const auto it = descriptions.find(name);
   return it == descriptions.end() ? "" : it->second;
@@ -141,7 +143,8 @@ void banner(std::ostringstream& h, const RunRecord& run) {
     << html_escape(run.finished.empty() ? "?" : run.finished) << "</dd>"
     << "<dt>Hosts</dt><dd>" << html_escape(facts.hosts) << " (" << run.ranks.size() << " rank(s))</dd>"
     << "<dt>Driver</dt><dd>" << html_escape(facts.drivers) << "</dd>"
-    << "<dt>CUDA runtime</dt><dd>" << html_escape(facts.runtimes) << "</dd></dl></header>\n";
+    << "<dt>CUDA runtime</dt><dd>" << html_escape(facts.runtimes) << "</dd>" << scheduler_html_row(run)
+    << "</dl></header>\n";
 }
 
 // Passing checks have no diagnosis: their table leaves the column out.
@@ -281,15 +284,15 @@ void charts(std::ostringstream& h, const RunRecord& run) {
 
 std::string peak_fraction(const RunRecord& run, const ResultRecord& r) {
   if (r.measurement.workload != "stream" || !r.figures) return "-";
-  for (const auto& rank : run.ranks)
-    if (rank.placement.rank == r.placement.rank)
-      if (const auto* d = device_of(rank); d && d->peak_bandwidth_gbps() > 0)
-        return fixed(100.0 * r.figures->at_median / d->peak_bandwidth_gbps(), 1) + "%";
+  if (const auto* rank = rank_record(run, r.placement.rank))
+    if (const auto* d = device_of(*rank); d && d->peak_bandwidth_gbps() > 0)
+      return fixed(100.0 * r.figures->at_median / d->peak_bandwidth_gbps(), 1) + "%";
   return "-";
 }
 
 void results(std::ostringstream& h, const RunRecord& run) {
-  if (run.results.empty()) return;
+  if (results_by_measurement(run)) h << results_by_measurement_html(run);
+  if (run.results.empty() || results_by_measurement(run)) return;
   const bool show_environment = results_name_environment(run);
   h << "<section id=\"results\"><h2>Results</h2>\n<div class=\"wide\"><table><thead><tr><th>Measurement</th>"
     << (show_environment ? "<th>Environment</th>" : "")
@@ -349,6 +352,7 @@ std::string render_html(const RunRecord& run) {
     << "<title>gpucert report: " << html_escape(run.suite_name) << " &mdash; " << word << "</title>"
     << "<style>" << kStyle << "</style></head><body>\n";
   banner(h, run);
+  h << suspects_html(run);
   conformance(h, run);
   gpus(h, run);
   charts(h, run);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/conformance.hpp"
+#include "cluster_sections.hpp"
 #include "run_facts.hpp"
 
 namespace gpucert::reports {
@@ -160,8 +161,9 @@ std::string render_markdown(const RunRecord& run) {
   md << "| gpucert | " << markdown_cell(run.build.version) << ", built with CUDA "
      << format_cuda_version(run.build.cuda_build_version) << " for CUDA architectures "
      << markdown_cell(run.build.architectures)
-     << " |\n\n";
+     << " |\n" << scheduler_markdown_row(run) << "\n";
 
+  md << suspects_markdown(run);
   conformance(md, run);
 
   md << "## GPUs\n\n| Rank | Host | Device | Name | Memory | Peak memory bandwidth | State |\n"
@@ -181,7 +183,8 @@ std::string render_markdown(const RunRecord& run) {
   environments(md, run);
 
   bool busbw = false;
-  if (!run.results.empty()) {
+  if (results_by_measurement(run)) md << results_by_measurement_markdown(run);
+  if (!run.results.empty() && !results_by_measurement(run)) {
     const bool show_environment = results_name_environment(run);
     md << "## Results\n\n| Measurement |" << (show_environment ? " Environment |" : "")
        << " Rank | Status | Median | Best | CV | Fraction of peak | Verification |\n|---|"
@@ -197,12 +200,10 @@ std::string render_markdown(const RunRecord& run) {
         median = fixed(shown.at_median, 1) + " " + unit + label;
         best = fixed(shown.best, 1) + " " + unit + label;
         cv = percent(r.time->cv);
-        if (r.measurement.workload == "stream")
-          for (const auto& rank : run.ranks)
-            for (const auto& dev : rank.probe.devices)
-              if (rank.placement.rank == r.placement.rank && dev.index == r.placement.device &&
-                  dev.peak_bandwidth_gbps() > 0)
-                peak = percent(r.figures->at_median / dev.peak_bandwidth_gbps());
+        if (const auto* rank = r.measurement.workload == "stream" ? rank_record(run, r.placement.rank) : nullptr)
+          for (const auto& dev : rank->probe.devices)
+            if (dev.index == r.placement.device && dev.peak_bandwidth_gbps() > 0)
+              peak = percent(r.figures->at_median / dev.peak_bandwidth_gbps());
       }
       std::string status(name_of(r.reply.status));
       if (is_failure(r)) status = "**" + status + "**";

@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
+#include "cluster_sections.hpp"
 #include "html_report.hpp"
 #include "junit_report.hpp"
 #include "markdown_report.hpp"
@@ -41,10 +43,48 @@ std::string json_text(const nlohmann::json& j, int indent) {
   return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
+namespace {
+
+// report.json, its results streamed one compact line each into the head's empty array, through a temporary
+// file flushed to disk before the rename: a cluster's record is never one tree, nor one string, in memory.
+Status write_report_json(const RunRecord& run, const std::filesystem::path& path) {
+  constexpr std::string_view kPlaceholder = "\"@gpucert-results@\"";
+  auto head = report_head_json(run);
+  head["results"] = std::string(kPlaceholder.substr(1, kPlaceholder.size() - 2));
+  const auto text = json_text(head, 2);
+  const auto at = text.find(kPlaceholder);
+  if (at == std::string::npos) return GPUCERT_ERROR("report.json: the results placeholder is missing");
+  const auto temporary = path.string() + ".tmp";
+  std::FILE* file = std::fopen(temporary.c_str(), "wbe");
+  if (!file) return GPUCERT_ERROR("cannot write " + temporary + ": " + std::strerror(errno));
+  bool good = std::fwrite(text.data(), 1, at, file) == at;
+  std::string line;
+  for (std::size_t i = 0; good && i < run.results.size(); ++i) {
+    line = (i ? ",\n    " : "[\n    ") +
+           to_json(run.results[i]).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    good = std::fwrite(line.data(), 1, line.size(), file) == line.size();
+  }
+  const std::string close = run.results.empty() ? "[]" : "\n  ]";
+  const auto rest = std::string_view(text).substr(at + kPlaceholder.size());
+  good = good && std::fwrite(close.data(), 1, close.size(), file) == close.size() &&
+         std::fwrite(rest.data(), 1, rest.size(), file) == rest.size() && std::fflush(file) == 0 &&
+         fsync(fileno(file)) == 0;
+  const int saved = errno;
+  if (std::fclose(file) != 0 || !good)
+    return GPUCERT_ERROR("cannot write " + temporary + ": " + std::strerror(good ? errno : saved));
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) return GPUCERT_ERROR("cannot rename " + temporary + " to " + path.string() + ": " + ec.message());
+  return ok_status();
+}
+
+}  // namespace
+
 Status write_reports(const RunRecord& run, const std::filesystem::path& dir) {
-  if (auto s = write_file_atomically(dir / "report.json", json_text(to_json(run), 2)); !s) return s;
+  if (auto s = write_report_json(run, dir / "report.json"); !s) return s;
   if (auto s = write_file_atomically(dir / "report.md", render_markdown(run)); !s) return s;
   if (auto s = write_file_atomically(dir / "junit.xml", render_junit(run)); !s) return s;
+  if (auto s = write_node_verdicts(run, dir); !s) return s;
   return write_file_atomically(dir / "report.html", render_html(run));
 }
 

@@ -35,6 +35,15 @@ RunFacts run_facts(const RunRecord& run) {
   return {list_text(hosts), list_text(drivers), list_text(runtimes)};
 }
 
+const RankRecord* rank_record(const RunRecord& run, int rank) {
+  if (rank >= 0 && static_cast<std::size_t>(rank) < run.ranks.size() &&
+      run.ranks[static_cast<std::size_t>(rank)].placement.rank == rank)
+    return &run.ranks[static_cast<std::size_t>(rank)];
+  for (const auto& r : run.ranks)
+    if (r.placement.rank == rank) return &r;
+  return nullptr;
+}
+
 const char* verdict_word(int exit_code) {
   return exit_code == kExitPassed ? "PASSED" : exit_code == kExitCheckFailed ? "FAILED" : "NOT RUN";
 }

@@ -21,6 +21,10 @@ struct RunFacts {
 
 RunFacts run_facts(const RunRecord& run);
 
+// The rank table's record of `rank`, or null: constant time when the table is in rank order (as runs write
+// it), so that a table of every result stays linear in the run.
+const RankRecord* rank_record(const RunRecord& run, int rank);
+
 // "PASSED", "FAILED" or "NOT RUN" for an exit code.
 const char* verdict_word(int exit_code);
 

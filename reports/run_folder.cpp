@@ -13,9 +13,19 @@ namespace fs = std::filesystem;
 Outcome<std::string> read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return GPUCERT_ERROR("cannot read " + path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  // One read of the whole file: a cluster's results.jsonl is hundreds of megabytes.
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  std::string text;
+  if (!ec) {
+    text.resize(static_cast<std::size_t>(size));
+    in.read(text.data(), static_cast<std::streamsize>(size));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+  }
+  // Whatever the size said (a file still growing), read on to its end.
+  std::ostringstream rest;
+  rest << in.rdbuf();
+  return text + rest.str();
 }
 
 Outcome<nlohmann::json> read_json(const fs::path& path) {
@@ -133,17 +143,36 @@ Outcome<RunRecord> run_from_report_json(const nlohmann::json& j) {
   return run;
 }
 
+// report.json for its metadata: its rank, result and check tables are dropped while parsing (at cluster
+// scale they are most of the file) unless the folder has no ranks.json to take the rank table from.
+Outcome<nlohmann::json> read_report_metadata(const fs::path& path, bool with_ranks) {
+  auto text = read_text(path);
+  if (!text) return text.error();
+  const nlohmann::json::parser_callback_t keep = [with_ranks](int depth, nlohmann::json::parse_event_t event,
+                                                              nlohmann::json& parsed) {
+    if (depth != 1 || event != nlohmann::json::parse_event_t::key) return true;
+    const auto& key = parsed.get_ref<const std::string&>();
+    return !(key == "results" || key == "checks" || key == "nccl" || key == "peers" || (key == "ranks" && !with_ranks));
+  };
+  auto j = nlohmann::json::parse(*text, keep, false);
+  if (j.is_discarded()) return GPUCERT_ERROR(path.string() + " is not valid JSON");
+  return j;
+}
+
 Outcome<FolderRun> read_run_folder(const fs::path& dir) {
   FolderRun out;
   std::optional<nlohmann::json> report;
   if (fs::exists(dir / "report.json")) {
-    auto j = read_json(dir / "report.json");
+    auto j = read_report_metadata(dir / "report.json", !fs::exists(dir / "ranks.json"));
     if (j && j->is_object()) {
       read_metadata(*j, out.run);
       report = std::move(*j);
     } else {
       out.warnings.push_back((dir / "report.json").string() + " is unreadable; suite and times are unknown");
     }
+  } else if (fs::exists(dir / "run.json")) {
+    // A run that stopped before its report: run.json names its suite, command and start (resume.hpp).
+    if (auto j = read_json(dir / "run.json"); j && j->is_object()) read_metadata(*j, out.run);
   }
 
   if (fs::exists(dir / "ranks.json")) {

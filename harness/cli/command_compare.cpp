@@ -1,6 +1,8 @@
-// `gpucert compare OLD NEW`: a release gate. Exit 1 on a regression, so CI stops there.
+// `gpucert compare OLD NEW...`: a release gate. Each NEW against the one baseline OLD (a node's later runs, a
+// cluster's runs after an upgrade); exit 1 on a regression in any, so CI stops there.
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -32,7 +34,8 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
   auto* cmd = app.add_subcommand("compare", "Compare two runs: per measurement NEW/OLD of the median, regressions "
                                             "beyond a threshold and the runs' noise, check verdicts that changed");
   cmd->add_option("old", args.old_path, "Output folder or report.json of the baseline run")->required();
-  cmd->add_option("new", args.new_path, "Output folder or report.json of the run to judge")->required();
+  cmd->add_option("new", args.new_paths, "Output folders or report.json files of the runs to judge, each against OLD")
+      ->required();
   cmd->add_option("--threshold", args.threshold,
                   "Smallest drop that counts, as a fraction or a percentage (0.05 or 5%); a drop must also exceed "
                   "--noise times the larger coefficient of variation of the two runs")
@@ -42,7 +45,8 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
       ->capture_default_str();
   cmd->add_option("--thresholds", args.thresholds,
                   "Performance floors per GPU model for both runs' checks; default: the built-in ones");
-  cmd->footer("\nExit codes: 0 no regression, 1 a regression (a measurement slower beyond the threshold and the "
+  cmd->footer("\nExample: gpucert compare baseline/ week1/ week2/ week3/   (each week against the baseline)\n"
+              "Exit codes: 0 no regression, 1 a regression (a measurement slower beyond the threshold and the "
               "noise, or a check failing that did not fail before), 2 bad input.");
   return cmd;
 }
@@ -60,29 +64,40 @@ int command_compare(const CompareArgs& args) {
     std::fprintf(stderr, "gpucert: %s\n", thresholds.error().message.c_str());
     return kExitBadInput;
   }
-  RunRecord runs[2];
-  const std::string* paths[2] = {&args.old_path, &args.new_path};
-  for (int i = 0; i < 2; ++i) {
-    auto read = reports::read_run(*paths[i]);
+  auto load = [&](const std::string& path, const char* role) -> std::optional<RunRecord> {
+    auto read = reports::read_run(path);
     if (!read) {
-      std::fprintf(stderr, "gpucert: %s: %s\n", i ? "NEW" : "OLD", read.error().message.c_str());
-      return kExitBadInput;
+      std::fprintf(stderr, "gpucert: %s: %s\n", role, read.error().message.c_str());
+      return std::nullopt;
     }
     for (const auto& w : read->warnings) std::fprintf(stderr, "gpucert: warning: %s\n", w.c_str());
-    runs[i] = std::move(read->run);
     // Both sides judged by the same floors, whatever their report.json once said.
-    runs[i].checks = conformance_checks(runs[i], *thresholds);
+    read->run.checks = conformance_checks(read->run, *thresholds);
+    return std::move(read->run);
+  };
+  const auto baseline = load(args.old_path, "OLD");
+  if (!baseline) return kExitBadInput;
+  std::size_t regressions = 0, disjoint = 0;
+  for (std::size_t i = 0; i < args.new_paths.size(); ++i) {
+    const auto& path = args.new_paths[i];
+    const auto run = load(path, "NEW");
+    if (!run) return kExitBadInput;
+    const auto comparison = reports::compare_runs(*baseline, *run, options);
+    std::printf("%sOLD: %s (suite %s, %s)\nNEW: %s (suite %s, %s)\n\n%s", i ? "\n" : "", args.old_path.c_str(),
+                baseline->suite_name.c_str(), baseline->started.c_str(), path.c_str(), run->suite_name.c_str(),
+                run->started.c_str(), reports::render_comparison(comparison, options).c_str());
+    regressions += comparison.regressions() ? 1 : 0;
+    // Figures on both sides but none for the same measurement: two different suites, not a comparison.
+    if (comparison.measurements.empty() && !comparison.only_old.empty() && !comparison.only_new.empty()) {
+      std::fprintf(stderr, "gpucert: OLD and %s have no measurement in common: nothing to compare\n", path.c_str());
+      ++disjoint;
+    }
   }
-  const auto comparison = reports::compare_runs(runs[0], runs[1], options);
-  std::printf("OLD: %s (suite %s, %s)\nNEW: %s (suite %s, %s)\n\n%s", args.old_path.c_str(),
-              runs[0].suite_name.c_str(), runs[0].started.c_str(), args.new_path.c_str(), runs[1].suite_name.c_str(),
-              runs[1].started.c_str(), reports::render_comparison(comparison, options).c_str());
-  if (comparison.regressions()) return kExitCheckFailed;
-  // Figures on both sides but none for the same measurement: two different suites, not a comparison.
-  if (comparison.measurements.empty() && !comparison.only_old.empty() && !comparison.only_new.empty()) {
-    std::fprintf(stderr, "gpucert: OLD and NEW have no measurement in common: nothing to compare\n");
-    return kExitBadInput;
-  }
+  if (args.new_paths.size() > 1)
+    std::printf("\n%zu of %zu run(s) regressed against %s\n", regressions, args.new_paths.size(),
+                args.old_path.c_str());
+  if (regressions) return kExitCheckFailed;
+  if (disjoint) return kExitBadInput;
   return kExitPassed;
 }
 

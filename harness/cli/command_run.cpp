@@ -101,6 +101,7 @@ int command_run(const RunArgs& args, int* argc, char*** argv) {
   coordinator::SessionOptions options;
   options.environments = std::move(environments);
   options.rounds = args.rounds;
+  options.samples_on_nodes = args.samples_on_nodes;
   options.scratch_dir = args.scratch.empty() ? std::filesystem::temp_directory_path() / "gpucert-bundles"
                                              : std::filesystem::path(args.scratch);
   options.worker_path = worker_path();

@@ -30,6 +30,7 @@ struct RunArgs {
   std::vector<std::string> images;  // NAME=IMAGE
   int rounds = 5;
   std::string scratch;  // oci bundles' parent; empty: the temporary folder
+  std::string samples_on_nodes;  // empty: every sample is gathered at the root
 };
 
 int command_run(const RunArgs& args, int* argc, char*** argv);
@@ -69,13 +70,39 @@ CLI::App* add_report_command(CLI::App& app, ReportArgs& args);
 int command_report(const ReportArgs& args);
 
 struct CompareArgs {
-  std::string old_path, new_path;  // output folders or report.json files
+  std::string old_path;               // the baseline: an output folder or a report.json file
+  std::vector<std::string> new_paths;  // each judged against it
   std::string threshold = "5%";    // a fraction or a percentage
   double noise_factor = 3.0;
   std::string thresholds;  // empty: the built-in floors
 };
 CLI::App* add_compare_command(CLI::App& app, CompareArgs& args);
 int command_compare(const CompareArgs& args);
+
+struct SimulateArgs {
+  std::string out;
+  std::string suite = "acceptance";
+  int nodes = 16, gpus_per_node = 8, samples = 0;
+  std::uint64_t seed = 1;
+  std::vector<std::string> slow_gpus, slow_nodes, slow_pairs;
+  bool no_split_nccl = false;
+  bool summaries = false;
+};
+CLI::App* add_simulate_command(CLI::App& app, SimulateArgs& args);
+int command_simulate(const SimulateArgs& args);
+
+struct HistoryArgs {
+  std::string db = "gpucert-history.sqlite";
+  std::vector<std::string> runs;
+  std::string host, measurement, thresholds;
+};
+struct HistoryCommands {
+  CLI::App* load = nullptr;
+  CLI::App* runs = nullptr;
+  CLI::App* node = nullptr;
+};
+HistoryCommands add_history_command(CLI::App& app, HistoryArgs& args);
+int command_history(const HistoryCommands& commands, const HistoryArgs& args);
 
 // gpucert-worker beside this executable (or GPUCERT_WORKER).
 std::string worker_path();

@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
                          "  gpucert doctor                           why CUDA is or is not available here\n"
                          "  gpucert doctor --image IMG --runtime podman --gpus 0   the same, inside an image\n"
                          "  gpucert report out/                      render the reports again from out/'s results\n"
-                         "  gpucert compare old/ new/                compare two runs; exit 1 on a regression\n") +
+                         "  gpucert compare old/ new/                compare two runs; exit 1 on a regression\n"
+                         "  gpucert history load runs/*              keep runs in gpucert-history.sqlite\n") +
              kExitCodes);
   app.set_version_flag("--version", std::string("gpucert ") + GPUCERT_VERSION + " (built with CUDA " +
                                         std::to_string(GPUCERT_CUDA_BUILD_VERSION / 1000) + "." +
@@ -88,6 +89,10 @@ int main(int argc, char** argv) {
                       "every environment in turn")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  run_cmd->add_option("--samples-on-nodes", run.samples_on_nodes,
+                      "A folder on every node (e.g. /var/tmp/gpucert): each rank keeps its results with every sample "
+                      "there (HOST/rank-N.jsonl) and sends rank 0 only their time summaries, so that a large job "
+                      "gathers less; the reports read them alike");
   run_cmd->add_option("--scratch", run.scratch, "Folder for the oci bundles (made and removed); default: the temporary folder");
   run_cmd->footer(std::string("Examples:\n"
                               "  gpucert run --suite certify --out out/\n"
@@ -109,6 +114,10 @@ int main(int argc, char** argv) {
   auto* report_cmd = gpucert::cli::add_report_command(app, report);
   gpucert::cli::CompareArgs compare;
   auto* compare_cmd = gpucert::cli::add_compare_command(app, compare);
+  gpucert::cli::SimulateArgs simulate;
+  auto* simulate_cmd = gpucert::cli::add_simulate_command(app, simulate);
+  gpucert::cli::HistoryArgs history;
+  const auto history_cmds = gpucert::cli::add_history_command(app, history);
 
   try {
     app.parse(argc, argv);
@@ -123,5 +132,8 @@ int main(int argc, char** argv) {
   if (cdi_cmd->parsed()) return gpucert::cli::command_cdi(cdi);
   if (report_cmd->parsed()) return gpucert::cli::command_report(report);
   if (compare_cmd->parsed()) return gpucert::cli::command_compare(compare);
+  if (simulate_cmd->parsed()) return gpucert::cli::command_simulate(simulate);
+  if (history_cmds.load->parsed() || history_cmds.runs->parsed() || history_cmds.node->parsed())
+    return gpucert::cli::command_history(history_cmds, history);
   return gpucert::cli::command_list();
 }

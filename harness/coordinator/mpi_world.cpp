@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <thread>
 
+#include "runtime/slurm_placement.hpp"
+
 namespace gpucert::coordinator {
 
 MpiWorld::MpiWorld(int* argc, char*** argv) {
@@ -23,6 +25,12 @@ MpiWorld::MpiWorld(int* argc, char*** argv) {
   char name[MPI_MAX_PROCESSOR_NAME] = {};
   int length = 0;
   MPI_Get_processor_name(name, &length);
+  // Under Slurm, the node's name as Slurm knows it: what a report's node verdicts and `scontrol` take.
+  if (const auto slurm = runtime::slurm_task(runtime::process_environment()); slurm && !slurm->node_name.empty()) {
+    length = static_cast<int>(std::min<std::size_t>(slurm->node_name.size(), MPI_MAX_PROCESSOR_NAME - 1));
+    std::fill(name, name + MPI_MAX_PROCESSOR_NAME, '\0');
+    std::copy_n(slurm->node_name.data(), length, name);
+  }
   host_.assign(name, static_cast<std::size_t>(length));
   // Every rank is alive here (MPI_Init just returned everywhere), so a blocking exchange is safe.
   std::vector<char> names(static_cast<std::size_t>(size_) * MPI_MAX_PROCESSOR_NAME, '\0');

@@ -2,6 +2,7 @@
 
 #include "core/doctor.hpp"
 #include "runtime/launch_spec.hpp"
+#include "runtime/slurm_placement.hpp"
 
 namespace gpucert::coordinator {
 
@@ -24,6 +25,9 @@ RankSetup setup_rank(const MpiWorld& world, const std::string& worker_path, std:
     return setup;
   }
   record.probe = std::move(*probe);
+  // Under Slurm the report names the job and each task's binding (docs/CLUSTER.md).
+  const auto env = runtime::process_environment();
+  for (auto& [name, value] : runtime::slurm_facts(env)) record.probe.environment.emplace(name, value);
   record.diagnoses = diagnose(record.probe);
   setup.worker.emplace(std::move(*worker));
 
@@ -31,15 +35,17 @@ RankSetup setup_rank(const MpiWorld& world, const std::string& worker_path, std:
     record.problem = record.probe.unusable_reason();
     return setup;
   }
-  // One rank per GPU: the n-th rank on a host takes the host's n-th visible GPU.
+  // One rank per GPU: the n-th rank on a host takes the host's n-th visible GPU, unless Slurm bound GPUs to
+  // each task (--gpus-per-task): then the task's own first one.
   const auto count = static_cast<int>(record.probe.devices.size());
-  if (world.local_rank() >= count) {
+  const int slot = runtime::device_slot(world.local_rank(), runtime::slurm_task(env));
+  if (slot >= count) {
     record.problem = "rank " + std::to_string(world.rank()) + " is local rank " +
                      std::to_string(world.local_rank()) + " on " + world.host() + ", which has only " +
                      std::to_string(count) + " visible GPU(s): start at most one rank per GPU";
     return setup;
   }
-  const auto& device = record.probe.devices[static_cast<std::size_t>(world.local_rank())];
+  const auto& device = record.probe.devices[static_cast<std::size_t>(slot)];
   record.placement.device = device.index;
   record.placement.device_name = device.name;
   record.placement.device_uuid = device.uuid;

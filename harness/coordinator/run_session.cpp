@@ -132,6 +132,18 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
     if (auto s = log->append(line); !s) progress.message("gpucert: " + s.error().describe());
   };
 
+  // Where this rank keeps its samples, when they stay on the nodes.
+  std::optional<ResultsLog> node_log;
+  if (!options.samples_on_nodes.empty()) {
+    const auto dir = options.samples_on_nodes / world.host();
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    auto created = ResultsLog::create(dir / ("rank-" + std::to_string(world.rank()) + ".jsonl"));
+    if (created) node_log.emplace(std::move(*created));
+    else progress.message("gpucert: rank " + std::to_string(world.rank()) + ": " + created.error().describe() +
+                          "; its samples go to the root instead");
+  }
+
   // A rank that stops answering: the root records what it has and ends the job (rank_stall.hpp).
   std::vector<Measurement> unfinished;
   bool gathering_results = false;
@@ -251,6 +263,7 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
       if (ran[e]) {
         auto record = make_record(m, slots[e].record->placement, std::move(replies[e]));
         record.environment = slots[e].name;
+        if (node_log && node_log->append(to_json(record).dump())) record.reply.samples_s.clear();
         mine = to_json(record).dump();
       }
       const auto all = world.gather(mine, give_up);

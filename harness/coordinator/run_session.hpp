@@ -40,6 +40,9 @@ struct SessionOptions {
   // results.jsonl already holds for every rank and environment are not run again, the others are appended there,
   // and the reports cover both.
   bool resume = false;
+  // Non-empty: every rank appends its full records (with every sample) to <dir>/<host>/rank-<rank>.jsonl on its
+  // own node, and gathers only their summaries at the root (docs/CLUSTER.md, what stays on the nodes).
+  std::filesystem::path samples_on_nodes;
 };
 
 // Collective. Returns the exit code, the same on every rank.

@@ -7,6 +7,7 @@
 #include "check_text.hpp"
 #include "compat.hpp"
 #include "json_fields.hpp"
+#include "outliers.hpp"
 
 namespace gpucert {
 namespace {
@@ -206,29 +207,38 @@ Check verified(const std::string& environment, int rank, const std::vector<const
 }  // namespace
 
 std::vector<Check> results_verified_checks(const RunRecord& run) {
-  std::map<std::pair<std::string, int>, std::vector<const ResultRecord*>> groups;
-  for (const auto& r : run.results) groups[{environment_of(r), r.placement.rank}].push_back(&r);
+  // By rank, then environment: each rank's groups are one range, so the pass stays linear in the ranks.
+  std::map<std::pair<int, std::string>, std::vector<const ResultRecord*>> groups;
+  for (const auto& r : run.results) groups[{r.placement.rank, environment_of(r)}].push_back(&r);
+  const std::string native(kNativeEnvironment);
 
   // Rank by rank, native first; a rank that produced nothing says why.
   std::vector<Check> out;
-  std::set<std::pair<std::string, int>> done;
-  auto emit = [&](const std::pair<std::string, int>& key) {
-    out.push_back(verified(key.first, key.second, groups.at(key)));
-    done.insert(key);
+  std::set<int> done;
+  auto emit_rank = [&](int rank) {
+    bool any = false;
+    if (const auto it = groups.find({rank, native}); it != groups.end()) {
+      out.push_back(verified(native, rank, it->second));
+      any = true;
+    }
+    for (auto it = groups.lower_bound({rank, std::string()}); it != groups.end() && it->first.first == rank; ++it)
+      if (it->first.second != native) {
+        out.push_back(verified(it->first.second, rank, it->second));
+        any = true;
+      }
+    return any;
   };
   for (const auto& r : run.ranks) {
     const int rank = r.placement.rank;
-    if (groups.count({std::string(kNativeEnvironment), rank})) emit({std::string(kNativeEnvironment), rank});
-    for (const auto& [key, results] : groups)
-      if (key.second == rank && !done.count(key)) emit(key);
-    if (std::none_of(done.begin(), done.end(), [&](const auto& key) { return key.second == rank; }))
-      out.push_back({"results-verified", std::string(kNativeEnvironment), rank_subject(rank), rank, Verdict::Waived,
+    if (!done.insert(rank).second) continue;
+    if (!emit_rank(rank))
+      out.push_back({"results-verified", native, rank_subject(rank), rank, Verdict::Waived,
                      r.usable ? "no measurement ran on this rank"
                               : "no GPU is usable on this rank, so nothing ran (the gpu-visible check says why)",
                      "", ""});
   }
   for (const auto& [key, results] : groups)  // results of a rank the rank table lacks
-    if (!done.count(key)) emit(key);
+    if (done.insert(key.first).second) emit_rank(key.first);
   return out;
 }
 
@@ -334,6 +344,7 @@ std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& th
   for (auto part : {gpu_visible_checks(run), driver_runtime_alignment_checks(run),
                     library_inventory_checks(run, *flavors), results_verified_checks(run),
                     workload_availability_checks(run), performance_floor_checks(run, thresholds),
+                    performance_peer_checks(run),
                     performance_parity_checks(run, context.parity_threshold), devel_compiles_checks(run, *flavors),
                     image_hygiene_checks(run, *flavors, host)})
     for (auto& c : part) out.push_back(std::move(c));

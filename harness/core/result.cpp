@@ -10,6 +10,29 @@ nlohmann::json to_json(const Summary& s) {
           {"median", s.median}, {"p95", s.p95}, {"stddev", s.stddev}, {"cv", s.cv}};
 }
 
+// A record gathered as a summary (its samples kept on its node, docs/CLUSTER.md) carries time_s without
+// samples_s: its figures come from that summary, as make_record derives them from samples.
+void figures_from_summary(ResultRecord& r, const nlohmann::json& time) {
+  if (!r.reply.samples_s.empty() || !time.is_object() || time.value("count", std::size_t{0}) == 0) return;
+  Summary s;
+  s.count = time.value("count", std::size_t{0});
+  s.min = time.value("min", 0.0);
+  s.max = time.value("max", 0.0);
+  s.mean = time.value("mean", 0.0);
+  s.median = time.value("median", 0.0);
+  s.p95 = time.value("p95", 0.0);
+  s.stddev = time.value("stddev", 0.0);
+  s.cv = time.value("cv", 0.0);
+  if (!(s.min > 0 && s.median >= s.min && s.max >= s.median)) return;
+  const auto work = r.measurement.work;
+  const auto metric = r.measurement.metric;
+  r.time = s;
+  r.figures = Figures{figure(metric, work, s.median), figure(metric, work, s.min), figure(metric, work, s.max)};
+  if (const auto nccl = nccl_basis(r.measurement, r.reply.details))
+    r.bus_figures = Figures{r.figures->at_median * nccl->busbw_factor, r.figures->best * nccl->busbw_factor,
+                            r.figures->worst * nccl->busbw_factor};
+}
+
 }  // namespace
 
 ResultRecord make_record(const Measurement& m, const Placement& where, RunReply reply) {
@@ -94,6 +117,7 @@ Outcome<ResultRecord> result_from_json(const nlohmann::json& j) {
     reply.message = j.value("message", "");
     reply.details = j.value("details", nlohmann::json::object());
     auto record = make_record(m, p, std::move(reply));
+    figures_from_summary(record, j.value("time_s", nlohmann::json()));
     // Records written before results named their environment ran natively.
     record.environment = j.value("environment", std::string("native"));
     if (record.environment.empty()) return GPUCERT_ERROR("result record with an empty environment");

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "nccl_figures.hpp"
+#include "outliers.hpp"
 
 namespace gpucert {
 
@@ -133,6 +134,13 @@ Outcome<EnvironmentRecord> environment_record_from_json(const nlohmann::json& j)
 }
 
 nlohmann::json to_json(const RunRecord& run) {
+  auto out = report_head_json(run);
+  auto& results = out["results"];
+  for (const auto& r : run.results) results.push_back(to_json(r));
+  return out;
+}
+
+nlohmann::json report_head_json(const RunRecord& run) {
   nlohmann::json ranks = nlohmann::json::array();
   std::set<std::string> hosts;
   std::set<int> drivers, runtimes;
@@ -144,10 +152,7 @@ nlohmann::json to_json(const RunRecord& run) {
   }
   std::map<std::string, int> counts{{"ok", 0}, {"failed", 0}, {"error", 0}, {"unavailable", 0}, {"waived", 0}};
   nlohmann::json results = nlohmann::json::array();
-  for (const auto& r : run.results) {
-    ++counts[std::string(name_of(r.reply.status))];
-    results.push_back(to_json(r));
-  }
+  for (const auto& r : run.results) ++counts[std::string(name_of(r.reply.status))];
   auto versions = [](const std::set<int>& v) {
     nlohmann::json out = nlohmann::json::array();
     for (int x : v) out.push_back(format_cuda_version(x));
@@ -180,6 +185,8 @@ nlohmann::json to_json(const RunRecord& run) {
   }
   // The communicator's view of each collective (nccl-tests' line), only where collectives ran.
   if (auto collectives = nccl_summaries(run.results); !collectives.empty()) out["nccl"] = std::move(collectives);
+  // Peer verdicts, only where a run had peers to compare (core/outliers.hpp).
+  if (auto peers = find_outliers(run); peers.figures_judged + peers.nccl_groups_judged) out["peers"] = to_json(peers);
   // Conformance checks, only where they were derived: a record without them reads as before.
   if (!run.checks.empty()) {
     nlohmann::json checks = nlohmann::json::array();

@@ -83,6 +83,9 @@ nlohmann::json to_json(const EnvironmentRecord& environment);
 Outcome<EnvironmentRecord> environment_record_from_json(const nlohmann::json& j);
 // "checks" (and the verdict's check counts) appear only when the record holds checks.
 nlohmann::json to_json(const RunRecord& run);
+// The same with an empty "results" array: what a writer streams the results into, one at a time, so that a
+// cluster's report.json is never one tree in memory.
+nlohmann::json report_head_json(const RunRecord& run);
 
 // Now as "2026-11-25T18:01:58Z".
 std::string utc_timestamp();

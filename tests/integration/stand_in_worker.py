@@ -1,0 +1,30 @@
+#!/usr/bin/env python3
+"""A stand-in gpucert-worker for machines without a GPU: it speaks the worker protocol (harness/core/protocol.hpp)
+and reports two GPUs whose every run takes about a millisecond, so that the coordinator's own paths (gathering,
+logs, what stays on the nodes) run end to end under real mpirun. It measures nothing: tests only."""
+import json
+import os
+import sys
+
+for line in sys.stdin:
+    request = json.loads(line)
+    op = request.get("op")
+    if op == "probe":
+        reply = {"op": "probe", "ok": True, "hostname": os.uname().nodename, "worker_version": "stand-in",
+                 "cuda_build_version": 13000, "driver_version": 13000, "driver_release": "580.159.04",
+                 "runtime_version": 13000, "libcuda": {"name": "libcuda.so.1", "loaded": True, "path": "stand-in"},
+                 "devices": [{"index": i, "name": "Stand-in GPU", "uuid": f"GPU-00000000-stand-in-{i}",
+                              "compute_capability": "9.0", "memory_bytes": 80 << 30} for i in range(2)]}
+    elif op == "run":
+        samples = [0.001 * (1 + 0.001 * i) for i in range(max(1, request.get("repetitions", 1)))]
+        reply = {"op": "run", "ok": True, "status": "ok", "samples_s": samples, "message": "", "details": {},
+                 "verification": {"passed": True, "checked": 1000, "mismatches": 0, "max_rel_error": 0,
+                                  "tolerance": 0, "method": "stand-in"}}
+    elif op in ("nccl_id", "nccl_init"):
+        reply = {"op": op, "ok": False, "unavailable": True, "message": "the stand-in worker has no NCCL"}
+    elif op == "quit":
+        print(json.dumps({"op": "quit", "ok": True}), flush=True)
+        break
+    else:
+        reply = {"op": "error", "ok": False, "message": f"the stand-in worker does not know '{op}'"}
+    print(json.dumps(reply), flush=True)
