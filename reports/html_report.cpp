@@ -273,7 +273,8 @@ void charts(std::ostringstream& h, const RunRecord& run) {
     figure(h, render_interval_chart(*c),
            "Container/native ratio of median times per workload and environment (below 1: the container is "
            "slower), the geometric mean over the workload's measurements (their number in brackets) with a "
-           "bootstrap 95% interval. Solid line: parity; dashed: the 0.97 pass mark.");
+           "bootstrap 95% interval. Solid line: parity; dashed: the " +
+               fixed(c->threshold.value_or(kDefaultParityThreshold), 2) + " pass mark.");
   }
   if (!any) h << "<p class=\"muted\">No verified measurement to chart.</p>\n";
   h << "</section>\n";

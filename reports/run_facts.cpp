@@ -36,7 +36,10 @@ RunFacts run_facts(const RunRecord& run) {
 }
 
 const char* verdict_word(int exit_code) {
-  return exit_code == kExitPassed ? "PASSED" : exit_code == kExitCheckFailed ? "FAILED" : "NOT RUN";
+  return exit_code == kExitPassed        ? "PASSED"
+         : exit_code == kExitCheckFailed ? "FAILED"
+         : exit_code == kExitIncomplete  ? "INCOMPLETE"
+                                         : "NOT RUN";
 }
 
 CheckMatrix check_matrix(const std::vector<Check>& checks) {

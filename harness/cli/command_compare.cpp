@@ -41,7 +41,8 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
       ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
   cmd->add_option("--thresholds", args.thresholds,
-                  "Performance floors per GPU model for both runs' checks; default: the built-in ones");
+                  "Performance floors per GPU model for both runs' checks; default: each run's recorded floors, else "
+                  "the built-in ones");
   cmd->footer("\nExit codes: 0 no regression, 1 a regression (a measurement slower beyond the threshold and the "
               "noise, or a check failing that did not fail before), 2 bad input.");
   return cmd;
@@ -55,11 +56,6 @@ int command_compare(const CompareArgs& args) {
                  args.threshold.c_str());
     return kExitBadInput;
   }
-  auto thresholds = load_thresholds(args.thresholds);
-  if (!thresholds) {
-    std::fprintf(stderr, "gpucert: %s\n", thresholds.error().message.c_str());
-    return kExitBadInput;
-  }
   RunRecord runs[2];
   const std::string* paths[2] = {&args.old_path, &args.new_path};
   for (int i = 0; i < 2; ++i) {
@@ -70,7 +66,12 @@ int command_compare(const CompareArgs& args) {
     }
     for (const auto& w : read->warnings) std::fprintf(stderr, "gpucert: warning: %s\n", w.c_str());
     runs[i] = std::move(read->run);
-    // Both sides judged by the same floors, whatever their report.json once said.
+    // Each side judged by the floors and parity threshold it recorded, or both by --thresholds when given.
+    auto thresholds = thresholds_for_run(runs[i], args.thresholds);
+    if (!thresholds) {
+      std::fprintf(stderr, "gpucert: %s: %s\n", i ? "NEW" : "OLD", thresholds.error().message.c_str());
+      return kExitBadInput;
+    }
     runs[i].checks = conformance_checks(runs[i], *thresholds);
   }
   const auto comparison = reports::compare_runs(runs[0], runs[1], options);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,7 @@ struct RunArgs {
   std::vector<std::string> images;  // NAME=IMAGE
   int rounds = 5;
   std::string scratch;  // oci bundles' parent; empty: the temporary folder
+  std::set<std::string> given;  // the options given on the command line, by long name ("seed")
 };
 
 int command_run(const RunArgs& args, int* argc, char*** argv);

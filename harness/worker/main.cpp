@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     }
     if (arg == "--probe") {
       const auto plugins = gpucert::worker::PluginSet::load_all();
-      std::cout << gpucert::to_json(gpucert::worker::probe_environment(plugins.availability())).dump(2) << "\n";
+      std::cout << gpucert::to_json(gpucert::worker::probe_environment(plugins.availability())).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       return 0;
     }
     std::cerr << "gpucert-worker: unknown argument '" << arg << "'\n\n" << kUsage;
@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
       auto probe = gpucert::to_json(gpucert::worker::probe_environment(plugins.availability()));
       probe["op"] = "probe";
       probe["ok"] = true;
-      reply(out, probe.dump());
+      reply(out, probe.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       continue;
     }
     if (std::holds_alternative<gpucert::NcclIdRequest>(*request) ||
