@@ -188,7 +188,9 @@ Outcome<std::string> WorkerProcess::exchange(const std::string& line, std::chron
       return GPUCERT_ERROR("gpucert was stopped by " + signal_name(signal) + " while the worker was busy");
     }
     pollfd fds[2] = {{stdout_fd_, POLLIN, 0}, {stderr_fd_, POLLIN, 0}};
-    const int ready = poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1000)));
+    // Short turns: a stop signal may land on another thread (MPI's) and not wake this poll; mpirun gives the
+    // ranks one second between SIGTERM and SIGKILL to write the partial reports.
+    const int ready = poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 100)));
     if (ready < 0 && errno != EINTR) {
       const int saved = errno;
       kill_now();
