@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "core/conformance.hpp"
 #include "run_facts.hpp"
@@ -158,11 +159,17 @@ void not_run(std::ostringstream& md, const RunRecord& run) {
 }  // namespace
 
 std::string markdown_cell(const std::string& text) {
+  // CommonMark lets a backslash escape any ASCII punctuation: these are the characters that would otherwise start
+  // markup (emphasis, links, code, raw HTML, entities) or end the table cell, in text gpucert does not control
+  // (error messages, host and GPU names, stderr).
   std::string out;
   for (char c : text) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out += c;
+    if (c == '\n' || c == '\r') {
+      out += ' ';
+      continue;
+    }
+    if (std::string_view("\\`*<>[]|&").find(c) != std::string_view::npos) out += '\\';
+    out += c;
   }
   return out;
 }

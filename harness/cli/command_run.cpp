@@ -72,7 +72,14 @@ int command_run(const RunArgs& given_args, int* argc, char*** argv) {
   if (world.root() && problem.empty()) {
     const bool stored_suite = !args.given.count("suite") && stored.is_object() &&
                               stored.value("suite_document", nlohmann::json()).is_object();
-    auto read = stored_suite ? Outcome<SuiteText>(SuiteText{stored["suite_document"].dump(), stored["suite"].value("source", std::string("run.json"))})
+    // The suite as the run recorded it, under the source it was read from (the digest then agrees).
+    const auto stored_source = [&] {
+      const auto it = stored.find("suite");
+      return it != stored.end() && it->is_object() && it->contains("source") && (*it)["source"].is_string()
+                 ? (*it)["source"].get<std::string>()
+                 : std::string("run.json");
+    };
+    auto read = stored_suite ? Outcome<SuiteText>(SuiteText{stored["suite_document"].dump(), stored_source()})
                 : args.suite.empty() ? Outcome<SuiteText>(SuiteText{std::string(embedded_quick_suite()), "embedded:quick"})
                                      : read_suite(args.suite);
     if (read) {

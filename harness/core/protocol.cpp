@@ -49,6 +49,19 @@ bool broke(RunStatus status) {
   return status == RunStatus::Error || status == RunStatus::Crashed || status == RunStatus::TimedOut;
 }
 
+bool poisons_context(std::string_view message) {
+  // The "sticky" errors of the CUDA runtime API documentation: the context cannot be used after them.
+  static constexpr std::string_view kSticky[] = {
+      "cudaErrorIllegalAddress",   "cudaErrorLaunchFailure",   "cudaErrorHardwareStackError",
+      "cudaErrorIllegalInstruction", "cudaErrorMisalignedAddress", "cudaErrorInvalidAddressSpace",
+      "cudaErrorInvalidPc",        "cudaErrorECCUncorrectable", "cudaErrorAssert",
+      "cudaErrorLaunchTimeout",    "cudaErrorContextIsDestroyed", "cudaErrorTensorMemoryLeak",
+      "CUDA_ERROR_ILLEGAL_ADDRESS", "CUDA_ERROR_LAUNCH_FAILED",  "CUDA_ERROR_ECC_UNCORRECTABLE"};
+  for (const auto name : kSticky)
+    if (message.find(name) != std::string_view::npos) return true;
+  return false;
+}
+
 std::optional<RunStatus> parse_run_status(std::string_view name) {
   for (const auto& [s, text] : kStatusNames)
     if (text == name) return s;

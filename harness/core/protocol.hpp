@@ -68,6 +68,10 @@ enum class RunStatus { Ok, Failed, Unavailable, Waived, Error, Crashed, TimedOut
 // Error, crashed and timed_out: the measurement broke before it said anything about the GPU; `--resume` tries it
 // again.
 bool broke(RunStatus status);
+// An error message that names a CUDA error after which the process's context is unusable (cudaErrorIllegalAddress,
+// cudaErrorLaunchFailure, an uncorrectable ECC error, ...): every later call of that worker would fail too, so
+// gpucert replaces the worker (docs/RELIABILITY.md).
+bool poisons_context(std::string_view message);
 std::string_view name_of(RunStatus status);
 std::optional<RunStatus> parse_run_status(std::string_view name);
 

@@ -65,6 +65,11 @@ RunReply WorkerClient::run(const Measurement& m, int device, std::uint64_t seed,
     failed.status = give_up(ExchangeFailure::None);
     return failed;
   }
+  if (reply->status == RunStatus::Error && poisons_context(reply->message)) {
+    process_->stop(std::chrono::milliseconds(2000));
+    process_.reset();  // the next request gets a fresh worker, with a fresh CUDA context
+    reply->message += " (this error leaves the CUDA context unusable: the worker was replaced)";
+  }
   return *reply;
 }
 

@@ -60,6 +60,7 @@ case "$case_name" in
   worker_hang) worker_fault_case hang timed_out "gave no answer within 3 s" ;;
   worker_garbage) worker_fault_case garbage crashed "not a JSON line" ;;
   worker_exits_mid_reply) worker_fault_case midreply crashed "exited with status 3 before answering" ;;
+  worker_sticky_cuda_error) worker_fault_case error error "leaves the CUDA context unusable: the worker was replaced" ;;
   worker_invalid_utf8)
     GPUCERT_FAULTS="utf8=stream/mul" run_gpucert "$bin/gpucert" run --suite "$tmp/suite.json" --out "$dir"
     [ "$code" = 0 ] || fail "invalid UTF-8: exit code $code"

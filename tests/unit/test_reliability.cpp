@@ -10,6 +10,7 @@
 #include "core/suite.hpp"
 #include "core/utf8.hpp"
 #include "core/verdict_inputs.hpp"
+#include "reports/markdown_report.hpp"
 #include "unit_test_helpers.hpp"
 
 namespace gpucert {
@@ -147,6 +148,35 @@ TEST(SuiteLimits, AnEmptyArrayIsCalledOne) {
   auto suite = parse_suite(R"({"schema_version":1,"name":"t","items":[]})", "t.json");
   ASSERT_FALSE(suite.ok());
   EXPECT_HAS(suite.error().message, "items: expected a non-empty array, got an empty array");
+}
+
+}  // namespace
+}  // namespace gpucert
+
+namespace gpucert {
+namespace {
+
+TEST(Isolation, StickyCudaErrorsAreRecognised) {
+  EXPECT_TRUE(poisons_context("cudaMemcpy: cudaErrorIllegalAddress (700): an illegal memory access was encountered"));
+  EXPECT_TRUE(poisons_context("cuLaunchKernel: CUDA_ERROR_LAUNCH_FAILED"));
+  EXPECT_FALSE(poisons_context("cudaMalloc: cudaErrorMemoryAllocation (2): out of memory"));
+  EXPECT_FALSE(poisons_context("cublasLtMatmul: CUBLAS_STATUS_NOT_SUPPORTED"));
+  EXPECT_TRUE(broke(RunStatus::Crashed) && broke(RunStatus::TimedOut) && broke(RunStatus::Error));
+  EXPECT_FALSE(broke(RunStatus::Failed) || broke(RunStatus::Unavailable));
+  EXPECT_EQ(parse_run_status("timed_out"), RunStatus::TimedOut);
+  EXPECT_EQ(name_of(RunStatus::Crashed), "crashed");
+}
+
+}  // namespace
+}  // namespace gpucert
+
+namespace gpucert {
+namespace {
+
+TEST(Escaping, OutsideTextCannotInjectMarkdown) {
+  EXPECT_EQ(reports::markdown_cell("<script>*x*</script> [a](b) `c` & d|e\\"),
+            "\\<script\\>\\*x\\*\\</script\\> \\[a\\](b) \\`c\\` \\& d\\|e\\\\");
+  EXPECT_EQ(reports::markdown_cell("all_reduce on GPU 0"), "all_reduce on GPU 0");
 }
 
 }  // namespace
