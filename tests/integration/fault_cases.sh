@@ -72,6 +72,10 @@ import json, sys
 lines = open('$tmp/out', 'rb').read().decode('utf-8').splitlines()
 assert len(lines) == 3 and json.loads(lines[2]) == {'op': 'quit', 'ok': True}, lines
 assert all(json.loads(l)['ok'] is False for l in lines[:2]), lines" || fail "gpucert-worker and invalid UTF-8"
+    # A request line of 2 MiB: refused with a message, not held; the next request answered.
+    { head -c 2097152 /dev/zero | tr '\0' 'x'; printf '\n{"op":"quit"}\n'; } | "$bin/gpucert-worker" >"$tmp/out" 2>/dev/null
+    grep -q "a request line longer than 1 MiB was refused" "$tmp/out" && grep -q '"op":"quit"' "$tmp/out" ||
+      fail "gpucert-worker and a 2 MiB line"
     CUDA_VISIBLE_DEVICES=$'0\xff' "$bin/gpucert-worker" --probe >"$tmp/probe" 2>/dev/null || true
     python3 -c "import json; json.load(open('$tmp/probe', encoding='utf-8'))" || fail "gpucert-worker --probe with invalid UTF-8"
     ;;

@@ -1,11 +1,13 @@
 // What keeps a run honest when things break (docs/RELIABILITY.md): bytes that are not UTF-8, retries of results
 // that broke, INCOMPLETE verdicts, recorded verdict inputs, per-measurement deadlines and caps applied before
 // anything is listed.
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "coordinator/resume.hpp"
+#include "core/line_reader.hpp"
 #include "core/run_record.hpp"
 #include "core/suite.hpp"
 #include "core/utf8.hpp"
@@ -177,6 +179,24 @@ TEST(Escaping, OutsideTextCannotInjectMarkdown) {
   EXPECT_EQ(reports::markdown_cell("<script>*x*</script> [a](b) `c` & d|e\\"),
             "\\<script\\>\\*x\\*\\</script\\> \\[a\\](b) \\`c\\` \\& d\\|e\\\\");
   EXPECT_EQ(reports::markdown_cell("all_reduce on GPU 0"), "all_reduce on GPU 0");
+}
+
+}  // namespace
+}  // namespace gpucert
+
+namespace gpucert {
+namespace {
+
+TEST(Bounds, ALineLongerThanTheLimitIsDroppedNotHeld) {
+  std::istringstream in("short\n" + std::string(100, 'x') + "\nlast");
+  std::string line;
+  EXPECT_EQ(read_bounded_line(in, line, 10), LineRead::Line);
+  EXPECT_EQ(line, "short");
+  EXPECT_EQ(read_bounded_line(in, line, 10), LineRead::TooLong);
+  EXPECT_EQ(line.size(), 10u);
+  EXPECT_EQ(read_bounded_line(in, line, 10), LineRead::Line);
+  EXPECT_EQ(line, "last");
+  EXPECT_EQ(read_bounded_line(in, line, 10), LineRead::End);
 }
 
 }  // namespace
