@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -339,6 +340,34 @@ void diagnoses(std::ostringstream& h, const RunRecord& run) {
   if (heading) h << "</section>\n";
 }
 
+// The suite's measurements without any result (also where no GPU could run them), and what reading the results
+// skipped: an incomplete run says what it lacks.
+void not_run(std::ostringstream& h, const RunRecord& run) {
+  std::set<std::string> measured;
+  for (const auto& r : run.results) measured.insert(r.measurement.id);
+  std::vector<std::string> missing;
+  for (const auto& id : run.plan)
+    if (!measured.count(id)) missing.push_back(id);
+  if (missing.empty() && run.warnings.empty()) return;
+  h << "<section id=\"not-run\">";
+  if (!missing.empty()) {
+    h << "<h2>Not run</h2>\n<p>" << missing.size() << " of " << run.plan.size()
+      << " measurement(s) of the suite have no result"
+      << (run.interrupted.empty() ? "" : " (the run was stopped by " + html_escape(run.interrupted) + ")")
+      << ":</p>\n<ul>";
+    constexpr std::size_t kListed = 100;
+    for (std::size_t i = 0; i < missing.size() && i < kListed; ++i) h << "<li><code>" << html_escape(missing[i]) << "</code></li>";
+    if (missing.size() > kListed) h << "<li>and " << missing.size() - kListed << " more</li>";
+    h << "</ul>\n";
+  }
+  if (!run.warnings.empty()) {
+    h << "<h2>Warnings</h2>\n<ul>";
+    for (const auto& w : run.warnings) h << "<li>" << html_escape(w) << "</li>";
+    h << "</ul>\n";
+  }
+  h << "</section>\n";
+}
+
 }  // namespace
 
 std::string render_html(const RunRecord& run) {
@@ -350,6 +379,7 @@ std::string render_html(const RunRecord& run) {
     << "<title>gpucert report: " << html_escape(run.suite_name) << " &mdash; " << word << "</title>"
     << "<style>" << kStyle << "</style></head><body>\n";
   banner(h, run);
+  not_run(h, run);
   conformance(h, run);
   gpus(h, run);
   charts(h, run);

@@ -116,6 +116,8 @@ assert all(json.loads(l)['ok'] is False for l in lines[:2]), lines" || fail "gpu
     check_report "$dir" "r['verdict']['interrupted'] == '$sig' and r['verdict']['incomplete']['measurements'] == 2"
     check_report "$dir" "len(lines) == 2 and r['verdict']['summary'].startswith('INCOMPLETE')"
     grep -q "INCOMPLETE" "$dir/report.md" || fail "report.md does not say INCOMPLETE"
+    grep -q "^- \`stream/triad/fp32/1MiB\`" "$dir/report.md" || fail "report.md does not list what did not run"
+    grep -q "<h2>Not run</h2>" "$dir/report.html" || fail "report.html does not list what did not run"
     run_gpucert "$bin/gpucert" run --resume "$dir"
     [ "$code" = 0 ] || fail "the resumed run exits $code"
     check_report "$dir" "len(lines) == 4 and r['verdict']['exit_code'] == 0"
