@@ -175,7 +175,9 @@ std::optional<LineChart> nccl_bus_bandwidth_chart(const RunRecord& run) {
 std::optional<IntervalChart> container_native_chart(const RunRecord& run) {
   const auto ratios = container_native_ratios(run);
   if (ratios.empty()) return std::nullopt;
-  IntervalChart chart{"Container/native throughput ratio per workload and environment", {}, 1.0, 0.97};
+  // The pass mark the run was judged by (its suite's parity_threshold, or the default).
+  const double mark = run.verdict_inputs ? run.verdict_inputs->parity_threshold : kDefaultParityThreshold;
+  IntervalChart chart{"Container/native throughput ratio per workload and environment", {}, 1.0, mark};
   for (const auto& e : ratios)
     chart.rows.push_back({e.environment + " · " + e.workload + " (" + std::to_string(e.pairs) + ")", e.ratio, e.low,
                           e.high});

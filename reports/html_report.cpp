@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -276,7 +277,8 @@ void charts(std::ostringstream& h, const RunRecord& run) {
     figure(h, render_interval_chart(*c),
            "Container/native ratio of median times per workload and environment (below 1: the container is "
            "slower), the geometric mean over the workload's measurements (their number in brackets) with a "
-           "bootstrap 95% interval. Solid line: parity; dashed: the 0.97 pass mark.");
+           "bootstrap 95% interval. Solid line: parity; dashed: the " +
+               fixed(c->threshold.value_or(kDefaultParityThreshold), 2) + " pass mark.");
   }
   if (!any) h << "<p class=\"muted\">No verified measurement to chart.</p>\n";
   h << "</section>\n";
@@ -341,6 +343,34 @@ void diagnoses(std::ostringstream& h, const RunRecord& run) {
   if (heading) h << "</section>\n";
 }
 
+// The suite's measurements without any result (also where no GPU could run them), and what reading the results
+// skipped: an incomplete run says what it lacks.
+void not_run(std::ostringstream& h, const RunRecord& run) {
+  std::set<std::string> measured;
+  for (const auto& r : run.results) measured.insert(r.measurement.id);
+  std::vector<std::string> missing;
+  for (const auto& id : run.plan)
+    if (!measured.count(id)) missing.push_back(id);
+  if (missing.empty() && run.warnings.empty()) return;
+  h << "<section id=\"not-run\">";
+  if (!missing.empty()) {
+    h << "<h2>Not run</h2>\n<p>" << missing.size() << " of " << run.plan.size()
+      << " measurement(s) of the suite have no result"
+      << (run.interrupted.empty() ? "" : " (the run was stopped by " + html_escape(run.interrupted) + ")")
+      << ":</p>\n<ul>";
+    constexpr std::size_t kListed = 100;
+    for (std::size_t i = 0; i < missing.size() && i < kListed; ++i) h << "<li><code>" << html_escape(missing[i]) << "</code></li>";
+    if (missing.size() > kListed) h << "<li>and " << missing.size() - kListed << " more</li>";
+    h << "</ul>\n";
+  }
+  if (!run.warnings.empty()) {
+    h << "<h2>Warnings</h2>\n<ul>";
+    for (const auto& w : run.warnings) h << "<li>" << html_escape(w) << "</li>";
+    h << "</ul>\n";
+  }
+  h << "</section>\n";
+}
+
 }  // namespace
 
 std::string render_html(const RunRecord& run) {
@@ -353,6 +383,7 @@ std::string render_html(const RunRecord& run) {
     << "<style>" << kStyle << "</style></head><body>\n";
   banner(h, run);
   h << suspects_html(run);
+  not_run(h, run);
   conformance(h, run);
   gpus(h, run);
   charts(h, run);

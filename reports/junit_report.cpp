@@ -89,8 +89,10 @@ Case case_of(const ResultRecord& r) {
       k.body = (r.reply.message.empty() ? "" : r.reply.message + "\n") + facts;
       break;
     case RunStatus::Error:
+    case RunStatus::Crashed:
+    case RunStatus::TimedOut:
       k.outcome = Case::Outcome::Error;
-      k.type = "error";
+      k.type = std::string(name_of(r.reply.status));
       k.message = first_line(r.reply.message.empty() ? std::string("the measurement broke") : r.reply.message);
       k.body = r.reply.message + "\n" + facts;
       break;

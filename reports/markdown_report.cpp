@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 #include <sstream>
+#include <string_view>
 
 #include "core/conformance.hpp"
 #include "cluster_sections.hpp"
@@ -131,14 +133,44 @@ void parity(std::ostringstream& md, const RunRecord& run) {
         "fails only when the whole interval lies below its threshold.\n\n";
 }
 
+// The suite's measurements without any result (also where no GPU could run them: every measurement of the suite
+// appears in the report), and what reading the results skipped.
+void not_run(std::ostringstream& md, const RunRecord& run) {
+  std::set<std::string> measured;
+  for (const auto& r : run.results) measured.insert(r.measurement.id);
+  std::vector<std::string> missing;
+  for (const auto& id : run.plan)
+    if (!measured.count(id)) missing.push_back(id);
+  if (!missing.empty()) {
+    md << "## Not run\n\n" << missing.size() << " of " << run.plan.size()
+       << " measurement(s) of the suite have no result"
+       << (run.interrupted.empty() ? "" : " (the run was stopped by " + run.interrupted + ")") << ":\n\n";
+    constexpr std::size_t kListed = 100;
+    for (std::size_t i = 0; i < missing.size() && i < kListed; ++i) md << "- `" << markdown_line(missing[i]) << "`\n";
+    if (missing.size() > kListed) md << "- and " << missing.size() - kListed << " more\n";
+    md << "\n";
+  }
+  if (!run.warnings.empty()) {
+    md << "## Warnings\n\n";
+    for (const auto& w : run.warnings) md << "- " << markdown_cell(w) << "\n";
+    md << "\n";
+  }
+}
+
 }  // namespace
 
 std::string markdown_cell(const std::string& text) {
+  // CommonMark lets a backslash escape any ASCII punctuation: these are the characters that would otherwise start
+  // markup (emphasis, links, code, raw HTML, entities) or end the table cell, in text gpucert does not control
+  // (error messages, host and GPU names, stderr).
   std::string out;
   for (char c : text) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out += c;
+    if (c == '\n' || c == '\r') {
+      out += ' ';
+      continue;
+    }
+    if (std::string_view("\\`*<>[]|&").find(c) != std::string_view::npos) out += '\\';
+    out += c;
   }
   return out;
 }
@@ -164,6 +196,7 @@ std::string render_markdown(const RunRecord& run) {
      << " |\n" << scheduler_markdown_row(run) << "\n";
 
   md << suspects_markdown(run);
+  not_run(md, run);
   conformance(md, run);
 
   md << "## GPUs\n\n| Rank | Host | Device | Name | Memory | Peak memory bandwidth | State |\n"

@@ -12,7 +12,8 @@ namespace gpucert::reports {
 
 std::string render_markdown(const RunRecord& run);
 
-// Text for one Markdown table cell: pipes escaped, line breaks folded, so outside text cannot break rows.
+// Text for one Markdown table cell or line: pipes and the characters that start markup (`*<>[]&\) escaped, line
+// breaks folded, so outside text can neither break rows nor inject emphasis, links or HTML.
 std::string markdown_cell(const std::string& text);
 
 }  // namespace gpucert::reports

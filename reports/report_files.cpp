@@ -25,17 +25,25 @@ Status write_file_atomically(const std::filesystem::path& path, const std::strin
     if (n < 0) {
       const int saved = errno;
       close(fd);
-      return GPUCERT_ERROR("cannot write " + temporary + ": " + std::strerror(saved));
+      unlink(temporary.c_str());  // a failed write leaves nothing behind (a full disk: docs/RELIABILITY.md)
+      return GPUCERT_ERROR("cannot write " + path.string() + ": " + std::strerror(saved));
     }
     done += static_cast<std::size_t>(n);
   }
   const bool synced = fsync(fd) == 0;
   const int sync_errno = errno;
-  if (close(fd) != 0 || !synced)
-    return GPUCERT_ERROR("cannot flush " + temporary + ": " + std::strerror(synced ? errno : sync_errno));
+  const bool closed = close(fd) == 0;
+  const int close_errno = errno;
+  if (!closed || !synced) {
+    unlink(temporary.c_str());
+    return GPUCERT_ERROR("cannot write " + path.string() + ": " + std::strerror(synced ? close_errno : sync_errno));
+  }
   std::error_code ec;
   std::filesystem::rename(temporary, path, ec);
-  if (ec) return GPUCERT_ERROR("cannot rename " + temporary + " to " + path.string() + ": " + ec.message());
+  if (ec) {
+    unlink(temporary.c_str());
+    return GPUCERT_ERROR("cannot rename " + temporary + " to " + path.string() + ": " + ec.message());
+  }
   return ok_status();
 }
 

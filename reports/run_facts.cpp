@@ -45,7 +45,10 @@ const RankRecord* rank_record(const RunRecord& run, int rank) {
 }
 
 const char* verdict_word(int exit_code) {
-  return exit_code == kExitPassed ? "PASSED" : exit_code == kExitCheckFailed ? "FAILED" : "NOT RUN";
+  return exit_code == kExitPassed        ? "PASSED"
+         : exit_code == kExitCheckFailed ? "FAILED"
+         : exit_code == kExitIncomplete  ? "INCOMPLETE"
+                                         : "NOT RUN";
 }
 
 CheckMatrix check_matrix(const std::vector<Check>& checks) {

@@ -1,7 +1,11 @@
 #include "run_folder.hpp"
 
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
+#include <tuple>
+#include <type_traits>
 
 #include "report_files.hpp"
 
@@ -10,22 +14,30 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Refused before it is read whole: no output folder of a real run comes near it.
+constexpr std::size_t kMaxFileBytes = std::size_t{1} << 30;
+
 Outcome<std::string> read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return GPUCERT_ERROR("cannot read " + path.string());
-  // One read of the whole file: a cluster's results.jsonl is hundreds of megabytes.
   std::error_code ec;
   const auto size = fs::file_size(path, ec);
-  std::string text;
-  if (!ec) {
-    text.resize(static_cast<std::size_t>(size));
-    in.read(text.data(), static_cast<std::streamsize>(size));
-    text.resize(static_cast<std::size_t>(in.gcount()));
+  if (!ec && size > kMaxFileBytes)
+    return GPUCERT_ERROR(path.string() + " holds " + std::to_string(size >> 20) + " MiB, more than the " +
+                         std::to_string(kMaxFileBytes >> 20) + " MiB gpucert reads from one file");
+  std::string text(ec ? std::size_t{1} << 20 : static_cast<std::size_t>(size) + 1, '\0');
+  std::size_t used = 0;
+  for (;;) {
+    in.read(text.data() + used, static_cast<std::streamsize>(text.size() - used));
+    used += static_cast<std::size_t>(in.gcount());
+    if (!in) break;
+    if (text.size() > kMaxFileBytes)
+      return GPUCERT_ERROR(path.string() + " holds more than the " + std::to_string(kMaxFileBytes >> 20) +
+                           " MiB gpucert reads from one file");
+    text.resize(text.size() * 2);
   }
-  // Whatever the size said (a file still growing), read on to its end.
-  std::ostringstream rest;
-  rest << in.rdbuf();
-  return text + rest.str();
+  text.resize(used);
+  return text;
 }
 
 Outcome<nlohmann::json> read_json(const fs::path& path) {
@@ -76,6 +88,93 @@ void read_metadata(const nlohmann::json& j, RunRecord& run) {
   run.command = text(j, "command");
   run.started = text(j, "started");
   run.finished = text(j, "finished");
+  run.run_id = text(j, "run");
+  run.interrupted = text(object("verdict"), "interrupted");
+  if (j.contains("plan") && j["plan"].is_array())
+    for (const auto& id : j["plan"])
+      if (id.is_string()) run.plan.push_back(id.get<std::string>());
+  if (j.contains("verdict_inputs"))
+    if (auto inputs = verdict_inputs_from_json(j["verdict_inputs"])) run.verdict_inputs = std::move(*inputs);
+  if (j.contains("warnings") && j["warnings"].is_array())
+    for (const auto& w : j["warnings"])
+      if (w.is_string()) run.warnings.push_back(w.get<std::string>());
+}
+
+// What run.json (written when the run starts) says of it: suite, command, start, id, plan, verdict inputs. Taken
+// where report.json (written at the end) does not say it.
+void read_run_json(const nlohmann::json& j, RunRecord& run) {
+  if (!j.is_object()) return;
+  const auto text = [&](const nlohmann::json& o, const char* key) {
+    return o.contains(key) && o[key].is_string() ? o[key].get<std::string>() : std::string{};
+  };
+  const auto suite = j.contains("suite") && j["suite"].is_object() ? j["suite"] : nlohmann::json::object();
+  if (run.suite_name.empty()) run.suite_name = text(suite, "name");
+  if (run.suite_source.empty()) run.suite_source = text(suite, "source");
+  if (run.command.empty()) run.command = text(j, "command");
+  if (run.started.empty()) run.started = text(j, "started");
+  if (run.run_id.empty()) run.run_id = text(j, "run");
+  if (run.plan.empty() && j.contains("plan") && j["plan"].is_array())
+    for (const auto& id : j["plan"])
+      if (id.is_string()) run.plan.push_back(id.get<std::string>());
+  if (!run.verdict_inputs && j.contains("verdict_inputs"))
+    if (auto inputs = verdict_inputs_from_json(j["verdict_inputs"])) run.verdict_inputs = std::move(*inputs);
+}
+
+// The results of this run, once each: a line of another run (its id differs), of a rank the run does not have, or
+// a second record of a measurement already recorded is skipped and named; a record that takes the place of an
+// attempt that broke (it carries that attempt in its history) replaces it.
+void reconcile_results(RunRecord& run, std::vector<std::string>& warnings) {
+  std::set<int> ranks;
+  for (const auto& r : run.ranks) ranks.insert(r.placement.rank);
+  std::map<std::tuple<std::string, std::string, int>, std::size_t> seen;
+  std::vector<ResultRecord> kept;
+  std::size_t foreign = 0, unknown_rank = 0, duplicates = 0;
+  std::set<std::string> foreign_ids;
+  std::set<int> unknown_ranks;
+  for (auto& r : run.results) {
+    if (!run.run_id.empty() && !r.run_id.empty() && r.run_id != run.run_id) {
+      ++foreign;
+      foreign_ids.insert(r.run_id);
+      continue;
+    }
+    if (!ranks.empty() && !ranks.count(r.placement.rank)) {
+      ++unknown_rank;
+      unknown_ranks.insert(r.placement.rank);
+      continue;
+    }
+    const auto key = std::make_tuple(r.measurement.id, r.environment, r.placement.rank);
+    if (auto it = seen.find(key); it != seen.end()) {
+      auto& earlier = kept[it->second];
+      if (broke(earlier.reply.status) && r.earlier_attempts.size() > earlier.earlier_attempts.size()) {
+        earlier = std::move(r);
+      } else {
+        ++duplicates;
+      }
+      continue;
+    }
+    seen.emplace(key, kept.size());
+    kept.push_back(std::move(r));
+  }
+  run.results = std::move(kept);
+  const auto list = [](const auto& values) {
+    std::string s;
+    for (const auto& v : values) {
+      if (!s.empty()) s += ", ";
+      if constexpr (std::is_same_v<std::decay_t<decltype(v)>, int>) s += std::to_string(v);
+      else s += v;
+    }
+    return s;
+  };
+  if (foreign)
+    warnings.push_back(std::to_string(foreign) + " result line(s) of another run (" + list(foreign_ids) +
+                       ", not this run's " + run.run_id + ") skipped: results.jsonl mixes runs");
+  if (unknown_rank)
+    warnings.push_back(std::to_string(unknown_rank) + " result line(s) of rank(s) " + list(unknown_ranks) +
+                       ", which this run of " + std::to_string(run.ranks.size()) + " rank(s) does not have, skipped");
+  if (duplicates)
+    warnings.push_back(std::to_string(duplicates) +
+                       " duplicate result line(s) (a measurement recorded twice on one rank and environment) skipped; "
+                       "the first record of each kept");
 }
 
 // JSON that ends before it is complete (the error is at its very end): a line a crash cut short.
@@ -204,6 +303,9 @@ Outcome<FolderRun> read_run_folder(const fs::path& dir) {
     out.run.environments = std::move(*environments);
   }
 
+  if (fs::exists(dir / "run.json"))
+    if (auto j = read_json(dir / "run.json")) read_run_json(*j, out.run);
+
   const auto log_path = dir / "results.jsonl";
   auto text = read_text(log_path);
   if (!text) return text.error();
@@ -233,6 +335,11 @@ Outcome<FolderRun> read_run_folder(const fs::path& dir) {
     }
     out.run.results.push_back(std::move(*record));
   }
+  std::vector<std::string> anomalies;
+  reconcile_results(out.run, anomalies);
+  for (const auto& a : anomalies) out.warnings.push_back((dir / "results.jsonl").string() + ": " + a);
+  // What was skipped is part of the record: the reports say it, not only the terminal.
+  out.run.warnings = anomalies;
   return out;
 }
 

@@ -44,7 +44,8 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
       ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
   cmd->add_option("--thresholds", args.thresholds,
-                  "Performance floors per GPU model for both runs' checks; default: the built-in ones");
+                  "Performance floors per GPU model for both runs' checks; default: each run's recorded floors, else "
+                  "the built-in ones");
   cmd->footer("\nExample: gpucert compare baseline/ week1/ week2/ week3/   (each week against the baseline)\n"
               "Exit codes: 0 no regression, 1 a regression (a measurement slower beyond the threshold and the "
               "noise, or a check failing that did not fail before), 2 bad input.");
@@ -59,11 +60,6 @@ int command_compare(const CompareArgs& args) {
                  args.threshold.c_str());
     return kExitBadInput;
   }
-  auto thresholds = load_thresholds(args.thresholds);
-  if (!thresholds) {
-    std::fprintf(stderr, "gpucert: %s\n", thresholds.error().message.c_str());
-    return kExitBadInput;
-  }
   auto load = [&](const std::string& path, const char* role) -> std::optional<RunRecord> {
     auto read = reports::read_run(path);
     if (!read) {
@@ -71,7 +67,12 @@ int command_compare(const CompareArgs& args) {
       return std::nullopt;
     }
     for (const auto& w : read->warnings) std::fprintf(stderr, "gpucert: warning: %s\n", w.c_str());
-    // Both sides judged by the same floors, whatever their report.json once said.
+    // Each run judged by the floors and parity threshold it recorded, or every run by --thresholds when given.
+    auto thresholds = thresholds_for_run(read->run, args.thresholds);
+    if (!thresholds) {
+      std::fprintf(stderr, "gpucert: %s: %s\n", role, thresholds.error().message.c_str());
+      return std::nullopt;
+    }
     read->run.checks = conformance_checks(read->run, *thresholds);
     return std::move(read->run);
   };

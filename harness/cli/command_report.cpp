@@ -18,7 +18,8 @@ CLI::App* add_report_command(CLI::App& app, ReportArgs& args) {
                 "results.jsonl and ranks.json");
   cmd->add_option("dir", args.dir, "Output folder of a `gpucert run`")->required();
   cmd->add_option("--thresholds", args.thresholds,
-                  "Performance floors per GPU model (JSON, as suites/thresholds.json); default: the built-in ones");
+                  "Performance floors per GPU model (JSON, as suites/thresholds.json); default: those the run "
+                  "recorded (run.json), else the built-in ones");
   cmd->footer("\nExit codes: 0 the reports were written, 2 the folder or the thresholds file cannot be read or the "
               "reports cannot be written.\nThe run's own verdict is in the reports (and was `gpucert run`'s exit "
               "code).");
@@ -26,11 +27,6 @@ CLI::App* add_report_command(CLI::App& app, ReportArgs& args) {
 }
 
 int command_report(const ReportArgs& args) {
-  auto thresholds = load_thresholds(args.thresholds);
-  if (!thresholds) {
-    std::fprintf(stderr, "gpucert: %s\n", thresholds.error().message.c_str());
-    return kExitBadInput;
-  }
   auto folder = reports::read_run_folder(args.dir);
   if (!folder) {
     std::fprintf(stderr, "gpucert: %s\n", folder.error().message.c_str());
@@ -38,6 +34,12 @@ int command_report(const ReportArgs& args) {
   }
   for (const auto& w : folder->warnings) std::fprintf(stderr, "gpucert: warning: %s\n", w.c_str());
   auto& run = folder->run;
+  // Judged again by the floors and parity threshold the run recorded, unless --thresholds says otherwise.
+  auto thresholds = thresholds_for_run(run, args.thresholds);
+  if (!thresholds) {
+    std::fprintf(stderr, "gpucert: %s\n", thresholds.error().message.c_str());
+    return kExitBadInput;
+  }
   run.checks = conformance_checks(run, *thresholds);
   if (auto s = reports::write_reports(run, args.dir); !s) {
     std::fprintf(stderr, "gpucert: %s\n", s.error().message.c_str());

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "commands.hpp"
 #include "coordinator/mpi_world.hpp"
@@ -10,6 +11,8 @@
 #include "core/suite.hpp"
 #include "runtime/environment_plan.hpp"
 #include "progress_display.hpp"
+#include "run_options.hpp"
+#include "runtime/stop_signal.hpp"
 #include "suite_source.hpp"
 #include "thresholds_file.hpp"
 
@@ -37,15 +40,48 @@ std::string worker_path() {
   return ((ec ? std::filesystem::path(".") : self.parent_path()) / "gpucert-worker").string();
 }
 
-int command_run(const RunArgs& args, int* argc, char*** argv) {
+// The text of DIR/run.json of the run `--resume DIR` continues; empty when there is none (prepare_out_dir then
+// says so).
+std::string stored_run_text(const std::string& dir) {
+  std::ifstream in(std::filesystem::path(dir) / "run.json", std::ios::binary);
+  if (!in) return {};
+  std::string text(1u << 24, '\0');  // run.json is a few KiB: a bounded read
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  return text;
+}
+
+int command_run(const RunArgs& given_args, int* argc, char*** argv) {
   coordinator::MpiWorld world(argc, argv);
   ProgressDisplay progress(stderr);
+  runtime::install_stop_signals();
+
+  // `--resume DIR` alone: the suite and the options come from the run that stopped there.
+  RunArgs args = given_args;
+  // The root reads it (other hosts may not see the folder) and every rank takes the same options.
+  const auto stored_text = world.broadcast(world.root() && !args.resume.empty() ? stored_run_text(args.resume)
+                                                                                : std::string());
+  auto stored = nlohmann::json::parse(stored_text, nullptr, false);
+  if (!stored.is_object()) stored = nullptr;
+  std::string problem;
+  if (stored.is_object() && stored.contains("options"))
+    if (auto s = take_stored_options(stored["options"], args); !s) problem = s.error().message;
 
   // The root reads and checks the suite; every rank parses the same text, so all agree on the plan.
-  std::string text, source, problem;
-  if (world.root()) {
-    auto read = args.suite.empty() ? Outcome<SuiteText>(SuiteText{std::string(embedded_quick_suite()), "embedded:quick"})
-                                   : read_suite(args.suite);
+  std::string text, source;
+  if (world.root() && problem.empty()) {
+    const bool stored_suite = !args.given.count("suite") && stored.is_object() &&
+                              stored.value("suite_document", nlohmann::json()).is_object();
+    // The suite as the run recorded it, under the source it was read from (the digest then agrees).
+    const auto stored_source = [&] {
+      const auto it = stored.find("suite");
+      return it != stored.end() && it->is_object() && it->contains("source") && (*it)["source"].is_string()
+                 ? (*it)["source"].get<std::string>()
+                 : std::string("run.json");
+    };
+    auto read = stored_suite ? Outcome<SuiteText>(SuiteText{stored["suite_document"].dump(), stored_source()})
+                : args.suite.empty() ? Outcome<SuiteText>(SuiteText{std::string(embedded_quick_suite()), "embedded:quick"})
+                                     : read_suite(args.suite);
     if (read) {
       text = read->text;
       source = read->source;
@@ -66,7 +102,13 @@ int command_run(const RunArgs& args, int* argc, char*** argv) {
     return kExitBadInput;
   }
 
+  // A resumed run is judged by the floors it started with, unless --thresholds is given again.
   auto thresholds = load_thresholds(args.thresholds);
+  if (!args.given.count("thresholds") && stored.is_object() && stored.contains("verdict_inputs") &&
+      !stored["verdict_inputs"].is_null()) {
+    auto inputs = verdict_inputs_from_json(stored["verdict_inputs"]);
+    thresholds = inputs ? thresholds_of(*inputs) : Outcome<Thresholds>(inputs.error());
+  }
   if (!thresholds) {
     if (world.root()) std::fprintf(stderr, "gpucert: %s\n", thresholds.error().message.c_str());
     return kExitBadInput;
@@ -105,7 +147,9 @@ int command_run(const RunArgs& args, int* argc, char*** argv) {
   options.scratch_dir = args.scratch.empty() ? std::filesystem::temp_directory_path() / "gpucert-bundles"
                                              : std::filesystem::path(args.scratch);
   options.worker_path = worker_path();
+  options.verdict_inputs = make_verdict_inputs(*thresholds, suite->parity_threshold);
   options.thresholds = std::move(*thresholds);
+  options.run_options = to_json(args);
   // --resume names the folder; --out beside it may only say the same.
   if (!args.resume.empty() && !args.out.empty()) {
     std::error_code ec1, ec2;
@@ -132,7 +176,10 @@ int command_run(const RunArgs& args, int* argc, char*** argv) {
     return kExitBadInput;
   }
   options.nccl_timeout = std::chrono::seconds(nccl_timeout_s);
-  world.set_rank_timeout(std::chrono::seconds(args.rank_timeout_s ? args.rank_timeout_s : args.timeout_s + 300));
+  // The longest deadline of any measurement (the suite may give its own) plus time to gather.
+  int longest_s = args.timeout_s;
+  for (const auto& m : suite->plan) longest_s = std::max(longest_s, m.timeout_s);
+  world.set_rank_timeout(std::chrono::seconds(args.rank_timeout_s ? args.rank_timeout_s : longest_s + 300));
   options.command_line = args.command_line;
   options.build = build_info();
   if (world.root())
@@ -145,12 +192,17 @@ int command_run(const RunArgs& args, int* argc, char*** argv) {
                            .c_str(),
                  options.resume ? "added to the run in" : "in", options.out_dir.c_str());
 
+  bool reports_written = false;
+  options.reports_written = &reports_written;
   const int code = coordinator::run_session(world, *suite, options, progress);
   if (world.root()) {
-    // Bad input stops a run before it writes reports (an unwritable folder, a resume of another run).
-    if (code != kExitBadInput)
+    // Only a report that was written is named (bad input, a full disk, may have prevented it).
+    if (reports_written)
       std::fprintf(stderr, "\nreport: %s/report.html (and report.md, report.json, junit.xml, results.jsonl)\n",
                    options.out_dir.c_str());
+    if (code > 128)
+      std::fprintf(stderr, "gpucert: stopped by %s; continue the run with: gpucert run --resume %s\n",
+                   runtime::signal_name(code - 128).c_str(), options.out_dir.c_str());
     std::fprintf(stderr, "exit code %d\n", code);
   }
   return code;

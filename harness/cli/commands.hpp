@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@ struct RunArgs {
   int rounds = 5;
   std::string scratch;  // oci bundles' parent; empty: the temporary folder
   std::string samples_on_nodes;  // empty: every sample is gathered at the root
+  std::set<std::string> given;  // the options given on the command line, by long name ("seed")
 };
 
 int command_run(const RunArgs& args, int* argc, char*** argv);

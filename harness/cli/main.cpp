@@ -16,6 +16,10 @@ Exit codes:
   1  a check failed (a result did not verify, a measurement broke, a figure fell below its floor)
   2  bad usage or bad input (unknown option, invalid suite)
   3  the environment cannot run the suite (no GPU, no driver: `gpucert doctor` says why)
+  4  incomplete: nothing failed, but measurements of the suite have no result (`gpucert run --resume DIR`)
+  130, 143  `gpucert run` stopped by SIGINT (Ctrl-C) or SIGTERM; the partial reports are written, marked
+     INCOMPLETE. Under mpirun the job's code is mpirun's own (often 1, or 137 when it had to kill a rank).
+A run also exits 2 when it cannot write its output folder (a full disk): results.jsonl keeps what was measured.
 )";
 
 }  // namespace
@@ -50,9 +54,17 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--resume", run.resume,
                       "Continue the run that stopped in this output folder (crash, kill, lost node): the measurements "
                       "its results.jsonl holds for every rank and environment are not run again, the others are "
-                      "appended there. Suite and options must be those of that run (its run.json); --out, if given, "
-                      "must name the same folder");
-  run_cmd->add_option("--seed", run.seed, "Seed of the input data (same on every rank)")->capture_default_str();
+                      "appended there; results that broke (error, crashed, timed_out) are tried again, up to 3 "
+                      "attempts in all. Alone, it takes the suite and options from the folder's run.json; options "
+                      "given beside it must agree. --out, if given, must name the same folder");
+  run_cmd->add_option("--seed", run.seed, "Seed of the input data (same on every rank), 0 to 2^64-1")
+      ->check([](const std::string& text) {
+        // CLI11 would read "-1" as 2^64-1: a negative seed is a typo, not a wish.
+        return text.find_first_not_of("0123456789") == std::string::npos && !text.empty()
+                   ? std::string()
+                   : "the seed is a whole number from 0 to 2^64-1, got '" + text + "'";
+      })
+      ->capture_default_str();
   run_cmd->add_option("--timeout", run.timeout_s, "Seconds one measurement may take before its worker is killed")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
@@ -127,6 +139,8 @@ int main(int argc, char** argv) {
   }
 
   for (int i = 0; i < argc; ++i) run.command_line += (i ? " " : "") + std::string(argv[i]);
+  for (const auto* option : run_cmd->get_options())
+    if (option->count() > 0 && !option->get_lnames().empty()) run.given.insert(option->get_lnames().front());
   if (run_cmd->parsed()) return gpucert::cli::command_run(run, &argc, &argv);
   if (doctor_cmd->parsed()) return gpucert::cli::command_doctor(doctor, &argc, &argv);
   if (cdi_cmd->parsed()) return gpucert::cli::command_cdi(cdi);

@@ -15,12 +15,18 @@ std::filesystem::path executable_dir() {
   return ec ? std::filesystem::path(".") : self.parent_path();
 }
 
+// Read at most kMaxSuiteBytes + 1 bytes, whatever the file is (/dev/zero, a FIFO, a huge file): one byte more than
+// the limit is enough to refuse it.
 Outcome<std::string> read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return GPUCERT_ERROR(path.string() + ": cannot read the suite file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  std::string text(kMaxSuiteBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxSuiteBytes)
+    return GPUCERT_ERROR(path.string() + ": larger than " + std::to_string(kMaxSuiteBytes >> 20) +
+                         " MiB, the most a suite file may hold; is it a suite?");
+  return text;
 }
 
 }  // namespace

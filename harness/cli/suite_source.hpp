@@ -11,6 +11,9 @@
 
 namespace gpucert::cli {
 
+// A suite file is a few KiB; anything beyond this is refused before it is read whole.
+inline constexpr std::size_t kMaxSuiteBytes = 4u << 20;
+
 struct SuiteText {
   std::string text;
   std::string source;  // "embedded:quick" or the file's path

@@ -117,12 +117,12 @@ NcclSession nccl_rendezvous(const MpiWorld& world, const std::vector<Measurement
   if (!session.needed) return session;
 
   const auto offer = nlohmann::json::parse(
-      world.broadcast(world.root() ? make_offer(world, record, worker, ranks, worker_timeout).dump() : std::string()));
+      world.broadcast(world.root() ? make_offer(world, record, worker, ranks, worker_timeout).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : std::string()));
   const auto outcome = join(world, record, worker, offer, timeout, worker_timeout);
   test_fault_point(world, "nccl_rendezvous");
-  const auto outcomes = world.gather(outcome.dump(), on_stall);
+  const auto outcomes = world.gather(outcome.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), on_stall);
   const auto decided = nlohmann::json::parse(
-      world.broadcast(world.root() ? decide(world, offer, outcomes, ranks).dump() : std::string()));
+      world.broadcast(world.root() ? decide(world, offer, outcomes, ranks).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : std::string()));
 
   session.ready = decided.value("ready", false);
   session.status = parse_run_status(decided.value("status", "error")).value_or(RunStatus::Error);

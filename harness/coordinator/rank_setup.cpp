@@ -55,7 +55,7 @@ RankSetup setup_rank(const MpiWorld& world, const std::string& worker_path, std:
 
 std::vector<RankRecord> gather_ranks(const MpiWorld& world, const RankRecord& mine) {
   std::vector<RankRecord> out;
-  for (const auto& text : world.gather(to_json(mine).dump())) {
+  for (const auto& text : world.gather(to_json(mine).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))) {
     auto parsed = nlohmann::json::parse(text, nullptr, false);
     auto record = rank_record_from_json(parsed);
     if (record) {

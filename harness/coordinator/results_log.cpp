@@ -35,11 +35,20 @@ ResultsLog::~ResultsLog() {
 Status ResultsLog::append(const std::string& json_line) { return write_all(json_line + "\n"); }
 
 Status ResultsLog::write_all(const std::string& line) {
+  // A write that fails half way (a full disk) is undone, so that the file holds whole lines only.
+  const off_t before = lseek(fd_, 0, SEEK_END);
   std::size_t done = 0;
   while (done < line.size()) {
     const ssize_t n = write(fd_, line.data() + done, line.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return GPUCERT_ERROR("cannot append to " + path_.string() + ": " + std::strerror(errno));
+    if (n < 0) {
+      const int saved = errno;
+      if (done > 0 && before >= 0) {
+        const int undone = ftruncate(fd_, before);
+        (void)undone;  // should that fail too, the line stays cut short: readers skip it and say so
+      }
+      return GPUCERT_ERROR("cannot append to " + path_.string() + ": " + std::strerror(saved));
+    }
     done += static_cast<std::size_t>(n);
   }
   if (fdatasync(fd_) != 0) return GPUCERT_ERROR("cannot flush " + path_.string() + ": " + std::strerror(errno));

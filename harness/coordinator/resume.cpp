@@ -1,6 +1,8 @@
 #include "resume.hpp"
 
+#include <chrono>
 #include <cstdio>
+#include <random>
 
 namespace gpucert::coordinator {
 
@@ -15,8 +17,22 @@ std::string text_digest(std::string_view text) {
   return std::string("fnv1a64:") + hex;
 }
 
+std::string new_run_id() {
+  std::random_device device;
+  const auto clock = static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+  const std::uint64_t mixed = (static_cast<std::uint64_t>(device()) << 32 | device()) ^ clock;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(mixed));
+  return hex;
+}
+
 nlohmann::json to_json(const RunIdentity& identity) {
   return nlohmann::json{{"format", kRunIdentityFormat},
+                        {"run", identity.run_id},
+                        {"plan", identity.plan},
+                        {"verdict_inputs", identity.verdict_inputs},
+                        {"suite_document", identity.suite_document},
+                        {"options", identity.options},
                         {"suite", {{"name", identity.suite_name},
                                    {"source", identity.suite_source},
                                    {"digest", identity.suite_digest}}},
@@ -47,6 +63,11 @@ Outcome<RunIdentity> run_identity_from_json(const nlohmann::json& j) {
     id.gpucert_version = j.value("gpucert", std::string{});
     id.command = j.value("command", std::string{});
     id.started = j.value("started", std::string{});
+    id.run_id = j.value("run", std::string{});
+    id.plan = j.value("plan", std::vector<std::string>{});
+    id.verdict_inputs = j.value("verdict_inputs", nlohmann::json());
+    id.suite_document = j.value("suite_document", nlohmann::json());
+    id.options = j.value("options", nlohmann::json::object());
     return id;
   } catch (const nlohmann::json::exception& e) {
     return GPUCERT_ERROR(std::string("a field is missing or of the wrong type: ") + e.what());
@@ -83,11 +104,18 @@ RecordedResults::RecordedResults(const std::vector<ResultRecord>& results) {
 }
 
 void RecordedResults::add(const ResultRecord& r) {
-  keys_.emplace(r.measurement.id, r.environment, r.placement.rank);
+  const bool final = !broke(r.reply.status) || 1 + static_cast<int>(r.earlier_attempts.size()) >= kMaxAttempts;
+  keys_[{r.measurement.id, r.environment, r.placement.rank}] = final;
 }
 
 bool RecordedResults::contains(const std::string& id, const std::string& environment, int rank) const {
-  return keys_.count({id, environment, rank}) > 0;
+  const auto it = keys_.find({id, environment, rank});
+  return it != keys_.end() && it->second;
+}
+
+void carry_attempts(const ResultRecord& earlier, ResultRecord& fresh) {
+  fresh.earlier_attempts = earlier.earlier_attempts;
+  fresh.earlier_attempts.push_back({{"status", name_of(earlier.reply.status)}, {"message", earlier.reply.message}});
 }
 
 bool RecordedResults::contains(const ResultRecord& r) const {

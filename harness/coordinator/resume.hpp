@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -32,7 +33,16 @@ struct RunIdentity {
   std::string gpucert_version;
   std::string command;
   std::string started;
+  std::string run_id;  // made when the run starts; a resumed run keeps it, and every result line carries it
+  std::vector<std::string> plan;  // the suite's measurement ids: what a complete run has results of
+  nlohmann::json verdict_inputs;  // to_json(VerdictInputs): what the verdict is judged by
+  // The suite document and the options of `gpucert run`, so that `--resume DIR` alone continues the run.
+  nlohmann::json suite_document;
+  nlohmann::json options = nlohmann::json::object();
 };
+
+// A fresh run's id: 16 hex digits, from the clock and the system's random source.
+std::string new_run_id();
 
 // "fnv1a64:<16 hex digits>" of the text.
 std::string text_digest(std::string_view text);
@@ -44,7 +54,11 @@ Outcome<RunIdentity> run_identity_from_json(const nlohmann::json& j);
 // resumed.
 std::vector<std::string> identity_differences(const RunIdentity& stored, const RunIdentity& now);
 
-// The (measurement id, environment, rank) of every result already recorded.
+// How many times a measurement that broke (error, crashed, timed_out) is tried in all, across `--resume`s.
+inline constexpr int kMaxAttempts = 3;
+
+// The (measurement id, environment, rank) of every result already recorded. One that broke and has attempts left
+// is not "contained": `--resume` runs it again, and the new record replaces it, carrying its history.
 class RecordedResults {
  public:
   RecordedResults() = default;
@@ -55,8 +69,12 @@ class RecordedResults {
   [[nodiscard]] bool empty() const { return keys_.empty(); }
 
  private:
-  std::set<std::tuple<std::string, std::string, int>> keys_;
+  std::map<std::tuple<std::string, std::string, int>, bool> keys_;  // -> final (not to be tried again)
 };
+
+// `fresh` as the next attempt of `earlier` (same measurement, environment and rank, which broke): it carries
+// earlier's history and earlier itself as {"status", "message"}.
+void carry_attempts(const ResultRecord& earlier, ResultRecord& fresh);
 
 // The ranks that record a result of a measurement in one environment this time.
 struct ExpectedResults {

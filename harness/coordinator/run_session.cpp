@@ -1,6 +1,8 @@
 #include "run_session.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -14,6 +16,7 @@
 #include "reports/run_folder.hpp"
 #include "results_log.hpp"
 #include "resume.hpp"
+#include "runtime/stop_signal.hpp"
 #include "test_faults.hpp"
 
 namespace gpucert::coordinator {
@@ -26,6 +29,8 @@ struct EnvironmentSlot {
   runtime::WorkerClient* worker = nullptr;   // null when it is not running
   const std::vector<RankRecord>* ranks = nullptr;  // every rank's record here (meaningful at the root)
   NcclSession nccl;
+  int breaks_in_a_row = 0;  // measurements that crashed or timed out, one after the other
+  std::string given_up;     // why this GPU runs nothing more, once it is given up
 };
 
 // The root's account of one container environment: the ranks' probes, and what the image says of itself.
@@ -48,9 +53,14 @@ EnvironmentRecord describe_environment(ContainerSetup& mine, std::vector<RankRec
 RunIdentity identity_of(const MpiWorld& world, const Suite& suite, const SessionOptions& options,
                         const std::string& started) {
   RunIdentity id;
+  id.run_id = new_run_id();
+  for (const auto& m : suite.plan) id.plan.push_back(m.id);
+  id.verdict_inputs = to_json(options.verdict_inputs);
+  id.suite_document = suite.document;
+  id.options = options.run_options;
   id.suite_name = suite.name;
   id.suite_source = suite.source;
-  id.suite_digest = text_digest(suite.document.dump());
+  id.suite_digest = text_digest(suite.document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   id.seed = options.seed;
   id.ranks = world.size();
   id.rounds = options.rounds;
@@ -70,9 +80,25 @@ std::string prepare_out_dir(const RunIdentity& now, const SessionOptions& option
   const auto identity_path = dir / "run.json";
   std::error_code ec;
   if (!options.resume) {
+    // A folder that holds a run already is that run's: adding another one's results would mix two runs in one
+    // report.
+    const auto logged = std::filesystem::file_size(dir / "results.jsonl", ec);
+    const bool has_results = !ec && logged > 0;
+    if (std::filesystem::exists(identity_path, ec) || has_results) {
+      std::string what = "a run";
+      if (std::ifstream in{identity_path, std::ios::binary}) {
+        std::ostringstream text;
+        text << in.rdbuf();
+        if (auto stored = run_identity_from_json(nlohmann::json::parse(text.str(), nullptr, false)))
+          what = "the run of suite '" + stored->suite_name + "' started " + stored->started;
+      }
+      return dir.string() + " already holds " + what + ": continue it with `gpucert run --resume " + dir.string() +
+             "`, or give a new --out folder";
+    }
     std::filesystem::create_directories(dir, ec);
     if (auto s = reports::write_file_atomically(identity_path, reports::json_text(to_json(now), 2)); !s)
       return s.error().describe();
+    run.run_id = now.run_id;
     return {};
   }
   if (!std::filesystem::is_directory(dir, ec)) return "--resume " + dir.string() + ": no such folder";
@@ -89,6 +115,14 @@ std::string prepare_out_dir(const RunIdentity& now, const SessionOptions& option
     for (const auto& d : differences) message += "\n  - " + d;
     message += "\n  it was started as: " + stored->command;
     return message;
+  }
+  // The run goes on under its own id; one recorded before runs had ids gets one now.
+  run.run_id = stored->run_id.empty() ? now.run_id : stored->run_id;
+  if (stored->run_id.empty()) {
+    auto updated = *stored;
+    updated.run_id = run.run_id;
+    if (auto s = reports::write_file_atomically(identity_path, reports::json_text(to_json(updated), 2)); !s)
+      return s.error().describe();
   }
   const auto log_path = dir / "results.jsonl";
   if (std::filesystem::file_size(log_path, ec) > 0 && !ec) {
@@ -109,6 +143,8 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
   run.suite_source = suite.source;
   run.command = options.command_line;
   run.started = utc_timestamp();
+  for (const auto& m : suite.plan) run.plan.push_back(m.id);
+  run.verdict_inputs = options.verdict_inputs;
 
   // The root opens the log first: if it cannot write there (or a resumed run is not the one that stopped
   // there), nobody should spend GPU time.
@@ -128,8 +164,28 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
   }
   // At the root: what the interrupted run recorded (nothing, for a fresh run), never recorded twice.
   const RecordedResults recorded(run.results);
+  // A write that fails stops the run: what is in results.jsonl stays valid, nothing more is measured unrecorded.
+  std::string log_failure;
   auto append = [&](const std::string& line) {
-    if (auto s = log->append(line); !s) progress.message("gpucert: " + s.error().describe());
+    if (!log_failure.empty()) return;
+    if (auto s = log->append(line); !s) {
+      log_failure = s.error().describe();
+      progress.message("gpucert: " + log_failure + "; the run stops here");
+    }
+  };
+  // At the root: a result joins results.jsonl and the record, stamped with the run's id; one that takes the place of
+  // an attempt that broke carries that attempt's history.
+  auto record_result = [&](ResultRecord r) {
+    r.run_id = run.run_id;
+    for (auto it = run.results.begin(); it != run.results.end(); ++it)
+      if (it->measurement.id == r.measurement.id && it->environment == r.environment &&
+          it->placement.rank == r.placement.rank) {
+        carry_attempts(*it, r);
+        run.results.erase(it);
+        break;
+      }
+    append(to_json(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    run.results.push_back(std::move(r));
   };
 
   // Where this rank keeps its samples, when they stay on the nodes.
@@ -178,10 +234,10 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
 
   std::vector<EnvironmentSlot> slots;
   slots.push_back({std::string(kNativeEnvironment), &setup.record, setup.worker ? &*setup.worker : nullptr,
-                   &run.ranks, {}});
+                   &run.ranks, {}, 0, {}});
   for (std::size_t c = 0; c < containers.size(); ++c)
     slots.push_back({containers[c].choice.name, &containers[c].record,
-                     containers[c].worker ? &containers[c].worker->client() : nullptr, &container_ranks[c], {}});
+                     containers[c].worker ? &containers[c].worker->client() : nullptr, &container_ranks[c], {}, 0, {}});
 
   for (const auto& m : suite.plan)
     if (m.workload == "nccl") unfinished.push_back(m);
@@ -194,8 +250,7 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
       for (auto& r : nccl_not_run(slot.nccl, suite.plan, ranks)) {
         r.environment = slot.name;
         if (recorded.contains(r)) continue;
-        append(to_json(r).dump());
-        run.results.push_back(std::move(r));
+        record_result(std::move(r));
       }
   }
 
@@ -233,10 +288,31 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
   std::size_t to_run = 0, position = 0;  // for the progress display: the measurements this run does
   for (std::size_t i = 0; i < total; ++i) to_run += done[i] ? 0 : 1;
 
+  // Why the run stops before its end, decided by the root for every rank (all must leave the loop at the same
+  // measurement, or the others would wait in a collective): a signal on any rank, or results.jsonl unwritable.
+  int stop_signal = 0;
+  auto should_stop = [&]() {
+    const auto votes = world.gather(std::to_string(runtime::stop_requested()), give_up);
+    std::string decision;
+    if (world.root()) {
+      int signal = 0;
+      for (const auto& v : votes) signal = signal ? signal : std::atoi(v.c_str());
+      decision = signal ? std::to_string(signal) : !log_failure.empty() ? "log" : "";
+    }
+    decision = world.broadcast(decision);
+    if (decision.empty()) return false;
+    if (decision != "log") stop_signal = std::atoi(decision.c_str());
+    return true;
+  };
+
   for (std::size_t i = 0; i < total; ++i) {
     if (done[i]) continue;
+    if (should_stop()) break;
     const auto& m = suite.plan[i];
     if (world.root()) progress.measurement_started(position, to_run, m);
+    // The suite's deadline for this measurement, or --timeout.
+    const auto deadline = m.timeout_s > 0 ? std::chrono::milliseconds(std::chrono::seconds(m.timeout_s))
+                                          : options.timeout;
     // Native alone runs its repetitions at once; beside containers they are split into interleaved rounds.
     const auto parts = slots.size() > 1 ? round_repetitions(m.repetitions, options.rounds)
                                         : std::vector<int>{m.repetitions};
@@ -246,13 +322,37 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
       for (const auto e : round_order(slots.size(), round)) {
         auto& slot = slots[e];
         if (!slot.nccl.runs(m) || !slot.record->usable || !slot.worker) continue;
-        Measurement part = m;
-        part.repetitions = parts[round];
-        // Same seed on every rank and in every environment: identical inputs, comparable results.
-        merge_round(replies[e], !ran[e], slot.worker->run(part, slot.record->placement.device, options.seed + i,
-                                                         options.timeout));
+        if (runtime::stop_requested()) break;
+        RunReply reply;
+        if (!slot.given_up.empty()) {
+          reply.status = RunStatus::Error;
+          reply.message = "not run: " + slot.given_up;
+        } else {
+          Measurement part = m;
+          part.repetitions = parts[round];
+          // Same seed on every rank and in every environment: identical inputs, comparable results.
+          reply = slot.worker->run(part, slot.record->placement.device, options.seed + i, deadline);
+        }
+        merge_round(replies[e], !ran[e], std::move(reply));
         ran[e] = true;
       }
+    // A measurement a signal cut short is not recorded: `--resume` runs it whole.
+    const bool cut_short = runtime::stop_requested() != 0;
+    for (std::size_t e = 0; e < slots.size() && !cut_short; ++e) {
+      auto& slot = slots[e];
+      if (!ran[e] || !slot.given_up.empty()) continue;
+      const auto status = replies[e].status;
+      slot.breaks_in_a_row = status == RunStatus::Crashed || status == RunStatus::TimedOut ? slot.breaks_in_a_row + 1 : 0;
+      if (slot.breaks_in_a_row >= options.give_up_after) {
+        const auto& message = replies[e].message;
+        slot.given_up = "the GPU of rank " + std::to_string(slot.record->placement.rank) + " (" +
+                        slot.record->placement.device_name + ") in " + slot.name + " was given up after " +
+                        std::to_string(slot.breaks_in_a_row) +
+                        " measurements in a row crashed or timed out; the last: " +
+                        message.substr(0, message.find('\n'));
+        std::fprintf(stderr, "gpucert: %s\n", slot.given_up.c_str());
+      }
+    }
     unfinished = {m};
     gathering_results = true;
     test_fault_point(world, "measurement:" + std::to_string(i));
@@ -260,11 +360,12 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
     for (std::size_t e = 0; e < slots.size(); ++e) {
       if (!slots[e].nccl.runs(m)) continue;  // recorded above, with the reason
       std::string mine;
-      if (ran[e]) {
+      if (ran[e] && !cut_short) {
         auto record = make_record(m, slots[e].record->placement, std::move(replies[e]));
         record.environment = slots[e].name;
-        if (node_log && node_log->append(to_json(record).dump())) record.reply.samples_s.clear();
-        mine = to_json(record).dump();
+        const auto text = to_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        if (node_log && node_log->append(text)) record.reply.samples_s.clear();
+        mine = node_log ? to_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : text;
       }
       const auto all = world.gather(mine, give_up);
       if (!world.root()) continue;
@@ -277,30 +378,41 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
         }
         // A measurement the interrupted run left half recorded: the records it has stay, the missing ones join.
         if (recorded.contains(*record)) continue;
-        append(text);
-        arrived.push_back(std::move(*record));
+        arrived.push_back(*record);
+        record_result(std::move(*record));
       }
     }
     if (!world.root()) continue;
     progress.measurement_finished(position++, to_run, arrived);
-    for (auto& r : arrived) run.results.push_back(std::move(r));
   }
+  if (!stop_signal && runtime::stop_requested()) stop_signal = runtime::stop_requested();
   if (setup.worker) setup.worker->quit();
   for (auto& c : containers)
     if (c.worker) c.worker->stop();
 
   int code = kExitPassed;
+  bool written = false;
   if (world.root()) {
     run.finished = utc_timestamp();
+    if (stop_signal) run.interrupted = runtime::signal_name(stop_signal);
     ConformanceContext context;
-    context.parity_threshold = suite.parity_threshold.value_or(kDefaultParityThreshold);
+    context.parity_threshold = options.verdict_inputs.parity_threshold;
     run.checks = conformance_checks(run, options.thresholds, context);
     code = run.exit_code();
     if (auto s = reports::write_reports(run, options.out_dir); !s) {
-      progress.message("gpucert: " + s.error().describe());
-      code = code == kExitPassed ? kExitCheckFailed : code;
+      progress.message("gpucert: " + s.error().describe() + "; the reports were not written whole");
+      code = kExitBadInput;
+    } else {
+      written = true;
     }
+    if (!log_failure.empty()) code = kExitBadInput;
+    if (stop_signal) code = 128 + stop_signal;
+    if (const auto c = run.completeness(); !c.complete())
+      progress.message("gpucert: the run is INCOMPLETE: " + std::to_string(c.incomplete) + " of " +
+                       std::to_string(c.planned) + " measurement(s) lack results; continue it with: gpucert run "
+                       "--resume " + options.out_dir.string());
   }
+  if (options.reports_written) *options.reports_written = world.broadcast(written ? 1 : 0) != 0;
   return world.broadcast(code);
 }
 

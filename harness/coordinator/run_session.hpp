@@ -43,9 +43,20 @@ struct SessionOptions {
   // Non-empty: every rank appends its full records (with every sample) to <dir>/<host>/rank-<rank>.jsonl on its
   // own node, and gathers only their summaries at the root (docs/CLUSTER.md, what stays on the nodes).
   std::filesystem::path samples_on_nodes;
+  // What the verdict is judged by (verdict_inputs.hpp), recorded in run.json and report.json.
+  VerdictInputs verdict_inputs;
+  // The `gpucert run` options as run.json keeps them, so that `--resume DIR` alone continues the run.
+  nlohmann::json run_options = nlohmann::json::object();
+  // A GPU (one rank in one environment) whose measurements crash or time out this many times in a row is given up:
+  // its remaining measurements are recorded as not run, with the reason, instead of burning the rest of the suite.
+  int give_up_after = 3;
+  // Set, when not null, to whether the reports were written (a full disk may prevent it).
+  bool* reports_written = nullptr;
 };
 
-// Collective. Returns the exit code, the same on every rank.
+// Collective. Returns the exit code, the same on every rank: run_record.hpp's, or 128 + the signal's number when
+// SIGINT or SIGTERM stopped it (the partial reports are written first), or kExitBadInput when results.jsonl could
+// not be written (the run stops there).
 int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions& options, ProgressSink& progress);
 
 }  // namespace gpucert::coordinator

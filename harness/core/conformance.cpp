@@ -352,7 +352,10 @@ std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& th
 }
 
 std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& thresholds) {
-  return conformance_checks(run, thresholds, ConformanceContext{});
+  ConformanceContext context;
+  // A run judged once is judged again by the same parity threshold (verdict_inputs.hpp).
+  if (run.verdict_inputs) context.parity_threshold = run.verdict_inputs->parity_threshold;
+  return conformance_checks(run, thresholds, context);
 }
 
 }  // namespace gpucert

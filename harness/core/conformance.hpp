@@ -41,7 +41,7 @@ std::vector<Check> performance_floor_checks(const RunRecord& run, const Threshol
 // results-verified, workload-availability, performance-floor, performance-parity, devel-compiles,
 // image-hygiene. The container checks (flavor_checks.hpp) add nothing to a run without environments. The
 // two-argument form uses the embedded flavour catalogue, the host's architecture from the native probe and
-// the default parity threshold.
+// the run's recorded parity threshold (run.verdict_inputs), else the default.
 std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& thresholds,
                                       const ConformanceContext& context);
 std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& thresholds);

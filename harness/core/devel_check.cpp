@@ -58,7 +58,7 @@ ProcessOutcome process_from_json(const nlohmann::json& j) {
 }  // namespace
 
 Outcome<DevelCheckReply> devel_check_reply_from_json(const nlohmann::json& j) {
-  if (!j.is_object()) return GPUCERT_ERROR("devel_check reply: expected an object, got " + j.dump().substr(0, 200));
+  if (!j.is_object()) return GPUCERT_ERROR("devel_check reply: expected an object, got " + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
   try {
     DevelCheckReply r;
     const auto op = j.value("op", "");
@@ -69,7 +69,7 @@ Outcome<DevelCheckReply> devel_check_reply_from_json(const nlohmann::json& j) {
       return r;
     }
     if (op != "devel_check")
-      return GPUCERT_ERROR("protocol: expected a devel_check reply, got: " + j.dump().substr(0, 200));
+      return GPUCERT_ERROR("protocol: expected a devel_check reply, got: " + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
     r.nvcc = j.value("nvcc", "");
     r.nvcc_version = j.value("nvcc_version", "");
     if (const auto c = j.find("compile"); c != j.end() && c->is_object()) r.compile = process_from_json(*c);
@@ -82,7 +82,7 @@ Outcome<DevelCheckReply> devel_check_reply_from_json(const nlohmann::json& j) {
   }
 }
 
-std::string encode_devel_check_reply(const DevelCheckReply& reply) { return to_json(reply).dump(); }
+std::string encode_devel_check_reply(const DevelCheckReply& reply) { return to_json(reply).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 Outcome<DevelCheckReply> decode_devel_check_reply(std::string_view line) {
   const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);

@@ -110,7 +110,8 @@ std::optional<std::vector<std::string>> Fields::names(std::string_view key, bool
   if (!v) return std::nullopt;
   if (!v->is_array() || v->empty()) {
     problems_.add(path_of(key), "expected a non-empty array of " + std::string(what) + " names (one of " +
-                                    join(allowed, ", ") + "), got " + json_type_name(*v));
+                                    join(allowed, ", ") + "), got " +
+                                    (v->is_array() ? std::string("an empty array") : json_type_name(*v)));
     return std::nullopt;
   }
   std::vector<std::string> out;
@@ -146,7 +147,8 @@ std::optional<nlohmann::json> Fields::array(std::string_view key, bool required)
   const auto* v = find(key, required);
   if (!v) return std::nullopt;
   if (!v->is_array() || v->empty()) {
-    problems_.add(path_of(key), "expected a non-empty array, got " + json_type_name(*v));
+    problems_.add(path_of(key), "expected a non-empty array, got " +
+                                    (v->is_array() ? std::string("an empty array") : json_type_name(*v)));
     return std::nullopt;
   }
   return *v;

@@ -26,6 +26,9 @@ struct Measurement {
   int repetitions = 0;
   std::uint64_t work = 0;  // bytes or flop per run, by the workload's documented formula
   Metric metric = Metric::Bandwidth;
+  // Seconds the worker may take for it (the suite's "timeout_s", per item or in its defaults); 0: the run's
+  // --timeout. Past it the worker is killed and the result is "timed_out".
+  int timeout_s = 0;
 };
 
 std::string_view unit_of(Metric metric);          // "GB/s", "TFLOP/s"

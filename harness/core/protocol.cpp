@@ -9,18 +9,20 @@
 namespace gpucert {
 namespace {
 
-constexpr std::array<std::pair<RunStatus, std::string_view>, 5> kStatusNames{{
+constexpr std::array<std::pair<RunStatus, std::string_view>, 7> kStatusNames{{
     {RunStatus::Ok, "ok"},
     {RunStatus::Failed, "failed"},
     {RunStatus::Unavailable, "unavailable"},
     {RunStatus::Waived, "waived"},
     {RunStatus::Error, "error"},
+    {RunStatus::Crashed, "crashed"},
+    {RunStatus::TimedOut, "timed_out"},
 }};
 
 Outcome<nlohmann::json> parse_object(std::string_view line) {
   nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return GPUCERT_ERROR("protocol: not a JSON line: '" + std::string(line.substr(0, 200)) + "'");
-  if (!j.is_object()) return GPUCERT_ERROR("protocol: expected a JSON object, got: " + j.dump().substr(0, 200));
+  if (!j.is_object()) return GPUCERT_ERROR("protocol: expected a JSON object, got: " + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
   return j;
 }
 
@@ -41,6 +43,23 @@ std::string_view name_of(RunStatus status) {
   for (const auto& [s, name] : kStatusNames)
     if (s == status) return name;
   return "error";
+}
+
+bool broke(RunStatus status) {
+  return status == RunStatus::Error || status == RunStatus::Crashed || status == RunStatus::TimedOut;
+}
+
+bool poisons_context(std::string_view message) {
+  // The "sticky" errors of the CUDA runtime API documentation: the context cannot be used after them.
+  static constexpr std::string_view kSticky[] = {
+      "cudaErrorIllegalAddress",   "cudaErrorLaunchFailure",   "cudaErrorHardwareStackError",
+      "cudaErrorIllegalInstruction", "cudaErrorMisalignedAddress", "cudaErrorInvalidAddressSpace",
+      "cudaErrorInvalidPc",        "cudaErrorECCUncorrectable", "cudaErrorAssert",
+      "cudaErrorLaunchTimeout",    "cudaErrorContextIsDestroyed", "cudaErrorTensorMemoryLeak",
+      "CUDA_ERROR_ILLEGAL_ADDRESS", "CUDA_ERROR_LAUNCH_FAILED",  "CUDA_ERROR_ECC_UNCORRECTABLE"};
+  for (const auto name : kSticky)
+    if (message.find(name) != std::string_view::npos) return true;
+  return false;
 }
 
 std::optional<RunStatus> parse_run_status(std::string_view name) {
@@ -69,7 +88,7 @@ std::string encode_request(const Request& request) {
          {"device", r.device}, {"seed", r.seed}};
   }
   j["protocol"] = kProtocolVersion;
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Outcome<Request> decode_request(std::string_view line) {
@@ -156,7 +175,7 @@ nlohmann::json to_json(const RunReply& reply) {
           {"details", reply.details}};
 }
 
-std::string encode_run_reply(const RunReply& reply) { return to_json(reply).dump(); }
+std::string encode_run_reply(const RunReply& reply) { return to_json(reply).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 namespace {
 
@@ -165,10 +184,10 @@ namespace {
 Outcome<RunReply> run_reply_from_json(const nlohmann::json& j) {
   if (j.value("ok", false) == false)
     return GPUCERT_ERROR("worker refused the request: " + j.value("message", std::string("(no message)")));
-  if (j.value("op", "") != "run") return GPUCERT_ERROR("protocol: expected a run reply, got: " + j.dump().substr(0, 200));
+  if (j.value("op", "") != "run") return GPUCERT_ERROR("protocol: expected a run reply, got: " + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
   RunReply reply;
   auto status = parse_run_status(j.value("status", ""));
-  if (!status) return GPUCERT_ERROR("protocol: run reply with unknown status: " + j.dump().substr(0, 200));
+  if (!status) return GPUCERT_ERROR("protocol: run reply with unknown status: " + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
   reply.status = *status;
   try {
     reply.samples_s = j.value("samples_s", std::vector<double>{});
@@ -202,7 +221,7 @@ Outcome<RunReply> decode_run_reply(std::string_view line) {
 }
 
 std::string encode_error_reply(std::string_view message) {
-  return nlohmann::json{{"op", "error"}, {"ok", false}, {"message", message}}.dump();
+  return nlohmann::json{{"op", "error"}, {"ok", false}, {"message", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace gpucert

@@ -61,8 +61,17 @@ using Request = std::variant<ProbeRequest, RunRequest, QuitRequest, NcclIdReques
 
 // ok: ran and verified. failed: ran, verification failed. unavailable: the workload's library cannot be
 // loaded here (the loader's message is the evidence). waived: this hardware cannot run it (the reason
-// says why). error: something broke (CUDA error, out of memory, worker died).
-enum class RunStatus { Ok, Failed, Unavailable, Waived, Error };
+// says why). error: something broke (CUDA error, out of memory). crashed: the worker died, or answered what is not
+// the protocol, and was replaced. timed_out: the worker gave no answer by the measurement's deadline and was killed
+// (docs/RELIABILITY.md).
+enum class RunStatus { Ok, Failed, Unavailable, Waived, Error, Crashed, TimedOut };
+// Error, crashed and timed_out: the measurement broke before it said anything about the GPU; `--resume` tries it
+// again.
+bool broke(RunStatus status);
+// An error message that names a CUDA error after which the process's context is unusable (cudaErrorIllegalAddress,
+// cudaErrorLaunchFailure, an uncorrectable ECC error, ...): every later call of that worker would fail too, so
+// gpucert replaces the worker (docs/RELIABILITY.md).
+bool poisons_context(std::string_view message);
 std::string_view name_of(RunStatus status);
 std::optional<RunStatus> parse_run_status(std::string_view name);
 

@@ -86,7 +86,7 @@ std::string encode_nccl_reply(const NcclReply& reply) {
   nlohmann::json j = {{"op", reply.op}, {"ok", reply.ok}, {"message", reply.message}};
   if (reply.unavailable) j["unavailable"] = true;
   if (!reply.id.empty()) j["id"] = reply.id;
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Outcome<NcclReply> decode_nccl_reply(std::string_view line, std::string_view expected_op) {
@@ -106,7 +106,7 @@ Outcome<NcclReply> decode_nccl_reply(std::string_view line, std::string_view exp
     }
     if (reply.op != expected_op)
       return GPUCERT_ERROR("protocol: expected a " + std::string(expected_op) +
-                           " reply, got: " + j.dump().substr(0, 200));
+                           " reply, got: " + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
     if (reply.ok && expected_op == "nccl_id") {
       if (auto bytes = from_hex(reply.id, kNcclUniqueIdBytes); !bytes)
         return GPUCERT_ERROR("protocol: nccl_id reply carries no valid id: " + bytes.error().message);
@@ -114,7 +114,7 @@ Outcome<NcclReply> decode_nccl_reply(std::string_view line, std::string_view exp
     return reply;
   } catch (const nlohmann::json::exception&) {
     return GPUCERT_ERROR("protocol: " + std::string(expected_op) +
-                         " reply with a field of the wrong type: " + j.dump().substr(0, 200));
+                         " reply with a field of the wrong type: " + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
   }
 }
 

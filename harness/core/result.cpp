@@ -36,7 +36,7 @@ void figures_from_summary(ResultRecord& r, const nlohmann::json& time) {
 }  // namespace
 
 ResultRecord make_record(const Measurement& m, const Placement& where, RunReply reply) {
-  ResultRecord r{m, where, std::move(reply), std::nullopt, std::nullopt, std::nullopt};
+  ResultRecord r{m, where, std::move(reply), std::nullopt, std::nullopt, std::nullopt, "native", {}, {}};
   // A collective's bytes depend on how many ranks took part, which only its reply says.
   const auto nccl = nccl_basis(m, r.reply.details);
   if (nccl) r.measurement.work = nccl->algbw_bytes;
@@ -53,7 +53,7 @@ ResultRecord make_record(const Measurement& m, const Placement& where, RunReply 
 }
 
 bool is_failure(const ResultRecord& r) {
-  return r.reply.status == RunStatus::Failed || r.reply.status == RunStatus::Error;
+  return r.reply.status == RunStatus::Failed || broke(r.reply.status);
 }
 
 nlohmann::json to_json(const ResultRecord& r) {
@@ -81,6 +81,8 @@ nlohmann::json to_json(const ResultRecord& r) {
       {"time_s", nullptr},
       {"figure", nullptr},
   };
+  if (!r.run_id.empty()) j["run"] = r.run_id;
+  if (!r.earlier_attempts.empty()) j["earlier_attempts"] = r.earlier_attempts;
   if (r.time) j["time_s"] = to_json(*r.time);
   if (r.figures)
     j["figure"] = {{"at_median", r.figures->at_median}, {"best", r.figures->best}, {"worst", r.figures->worst}};
@@ -121,6 +123,10 @@ Outcome<ResultRecord> result_from_json(const nlohmann::json& j) {
     // Records written before results named their environment ran natively.
     record.environment = j.value("environment", std::string("native"));
     if (record.environment.empty()) return GPUCERT_ERROR("result record with an empty environment");
+    record.run_id = j.value("run", std::string{});
+    if (auto a = j.find("earlier_attempts"); a != j.end() && a->is_array())
+      for (const auto& attempt : *a)
+        if (attempt.is_object()) record.earlier_attempts.push_back(attempt);
     return record;
   } catch (const std::exception& e) {
     return GPUCERT_ERROR(std::string("malformed result record: ") + e.what());

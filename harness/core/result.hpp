@@ -40,6 +40,12 @@ struct ResultRecord {
   std::optional<Figures> bus_figures;
   // Where it ran: "native", or the name of a container environment of the run (EnvironmentRecord::name).
   std::string environment = "native";
+  // The run that measured it (run.json's "run"): a results.jsonl line of another run is recognised as such.
+  // Empty in records written before runs had an id.
+  std::string run_id;
+  // Earlier attempts of the same measurement on the same rank and environment that broke (error, crashed,
+  // timed_out), oldest first, each {"status", "message"}: `--resume` tried it again (docs/RELIABILITY.md).
+  std::vector<nlohmann::json> earlier_attempts;
 };
 
 ResultRecord make_record(const Measurement& m, const Placement& where, RunReply reply);

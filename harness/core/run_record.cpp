@@ -5,11 +5,41 @@
 #include <ctime>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "nccl_figures.hpp"
 #include "outliers.hpp"
 
 namespace gpucert {
+
+Completeness RunRecord::completeness() const {
+  Completeness c;
+  c.planned = plan.size();
+  if (plan.empty()) return c;
+  std::set<std::tuple<std::string, std::string, int>> have;
+  std::set<std::string> any;
+  for (const auto& r : results) {
+    have.emplace(r.measurement.id, r.environment, r.placement.rank);
+    any.insert(r.measurement.id);
+  }
+  // Who records a result of each measurement: every usable rank, natively and in each environment.
+  std::vector<std::pair<std::string, int>> expected;
+  for (const auto& r : ranks)
+    if (r.usable) expected.emplace_back(std::string("native"), r.placement.rank);
+  for (const auto& e : environments)
+    for (const auto& r : e.ranks)
+      if (r.usable) expected.emplace_back(e.name, r.placement.rank);
+  for (const auto& id : plan) {
+    std::size_t missing = 0;
+    for (const auto& [environment, rank] : expected) missing += have.count({id, environment, rank}) ? 0 : 1;
+    c.results_missing += missing;
+    if (missing == 0) continue;
+    ++c.incomplete;
+    c.never_started += any.count(id) ? 0 : 1;
+    if (c.examples.size() < 3) c.examples.push_back(id);
+  }
+  return c;
+}
 
 int RunRecord::exit_code() const {
   for (const auto& r : ranks)
@@ -17,10 +47,24 @@ int RunRecord::exit_code() const {
   if (ranks.empty()) return kExitEnvironment;
   for (const auto& r : results)
     if (is_failure(r)) return kExitCheckFailed;
-  return count_verdict(checks, Verdict::Fail) ? kExitCheckFailed : kExitPassed;
+  if (count_verdict(checks, Verdict::Fail)) return kExitCheckFailed;
+  return completeness().complete() ? kExitPassed : kExitIncomplete;
 }
 
 std::string RunRecord::verdict() const {
+  // Missing measurements are named first: a run that stopped half way must never read as a pass.
+  std::string prefix;
+  if (const auto c = completeness(); !c.complete()) {
+    prefix = "INCOMPLETE" + (interrupted.empty() ? std::string() : " (stopped by " + interrupted + ")") + ": " +
+             std::to_string(c.incomplete) + " of " + std::to_string(c.planned) +
+             " measurement(s) of the suite lack results (" + std::to_string(c.never_started) + " never ran, " +
+             std::to_string(c.results_missing) + " result(s) missing, e.g. " + c.examples.front() +
+             "); `gpucert run --resume DIR` completes the run; ";
+  }
+  return prefix + verdict_of_results();
+}
+
+std::string RunRecord::verdict_of_results() const {
   if (ranks.empty()) return "no rank reported";
   std::size_t unusable = 0, failures = 0;
   for (const auto& r : ranks) unusable += r.usable ? 0 : 1;
@@ -150,7 +194,8 @@ nlohmann::json report_head_json(const RunRecord& run) {
     if (r.probe.runtime_version) runtimes.insert(r.probe.runtime_version);
     ranks.push_back(to_json(r));
   }
-  std::map<std::string, int> counts{{"ok", 0}, {"failed", 0}, {"error", 0}, {"unavailable", 0}, {"waived", 0}};
+  std::map<std::string, int> counts{{"ok", 0},          {"failed", 0}, {"error", 0},    {"crashed", 0},
+                                    {"timed_out", 0},   {"unavailable", 0}, {"waived", 0}};
   nlohmann::json results = nlohmann::json::array();
   for (const auto& r : run.results) ++counts[std::string(name_of(r.reply.status))];
   auto versions = [](const std::set<int>& v) {
@@ -183,6 +228,16 @@ nlohmann::json report_head_json(const RunRecord& run) {
     for (const auto& e : run.environments) environments.push_back(to_json(e));
     out["environments"] = std::move(environments);
   }
+  if (const auto c = run.completeness(); !c.complete())
+    out["verdict"]["incomplete"] = {{"planned", c.planned},
+                                    {"measurements", c.incomplete},
+                                    {"never_started", c.never_started},
+                                    {"results_missing", c.results_missing}};
+  if (!run.interrupted.empty()) out["verdict"]["interrupted"] = run.interrupted;
+  if (!run.run_id.empty()) out["run"] = run.run_id;
+  if (!run.plan.empty()) out["plan"] = run.plan;
+  if (run.verdict_inputs) out["verdict_inputs"] = to_json(*run.verdict_inputs);
+  if (!run.warnings.empty()) out["warnings"] = run.warnings;
   // The communicator's view of each collective (nccl-tests' line), only where collectives ran.
   if (auto collectives = nccl_summaries(run.results); !collectives.empty()) out["nccl"] = std::move(collectives);
   // Peer verdicts, only where a run had peers to compare (core/outliers.hpp).

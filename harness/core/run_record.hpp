@@ -2,6 +2,7 @@
 // result, and the verdict. report.json is this, versioned; the other reports render it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "image_facts.hpp"
 #include "probe_report.hpp"
 #include "result.hpp"
+#include "verdict_inputs.hpp"
 
 namespace gpucert {
 
@@ -25,6 +27,8 @@ enum ExitCode : int {
   kExitCheckFailed = 1,     // a verification failed, a measurement broke or a conformance check failed
   kExitBadInput = 2,        // bad usage or bad input (suite, options)
   kExitEnvironment = 3,     // the environment cannot run the suite (no GPU, no driver)
+  kExitIncomplete = 4,      // nothing failed, but measurements of the suite are missing: `--resume` completes it
+  kExitInterrupted = 130,   // SIGINT stopped `gpucert run` (the partial reports are written; 143: SIGTERM)
 };
 
 struct RankRecord {
@@ -58,8 +62,19 @@ struct BuildInfo {
   std::string architectures;  // CUDA architectures compiled in
 };
 
+// Which of the suite's measurements have no result yet, for every (environment, rank) that can run them.
+struct Completeness {
+  std::size_t planned = 0;          // measurements in the suite
+  std::size_t incomplete = 0;       // of those, without a result on some rank or environment that can run them
+  std::size_t never_started = 0;    // of those, without any result at all
+  std::size_t results_missing = 0;  // (measurement, environment, rank) results expected and absent
+  std::vector<std::string> examples;  // the first few incomplete measurement ids
+  [[nodiscard]] bool complete() const { return incomplete == 0; }
+};
+
 struct RunRecord {
   BuildInfo build;
+  std::string run_id;  // run.json's "run": every result line of this run carries it
   std::string suite_name;
   std::string suite_source;
   std::string started;   // ISO 8601 UTC
@@ -71,9 +86,22 @@ struct RunRecord {
   // Conformance checks, once derived (conformance.hpp) by whoever completes the record; a failed one fails
   // the run like a failed result.
   std::vector<Check> checks;
+  // The suite's measurement ids, in plan order: what a complete run has a result of. Empty where unknown (a
+  // folder written before runs recorded their plan); then no completeness is judged.
+  std::vector<std::string> plan;
+  // What the verdict is judged by, when the run recorded it (verdict_inputs.hpp).
+  std::optional<VerdictInputs> verdict_inputs;
+  // What reading the results found wrong: lines of another run, duplicates, unknown ranks (each skipped).
+  std::vector<std::string> warnings;
+  // "SIGINT" or "SIGTERM" when a signal stopped the run before its end.
+  std::string interrupted;
 
+  [[nodiscard]] Completeness completeness() const;
   [[nodiscard]] int exit_code() const;
-  [[nodiscard]] std::string verdict() const;  // one sentence
+  [[nodiscard]] std::string verdict() const;  // one sentence, "INCOMPLETE: ..." first when measurements lack results
+
+ private:
+  [[nodiscard]] std::string verdict_of_results() const;
 };
 
 nlohmann::json to_json(const RankRecord& rank);

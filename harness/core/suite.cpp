@@ -29,6 +29,7 @@ void read_item(const nlohmann::json& json, std::size_t index, const ItemDefaults
   auto workload = item.text("workload", true);
   auto warmup = item.integer("warmup", false, 0, 1000);
   auto repetitions = item.integer("repetitions", false, 1, 100000);
+  auto timeout = item.integer("timeout_s", false, 1, kMaxTimeoutSeconds);
   if (!workload) return;
   const auto* spec = find_workload(*workload);
   if (!spec) {
@@ -38,7 +39,8 @@ void read_item(const nlohmann::json& json, std::size_t index, const ItemDefaults
   }
   auto measurements = spec->expand(item, static_cast<int>(warmup.value_or(defaults.warmup)),
                                    static_cast<int>(repetitions.value_or(defaults.repetitions)));
-  std::vector<std::string_view> known{"workload", "warmup", "repetitions"};
+  for (auto& m : measurements) m.timeout_s = static_cast<int>(timeout.value_or(defaults.timeout_s));
+  std::vector<std::string_view> known{"workload", "warmup", "repetitions", "timeout_s"};
   for (auto f : spec->fields()) known.push_back(f);
   for (const auto& [key, value] : json.items()) {
     bool found = false;
@@ -85,7 +87,8 @@ Outcome<Suite> parse_suite(std::string_view text, const std::string& source) {
     ItemDefaults defaults;
     if (top.has("defaults")) {
       Fields d(doc["defaults"], "defaults", problems);
-      d.refuse_unknown({"warmup", "repetitions"});
+      d.refuse_unknown({"warmup", "repetitions", "timeout_s"});
+      defaults.timeout_s = static_cast<int>(d.integer("timeout_s", false, 1, kMaxTimeoutSeconds).value_or(0));
       defaults.warmup = static_cast<int>(d.integer("warmup", false, 0, 1000).value_or(defaults.warmup));
       defaults.repetitions =
           static_cast<int>(d.integer("repetitions", false, 1, 100000).value_or(defaults.repetitions));

@@ -86,6 +86,7 @@ Outcome<Thresholds> parse_thresholds(std::string_view text, const std::string& s
   Problems problems;
   Thresholds thresholds;
   thresholds.source = source;
+  thresholds.document = doc;
   for (const auto& [gpu, floors] : doc.items()) {
     if (gpu.starts_with("$")) continue;  // "$comment", "$schema": for people and editors
     if (!floors.is_object()) {
@@ -108,7 +109,7 @@ const Thresholds& embedded_thresholds() {
   // apply rather than a crash.
   static const Thresholds parsed = [] {
     auto t = parse_thresholds(embedded::thresholds_text, "embedded:thresholds");
-    return t ? std::move(*t) : Thresholds{"embedded:thresholds (unreadable)", {}};
+    return t ? std::move(*t) : Thresholds{"embedded:thresholds (unreadable)", nlohmann::json::object(), {}};
   }();
   return parsed;
 }

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "error.hpp"
 #include "measurement.hpp"
 
@@ -30,6 +32,8 @@ struct PerformanceFloor {
 
 struct Thresholds {
   std::string source;  // "embedded:thresholds" or the file's path
+  // The document as read, so that a run records the floors it was judged by (verdict_inputs.hpp).
+  nlohmann::json document = nlohmann::json::object();
   std::map<std::string, std::vector<PerformanceFloor>, std::less<>> gpus;
 
   [[nodiscard]] bool covers(std::string_view gpu_name) const { return gpus.find(gpu_name) != gpus.end(); }

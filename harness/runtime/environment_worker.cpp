@@ -207,6 +207,8 @@ Outcome<StartedWorker> start_environment_worker(const Environment& env_in, const
     remove_bundle(bundle);
     return client.error();
   }
+  // A worker killed mid-run is started again from the same launch: the runtime's leftover goes first.
+  client->set_before_restart([env, options] { remove_container(env, options); });
   return StartedWorker(std::move(*client), std::move(env), std::move(options), std::move(bundle));
 }
 

@@ -14,7 +14,7 @@ Status write_oci_config(const std::string& bundle_dir, const nlohmann::json& con
   const auto temporary = path + ".tmp";
   {
     std::ofstream out(temporary, std::ios::trunc);
-    out << config.dump(2) << "\n";
+    out << config.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     out.flush();
     if (!out) return GPUCERT_ERROR("cannot write " + temporary);
   }

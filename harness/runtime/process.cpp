@@ -12,6 +12,9 @@
 #include <cstring>
 #include <vector>
 
+#include "core/utf8.hpp"
+#include "stop_signal.hpp"
+
 extern char** environ;
 
 namespace gpucert::runtime {
@@ -113,7 +116,21 @@ void WorkerProcess::drain_stderr() {
   if (stderr_tail_.size() > kStderrTailBytes) stderr_tail_.erase(0, stderr_tail_.size() - kStderrTailBytes);
 }
 
-std::string WorkerProcess::last_words() const { return stderr_tail_.empty() ? "(nothing)" : stderr_tail_; }
+std::string WorkerProcess::last_words() const {
+  return stderr_tail_.empty() ? "(nothing)" : valid_utf8(stderr_tail_);
+}
+
+std::string WorkerProcess::stderr_tail() const { return valid_utf8(stderr_tail_); }
+
+void WorkerProcess::kill_now() {
+  if (pid_ < 0 || exited_) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  exited_ = true;
+  exit_status_ = status;
+  drain_stderr();
+}
 
 std::string WorkerProcess::describe_exit(int status) const {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
@@ -122,7 +139,11 @@ std::string WorkerProcess::describe_exit(int status) const {
 }
 
 Outcome<std::string> WorkerProcess::exchange(const std::string& line, std::chrono::milliseconds timeout) {
-  if (exited_) return GPUCERT_ERROR("worker already " + describe_exit(exit_status_));
+  last_failure_ = ExchangeFailure::None;
+  if (exited_) {
+    last_failure_ = ExchangeFailure::Died;
+    return GPUCERT_ERROR("worker already " + describe_exit(exit_status_));
+  }
   const std::string message = line + "\n";
   std::size_t written = 0;
   while (written < message.size()) {
@@ -132,6 +153,7 @@ Outcome<std::string> WorkerProcess::exchange(const std::string& line, std::chron
     if (n < 0 && errno == EPIPE) break;
     if (n < 0) {
       drain_stderr();
+      last_failure_ = ExchangeFailure::Unwritable;
       return GPUCERT_ERROR(std::string("worker does not read its input (") + std::strerror(errno) +
                            "); its last words: " + last_words());
     }
@@ -142,20 +164,39 @@ Outcome<std::string> WorkerProcess::exchange(const std::string& line, std::chron
     if (auto nl = stdout_buffer_.find('\n'); nl != std::string::npos) {
       std::string reply = stdout_buffer_.substr(0, nl);
       stdout_buffer_.erase(0, nl + 1);
-      return reply;
+      return valid_utf8(reply);
+    }
+    if (stdout_buffer_.size() > kMaxReplyBytes) {
+      kill_now();
+      last_failure_ = ExchangeFailure::Oversized;
+      stdout_buffer_.clear();
+      return GPUCERT_ERROR("worker wrote more than " + std::to_string(kMaxReplyBytes >> 20) +
+                           " MiB without ending its reply line, and was killed; its last words: " + last_words());
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      kill(pid_, SIGKILL);
-      drain_stderr();
+      kill_now();
+      last_failure_ = ExchangeFailure::TimedOut;
       const auto limit = timeout.count() % 1000 == 0 ? std::to_string(timeout.count() / 1000) + " s"
                                                      : std::to_string(timeout.count()) + " ms";
       return GPUCERT_ERROR("worker gave no answer within " + limit + " and was killed; its last words: " +
                            last_words());
     }
+    if (const int signal = stop_requested()) {
+      kill_now();
+      last_failure_ = ExchangeFailure::Interrupted;
+      return GPUCERT_ERROR("gpucert was stopped by " + signal_name(signal) + " while the worker was busy");
+    }
     pollfd fds[2] = {{stdout_fd_, POLLIN, 0}, {stderr_fd_, POLLIN, 0}};
-    const int ready = poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1000)));
-    if (ready < 0 && errno != EINTR) return GPUCERT_ERROR(std::string("poll: ") + std::strerror(errno));
+    // Short turns: a stop signal may land on another thread (MPI's) and not wake this poll; mpirun gives the
+    // ranks one second between SIGTERM and SIGKILL to write the partial reports.
+    const int ready = poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 100)));
+    if (ready < 0 && errno != EINTR) {
+      const int saved = errno;
+      kill_now();
+      last_failure_ = ExchangeFailure::Died;
+      return GPUCERT_ERROR(std::string("poll: ") + std::strerror(saved));
+    }
     if (fds[1].revents) drain_stderr();
     if (fds[0].revents & (POLLIN | POLLHUP)) {
       char buf[65536];
@@ -164,12 +205,21 @@ Outcome<std::string> WorkerProcess::exchange(const std::string& line, std::chron
         stdout_buffer_.append(buf, static_cast<std::size_t>(n));
         continue;
       }
-      if (n == 0) {  // the worker closed its output: it died or exited
+      if (n == 0) {  // the worker closed its output: it died or exited, or it is killed now (it cannot answer)
         int status = 0;
-        waitpid(pid_, &status, 0);
+        const auto grace = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        while (waitpid(pid_, &status, WNOHANG) == 0) {
+          if (std::chrono::steady_clock::now() > grace) {
+            kill(pid_, SIGKILL);
+            waitpid(pid_, &status, 0);
+            break;
+          }
+          usleep(10000);
+        }
         exited_ = true;
         exit_status_ = status;
         drain_stderr();
+        last_failure_ = ExchangeFailure::Died;
         return GPUCERT_ERROR("worker " + describe_exit(status) + " before answering; its last words: " +
                              last_words());
       }

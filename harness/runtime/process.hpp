@@ -13,6 +13,13 @@
 
 namespace gpucert::runtime {
 
+// Why the last exchange gave no reply: the worker ran past the deadline (killed), died or closed its output,
+// could not be written to, sent a line longer than kMaxReplyBytes (killed), or gpucert was asked to stop
+// (stop_signal.hpp; killed).
+enum class ExchangeFailure { None, TimedOut, Died, Unwritable, Oversized, Interrupted };
+// A reply line larger than this is no reply: the worker is killed before it fills gpucert's memory.
+inline constexpr std::size_t kMaxReplyBytes = 64u << 20;
+
 class WorkerProcess {
  public:
   static Outcome<std::unique_ptr<WorkerProcess>> start(const LaunchSpec& spec);
@@ -20,12 +27,16 @@ class WorkerProcess {
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;
 
-  // Writes `line` and a newline, then waits for one line back. On timeout the worker is killed.
+  // Writes `line` and a newline, then waits for one line back. On timeout the worker is killed. The reply's
+  // invalid UTF-8 comes back as U+FFFD (core/utf8.hpp).
   Outcome<std::string> exchange(const std::string& line, std::chrono::milliseconds timeout);
+  [[nodiscard]] ExchangeFailure last_failure() const { return last_failure_; }
+  // Kills the worker now (a reply that is not the protocol: what it does next cannot be trusted).
+  void kill_now();
   // Closes stdin, waits up to `grace` for the worker to exit, then kills it. Returns the exit status text.
   std::string stop(std::chrono::milliseconds grace);
   // The last few KiB the worker wrote to stderr: the evidence when it dies.
-  [[nodiscard]] std::string stderr_tail() const { return stderr_tail_; }
+  [[nodiscard]] std::string stderr_tail() const;  // invalid UTF-8 as U+FFFD
   [[nodiscard]] pid_t pid() const { return pid_; }
 
  private:
@@ -38,6 +49,7 @@ class WorkerProcess {
   std::string stdout_buffer_;
   std::string stderr_tail_;
   bool exited_ = false;
+  ExchangeFailure last_failure_ = ExchangeFailure::None;
   int exit_status_ = 0;
 };
 

@@ -7,7 +7,23 @@ namespace gpucert::runtime {
 Outcome<WorkerClient> WorkerClient::start(const LaunchSpec& spec) {
   auto process = WorkerProcess::start(spec);
   if (!process) return process.error();
-  return WorkerClient(std::move(process.value()));
+  return WorkerClient(std::move(process.value()), spec);
+}
+
+Status WorkerClient::ensure_running() {
+  if (process_) return ok_status();
+  if (before_restart_) before_restart_();
+  auto process = WorkerProcess::start(spec_);
+  if (!process) return GPUCERT_ERROR("a fresh worker could not be started: " + process.error().describe());
+  process_ = std::move(process.value());
+  ++restarts_;
+  return ok_status();
+}
+
+RunStatus WorkerClient::give_up(ExchangeFailure failure) {
+  if (process_) process_->kill_now();
+  process_.reset();
+  return failure == ExchangeFailure::TimedOut ? RunStatus::TimedOut : RunStatus::Crashed;
 }
 
 Outcome<ProbeReport> WorkerClient::probe(std::chrono::milliseconds timeout) {
@@ -23,21 +39,36 @@ Outcome<ProbeReport> WorkerClient::probe(std::chrono::milliseconds timeout) {
 RunReply WorkerClient::run(const Measurement& m, int device, std::uint64_t seed, std::chrono::milliseconds timeout) {
   RunReply failed;
   failed.status = RunStatus::Error;
-  if (!process_) {
-    failed.message = "worker is not running";
+  if (auto s = ensure_running(); !s) {
+    failed.message = s.error().describe();
     return failed;
   }
   RunRequest request{m.id, m.workload, m.params, m.warmup, m.repetitions, device, seed};
   auto line = process_->exchange(encode_request(request), timeout);
   if (!line) {
     failed.message = line.error().describe();
-    process_.reset();  // dead or killed: later runs must not talk to it
+    failed.status = give_up(process_->last_failure());  // dead or killed: the next request gets a fresh worker
     return failed;
   }
   auto reply = decode_run_reply(*line);
   if (!reply) {
-    failed.message = reply.error().describe();
+    // A protocol answer that refuses the request ({"ok":false,...}) comes from a worker that is well: it stays.
+    const auto j = nlohmann::json::parse(*line, nullptr, false);
+    if (j.is_object() && j.contains("ok") && j["ok"] == false) {
+      failed.message = reply.error().describe();
+      return failed;
+    }
+    // What it says next cannot be trusted to belong to the next request: a fresh worker answers that one.
+    process_->kill_now();
+    failed.message = reply.error().describe() + "; the worker was killed and replaced; its last words: " +
+                     (process_->stderr_tail().empty() ? std::string("(nothing)") : process_->stderr_tail());
+    failed.status = give_up(ExchangeFailure::None);
     return failed;
+  }
+  if (reply->status == RunStatus::Error && poisons_context(reply->message)) {
+    process_->stop(std::chrono::milliseconds(2000));
+    process_.reset();  // the next request gets a fresh worker, with a fresh CUDA context
+    reply->message += " (this error leaves the CUDA context unusable: the worker was replaced)";
   }
   return *reply;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 
 #include "core/devel_check.hpp"
@@ -12,12 +13,20 @@
 
 namespace gpucert::runtime {
 
+// A worker that dies, hangs past its deadline or answers what is not the protocol is killed, its stderr tail kept
+// in the reply's message, and replaced by a fresh one from the same launch at the next request
+// (docs/RELIABILITY.md).
 class WorkerClient {
  public:
   static Outcome<WorkerClient> start(const LaunchSpec& spec);
+  // Run before a replacement starts: a container runtime's leftover (a killed runc's container) is removed here.
+  void set_before_restart(std::function<void()> hook) { before_restart_ = std::move(hook); }
+  // Workers started after the first one, by this client.
+  [[nodiscard]] int restarts() const { return restarts_; }
 
   Outcome<ProbeReport> probe(std::chrono::milliseconds timeout);
-  // Never fails as a value: a dead, hung or confused worker gives an "error" reply that says so.
+  // Never fails as a value: a dead or confused worker gives a "crashed" reply, a hung one "timed_out", and the
+  // next request goes to a fresh worker. A worker that cannot be started again gives "error".
   RunReply run(const Measurement& m, int device, std::uint64_t seed, std::chrono::milliseconds timeout);
   // The NCCL rendezvous. Never fail as a value either: a dead or confused worker gives a failed NcclReply.
   NcclReply nccl_id(std::chrono::milliseconds timeout);
@@ -30,9 +39,16 @@ class WorkerClient {
   [[nodiscard]] bool alive() const { return process_ != nullptr; }
 
  private:
-  explicit WorkerClient(std::unique_ptr<WorkerProcess> p) : process_(std::move(p)) {}
+  WorkerClient(std::unique_ptr<WorkerProcess> p, LaunchSpec spec) : process_(std::move(p)), spec_(std::move(spec)) {}
   NcclReply nccl_exchange(const Request& request, const std::string& op, std::chrono::milliseconds timeout);
+  // A fresh worker where the last one was given up; the error says why none could be started.
+  Status ensure_running();
+  // Gives the worker up after a failed exchange or a reply that is not the protocol; the reply's status.
+  RunStatus give_up(ExchangeFailure failure);
   std::unique_ptr<WorkerProcess> process_;
+  LaunchSpec spec_;
+  std::function<void()> before_restart_;
+  int restarts_ = 0;
 };
 
 }  // namespace gpucert::runtime

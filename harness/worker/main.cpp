@@ -10,6 +10,7 @@
 #include <iostream>
 #include <string>
 
+#include "core/line_reader.hpp"
 #include "core/protocol.hpp"
 #include "devel_check.hpp"
 #include "dispatch.hpp"
@@ -66,7 +67,7 @@ int main(int argc, char** argv) {
     }
     if (arg == "--probe") {
       const auto plugins = gpucert::worker::PluginSet::load_all();
-      std::cout << gpucert::to_json(gpucert::worker::probe_environment(plugins.availability())).dump(2) << "\n";
+      std::cout << gpucert::to_json(gpucert::worker::probe_environment(plugins.availability())).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       return 0;
     }
     std::cerr << "gpucert-worker: unknown argument '" << arg << "'\n\n" << kUsage;
@@ -76,7 +77,16 @@ int main(int argc, char** argv) {
   FILE* out = take_protocol_stream();
   const auto plugins = gpucert::worker::PluginSet::load_all();
   std::string line;
-  while (std::getline(std::cin, line)) {
+  // A request is a few hundred bytes; a longer line is no request and is not held in memory.
+  constexpr std::size_t kMaxRequestBytes = 1u << 20;
+  for (;;) {
+    const auto read = gpucert::read_bounded_line(std::cin, line, kMaxRequestBytes);
+    if (read == gpucert::LineRead::End) break;
+    if (read == gpucert::LineRead::TooLong) {
+      reply(out, gpucert::encode_error_reply("protocol: a request line longer than " +
+                                             std::to_string(kMaxRequestBytes >> 20) + " MiB was refused"));
+      continue;
+    }
     if (line.empty()) continue;
     auto request = gpucert::decode_request(line);
     if (!request) {
@@ -91,7 +101,7 @@ int main(int argc, char** argv) {
       auto probe = gpucert::to_json(gpucert::worker::probe_environment(plugins.availability()));
       probe["op"] = "probe";
       probe["ok"] = true;
-      reply(out, probe.dump());
+      reply(out, probe.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       continue;
     }
     if (std::holds_alternative<gpucert::NcclIdRequest>(*request) ||

@@ -42,8 +42,8 @@ PY
   [ "$code" = 2 ] || fail "another suite: exit code $code, expected 2"
   grep -q "cannot resume $dir: this is not the run that stopped there" "$tmp/err" || fail "no refusal"
   grep -q "the suite differs: it was 'resume' from $tmp/suite.json" "$tmp/err" || fail "the suite is not named"
-  set +e; "${launch[@]}" "$bin/gpucert" run --suite "$tmp/suite.json" --resume "$dir" >"$tmp/err" 2>&1; code=$?; set -e
-  [ "$code" = 2 ] && grep -q -- "--seed differs: it was 5, now 1" "$tmp/err" || { cat "$tmp/err"; fail "another seed"; }
+  set +e; "${launch[@]}" "$bin/gpucert" run --suite "$tmp/suite.json" --seed 6 --resume "$dir" >"$tmp/err" 2>&1; code=$?; set -e
+  [ "$code" = 2 ] && grep -q -- "--seed differs: it was 5, now 6" "$tmp/err" || { cat "$tmp/err"; fail "another seed"; }
   set +e; "$bin/gpucert" run --suite "$tmp/suite.json" --seed 5 --resume "$dir" --out "$tmp/elsewhere" >"$tmp/err" 2>&1; code=$?; set -e
   [ "$code" = 2 ] && grep -q -- "is not the folder --resume" "$tmp/err" || { cat "$tmp/err"; fail "--out elsewhere"; }
   mkdir -p "$tmp/empty"

@@ -311,7 +311,7 @@ TEST(RunRecord, ToJsonHoldsSchemaFingerprintAndCounts) {
   EXPECT_EQ(j.at("verdict").at("exit_code"), 1);
   EXPECT_EQ(j.at("verdict").at("summary"), "1 of 5 result(s) failed");
   EXPECT_EQ(j.at("verdict").at("counts"),
-            (nlohmann::json{{"ok", 2}, {"failed", 1}, {"error", 0}, {"unavailable", 1}, {"waived", 1}}));
+            (nlohmann::json{{"ok", 2}, {"failed", 1}, {"error", 0}, {"crashed", 0}, {"timed_out", 0}, {"unavailable", 1}, {"waived", 1}}));
   EXPECT_EQ(j.at("ranks").size(), 3u);
   EXPECT_EQ(j.at("results").size(), 5u);
 }

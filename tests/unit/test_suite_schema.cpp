@@ -34,7 +34,7 @@ TEST(SuiteSchema, EachWorkloadAcceptsTheFieldsItsSpecReads) {
     EXPECT_EQ(def["additionalProperties"], false) << name;
     std::set<std::string> in_schema;
     for (const auto& [key, value] : def["properties"].items()) in_schema.insert(key);
-    std::set<std::string> in_code{"workload", "warmup", "repetitions"};
+    std::set<std::string> in_code{"workload", "warmup", "repetitions", "timeout_s"};
     for (auto field : spec->fields()) in_code.emplace(field);
     EXPECT_EQ(in_schema, in_code) << name;
   }

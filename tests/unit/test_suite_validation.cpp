@@ -245,7 +245,7 @@ TEST(SuiteValidation, RefusesUnknownFieldInDefaults) {
   const auto message = refusal(
       R"({"schema_version": 1, "name": "t", "defaults": {"repetition": 5}, "items": [{"workload": "stream"}]})");
   EXPECT_HAS(message, "suites/bad.json: defaults.repetition:");
-  EXPECT_HAS(message, "unknown field (expected one of warmup, repetitions)");
+  EXPECT_HAS(message, "unknown field (expected one of warmup, repetitions, timeout_s)");
 }
 
 TEST(SuiteValidation, RefusesUnknownPrecision) {

@@ -1,6 +1,9 @@
 // WorkerProcess against real small programs (CPU processes): a line goes out, a line comes back, and a
 // worker that hangs, dies or cannot start becomes an error value that says which, within its deadline.
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -167,8 +170,39 @@ TEST(WorkerClient, ConfusedWorkerGivesAnErrorReply) {
   m.repetitions = 1;
   RunReply reply;
   ASSERT_NO_THROW(reply = client->run(m, 0, 1, milliseconds(2000)));
-  EXPECT_EQ(reply.status, RunStatus::Error);
+  // Not the protocol: the worker is killed and replaced, and the item is "crashed".
+  EXPECT_EQ(reply.status, RunStatus::Crashed);
   EXPECT_HAS(reply.message, "protocol");
+  EXPECT_HAS(reply.message, "the worker was killed and replaced");
+}
+
+TEST(WorkerClient, AWorkerThatRefusesARequestStays) {
+  auto client = runtime::WorkerClient::start(
+      {{"/bin/sh", "-c", R"(read line; echo '{"op":"error","ok":false,"message":"unknown op"}'; read line; echo '{"op":"quit","ok":true}')"}, {}, {}});
+  ASSERT_TRUE(client.ok()) << client.error().message;
+  Measurement m;
+  m.id = "stream/triad/fp64/1GiB";
+  m.workload = "stream";
+  const auto reply = client->run(m, 0, 1, milliseconds(2000));
+  EXPECT_EQ(reply.status, RunStatus::Error);
+  EXPECT_HAS(reply.message, "unknown op");
+  EXPECT_TRUE(client->alive());
+  EXPECT_EQ(client->restarts(), 0);
+}
+
+TEST(WorkerClient, AHungWorkerIsTimedOutAndReplaced) {
+  auto client = runtime::WorkerClient::start({{"/bin/sh", "-c", "echo 'thinking' >&2; sleep 30"}, {}, {}});
+  ASSERT_TRUE(client.ok()) << client.error().message;
+  Measurement m;
+  m.id = "stream/copy/fp32/1GiB";
+  m.workload = "stream";
+  const auto before = std::chrono::steady_clock::now();
+  const auto reply = client->run(m, 0, 1, milliseconds(300));
+  EXPECT_LT(std::chrono::steady_clock::now() - before, milliseconds(2000));
+  EXPECT_EQ(reply.status, RunStatus::TimedOut);
+  EXPECT_HAS(reply.message, "gave no answer within 300 ms");
+  EXPECT_HAS(reply.message, "thinking");
+  EXPECT_FALSE(client->alive());
 }
 
 TEST(WorkerClient, ConfusedProbeReplyIsAnError) {
@@ -180,18 +214,26 @@ TEST(WorkerClient, ConfusedProbeReplyIsAnError) {
   EXPECT_HAS(probe.error().message, "probe reply is not valid");
 }
 
-TEST(WorkerClient, DeadWorkerGivesAnErrorReplyAndIsNotAskedAgain) {
-  auto client = runtime::WorkerClient::start({{"/bin/sh", "-c", "echo 'worker crashed' >&2; exit 7"}, {}, {}});
+TEST(WorkerClient, ADeadWorkerIsCrashedAndAFreshOneAnswersTheNextRequest) {
+  // The first worker dies; the one started after it answers.
+  const auto marker = std::filesystem::temp_directory_path() / ("gpucert-unit-restart-" + std::to_string(getpid()));
+  std::filesystem::remove(marker);
+  const std::string script = "if [ -e " + marker.string() + " ]; then read line; echo '{\"op\":\"run\",\"ok\":true,"
+                             "\"status\":\"ok\",\"samples_s\":[0.001]}'; else touch " + marker.string() +
+                             "; echo 'worker crashed' >&2; exit 7; fi";
+  auto client = runtime::WorkerClient::start({{"/bin/sh", "-c", script}, {}, {}});
   ASSERT_TRUE(client.ok()) << client.error().message;
   Measurement m;
   m.id = "stream/copy/fp32/1GiB";
   m.workload = "stream";
   const auto reply = client->run(m, 0, 1, milliseconds(2000));
-  EXPECT_EQ(reply.status, RunStatus::Error);
+  EXPECT_EQ(reply.status, RunStatus::Crashed);
   EXPECT_HAS(reply.message, "exited with status 7");
   EXPECT_HAS(reply.message, "worker crashed");
   EXPECT_FALSE(client->alive());
-  EXPECT_HAS(client->run(m, 0, 1, milliseconds(2000)).message, "worker is not running");
+  EXPECT_EQ(client->run(m, 0, 1, milliseconds(2000)).status, RunStatus::Ok);
+  EXPECT_EQ(client->restarts(), 1);
+  std::filesystem::remove(marker);
 }
 
 }  // namespace

@@ -78,6 +78,18 @@ Sweep read_sweep(Fields& item) {
     sweep.good = false;
     return sweep;
   }
+  // The count is known before anything is listed: a step sweep over 64 GiB would otherwise list billions of sizes
+  // before the cap could refuse it.
+  if (step) {
+    const auto count = (last - first) / static_cast<std::uint64_t>(*step) + 1;
+    if (count > kMaxSizesPerItem) {
+      item.problems().add(item.path_of("step_bytes"), "the sweep has " + std::to_string(count) + " sizes; at most " +
+                                                          std::to_string(kMaxSizesPerItem) +
+                                                          " per item (use a larger step or a factor)");
+      sweep.good = false;
+      return sweep;
+    }
+  }
   sweep.sizes = message_sizes(first, last, step ? 1 : static_cast<std::uint64_t>(factor.value_or(2)),
                               static_cast<std::uint64_t>(step.value_or(0)));
   if (sweep.sizes.size() > kMaxSizesPerItem) {

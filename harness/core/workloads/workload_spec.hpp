@@ -13,7 +13,10 @@ namespace gpucert {
 struct ItemDefaults {
   int warmup = 3;
   int repetitions = 20;
+  int timeout_s = 0;  // 0: the run's --timeout
 };
+// The longest deadline a suite may give one measurement: a day.
+inline constexpr int kMaxTimeoutSeconds = 86400;
 
 class WorkloadSpec {
  public:
