@@ -14,6 +14,7 @@
 #include "coordinator/rank_setup.hpp"
 #include "core/doctor.hpp"
 #include "core/run_record.hpp"
+#include "image_worker.hpp"
 #include "runtime/environment_worker.hpp"
 
 namespace gpucert::cli {
@@ -155,7 +156,14 @@ int doctor_image(const DoctorArgs& args) {
   env.image = *kind == runtime::RuntimeKind::Oci ? fs::absolute(args.image, ec).lexically_normal().string() : args.image;
   if (env.image.size() > 1 && env.image.back() == '/') env.image.pop_back();
   env.gpus = split_gpus(args.gpus);
-  runtime::carry_host_worker(env, worker_path());
+  std::string worker_note;
+  auto worker_binary = image_worker({"doctor", "", env.kind, env.image, {}}, worker_path(), worker_note);
+  if (!worker_binary) {
+    std::printf("image %s under %s\n  worker:       refused: %s\n", env.image.c_str(), runtime_name.c_str(),
+                worker_binary.error().message.c_str());
+    return kExitCheckFailed;
+  }
+  runtime::carry_host_worker(env, *worker_binary);
   env.name = "gpucert-doctor-" + std::to_string(getpid());
   for (const char* name : {"GPUCERT_PROBE_PYTHON", "GPUCERT_PROBE_PYTHON_TIMEOUT_S"})
     if (const char* value = std::getenv(name)) env.extra_env[name] = value;
@@ -165,6 +173,7 @@ int doctor_image(const DoctorArgs& args) {
   }
 
   std::printf("image %s under %s, GPU(s) %s\n", env.image.c_str(), runtime_name.c_str(), args.gpus.c_str());
+  std::printf("  worker:       %s\n", worker_note.c_str());
   RankRecord record;
   record.placement.host = "image";
   runtime::StartOptions start;
