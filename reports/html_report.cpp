@@ -8,6 +8,7 @@
 
 #include "chart_data.hpp"
 #include "core/conformance.hpp"
+#include "cuda_matrix.hpp"
 #include "escape.hpp"
 #include "run_facts.hpp"
 
@@ -123,6 +124,7 @@ const char* describe_check(const std::string& name) {
       {"results-verified", "every result matches its reference"},
       {"workload-availability", "each workload's library loads"},
       {"performance-floor", "figures at or above the GPU model's floor"},
+      {"framework-alignment", "PyTorch's CUDA build matches the image's"},
   };
   const auto it = descriptions.find(name);
   return it == descriptions.end() ? "" : it->second;
@@ -349,6 +351,7 @@ std::string render_html(const RunRecord& run) {
     << "<title>gpucert report: " << html_escape(run.suite_name) << " &mdash; " << word << "</title>"
     << "<style>" << kStyle << "</style></head><body>\n";
   banner(h, run);
+  h << cuda_matrix_html(run);
   conformance(h, run);
   gpus(h, run);
   charts(h, run);

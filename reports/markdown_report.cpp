@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/conformance.hpp"
+#include "cuda_matrix.hpp"
 #include "run_facts.hpp"
 
 namespace gpucert::reports {
@@ -162,6 +163,7 @@ std::string render_markdown(const RunRecord& run) {
      << markdown_cell(run.build.architectures)
      << " |\n\n";
 
+  md << cuda_matrix_markdown(run);
   conformance(md, run);
 
   md << "## GPUs\n\n| Rank | Host | Device | Name | Memory | Peak memory bandwidth | State |\n"
