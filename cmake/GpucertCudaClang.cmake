@@ -14,23 +14,6 @@ if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
 endif()
 set(GPUCERT_CUDA_VIA_CLANG ON)
 
-# Clang's CUDA mode needs the toolkit's headers after its own CUDA wrapper headers, where --cuda-path puts them;
-# an -isystem of that folder, as FindCUDAToolkit's targets carry it, comes first and breaks libstdc++'s
-# __noinline__ attributes. Host files find the headers all the same, last.
-get_property(_gpucert_imported DIRECTORY PROPERTY IMPORTED_TARGETS)
-foreach(t IN LISTS _gpucert_imported)
-  if(t MATCHES "^CUDA::")
-    get_target_property(_dirs ${t} INTERFACE_INCLUDE_DIRECTORIES)
-    if(_dirs)
-      set_property(TARGET ${t} PROPERTY INTERFACE_INCLUDE_DIRECTORIES "")
-      set_property(TARGET ${t} PROPERTY INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "")
-      foreach(d IN LISTS _dirs)
-        set_property(TARGET ${t} APPEND PROPERTY INTERFACE_COMPILE_OPTIONS "SHELL:-idirafter ${d}")
-      endforeach()
-    endif()
-  endif()
-endforeach()
-
 # Clang 16 knows the architectures up to sm_90.
 set(GPUCERT_CUDA_ARCHITECTURES "70;75;80;86;89;90" CACHE STRING "CUDA architectures to build for")
 set(CMAKE_CUDA_ARCHITECTURES "${GPUCERT_CUDA_ARCHITECTURES}")
@@ -45,8 +28,24 @@ configure_file(${CMAKE_CURRENT_LIST_DIR}/clang-fatbinary.sh.in ${_gpucert_clang_
                FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE
                @ONLY)
 
+# CUDA 12's crt/host_defines.h defines __noinline__ as a macro, which breaks libstdc++'s
+# __attribute__((__noinline__)); clang knows __noinline__ as a keyword, so the prelude, included after clang's
+# CUDA wrapper, takes the macro back.
 set(GPUCERT_CUDA_CLANG_OPTIONS -x cuda "--cuda-path=${CUDAToolkit_BIN_DIR}/.." "-B${_gpucert_clang_tools}"
-    -Wno-unknown-cuda-version -Wno-pedantic -Wno-cuda-compat)
+    -include "${CMAKE_CURRENT_LIST_DIR}/clang-cuda-prelude.h" -Wno-unknown-cuda-version -Wno-pedantic -Wno-cuda-compat)
+
+# The headers this build compiles against must be the toolkit's: another CUDA's in a default include folder
+# (/usr/local/include) would give host code that toolkit's types with this one's libraries.
+file(WRITE ${CMAKE_BINARY_DIR}/cuda-clang-tools/cudart_version.cu "#include <cuda_runtime.h>\ngpucert_cudart_version CUDART_VERSION\n")
+execute_process(COMMAND ${CMAKE_CXX_COMPILER} ${GPUCERT_CUDA_CLANG_OPTIONS} --cuda-host-only -isystem ${CUDAToolkit_INCLUDE_DIRS}
+                        -E ${CMAKE_BINARY_DIR}/cuda-clang-tools/cudart_version.cu
+                OUTPUT_VARIABLE _gpucert_pp ERROR_VARIABLE _gpucert_pp_err RESULT_VARIABLE _gpucert_pp_rc)
+string(REGEX MATCH "gpucert_cudart_version ([0-9]+)" _ "${_gpucert_pp}")
+math(EXPR _gpucert_want "${CUDAToolkit_VERSION_MAJOR} * 1000 + ${CUDAToolkit_VERSION_MINOR} * 10")
+if(NOT CMAKE_MATCH_1 STREQUAL _gpucert_want)
+  message(FATAL_ERROR "gpucert: ${CMAKE_CXX_COMPILER} sees CUDART_VERSION '${CMAKE_MATCH_1}' through ${CUDAToolkit_INCLUDE_DIRS}, "
+                      "not ${_gpucert_want} (CUDA ${CUDAToolkit_VERSION}): ${_gpucert_pp_err}")
+endif()
 foreach(arch IN LISTS GPUCERT_CUDA_ARCHITECTURES)
   list(APPEND GPUCERT_CUDA_CLANG_OPTIONS "--cuda-gpu-arch=sm_${arch}")
 endforeach()

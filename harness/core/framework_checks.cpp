@@ -3,6 +3,7 @@
 #include "check_text.hpp"
 #include "doctor.hpp"
 #include "json_fields.hpp"
+#include "probe_report.hpp"
 
 namespace gpucert {
 namespace {
