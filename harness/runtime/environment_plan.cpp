@@ -100,8 +100,8 @@ Outcome<std::vector<EnvironmentChoice>> plan_environments(const EnvironmentReque
   }
   if (!request.flavors.empty() && request.runtime != RuntimeKind::Oci &&
       ((request.cuda_version.empty() && request.cuda_versions.empty()) || request.os.empty()))
-    return GPUCERT_ERROR("--flavors with a registry needs --cuda-version (or --cuda) and --os for the tag "
-                         "(<prefix>:<cuda-version>-<flavor>-<os>)");
+    return GPUCERT_ERROR("--flavors with a registry needs --cuda-version and --os for the tag "
+                         "(<prefix>:<cuda-version>-<flavor>-<os>; --cuda gives several versions)");
   for (const auto& flavor : request.flavors)
     if (std::find(known_flavors.begin(), known_flavors.end(), flavor) == known_flavors.end())
       return GPUCERT_ERROR("--flavors: '" + flavor + "' is not a flavor; the flavors are " + joined(known_flavors));
