@@ -8,6 +8,8 @@
 namespace gpucert {
 namespace {
 
+using check_text::rank_subject;
+
 void check_rank(const std::string& environment, const RankRecord& r, std::vector<Check>& out) {
   const auto& p = r.probe;
   if (!p.python_torch) return;
