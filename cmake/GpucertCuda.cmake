@@ -1,6 +1,12 @@
 # CUDA for gpucert: the language, the architecture list, and the optional libraries whose workloads
 # become "unavailable" (never a build failure) when they are missing.
-find_package(CUDAToolkit 12.0 REQUIRED)
+find_package(CUDAToolkit 11.8 REQUIRED)
+# A toolkit without nvcc (NVIDIA's wheels, laid out by scripts/cuda-toolkit): clang compiles its device code
+# (GpucertCudaClang.cmake, docs/CUDA_VERSIONS.md). Only a worker build (GPUCERT_WORKER_ONLY) takes that path.
+if(NOT EXISTS "${CUDAToolkit_NVCC_EXECUTABLE}")
+  include(GpucertCudaClang)
+  return()
+endif()
 
 # Default architectures follow the toolkit: every architecture it supports that a data-centre or
 # workstation GPU of the last generations has. Never `native`: the build machine may have no GPU.

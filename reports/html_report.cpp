@@ -10,6 +10,7 @@
 #include "chart_data.hpp"
 #include "cluster_sections.hpp"
 #include "core/conformance.hpp"
+#include "cuda_matrix.hpp"
 #include "escape.hpp"
 #include "run_facts.hpp"
 
@@ -126,6 +127,7 @@ const char* describe_check(const std::string& name) {
       {"workload-availability", "each workload's library loads"},
       {"performance-floor", "figures at or above the GPU model's floor"},
       {"performance-peers", "figures in line with the other GPUs of the model"},
+      {"framework-alignment", "PyTorch's CUDA build matches the image's"},
   };
   const auto it = descriptions.find(name);
   return it == descriptions.end() ? "" : it->second;
@@ -384,6 +386,7 @@ std::string render_html(const RunRecord& run) {
   banner(h, run);
   h << suspects_html(run);
   not_run(h, run);
+  h << cuda_matrix_html(run);
   conformance(h, run);
   gpus(h, run);
   charts(h, run);

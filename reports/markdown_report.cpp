@@ -8,6 +8,7 @@
 
 #include "core/conformance.hpp"
 #include "cluster_sections.hpp"
+#include "cuda_matrix.hpp"
 #include "run_facts.hpp"
 
 namespace gpucert::reports {
@@ -197,6 +198,7 @@ std::string render_markdown(const RunRecord& run) {
 
   md << suspects_markdown(run);
   not_run(md, run);
+  md << cuda_matrix_markdown(run);
   conformance(md, run);
 
   md << "## GPUs\n\n| Rank | Host | Device | Name | Memory | Peak memory bandwidth | State |\n"

@@ -10,6 +10,7 @@
 #include "core/flavors.hpp"
 #include "core/suite.hpp"
 #include "runtime/environment_plan.hpp"
+#include "runtime/worker_builds.hpp"
 #include "progress_display.hpp"
 #include "run_options.hpp"
 #include "runtime/stop_signal.hpp"
@@ -124,9 +125,13 @@ int command_run(const RunArgs& given_args, int* argc, char*** argv) {
       bad = "--runtime: " + kind.error().message;
     } else {
       request.runtime = *kind;
-      request.flavors = args.flavors;
+      // The command line's flavors and CUDA versions, else the suite's.
+      request.flavors = args.flavors.empty() ? suite->flavors : args.flavors;
+      request.cuda_versions = args.flavors.empty() && args.cuda_versions.empty() ? suite->cuda_versions : args.cuda_versions;
       request.image_prefix = args.image_prefix;
-      request.cuda_version = args.cuda_version.empty() ? format_cuda_version(GPUCERT_CUDA_BUILD_VERSION) : args.cuda_version;
+      request.cuda_version = !args.cuda_version.empty()       ? args.cuda_version
+                             : request.cuda_versions.empty() ? format_cuda_version(GPUCERT_CUDA_BUILD_VERSION)
+                                                             : std::string();
       request.os = args.os;
       request.images = args.images;
       const auto& catalog = embedded_flavor_catalog();
@@ -148,6 +153,15 @@ int command_run(const RunArgs& given_args, int* argc, char*** argv) {
                                              : std::filesystem::path(args.scratch);
   options.worker_path = worker_path();
   options.verdict_inputs = make_verdict_inputs(*thresholds, suite->parity_threshold);
+  {
+    const char* named = std::getenv("GPUCERT_WORKERS");
+    auto builds = runtime::find_worker_builds(options.worker_path, GPUCERT_CUDA_BUILD_VERSION, named ? named : "");
+    if (!builds) {
+      if (world.root()) std::fprintf(stderr, "gpucert: %s\n", builds.error().message.c_str());
+      return kExitBadInput;
+    }
+    options.workers = std::move(*builds);
+  }
   options.thresholds = std::move(*thresholds);
   options.run_options = to_json(args);
   // --resume names the folder; --out beside it may only say the same.

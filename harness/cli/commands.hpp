@@ -27,6 +27,7 @@ struct RunArgs {
   std::vector<std::string> flavors;
   std::string image_prefix;
   std::string cuda_version;  // empty: the CUDA this gpucert was built with
+  std::vector<std::string> cuda_versions;  // --cuda 11.8,12.9,13.0: the flavors in each (empty: the suite's, if any)
   std::string os = "ubuntu24.04";
   std::vector<std::string> images;  // NAME=IMAGE
   int rounds = 5;

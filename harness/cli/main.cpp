@@ -92,6 +92,12 @@ int main(int argc, char** argv) {
                       "(DIR/<flavor>/rootfs); else a repository, e.g. localhost/cuda gives "
                       "localhost/cuda:<cuda-version>-<flavor>-<os>");
   run_cmd->add_option("--cuda-version", run.cuda_version, "CUDA version in the flavors' tags; default: gpucert's own");
+  run_cmd->add_option("--cuda", run.cuda_versions,
+                      "Run --flavors in each of these CUDA versions, comma-separated (11.8,12.9,13.0): a matrix of "
+                      "CUDA version x flavor, each image with the worker of its CUDA major (build/cuda<major>/, "
+                      "GPUCERT_WORKERS); images <prefix>:<version>-<flavor>-<os>, for oci <prefix>/<version>/<flavor>; "
+                      "default: the suite's \"cuda_versions\"")
+      ->delimiter(',');
   run_cmd->add_option("--os", run.os, "OS in the flavors' tags")->capture_default_str();
   run_cmd->add_option("--image", run.images,
                       "NAME=IMAGE: one more environment, an image of your own (repeatable); a flavor's name as NAME "
@@ -112,7 +118,8 @@ int main(int argc, char** argv) {
                               "  images/build-local --rootfs host --output bundle /var/tmp/flavors\n"
                               "  gpucert run --flavors base,runtime,runtime-cudnn,devel --image-prefix /var/tmp/flavors\n"
                               "  gpucert run --runtime podman --flavors runtime --image-prefix localhost/cuda --os debian12\n"
-                              "  mpirun -np 2 gpucert run --suite perf-nccl --flavors runtime --image-prefix /var/tmp/flavors\n\n") +
+                              "  mpirun -np 2 gpucert run --suite perf-nccl --flavors runtime --image-prefix /var/tmp/flavors\n"
+                              "  gpucert run --runtime podman --cuda 12.9,13.0 --flavors base,runtime --image-prefix localhost/cuda --os debian12\n\n") +
                   kExitCodes);
 
   gpucert::cli::DoctorArgs doctor;

@@ -37,14 +37,26 @@ ContainerSetup setup_container_rank(const MpiWorld& world, const runtime::Enviro
     record.problem = "this rank has no usable GPU natively" + (native.problem.empty() ? "" : ": " + native.problem);
     return setup;
   }
-  // A worker of another CUDA major than the image cannot load its cudart there: say so before starting it.
+  // The worker of the image's CUDA major; one of another major cannot load its cudart there: say so before
+  // starting it.
+  std::string worker_path = options.worker_path;
+  std::string image_cuda;
   if (setup.image_facts) {
     const auto cuda = setup.image_facts->env.find("CUDA_VERSION");
-    if (cuda != setup.image_facts->env.end())
-      if (auto fits = check_worker_fits_image(options.worker_cuda_version, cuda->second, choice.image); !fits) {
+    if (cuda != setup.image_facts->env.end()) {
+      image_cuda = cuda->second;
+      int worker_version = options.worker_cuda_version;
+      if (const auto* build = runtime::worker_for_cuda(options.workers, image_cuda)) {
+        worker_path = build->path;
+        worker_version = build->cuda_version > 0 ? build->cuda_version : build->cuda_major * 1000;
+      }
+      if (auto fits = check_worker_fits_image(worker_version, image_cuda, choice.image); !fits) {
         record.problem = fits.error().message;
+        if (!options.workers.empty())
+          record.problem += " (workers of this gpucert: " + runtime::describe_worker_builds(options.workers) + ")";
         return setup;
       }
+    }
   }
   // Letters, digits and '-' only: a container name, and unique per run, rank and environment.
   std::string name = "gpucert-" + std::to_string(getpid()) + "-r" + std::to_string(world.rank()) + "-";
@@ -58,7 +70,7 @@ ContainerSetup setup_container_rank(const MpiWorld& world, const runtime::Enviro
     gpus.push_back(native.probe.devices[d].uuid);
   if (std::find(gpus.begin(), gpus.end(), native.placement.device_uuid) == gpus.end())
     gpus.push_back(native.placement.device_uuid);
-  const auto env = container_environment(choice, gpus, options.worker_path, name);
+  const auto env = container_environment(choice, gpus, worker_path, name);
   auto started = runtime::start_environment_worker(env, options.runtime, options.scratch_dir);
   if (!started) {
     record.problem = "the worker did not start in " + choice.name + " (" + std::string(runtime::to_string(choice.runtime)) +
@@ -73,6 +85,11 @@ ContainerSetup setup_container_rank(const MpiWorld& world, const runtime::Enviro
   record.probe = std::move(*probe);
   record.diagnoses = diagnose(record.probe);
   setup.worker.emplace(std::move(*started));
+  // A worker found by its folder's name (cuda12/) says what it was built with only now.
+  if (auto fits = check_worker_fits_image(record.probe.cuda_build_version, image_cuda, choice.image); !fits) {
+    record.problem = worker_path + ": " + fits.error().message;
+    return setup;
+  }
   if (!record.probe.cuda_usable()) {
     record.problem = record.probe.unusable_reason() + " (in " + choice.name + ")";
     return setup;

@@ -13,6 +13,7 @@
 #include "mpi_world.hpp"
 #include "runtime/environment_plan.hpp"
 #include "runtime/environment_worker.hpp"
+#include "runtime/worker_builds.hpp"
 
 namespace gpucert::coordinator {
 
@@ -32,6 +33,9 @@ struct ContainerOptions {
   std::filesystem::path scratch_dir;      // where oci bundles are made (and removed)
   std::chrono::milliseconds timeout{std::chrono::minutes(2)};
   int worker_cuda_version = 0;            // CUDA the worker was built with (13000); 0: not checked
+  // Workers of other CUDA majors (find_worker_builds): an image gets the one of its CUDA_VERSION's major, and
+  // worker_path only where none is of that major (then the major check refuses it with its message).
+  std::vector<runtime::WorkerBuild> workers;
 };
 
 // This rank's worker in `choice`, given its native record: the GPU it uses natively, or the reason it has none.

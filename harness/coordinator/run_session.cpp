@@ -221,7 +221,7 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
   std::vector<ContainerSetup> containers;
   std::vector<std::vector<RankRecord>> container_ranks;  // at the root: the gathered records, per environment
   const ContainerOptions container_options{options.worker_path, options.runtime, options.scratch_dir, options.timeout,
-                                           options.build.cuda_build_version};
+                                           options.build.cuda_build_version, options.workers};
   for (const auto& choice : options.environments) {
     containers.push_back(setup_container_rank(world, choice, setup.record, container_options));
     container_ranks.push_back(gather_ranks(world, containers.back().record));

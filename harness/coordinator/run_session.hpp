@@ -14,11 +14,13 @@
 #include "progress.hpp"
 #include "runtime/environment_plan.hpp"
 #include "runtime/launchers.hpp"
+#include "runtime/worker_builds.hpp"
 
 namespace gpucert::coordinator {
 
 struct SessionOptions {
   std::string worker_path;
+  std::vector<runtime::WorkerBuild> workers;  // one per CUDA major, for the images (runtime/worker_builds.hpp)
   std::filesystem::path out_dir;  // meaningful at the root
   std::uint64_t seed = 1;
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};

@@ -13,6 +13,18 @@ namespace gpucert {
 // compatibility ("580" for 13.x, "525.60.13" for 12.x, "450.80.02" for 11.x); empty when unknown.
 std::string minimum_driver_for_cuda_major(int cuda_major);
 
+// The oldest Linux driver that runs CUDA `cuda_version` (12090 for 12.9) with full compatibility, from NVIDIA's
+// table "CUDA Toolkit and Corresponding Driver Versions" (the release's GA driver): "575.51.03" for 12.9,
+// "520.61.05" for 11.8; empty for a release not in the table. Older drivers of the same major may still run it
+// through minor-version compatibility (minimum_driver_for_cuda_major), without what needs the newer driver.
+std::string minimum_driver_for_cuda_release(int cuda_version);
+
+// What driver-runtime-alignment adds about one probe, "" when nothing: a driver below the release's
+// full-compatibility one (then only minor-version compatibility, with its limits), and a libcuda.so.1 loaded from
+// a forward-compatibility package (a `compat` folder, as NVIDIA's cuda-compat installs it).
+std::string driver_compatibility_note(const std::string& driver_release, int runtime_version,
+                                      const std::string& libcuda_path);
+
 // Orders driver releases ("580.95.05", "525.60.13", "580") field by field as numbers, so "580.159.04" is
 // newer than "580.95.05". A missing field counts as 0. Returns <0, 0 or >0; an unparsable release compares
 // as older than anything.

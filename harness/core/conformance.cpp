@@ -6,6 +6,7 @@
 
 #include "check_text.hpp"
 #include "compat.hpp"
+#include "framework_checks.hpp"
 #include "json_fields.hpp"
 #include "outliers.hpp"
 
@@ -141,6 +142,8 @@ std::vector<Check> driver_runtime_alignment_checks(const RunRecord& run) {
                                 std::to_string((p.runtime_version % 1000) / 10) +
                                 " and put its folder first on LD_LIBRARY_PATH; or use an image of an older CUDA";
     }
+    if (c.verdict != Verdict::Fail && p.driver_version > 0 && p.runtime_version > 0)
+      c.evidence += driver_compatibility_note(p.driver_release, p.runtime_version, p.libcuda.path);
     out.push_back(std::move(c));
   }
   return out;
@@ -346,7 +349,7 @@ std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& th
                     workload_availability_checks(run), performance_floor_checks(run, thresholds),
                     performance_peer_checks(run),
                     performance_parity_checks(run, context.parity_threshold), devel_compiles_checks(run, *flavors),
-                    image_hygiene_checks(run, *flavors, host)})
+                    image_hygiene_checks(run, *flavors, host), framework_alignment_checks(run)})
     for (auto& c : part) out.push_back(std::move(c));
   return out;
 }

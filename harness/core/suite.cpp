@@ -1,5 +1,6 @@
 #include "suite.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "json_fields.hpp"
@@ -54,10 +55,30 @@ void read_item(const nlohmann::json& json, std::size_t index, const ItemDefaults
   for (auto& m : measurements) plan.push_back(std::move(m));
 }
 
+// A list of non-empty, distinct strings ("flavors", "cuda_versions"); empty when absent.
+std::vector<std::string> string_list(Fields& top, const char* key, Problems& problems) {
+  std::vector<std::string> out;
+  auto list = top.array(key, false);
+  if (!list) return out;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const auto& item = (*list)[i];
+    const auto path = std::string(key) + "[" + std::to_string(i) + "]";
+    if (!item.is_string() || item.get<std::string>().empty()) {
+      problems.add(path, "expected a non-empty string, got " + item.dump());
+    } else if (std::find(out.begin(), out.end(), item.get<std::string>()) != out.end()) {
+      problems.add(path, "'" + item.get<std::string>() + "' is listed twice");
+    } else {
+      out.push_back(item.get<std::string>());
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> suite_fields() {
-  return {"$schema", "schema_version", "name", "description", "defaults", "items", "parity_threshold"};
+  return {"$schema", "schema_version", "name", "description", "defaults", "items", "parity_threshold", "flavors",
+          "cuda_versions"};
 }
 
 Outcome<Suite> parse_suite(std::string_view text, const std::string& source) {
@@ -76,7 +97,8 @@ Outcome<Suite> parse_suite(std::string_view text, const std::string& source) {
   Suite suite;
   suite.source = source;
   if (top.is_object()) {
-    top.refuse_unknown({"$schema", "schema_version", "name", "description", "defaults", "items", "parity_threshold"});
+    top.refuse_unknown({"$schema", "schema_version", "name", "description", "defaults", "items", "parity_threshold",
+                        "flavors", "cuda_versions"});
     if (auto version = top.integer("schema_version", true, 1, 1000); version && *version != kSuiteSchemaVersion)
       problems.add("schema_version", "this gpucert reads suite schema version " +
                                          std::to_string(kSuiteSchemaVersion) + ", the file has " +
@@ -84,6 +106,10 @@ Outcome<Suite> parse_suite(std::string_view text, const std::string& source) {
     suite.name = top.text("name", true).value_or("");
     suite.description = top.text("description", false).value_or("");
     suite.parity_threshold = top.number("parity_threshold", false, kMinParityThreshold, kMaxParityThreshold);
+    suite.flavors = string_list(top, "flavors", problems);
+    suite.cuda_versions = string_list(top, "cuda_versions", problems);
+    if (!suite.cuda_versions.empty() && suite.flavors.empty())
+      problems.add("cuda_versions", "needs \"flavors\": the flavors to run in each CUDA version");
     ItemDefaults defaults;
     if (top.has("defaults")) {
       Fields d(doc["defaults"], "defaults", problems);

@@ -29,6 +29,10 @@ struct Suite {
   nlohmann::json document;
   std::vector<Measurement> plan;
   std::optional<double> parity_threshold;  // the suite's own, when it sets one
+  // Container environments the suite asks for when the command line names none: "flavors" in each of
+  // "cuda_versions" (`gpucert run --flavors ... --cuda ...` says the same and wins).
+  std::vector<std::string> flavors;
+  std::vector<std::string> cuda_versions;
 };
 
 // The top-level fields a suite may have (suite.schema.json lists the same).

@@ -18,6 +18,9 @@ struct EnvironmentRequest {
   // flavor, each with rootfs/ and image-config.json (what images/build-local --output bundle writes).
   std::string image_prefix;
   std::string cuda_version;  // "13.0": the tag's first part
+  // `--cuda 11.8,12.9,13.0`: every flavor in each of these CUDA versions, named "cuda<version>-<flavor>"; the
+  // images are <prefix>:<version>-<flavor>-<os>, for oci <prefix>/<version>/<flavor>/rootfs. Not with cuda_version.
+  std::vector<std::string> cuda_versions;
   std::string os;            // "ubuntu24.04": the tag's last part
   std::vector<std::string> images;  // "NAME=REF": an image of no flavor, or a flavor's image given outright
 };
@@ -27,6 +30,7 @@ struct EnvironmentChoice {
   std::string flavor;  // empty for an image of no flavor
   RuntimeKind runtime = RuntimeKind::Oci;
   std::string image;   // reference, or the root filesystem folder for oci
+  std::string cuda_version;  // the `--cuda` version it was planned for; empty otherwise
 };
 
 // The flavors first, in the order asked, then the --image entries. Each problem names the option and the
@@ -35,7 +39,9 @@ struct EnvironmentChoice {
 Outcome<std::vector<EnvironmentChoice>> plan_environments(const EnvironmentRequest& request,
                                                           const std::vector<std::string>& known_flavors);
 
-// "localhost/cuda:13.0-runtime-ubuntu24.04" (registries) or "DIR/runtime/rootfs" (oci).
-std::string flavor_image(const EnvironmentRequest& request, const std::string& flavor);
+// "localhost/cuda:13.0-runtime-ubuntu24.04" (registries) or "DIR/runtime/rootfs" (oci); with a `--cuda` version
+// "localhost/cuda:12.9-runtime-ubuntu24.04" or "DIR/12.9/runtime/rootfs".
+std::string flavor_image(const EnvironmentRequest& request, const std::string& flavor,
+                         const std::string& cuda_version = {});
 
 }  // namespace gpucert::runtime

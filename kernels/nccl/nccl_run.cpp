@@ -195,7 +195,8 @@ RunReply run_nccl(const RunRequest& request) {
     }
     GPUCERT_CUDA_TRY(cudaStreamEndCapture(stream, &captured.graph));
     watch.close();
-    GPUCERT_CUDA_TRY(cudaGraphInstantiate(&captured.exec, captured.graph, 0));
+    // WithFlags: the one spelling CUDA 11.4 to 13 share (CUDA 11's cudaGraphInstantiate takes an error buffer).
+    GPUCERT_CUDA_TRY(cudaGraphInstantiateWithFlags(&captured.exec, captured.graph, 0));
   }
 
   // Nothing in here but the NCCL calls, two event records and the wait: arming and ending the watch are a

@@ -4,10 +4,16 @@
 # gpucert-worker bound in and probed inside, and the library inventory of images/flavors.json asserted:
 # base loads cudart and fails on cuBLAS/NCCL/cuDNN with the loader's own message; runtime loads cuBLAS and NCCL
 # but not cuDNN; runtime-cudnn loads cuDNN; devel (GPUCERT_TEST_DEVEL=1) compiles with its nvcc.
-# Usage: images.sh BIN_DIR. Exits 77 (skipped) with the reason when podman, debootstrap or the network is missing.
+# Usage: images.sh BIN_DIR [CUDA_ROOT [GPUCERT]]: the worker in BIN_DIR must be of CUDA_ROOT's major (default
+# /usr/local/cuda; a CUDA 12 toolkit from scripts/cuda-toolkit with build/cuda12/bin). With GPUCERT (the gpucert
+# binary, of another CUDA major than CUDA_ROOT), also: `gpucert doctor --image` picks the worker of the image's
+# major, and a gpucert whose only worker is of its own major refuses the image with the reason.
+# Exits 77 (skipped) with the reason when podman, debootstrap or the network is missing.
 # The debootstrap download is cached beside BIN_DIR (image-cache/), so only the first run needs the network.
 set -euo pipefail
 bin=$(cd "$1" && pwd)
+cuda=${2:-/usr/local/cuda}
+gpucert=${3:-}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 skip() { echo "SKIP: $*"; exit 77; }
 failures=0
@@ -22,7 +28,7 @@ command -v runc >/dev/null || skip "runc is not installed (podman runs it here: 
 podman --runtime runc info >/dev/null 2>&1 || skip "podman cannot run here: $(podman --runtime runc info 2>&1 | tail -1)"
 command -v python3 >/dev/null || skip "python3 is missing (images/build-local and this test read JSON with it)"
 [ -x "$bin/gpucert-worker" ] || skip "gpucert-worker is not built"
-[ -f /usr/local/cuda/include/cuda_runtime_api.h ] || skip "no CUDA toolkit in /usr/local/cuda"
+[ -f "$cuda/include/cuda_runtime_api.h" ] || skip "no CUDA toolkit in $cuda"
 cache=${GPUCERT_IMAGE_CACHE:-$bin/../image-cache}
 mkdir -p "$cache"
 if [ ! -f "$cache/debian12-minbase-amd64.tar" ] && [ ! -f "$cache/debian12-minbase-arm64.tar" ]; then
@@ -31,9 +37,11 @@ if [ ! -f "$cache/debian12-minbase-amd64.tar" ] && [ ! -f "$cache/debian12-minba
     || skip "deb.debian.org is unreachable and $cache holds no Debian rootfs yet (debootstrap needs the network once)"
 fi
 
-major=$(awk '$1 == "#define" && $2 == "CUDART_VERSION" {print int($3 / 1000); exit}' /usr/local/cuda/include/cuda_runtime_api.h)
+major=$(awk '$1 == "#define" && $2 == "CUDART_VERSION" {print int($3 / 1000); exit}' "$cuda/include/cuda_runtime_api.h")
 flavors=(base runtime runtime-cudnn)
-[ "${GPUCERT_TEST_DEVEL:-0}" = 1 ] && flavors+=(devel)
+if [ "${GPUCERT_TEST_DEVEL:-0}" = 1 ]; then
+  if [ -x "$cuda/bin/nvcc" ]; then flavors+=(devel); else echo "devel left out: $cuda has no nvcc (NVIDIA's wheels carry none)"; fi
+fi
 repo="localhost/gpucert-itest-cuda-$$"
 tmp=$(mktemp -d)
 cleanup() {
@@ -45,7 +53,7 @@ cleanup() {
 trap cleanup EXIT
 
 start=$(date +%s)
-"$root/images/build-local" --rootfs debootstrap --output podman --repository "$repo" --cache "$cache" "${flavors[@]}" \
+"$root/images/build-local" --rootfs debootstrap --output podman --repository "$repo" --cache "$cache" --cuda "$cuda" "${flavors[@]}" \
   || { echo "FAIL: images/build-local"; exit 1; }
 echo "built ${flavors[*]} in $(($(date +%s) - start)) s"
 
@@ -175,6 +183,26 @@ for f in "${flavors[@]}"; do
       bash -c 'podman --runtime runc run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 -v "$1:/src:ro" "$2" sh -c "nvcc -o /tmp/v /src/v.cu && /tmp/v"' _ "$tmp" "$image"
   fi
 done
+
+# The worker per image: gpucert (of another major) picks the image's major's worker, found beside its own
+# (build/cuda<major>/); with only its own worker, it refuses the image before starting anything.
+if [ -n "$gpucert" ]; then
+  base_image=$(podman images --format '{{.Repository}}:{{.Tag}}' | grep -E "^$repo:[0-9.]+-base-" | head -n1 || true)
+  echo "== worker choice: $gpucert doctor --image $base_image"
+  out=$("$gpucert" doctor --image "$base_image" --runtime podman --timeout 60 2>&1 || true)
+  echo "$out" | sed -n '1,3p' | sed 's/^/      /'
+  check "gpucert picks the CUDA $major worker ($bin/gpucert-worker) for a CUDA $major image" \
+    bash -c '[[ "$1" == *"worker:"*"the CUDA $2 worker $3"* ]]' _ "$out" "$major" "$bin/gpucert-worker"
+  mkdir -p "$tmp/alone/bin"
+  ln -s "$(dirname "$gpucert")/gpucert-worker" "$tmp/alone/bin/gpucert-worker"
+  code=0
+  out=$(GPUCERT_WORKER="$tmp/alone/bin/gpucert-worker" GPUCERT_WORKERS= "$gpucert" doctor --image "$base_image" --runtime podman \
+        --timeout 60 2>&1) || code=$?
+  echo "$out" | sed -n '1,3p' | sed 's/^/      /'
+  check "without a CUDA $major worker, gpucert refuses its own worker in the CUDA $major image (exit $code)" \
+    bash -c '[ "$1" = 1 ] && [[ "$2" == *"refused: the worker was built with CUDA "*" and links libcudart.so."*", so it cannot run in "*", a CUDA $3."*" image: build a CUDA $3 worker"* ]]' \
+    _ "$code" "$out" "$major"
+fi
 
 [ "$failures" = 0 ] || { echo "$failures check(s) failed"; exit 1; }
 echo "all checks passed in $(($(date +%s) - start)) s"
