@@ -6,6 +6,7 @@
 
 #include "core/conformance.hpp"
 #include "environment_setup.hpp"
+#include "health_after.hpp"
 #include "interleave.hpp"
 #include "nccl_rendezvous.hpp"
 #include "rank_setup.hpp"
@@ -272,6 +273,8 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
     progress.measurement_finished(position++, to_run, arrived);
     for (auto& r : arrived) run.results.push_back(std::move(r));
   }
+  record_health_after(world, setup.worker ? &*setup.worker : nullptr, run.ranks, options.timeout, give_up);
+  if (world.root()) (void)reports::write_ranks(run.ranks, options.out_dir);  // with the "after", for `gpucert report`
   if (setup.worker) setup.worker->quit();
   for (auto& c : containers)
     if (c.worker) c.worker->stop();

@@ -2,6 +2,7 @@
 // result, and the verdict. report.json is this, versioned; the other reports render it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ struct RankRecord {
   bool usable = false;
   std::string problem;  // why this rank cannot run, when it cannot
   std::vector<Diagnosis> diagnoses;
+  // NVML's view once the suite finished (the "before" is probe.health), with the critical events seen during
+  // the run; absent when the run stopped first or the worker predates it (docs/HEALTH.md).
+  std::optional<GpuHealthReport> health_after;
 };
 
 // A container environment of the run: one image (of a flavor, when it is one) under one runtime, and every
