@@ -9,6 +9,7 @@
 #include "chart_data.hpp"
 #include "core/conformance.hpp"
 #include "escape.hpp"
+#include "health_report.hpp"
 #include "run_facts.hpp"
 
 namespace gpucert::reports {
@@ -351,6 +352,7 @@ std::string render_html(const RunRecord& run) {
   banner(h, run);
   conformance(h, run);
   gpus(h, run);
+  h << health_html(run);
   charts(h, run);
   results(h, run);
   diagnoses(h, run);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/conformance.hpp"
+#include "health_report.hpp"
 #include "run_facts.hpp"
 
 namespace gpucert::reports {
@@ -225,6 +226,7 @@ std::string render_markdown(const RunRecord& run) {
     if (notes) md << "\n";
   }
   parity(md, run);
+  md << health_markdown(run);
 
   bool heading = false;
   for (const auto& r : run.ranks) {

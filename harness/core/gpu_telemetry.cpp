@@ -74,6 +74,7 @@ HealthSnapshot snapshot_from_json(const nlohmann::json& j) {
   get(j, "compute_mode", s.compute_mode);
   get(j, "mig_enabled", s.mig_enabled);
   s.processes = processes_from_json(j, "processes");
+  s.processes_read = j.value("processes_read", false);
   get(j, "power_limit_w", s.power_limit_w);
   get(j, "default_power_limit_w", s.default_power_limit_w);
   get(j, "max_sm_clock_mhz", s.max_sm_clock_mhz);
@@ -137,6 +138,7 @@ void merge_telemetry(std::optional<MeasurementTelemetry>& so_far, const std::opt
   if (round->power_limit_w) t.power_limit_w = round->power_limit_w;
   if (round->pcie_gen) t.pcie_gen = std::max(t.pcie_gen.value_or(0), *round->pcie_gen);
   if (round->pcie_width) t.pcie_width = std::max(t.pcie_width.value_or(0), *round->pcie_width);
+  t.processes_read = t.processes_read && round->processes_read;
   for (const auto& p : round->other_processes)
     if (std::none_of(t.other_processes.begin(), t.other_processes.end(), [&](const auto& o) { return o.pid == p.pid; }))
       t.other_processes.push_back(p);
@@ -170,6 +172,7 @@ nlohmann::json to_json(const HealthSnapshot& s) {
   put(j, "compute_mode", s.compute_mode);
   put(j, "mig_enabled", s.mig_enabled);
   j["processes"] = array_of(s.processes);
+  j["processes_read"] = s.processes_read;
   put(j, "power_limit_w", s.power_limit_w);
   put(j, "default_power_limit_w", s.default_power_limit_w);
   put(j, "max_sm_clock_mhz", s.max_sm_clock_mhz);
@@ -215,6 +218,7 @@ nlohmann::json to_json(const MeasurementTelemetry& t) {
   put(j, "pcie_gen", t.pcie_gen);
   put(j, "pcie_width", t.pcie_width);
   j["other_processes"] = array_of(t.other_processes);
+  j["processes_read"] = t.processes_read;
   j["events"] = array_of(t.events);
   return j;
 }
@@ -257,6 +261,7 @@ Outcome<MeasurementTelemetry> measurement_telemetry_from_json(const nlohmann::js
     get(j, "pcie_gen", t.pcie_gen);
     get(j, "pcie_width", t.pcie_width);
     t.other_processes = processes_from_json(j, "other_processes");
+    t.processes_read = j.value("processes_read", false);
     t.events = events_from_json(j);
     return t;
   } catch (const std::exception& e) {

@@ -73,6 +73,7 @@ struct HealthSnapshot {
   std::optional<std::string> compute_mode;  // "default", "exclusive_process", "prohibited", "exclusive_thread"
   std::optional<bool> mig_enabled;
   std::vector<ComputeProcess> processes;  // every compute process on the GPU, the worker's own included
+  bool processes_read = false;            // whether NVML could list them (`unread` says why not)
   std::optional<double> power_limit_w, default_power_limit_w;
   std::optional<int> max_sm_clock_mhz, max_memory_clock_mhz;
   std::vector<std::string> unread;  // "nvmlDeviceGetRemappedRows: Not Supported": the readings that failed
@@ -118,6 +119,7 @@ struct MeasurementTelemetry {
   std::optional<double> power_limit_w;
   std::optional<int> pcie_gen, pcie_width;  // the widest link seen while it ran (links train down when idle)
   std::vector<ComputeProcess> other_processes;  // compute processes other than the worker, seen while it ran
+  bool processes_read = false;                  // whether NVML could list the processes at all
   std::vector<GpuEvent> events;                 // critical events while it ran
 
   [[nodiscard]] bool slowed_down() const;  // a slowdown reason (clock_event::kSlowdownMask) or thermal violation

@@ -154,11 +154,20 @@ Check judge_exclusive_use(const RunRecord& run, const RankHealth& h) {
   }
   const std::string mode = h.before->compute_mode.value_or("unknown");
   std::size_t during = 0;
-  for (const auto* r : h.measured) during += r->reply.telemetry ? 1 : 0;
-  if (problems.empty()) {
+  for (const auto* r : h.measured) during += r->reply.telemetry->processes_read ? 1 : 0;
+  if (problems.empty() && !h.before->processes_read) {
+    // Without the process list nothing says the GPU was the run's alone: waived, never passed.
+    std::string why = "NVML could not list the GPU's compute processes";
+    for (const auto& line : h.before->unread)
+      if (line.find("Processes") != std::string::npos) why += ": " + line;
+    c.verdict = Verdict::Waived;
+    c.evidence = why + "; compute mode " + mode + ", MIG " +
+                 (h.before->mig_enabled ? (*h.before->mig_enabled ? "on" : "off") : "unknown") + ", no MPS daemon";
+  } else if (problems.empty()) {
     c.evidence = "only gpucert's worker computed on the GPU: " + std::to_string(h.before->processes.size()) +
                  " compute process(es) before the suite, all the run's own; none other during " +
                  std::to_string(during) + " measurement(s)" +
+                 (during < h.measured.size() ? " (" + std::to_string(h.measured.size() - during) + " unread)" : "") +
                  (h.after ? ", none after" : after_missing(h)) + "; compute mode " + mode + ", MIG " +
                  (h.before->mig_enabled ? (*h.before->mig_enabled ? "on" : "off") : "unknown") + ", no MPS daemon";
   } else {

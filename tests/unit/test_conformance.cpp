@@ -268,7 +268,7 @@ TEST(Conformance, PerformanceFloorComparesTheMedianWithTheLongestMatchingKey) {
   ASSERT_EQ(checks.size(), 5u);
   EXPECT_EQ(checks[0].subject, "stream/triad/fp64/2GiB rank 0");
   EXPECT_EQ(checks[0].verdict, Verdict::Pass);
-  EXPECT_HAS(checks[0].evidence, "floor 1905.0 GB/s for NVIDIA H100 80GB HBM3 from 'stream/triad' (DCGM)");
+  EXPECT_HAS(checks[0].evidence, "floor 1905.0 GB/s per model for NVIDIA H100 80GB HBM3 from 'stream/triad' (DCGM)");
   EXPECT_EQ(checks[1].subject, "stream/triad/fp32/2GiB rank 0");
   EXPECT_EQ(checks[1].verdict, Verdict::Fail);
   EXPECT_HAS(checks[1].evidence, "from 'stream/triad/fp32'");
@@ -284,15 +284,30 @@ TEST(Conformance, PerformanceFloorComparesTheMedianWithTheLongestMatchingKey) {
   EXPECT_HAS(checks[4].fix, "nvidia-smi -q -d PERFORMANCE,POWER,CLOCK");
 }
 
-TEST(Conformance, PerformanceFloorIsWaivedOncePerRankForAGpuWithoutFloors) {
+TEST(Conformance, AGpuWithoutFloorsInTheTableIsJudgedAgainstFloorsFromItsHardware) {
   auto run = empty_run();
   run.ranks = {usable_rank(0, "node-a")};
+  const auto at = placement(0, "node-a", "NVIDIA A100-SXM4-80GB");
+  run.results = {stream_result("copy", "fp64", 2e-3, at), stream_result("triad", "fp64", 3e-3, at)};
+  const auto checks = performance_floor_checks(run, test_thresholds());
+  ASSERT_EQ(checks.size(), 2u);
+  for (const auto& c : checks) {
+    EXPECT_NE(c.verdict, Verdict::Waived);
+    EXPECT_HAS(c.evidence, "derived from the hardware: 78% of the 3352 GB/s peak of 2 x 2619 MHz x 5120-bit memory");
+  }
+}
+
+TEST(Conformance, PerformanceFloorIsWaivedOncePerRankOnlyWhereCudaDidNotDescribeTheGpu) {
+  auto run = empty_run();
+  run.ranks = {usable_rank(0, "node-a")};
+  run.ranks[0].probe.devices[0].memory_clock_khz = 0;
   const auto at = placement(0, "node-a", "NVIDIA A100-SXM4-80GB");
   run.results = {stream_result("copy", "fp64", 2e-3, at), stream_result("triad", "fp64", 3e-3, at)};
   const auto& c = only(performance_floor_checks(run, test_thresholds()));
   EXPECT_EQ(c.verdict, Verdict::Waived);
   EXPECT_EQ(c.subject, "rank 0");
-  EXPECT_EQ(c.evidence, "no performance floors for 'NVIDIA A100-SXM4-80GB' in test-thresholds.json");
+  EXPECT_HAS(c.evidence, "no performance floors for 'NVIDIA A100-SXM4-80GB' in test-thresholds.json, and none can be "
+                         "derived: CUDA did not report the memory clock and bus width");
 }
 
 TEST(Conformance, PerformanceFloorSkipsResultsThatDidNotVerify) {
@@ -357,8 +372,21 @@ TEST(Thresholds, ShippedFileParsesAndCitesItsSources) {
   ASSERT_TRUE(t.covers("NVIDIA H100 80GB HBM3"));
   const auto* triad = t.floor_for("NVIDIA H100 80GB HBM3", "stream/triad/fp64/4GiB");
   ASSERT_NE(triad, nullptr);
-  EXPECT_EQ(triad->minimum, 1905);
-  EXPECT_HAS(triad->source, "dcgmi diag -r memory_bandwidth");
+  EXPECT_EQ(triad->key, "stream");
+  EXPECT_EQ(triad->minimum, 2680);
+  EXPECT_EQ(triad->datasheet, 3350);
+  EXPECT_HAS(triad->source, "80% of the H100 datasheet (SXM5) memory bandwidth");
+  // Every GPU model the datacenter runs has its table, each floor a stated fraction of a datasheet peak.
+  for (const char* gpu : {"NVIDIA A100-SXM4-40GB", "NVIDIA A100-SXM4-80GB", "NVIDIA A100-PCIE-40GB", "NVIDIA A100 80GB PCIe",
+                          "NVIDIA H100 PCIe", "NVIDIA H100 NVL", "NVIDIA H200", "NVIDIA GH200 480GB", "NVIDIA B200",
+                          "NVIDIA L40S", "NVIDIA L4"}) {
+    ASSERT_TRUE(t.covers(gpu)) << gpu;
+    const auto* stream = t.floor_for(gpu, "stream/copy/fp64/2GiB");
+    ASSERT_NE(stream, nullptr) << gpu;
+    ASSERT_TRUE(stream->datasheet.has_value()) << gpu;
+    EXPECT_NEAR(stream->minimum, 0.80 * *stream->datasheet, 0.1) << gpu;
+    ASSERT_NE(t.floor_for(gpu, "gemm/fp16/4096x4096x4096"), nullptr) << gpu;
+  }
   const auto* fp8 = t.floor_for("NVIDIA H100 80GB HBM3", "gemm/fp8/4096x4096x4096");
   ASSERT_NE(fp8, nullptr);
   EXPECT_EQ(fp8->metric, Metric::Throughput);

@@ -35,13 +35,15 @@ std::string compute_mode_name(int mode) {
   }
 }
 
-std::vector<ComputeProcess> compute_processes(const Library& lib, Device d, std::vector<std::string>* unread) {
+// Every compute process on the GPU; nullopt (with the reason in `unread`) when NVML cannot list them.
+std::optional<std::vector<ComputeProcess>> compute_processes(const Library& lib, Device d,
+                                                             std::vector<std::string>* unread) {
   std::vector<ProcessInfo> infos(64);
   unsigned count = static_cast<unsigned>(infos.size());
   const auto& a = lib.api();
   if (!a.compute_processes) {
-    if (unread) unread->push_back("nvmlDeviceGetComputeProcesses_v3: not in this driver's libnvidia-ml");
-    return {};
+    if (unread) unread->push_back("nvmlDeviceGetComputeRunningProcesses_v3: not in this driver's libnvidia-ml");
+    return std::nullopt;
   }
   Return r = a.compute_processes(d, &count, infos.data());
   if (r == kErrorInsufficientSize) {
@@ -50,8 +52,8 @@ std::vector<ComputeProcess> compute_processes(const Library& lib, Device d, std:
     r = a.compute_processes(d, &count, infos.data());
   }
   if (r != kSuccess) {
-    if (unread) unread->push_back(lib.describe("nvmlDeviceGetComputeProcesses_v3", r));
-    return {};
+    if (unread) unread->push_back(lib.describe("nvmlDeviceGetComputeRunningProcesses_v3", r));
+    return std::nullopt;
   }
   std::vector<ComputeProcess> out;
   for (unsigned i = 0; i < count && i < infos.size(); ++i) {
@@ -206,7 +208,10 @@ HealthSnapshot GpuMonitor::snapshot(Device d) {
     else if (r == kErrorNotSupported) s.mig_enabled = false;  // a GPU without MIG is never partitioned
     else unread->push_back(lib.describe("nvmlDeviceGetMigMode", r));
   }
-  s.processes = compute_processes(lib, d, unread);
+  if (auto processes = compute_processes(lib, d, unread)) {
+    s.processes = std::move(*processes);
+    s.processes_read = true;
+  }
   if (lib.read(unread, "nvmlDeviceGetEnforcedPowerLimit", a.enforced_power_limit, d, &value)) s.power_limit_w = value / 1000.0;
   if (lib.read(unread, "nvmlDeviceGetPowerManagementDefaultLimit", a.default_power_limit, d, &value))
     s.default_power_limit_w = value / 1000.0;
@@ -318,7 +323,8 @@ void GpuMonitor::Sampling::note_link_and_processes() {
   std::lock_guard lock(mutex_);
   if (got_gen) telemetry_.pcie_gen = std::max(telemetry_.pcie_gen.value_or(0), static_cast<int>(gen));
   if (got_width) telemetry_.pcie_width = std::max(telemetry_.pcie_width.value_or(0), static_cast<int>(width));
-  for (const auto& p : processes) {
+  if (processes) telemetry_.processes_read = true;
+  for (const auto& p : processes.value_or(std::vector<ComputeProcess>{})) {
     if (p.pid == own) continue;
     auto& others = telemetry_.other_processes;
     const auto known = std::find_if(others.begin(), others.end(), [&](const auto& o) { return o.pid == p.pid; });

@@ -34,7 +34,7 @@ struct Api {
   Return (*utilization)(Device, Utilization*) = nullptr;
   Return (*clock_event_reasons)(Device, unsigned long long*) = nullptr;  // ...ClocksEventReasons or ...ThrottleReasons
   Return (*violation_status)(Device, int, ViolationTime*) = nullptr;
-  Return (*compute_processes)(Device, unsigned*, ProcessInfo*) = nullptr;  // _v3, else _v2
+  Return (*compute_processes)(Device, unsigned*, ProcessInfo*) = nullptr;  // ComputeRunningProcesses_v3, else _v2
   Return (*ecc_mode)(Device, int*, int*) = nullptr;
   Return (*total_ecc_errors)(Device, int, int, unsigned long long*) = nullptr;
   Return (*retired_pages)(Device, int, unsigned*, unsigned long long*) = nullptr;
