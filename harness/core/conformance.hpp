@@ -39,8 +39,8 @@ std::vector<Check> workload_availability_checks(const RunRecord& run);
 std::vector<Check> performance_floor_checks(const RunRecord& run, const Thresholds& thresholds);
 
 // Every check, in DESIGN.md's order: gpu-visible, driver-runtime-alignment, library-inventory,
-// results-verified, workload-availability, performance-floor, performance-parity, devel-compiles,
-// image-hygiene. The container checks (flavor_checks.hpp) add nothing to a run without environments. The
+// results-verified, workload-availability, performance-floor, the health checks (health_checks.hpp),
+// performance-parity, devel-compiles, image-hygiene. The container checks (flavor_checks.hpp) add nothing to a run without environments. The
 // two-argument form uses the embedded flavour catalogue, the host's architecture from the native probe and
 // the default parity threshold.
 std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& thresholds,

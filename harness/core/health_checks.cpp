@@ -165,7 +165,7 @@ Check judge_exclusive_use(const RunRecord& run, const RankHealth& h) {
                  (h.before->mig_enabled ? (*h.before->mig_enabled ? "on" : "off") : "unknown") + ", no MPS daemon";
   } else if (problems.empty()) {
     c.evidence = "only gpucert's worker computed on the GPU: " + std::to_string(h.before->processes.size()) +
-                 " compute process(es) before the suite, all the run's own; none other during " +
+                 " compute process(es) before the suite, none but the run's own; none other during " +
                  std::to_string(during) + " measurement(s)" +
                  (during < h.measured.size() ? " (" + std::to_string(h.measured.size() - during) + " unread)" : "") +
                  (h.after ? ", none after" : after_missing(h)) + "; compute mode " + mode + ", MIG " +

@@ -475,7 +475,7 @@ TEST(DerivedFloors, AGpuTheTableLacksIsJudgedAgainstItsHardware) {
   ASSERT_EQ(checks.size(), 2u);
   EXPECT_EQ(checks[0].verdict, Verdict::Fail);
   EXPECT_HAS(checks[0].evidence, "derived from the hardware");
-  EXPECT_HAS(checks[0].diagnosis, "% of the 4917.2 GB/s peak");
+  EXPECT_HAS(checks[0].diagnosis, "% of the 4916.7 GB/s peak");
   EXPECT_EQ(checks[1].verdict, Verdict::Pass);
 }
 
