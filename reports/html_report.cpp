@@ -12,6 +12,7 @@
 #include "core/conformance.hpp"
 #include "cuda_matrix.hpp"
 #include "escape.hpp"
+#include "health_report.hpp"
 #include "run_facts.hpp"
 
 namespace gpucert::reports {
@@ -389,6 +390,7 @@ std::string render_html(const RunRecord& run) {
   h << cuda_matrix_html(run);
   conformance(h, run);
   gpus(h, run);
+  h << health_html(run);
   charts(h, run);
   results(h, run);
   diagnoses(h, run);

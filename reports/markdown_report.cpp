@@ -9,6 +9,7 @@
 #include "core/conformance.hpp"
 #include "cluster_sections.hpp"
 #include "cuda_matrix.hpp"
+#include "health_report.hpp"
 #include "run_facts.hpp"
 
 namespace gpucert::reports {
@@ -261,6 +262,7 @@ std::string render_markdown(const RunRecord& run) {
     if (notes) md << "\n";
   }
   parity(md, run);
+  md << health_markdown(run);
 
   bool heading = false;
   for (const auto& r : run.ranks) {

@@ -23,6 +23,7 @@ void merge_round(RunReply& so_far, bool first, RunReply round) {
     return;
   }
   so_far.samples_s.insert(so_far.samples_s.end(), round.samples_s.begin(), round.samples_s.end());
+  merge_telemetry(so_far.telemetry, round.telemetry);
   auto& v = so_far.verification;
   const auto& w = round.verification;
   v.passed = v.passed && w.passed;

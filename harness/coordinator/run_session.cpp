@@ -8,6 +8,7 @@
 
 #include "core/conformance.hpp"
 #include "environment_setup.hpp"
+#include "health_after.hpp"
 #include "interleave.hpp"
 #include "nccl_rendezvous.hpp"
 #include "rank_setup.hpp"
@@ -385,6 +386,8 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
     if (!world.root()) continue;
     progress.measurement_finished(position++, to_run, arrived);
   }
+  record_health_after(world, setup.worker ? &*setup.worker : nullptr, run.ranks, options.timeout, give_up);
+  if (world.root()) (void)reports::write_ranks(run.ranks, options.out_dir);  // with the "after", for `gpucert report`
   if (!stop_signal && runtime::stop_requested()) stop_signal = runtime::stop_requested();
   if (setup.worker) setup.worker->quit();
   for (auto& c : containers)

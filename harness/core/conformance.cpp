@@ -7,6 +7,8 @@
 #include "check_text.hpp"
 #include "compat.hpp"
 #include "framework_checks.hpp"
+#include "derived_floors.hpp"
+#include "health_checks.hpp"
 #include "json_fields.hpp"
 #include "outliers.hpp"
 
@@ -284,22 +286,55 @@ std::vector<Check> workload_availability_checks(const RunRecord& run) {
   return out;
 }
 
+namespace {
+
+// The GPU a result ran on, as its rank's probe described it (in the result's environment, else natively).
+const DeviceInfo* device_of_result(const RunRecord& run, const ResultRecord& r) {
+  auto search = [&](const std::vector<RankRecord>& ranks) -> const DeviceInfo* {
+    for (const auto& rank : ranks)
+      if (rank.placement.rank == r.placement.rank)
+        for (const auto& d : rank.probe.devices)
+          if (r.placement.device_uuid.empty() ? d.index == r.placement.device : d.uuid == r.placement.device_uuid)
+            return &d;
+    return nullptr;
+  };
+  for (const auto& e : run.environments)
+    if (e.name == r.environment)
+      if (const auto* d = search(e.ranks)) return d;
+  return search(run.ranks);
+}
+
+}  // namespace
+
 std::vector<Check> performance_floor_checks(const RunRecord& run, const Thresholds& thresholds) {
   std::vector<Check> out;
-  std::set<int> uncovered_reported;
+  std::set<std::pair<std::string, int>> undescribed_reported;
   for (const auto& r : run.results) {
     if (r.reply.status != RunStatus::Ok || !r.figures) continue;
     const auto& gpu = r.placement.device_name;
     const int rank = r.placement.rank;
     const auto environment = environment_of(r);
-    if (!thresholds.covers(gpu)) {
-      if (uncovered_reported.insert(rank).second)
-        out.push_back({"performance-floor", environment, rank_subject(rank), rank, Verdict::Waived,
-                       "no performance floors for '" + gpu + "' in " + thresholds.source, "", ""});
-      continue;
-    }
+    // The table's floor for this model, else one derived from the hardware (docs/HEALTH.md).
     const auto* floor = thresholds.floor_for(gpu, r.measurement.id);
-    if (!floor) continue;
+    std::optional<PerformanceFloor> derived;
+    if (!floor) {
+      std::string why;
+      const auto* device = device_of_result(run, r);
+      if (device) derived = derived_floor(*device, r.measurement, &why);
+      if (derived) {
+        floor = &*derived;
+      } else {
+        // A measurement without a floor of either kind is not judged (a convolution, a small GEMM); a GPU that
+        // CUDA did not describe is said to be unjudged, once per rank.
+        const bool undescribed = !device || why.starts_with("CUDA did not report");
+        if (undescribed && !thresholds.covers(gpu) && undescribed_reported.insert({environment, rank}).second)
+          out.push_back({"performance-floor", environment, rank_subject(rank), rank, Verdict::Waived,
+                         "no performance floors for '" + gpu + "' in " + thresholds.source +
+                             ", and none can be derived: " + (device ? why : "the rank's probe does not describe it"),
+                         "", ""});
+        continue;
+      }
+    }
     Check c{"performance-floor", environment, r.measurement.id + " " + rank_subject(rank), rank, Verdict::Pass,
             "", "", ""};
     const std::string unit(unit_of(r.measurement.metric));
@@ -312,15 +347,19 @@ std::vector<Check> performance_floor_checks(const RunRecord& run, const Threshol
     }
     const double median = r.figures->at_median;
     c.evidence = "median " + fixed(median, 1) + " " + unit + " (best " + fixed(r.figures->best, 1) + "), floor " +
-                 fixed(floor->minimum, 1) + " " + unit + " for " + gpu + " from '" + floor->key + "' (" +
-                 floor->source + ")";
+                 fixed(floor->minimum, 1) + " " + unit +
+                 (floor->derived ? " " + floor->source
+                                 : " per model for " + gpu + " from '" + floor->key + "' (" + floor->source + ")");
     if (median < floor->minimum) {
       c.verdict = Verdict::Fail;
       c.diagnosis = "the median is " + fixed(100.0 * (1.0 - median / floor->minimum), 1) + "% below the floor" +
                     (floor->measured ? " and " + fixed(100.0 * (1.0 - median / *floor->measured), 1) +
                                            "% below the " + fixed(*floor->measured, 1) + " " + unit +
                                            " measured on a healthy " + gpu
-                                     : std::string{});
+                                     : std::string{}) +
+                    (floor->datasheet ? "; it reaches " + fixed(100.0 * median / *floor->datasheet, 1) + "% of the " +
+                                            fixed(*floor->datasheet, 1) + " " + unit + " peak"
+                                      : std::string{});
       c.fix = r.measurement.metric == Metric::Bandwidth ? kBandwidthFix : kThroughputFix;
     }
     out.push_back(std::move(c));
@@ -346,7 +385,7 @@ std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& th
   std::vector<Check> out;
   for (auto part : {gpu_visible_checks(run), driver_runtime_alignment_checks(run),
                     library_inventory_checks(run, *flavors), results_verified_checks(run),
-                    workload_availability_checks(run), performance_floor_checks(run, thresholds),
+                    workload_availability_checks(run), performance_floor_checks(run, thresholds), health_checks(run),
                     performance_peer_checks(run),
                     performance_parity_checks(run, context.parity_threshold), devel_compiles_checks(run, *flavors),
                     image_hygiene_checks(run, *flavors, host), framework_alignment_checks(run)})

@@ -33,13 +33,14 @@ std::vector<Check> results_verified_checks(const RunRecord& run);
 // versions the probe found), or waived with the loader's message as the evidence.
 std::vector<Check> workload_availability_checks(const RunRecord& run);
 
-// One per verified result whose GPU model and measurement have a floor in `thresholds`: the median figure is
-// at least the floor. A rank whose GPU model has no entry gets one waived check saying so.
+// One per verified result with a floor: the GPU model's in `thresholds`, else one derived from the hardware
+// (derived_floors.hpp; the evidence says which kind applied): the median figure is at least the floor. Only a
+// rank whose GPU neither the table lists nor CUDA describes gets one waived check saying so.
 std::vector<Check> performance_floor_checks(const RunRecord& run, const Thresholds& thresholds);
 
 // Every check, in DESIGN.md's order: gpu-visible, driver-runtime-alignment, library-inventory,
-// results-verified, workload-availability, performance-floor, performance-parity, devel-compiles,
-// image-hygiene. The container checks (flavor_checks.hpp) add nothing to a run without environments. The
+// results-verified, workload-availability, performance-floor, the health checks (health_checks.hpp),
+// performance-parity, devel-compiles, image-hygiene. The container checks (flavor_checks.hpp) add nothing to a run without environments. The
 // two-argument form uses the embedded flavour catalogue, the host's architecture from the native probe and
 // the run's recorded parity threshold (run.verdict_inputs), else the default.
 std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& thresholds,

@@ -47,6 +47,7 @@ nlohmann::json to_json(const ProbeReport& r) {
                        {"multiprocessors", d.multiprocessors},
                        {"l2_bytes", d.l2_bytes},
                        {"memory_clock_khz", d.memory_clock_khz},
+                       {"sm_clock_khz", d.sm_clock_khz},
                        {"memory_bus_bits", d.memory_bus_bits},
                        {"peak_bandwidth_gbps", d.peak_bandwidth_gbps()}});
   nlohmann::json workloads = nlohmann::json::array();
@@ -69,6 +70,7 @@ nlohmann::json to_json(const ProbeReport& r) {
       {"workloads", workloads},
   };
   if (r.python_torch) j["python_torch"] = to_json(*r.python_torch);
+  if (r.health) j["health"] = to_json(*r.health);
   if (r.cuda_error)
     j["cuda_error"] = {{"code", r.cuda_error->code}, {"name", r.cuda_error->name},
                        {"message", r.cuda_error->message}, {"call", r.cuda_error->call}};
@@ -116,6 +118,7 @@ Outcome<ProbeReport> probe_report_from_json(const nlohmann::json& j) {
       info.multiprocessors = d.value("multiprocessors", 0);
       info.l2_bytes = d.value("l2_bytes", std::uint64_t{0});
       info.memory_clock_khz = d.value("memory_clock_khz", 0);
+      info.sm_clock_khz = d.value("sm_clock_khz", 0);
       info.memory_bus_bits = d.value("memory_bus_bits", 0);
       r.devices.push_back(std::move(info));
     }
@@ -138,6 +141,11 @@ Outcome<ProbeReport> probe_report_from_json(const nlohmann::json& j) {
                                         t->value("torch_cuda", ""),    t->value("is_available", false),
                                         t->value("device_count", 0),   t->value("error", ""),
                                         t->value("warnings", std::vector<std::string>{})};
+    if (auto h = j.find("health"); h != j.end() && h->is_object()) {
+      auto health = gpu_health_report_from_json(*h);
+      if (!health) return health.error();
+      r.health = std::move(*health);
+    }
     return r;
   } catch (const std::exception& e) {
     return GPUCERT_ERROR(std::string("probe reply is malformed: ") + e.what());

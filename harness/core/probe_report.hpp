@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "gpu_telemetry.hpp"
 
 namespace gpucert {
 
@@ -31,6 +32,7 @@ struct DeviceInfo {
   int multiprocessors = 0;
   std::uint64_t l2_bytes = 0;
   int memory_clock_khz = 0;  // peak
+  int sm_clock_khz = 0;      // peak (cudaDevAttrClockRate): with the SM count, the tensor peak of derived floors
   int memory_bus_bits = 0;
   // Theoretical peak of device memory: 2 transfers per clock (DDR) x bus width. H100 SXM: 3.35 TB/s.
   [[nodiscard]] double peak_bandwidth_gbps() const;
@@ -91,6 +93,9 @@ struct ProbeReport {
   std::map<std::string, std::string> environment;  // selected variables that are set
   std::vector<WorkloadAvailability> workloads;
   std::optional<PythonTorchProbe> python_torch;
+  // NVML's health snapshot of every GPU the worker sees, taken at the probe: the "before" of the health checks
+  // (docs/HEALTH.md). Absent from workers that predate it.
+  std::optional<GpuHealthReport> health;
 
   [[nodiscard]] bool cuda_usable() const { return !cuda_error && !devices.empty(); }
   // Why not, in one line: the CUDA error ("cudaErrorInsufficientDriver (35): ...") or that no device shows.

@@ -76,6 +76,8 @@ std::string encode_request(const Request& request) {
     j = {{"op", "quit"}};
   } else if (std::holds_alternative<NcclIdRequest>(request)) {
     j = {{"op", "nccl_id"}};
+  } else if (std::holds_alternative<HealthRequest>(request)) {
+    j = {{"op", "health"}};
   } else if (const auto* init = std::get_if<NcclInitRequest>(&request)) {
     j = protocol_detail::nccl_init_to_json(*init);
   } else if (const auto* devel = std::get_if<DevelCheckRequest>(&request)) {
@@ -103,6 +105,7 @@ Outcome<Request> decode_request(std::string_view line) {
   if (*op == "probe") return Request{ProbeRequest{}};
   if (*op == "quit") return Request{QuitRequest{}};
   if (*op == "nccl_id") return Request{NcclIdRequest{}};
+  if (*op == "health") return Request{HealthRequest{}};
   if (*op == "nccl_init") {
     auto init = protocol_detail::nccl_init_from_json(j);
     if (!init) return init.error();
@@ -166,13 +169,15 @@ Verification verification_from_json(const nlohmann::json& j) {
 }
 
 nlohmann::json to_json(const RunReply& reply) {
-  return {{"op", "run"},
+  nlohmann::json j = {{"op", "run"},
           {"ok", true},
           {"status", name_of(reply.status)},
           {"samples_s", reply.samples_s},
           {"verification", to_json(reply.verification)},
           {"message", reply.message},
           {"details", reply.details}};
+  if (reply.telemetry) j["telemetry"] = to_json(*reply.telemetry);
+  return j;
 }
 
 std::string encode_run_reply(const RunReply& reply) { return to_json(reply).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
@@ -199,6 +204,11 @@ Outcome<RunReply> run_reply_from_json(const nlohmann::json& j) {
   reply.verification = verification_from_json(j.value("verification", nlohmann::json::object()));
   reply.message = j.value("message", "");
   reply.details = j.value("details", nlohmann::json::object());
+  if (auto t = j.find("telemetry"); t != j.end()) {
+    auto telemetry = measurement_telemetry_from_json(*t);
+    if (!telemetry) return GPUCERT_ERROR("protocol: " + telemetry.error().message);
+    reply.telemetry = std::move(*telemetry);
+  }
   if (reply.status == RunStatus::Ok && reply.samples_s.empty())
     return GPUCERT_ERROR("protocol: an 'ok' run reply carries no samples");
   return reply;
@@ -222,6 +232,21 @@ Outcome<RunReply> decode_run_reply(std::string_view line) {
 
 std::string encode_error_reply(std::string_view message) {
   return nlohmann::json{{"op", "error"}, {"ok", false}, {"message", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string encode_health_reply(const GpuHealthReport& report) {
+  auto j = to_json(report);
+  j["op"] = "health";
+  j["ok"] = true;
+  return j.dump();
+}
+
+Outcome<GpuHealthReport> decode_health_reply(std::string_view line) {
+  const auto j = nlohmann::json::parse(line, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return GPUCERT_ERROR("protocol: a health reply that is not JSON: " + std::string(line.substr(0, 200)));
+  if (j.value("op", "") != "health" || j.value("ok", nlohmann::json(false)) != true)
+    return GPUCERT_ERROR("the worker did not answer the health request: " + j.value("message", std::string(line.substr(0, 200))));
+  return gpu_health_report_from_json(j);
 }
 
 }  // namespace gpucert

@@ -11,6 +11,7 @@
 //    "device":d,"timeout_s":t}                       -> {"op":"nccl_init","ok":true|false,"message":..}
 //   {"op":"devel_check","timeout_s":t}              -> {"op":"devel_check","ok":true,"passed":..,"nvcc":..,
 //                                                         "compile":{..},"run":{..},...} (devel_check.hpp)
+//   {"op":"health"}                                  -> {"op":"health","ok":true, ...GpuHealthReport}
 //   {"op":"quit"}                                    -> {"op":"quit","ok":true}
 //   anything unreadable                              -> {"op":"error","ok":false,"message":".."}
 #pragma once
@@ -25,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "gpu_telemetry.hpp"
 
 namespace gpucert {
 
@@ -57,7 +59,11 @@ struct NcclInitRequest {
 struct DevelCheckRequest {
   int timeout_s = 120;
 };
-using Request = std::variant<ProbeRequest, RunRequest, QuitRequest, NcclIdRequest, NcclInitRequest, DevelCheckRequest>;
+// NVML's view of every GPU the worker sees, and the critical events since its first probe
+// (gpu_telemetry.hpp): the coordinator asks again after the suite.
+struct HealthRequest {};
+using Request = std::variant<ProbeRequest, RunRequest, QuitRequest, NcclIdRequest, NcclInitRequest, DevelCheckRequest,
+                             HealthRequest>;
 
 // ok: ran and verified. failed: ran, verification failed. unavailable: the workload's library cannot be
 // loaded here (the loader's message is the evidence). waived: this hardware cannot run it (the reason
@@ -90,6 +96,9 @@ struct RunReply {
   Verification verification;
   std::string message;  // error text, loader message (unavailable) or reason (waived)
   nlohmann::json details = nlohmann::json::object();  // workload-specific facts (algorithm chosen, ...)
+  // The GPU's state while it ran (clocks, power, clock-event reasons, other processes), from the worker's NVML
+  // sampler; absent from workers that predate it.
+  std::optional<MeasurementTelemetry> telemetry;
 };
 
 // The reply to nccl_id (with the id) or nccl_init. A failure is "unavailable" when the NCCL plugin cannot
@@ -111,6 +120,8 @@ nlohmann::json to_json(const RunReply& reply);
 std::string encode_run_reply(const RunReply& reply);
 Outcome<RunReply> decode_run_reply(std::string_view line);
 std::string encode_error_reply(std::string_view message);
+std::string encode_health_reply(const GpuHealthReport& report);
+Outcome<GpuHealthReport> decode_health_reply(std::string_view line);
 std::string encode_nccl_reply(const NcclReply& reply);
 // A worker's {"op":"error"} reply (a worker that does not know the op) decodes as a failed NcclReply.
 Outcome<NcclReply> decode_nccl_reply(std::string_view line, std::string_view expected_op);

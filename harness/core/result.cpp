@@ -89,6 +89,7 @@ nlohmann::json to_json(const ResultRecord& r) {
   if (r.bus_figures)
     j["bus_figure"] = {{"at_median", r.bus_figures->at_median}, {"best", r.bus_figures->best},
                        {"worst", r.bus_figures->worst}};
+  if (r.reply.telemetry) j["telemetry"] = to_json(*r.reply.telemetry);
   return j;
 }
 
@@ -118,6 +119,11 @@ Outcome<ResultRecord> result_from_json(const nlohmann::json& j) {
     reply.verification = verification_from_json(j.value("verification", nlohmann::json::object()));
     reply.message = j.value("message", "");
     reply.details = j.value("details", nlohmann::json::object());
+    if (const auto t = j.find("telemetry"); t != j.end() && t->is_object()) {
+      auto telemetry = measurement_telemetry_from_json(*t);
+      if (!telemetry) return telemetry.error();
+      reply.telemetry = std::move(*telemetry);
+    }
     auto record = make_record(m, p, std::move(reply));
     figures_from_summary(record, j.value("time_s", nlohmann::json()));
     // Records written before results named their environment ran natively.

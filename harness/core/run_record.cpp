@@ -96,7 +96,7 @@ nlohmann::json to_json(const RankRecord& r) {
   nlohmann::json diagnoses = nlohmann::json::array();
   for (const auto& d : r.diagnoses)
     diagnoses.push_back({{"cause", d.cause}, {"summary", d.summary}, {"explanation", d.explanation}, {"fix", d.fix}});
-  return {{"rank", r.placement.rank},
+  nlohmann::json j = {{"rank", r.placement.rank},
           {"local_rank", r.placement.local_rank},
           {"host", r.placement.host},
           {"device", r.placement.device},
@@ -106,6 +106,8 @@ nlohmann::json to_json(const RankRecord& r) {
           {"problem", r.problem},
           {"diagnoses", diagnoses},
           {"probe", to_json(r.probe)}};
+  if (r.health_after) j["health_after"] = to_json(*r.health_after);
+  return j;
 }
 
 Outcome<RankRecord> rank_record_from_json(const nlohmann::json& j) {
@@ -129,6 +131,11 @@ Outcome<RankRecord> rank_record_from_json(const nlohmann::json& j) {
   // A rank whose worker never answered has an empty probe (its problem says why): diagnosing that would
   // report "libcuda.so.1 is missing" and "no device nodes" on a host that may have both.
   if (!r.probe.worker_version.empty()) r.diagnoses = diagnose(r.probe);
+  if (auto h = j.find("health_after"); h != j.end() && h->is_object()) {
+    auto health = gpu_health_report_from_json(*h);
+    if (!health) return GPUCERT_ERROR("rank " + std::to_string(r.placement.rank) + ": " + health.error().describe());
+    r.health_after = std::move(*health);
+  }
   return r;
 }
 

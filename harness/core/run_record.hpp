@@ -37,6 +37,9 @@ struct RankRecord {
   bool usable = false;
   std::string problem;  // why this rank cannot run, when it cannot
   std::vector<Diagnosis> diagnoses;
+  // NVML's view once the suite finished (the "before" is probe.health), with the critical events seen during
+  // the run; absent when the run stopped first or the worker predates it (docs/HEALTH.md).
+  std::optional<GpuHealthReport> health_after;
 };
 
 // A container environment of the run: one image (of a flavor, when it is one) under one runtime, and every

@@ -38,7 +38,8 @@ void read_floor(const std::string& gpu, const std::string& key, const nlohmann::
   }
   Fields fields(entry, path, problems);
   if (!fields.is_object()) return;
-  fields.refuse_unknown({"min_GBps", "min_TFLOPs", "measured_GBps", "measured_TFLOPs", "source"});
+  fields.refuse_unknown({"min_GBps", "min_TFLOPs", "measured_GBps", "measured_TFLOPs", "datasheet_GBps",
+                         "datasheet_TFLOPs", "source"});
   PerformanceFloor floor;
   floor.key = key;
   floor.source = fields.text("source", true).value_or("");
@@ -57,6 +58,12 @@ void read_floor(const std::string& gpu, const std::string& key, const nlohmann::
   floor.measured = positive_number(entry, measured_field, path, problems);
   if (floor.measured && *floor.measured < floor.minimum)
     problems.add(path, "the floor is above the figure it was derived from");
+  const char* datasheet_field = has_gbps ? "datasheet_GBps" : "datasheet_TFLOPs";
+  if (entry.contains(has_gbps ? "datasheet_TFLOPs" : "datasheet_GBps"))
+    problems.add(path + "." + (has_gbps ? "datasheet_TFLOPs" : "datasheet_GBps"), "in another unit than the floor");
+  floor.datasheet = positive_number(entry, datasheet_field, path, problems);
+  if (floor.datasheet && *floor.datasheet < floor.minimum)
+    problems.add(path, "the floor is above the datasheet's peak");
   if (!floor.source.empty()) out.push_back(std::move(floor));
 }
 

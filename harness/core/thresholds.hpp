@@ -7,6 +7,9 @@
 //    "NVIDIA H100 80GB HBM3": {
 //      "stream/triad/fp64": {"min_GBps": 1905, "source": "DCGM ..."},
 //      "gemm/fp16/4096x4096x4096": {"min_TFLOPs": 636, "measured_TFLOPs": 749, "source": "gpucert, ..."}}}
+//
+// A GPU the table does not list gets floors derived from its hardware (derived_floors.hpp); so does a
+// measurement the table has no key for. docs/HEALTH.md says how each floor was chosen.
 #pragma once
 
 #include <map>
@@ -27,7 +30,9 @@ struct PerformanceFloor {
   Metric metric = Metric::Bandwidth;  // min_GBps: bandwidth; min_TFLOPs: throughput
   double minimum = 0;               // in the metric's unit
   std::optional<double> measured;   // the figure the floor was derived from, when it was measured
+  std::optional<double> datasheet;  // the peak it is a fraction of: a datasheet's, or the hardware's (derived)
   std::string source;
+  bool derived = false;  // derived from the hardware (derived_floors.hpp), not read from the table
 };
 
 struct Thresholds {

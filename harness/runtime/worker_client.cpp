@@ -126,6 +126,13 @@ DevelCheckReply WorkerClient::devel_check(std::chrono::milliseconds timeout) {
   return *reply;
 }
 
+Outcome<GpuHealthReport> WorkerClient::health(std::chrono::milliseconds timeout) {
+  if (!process_) return GPUCERT_ERROR("worker is not running");
+  auto line = process_->exchange(encode_request(HealthRequest{}), timeout);
+  if (!line) return line.error();
+  return decode_health_reply(*line);
+}
+
 void WorkerClient::quit() {
   if (!process_) return;
   (void)process_->exchange(encode_request(QuitRequest{}), std::chrono::milliseconds(5000));

@@ -35,6 +35,9 @@ class WorkerClient {
   // it, within `timeout` (whole seconds, at least 1). Never fails as a value: a dead or confused worker, or
   // one that does not know the request, gives a reply with ok false and a message that says so.
   DevelCheckReply devel_check(std::chrono::milliseconds timeout);
+  // NVML's view of the GPUs once more (the suite's "after"), with the critical events since the probe. An error
+  // value when the worker is gone or does not know the request.
+  Outcome<GpuHealthReport> health(std::chrono::milliseconds timeout);
   void quit();
   [[nodiscard]] bool alive() const { return process_ != nullptr; }
 

@@ -16,6 +16,7 @@
 #include "dispatch.hpp"
 #include "plugins.hpp"
 #include "probe.hpp"
+#include "telemetry.hpp"
 
 namespace {
 
@@ -32,7 +33,10 @@ Requests, one JSON object a line:
    "warmup":3,"repetitions":20,"device":0,"seed":1}
   {"op":"nccl_id"}   {"op":"nccl_init","id":"<hex>","rank":0,"nranks":2,"device":0,"timeout_s":300}
   {"op":"devel_check","timeout_s":120}   (nvcc compiles a kernel that then runs: the devel flavour's check)
+  {"op":"health"}    (NVML's view of every GPU, and the Xid events since the worker started)
   {"op":"quit"}
+Each run reply carries the GPU's telemetry (clocks, power, clock-event reasons, other processes), read through
+the driver's libnvidia-ml.so.1 every GPUCERT_TELEMETRY_PERIOD_MS (default 5; 0 turns it off).
 Logs go to stderr. Plugins (libgpucert-*.so) are looked up beside this program or in GPUCERT_PLUGIN_DIR.
 )";
 
@@ -109,6 +113,10 @@ int main(int argc, char** argv) {
       reply(out, gpucert::worker::dispatch_nccl(*request, plugins));
       continue;
     }
+    if (std::holds_alternative<gpucert::HealthRequest>(*request)) {
+      reply(out, gpucert::encode_health_reply(gpucert::worker::gpu_health()));
+      continue;
+    }
     if (const auto* devel = std::get_if<gpucert::DevelCheckRequest>(&*request)) {
       std::cerr << "gpucert-worker: devel check (nvcc, then the program it built), " << devel->timeout_s << " s at most\n";
       reply(out, gpucert::encode_devel_check_reply(gpucert::worker::run_devel_check(devel->timeout_s)));
@@ -116,7 +124,8 @@ int main(int argc, char** argv) {
     }
     const auto& run = std::get<gpucert::RunRequest>(*request);
     std::cerr << "gpucert-worker: running " << run.id << " on device " << run.device << "\n";
-    reply(out, gpucert::encode_run_reply(gpucert::worker::dispatch(run, plugins)));
+    reply(out, gpucert::encode_run_reply(gpucert::worker::with_telemetry(
+                   run.device, [&] { return gpucert::worker::dispatch(run, plugins); })));
   }
   return 0;  // stdin closed: the coordinator is gone
 }

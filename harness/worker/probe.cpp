@@ -16,6 +16,7 @@
 #include "probe_python.hpp"
 
 #include "probe_libraries.hpp"
+#include "telemetry.hpp"
 
 namespace gpucert::worker {
 namespace {
@@ -120,6 +121,7 @@ ProbeReport probe_environment(const std::vector<WorkloadAvailability>& workloads
   if (r.driver_version == 0) r.driver_version = libcuda_driver_version;
   cudaRuntimeGetVersion(&r.runtime_version);
   r.python_torch = probe_python_torch();  // its own process: whatever CUDA does below cannot disturb it
+  r.health = gpu_health();  // NVML needs no CUDA: a GPU that CUDA cannot use still has its health read
 
   int count = 0;
   if (const auto status = cudaGetDeviceCount(&count); status != cudaSuccess) {
@@ -146,9 +148,19 @@ ProbeReport probe_environment(const std::vector<WorkloadAvailability>& workloads
     d.l2_bytes = static_cast<std::uint64_t>(prop.l2CacheSize);
     d.memory_bus_bits = prop.memoryBusWidth;
     cudaDeviceGetAttribute(&d.memory_clock_khz, cudaDevAttrMemoryClockRate, i);
+    cudaDeviceGetAttribute(&d.sm_clock_khz, cudaDevAttrClockRate, i);
     r.devices.push_back(std::move(d));
   }
   return r;
+}
+
+std::string device_uuid(int index) {
+  cudaDeviceProp prop{};
+  if (cudaGetDeviceProperties(&prop, index) != cudaSuccess) {
+    cudaGetLastError();
+    return {};
+  }
+  return format_uuid(prop.uuid);
 }
 
 }  // namespace gpucert::worker

@@ -264,35 +264,53 @@ TEST(Conformance, PerformanceFloorComparesTheMedianWithTheLongestMatchingKey) {
   auto run = healthy_run();
   run.results.push_back(gemm_result("fp16", 500, placement(0, "node-a")));
   const auto checks = performance_floor_checks(run, test_thresholds());
-  // triad fp64 (DCGM floor), triad fp32 (its own floor), gemm fp16 twice, gemm bf16 (unit mismatch).
-  ASSERT_EQ(checks.size(), 5u);
-  EXPECT_EQ(checks[0].subject, "stream/triad/fp64/2GiB rank 0");
-  EXPECT_EQ(checks[0].verdict, Verdict::Pass);
-  EXPECT_HAS(checks[0].evidence, "floor 1905.0 GB/s for NVIDIA H100 80GB HBM3 from 'stream/triad' (DCGM)");
-  EXPECT_EQ(checks[1].subject, "stream/triad/fp32/2GiB rank 0");
-  EXPECT_EQ(checks[1].verdict, Verdict::Fail);
-  EXPECT_HAS(checks[1].evidence, "from 'stream/triad/fp32'");
-  EXPECT_HAS(checks[1].diagnosis, "% below the floor");
-  EXPECT_HAS(checks[1].fix, "dcgmi diag -r memory_bandwidth");
-  EXPECT_EQ(checks[2].verdict, Verdict::Pass);
-  EXPECT_HAS(checks[2].evidence, "median 749.0 TFLOP/s");
-  EXPECT_EQ(checks[3].subject, "gemm/bf16/4096x4096x4096 rank 0");
-  EXPECT_EQ(checks[3].verdict, Verdict::Waived);
-  EXPECT_HAS(checks[3].evidence, "is in GB/s but the measurement reports TFLOP/s");
-  EXPECT_EQ(checks[4].verdict, Verdict::Fail);
-  EXPECT_HAS(checks[4].diagnosis, "21.5% below the floor and 33.2% below the 749.0 TFLOP/s measured on a healthy");
-  EXPECT_HAS(checks[4].fix, "nvidia-smi -q -d PERFORMANCE,POWER,CLOCK");
+  // copy fp64 (derived: the table has no copy key), triad fp64 (DCGM floor), copy fp32 (derived), triad fp32
+  // (its own floor), gemm fp16 twice, gemm bf16 (unit mismatch).
+  ASSERT_EQ(checks.size(), 7u);
+  EXPECT_EQ(checks[0].subject, "stream/copy/fp64/2GiB rank 0");
+  EXPECT_HAS(checks[0].evidence, "derived from the hardware");
+  EXPECT_EQ(checks[1].subject, "stream/triad/fp64/2GiB rank 0");
+  EXPECT_EQ(checks[1].verdict, Verdict::Pass);
+  EXPECT_HAS(checks[1].evidence, "floor 1905.0 GB/s per model for NVIDIA H100 80GB HBM3 from 'stream/triad' (DCGM)");
+  EXPECT_EQ(checks[3].subject, "stream/triad/fp32/2GiB rank 0");
+  EXPECT_EQ(checks[3].verdict, Verdict::Fail);
+  EXPECT_HAS(checks[3].evidence, "from 'stream/triad/fp32'");
+  EXPECT_HAS(checks[3].diagnosis, "% below the floor");
+  EXPECT_HAS(checks[3].fix, "dcgmi diag -r memory_bandwidth");
+  EXPECT_EQ(checks[4].verdict, Verdict::Pass);
+  EXPECT_HAS(checks[4].evidence, "median 749.0 TFLOP/s");
+  EXPECT_EQ(checks[5].subject, "gemm/bf16/4096x4096x4096 rank 0");
+  EXPECT_EQ(checks[5].verdict, Verdict::Waived);
+  EXPECT_HAS(checks[5].evidence, "is in GB/s but the measurement reports TFLOP/s");
+  EXPECT_EQ(checks[6].verdict, Verdict::Fail);
+  EXPECT_HAS(checks[6].diagnosis, "21.5% below the floor and 33.2% below the 749.0 TFLOP/s measured on a healthy");
+  EXPECT_HAS(checks[6].fix, "nvidia-smi -q -d PERFORMANCE,POWER,CLOCK");
 }
 
-TEST(Conformance, PerformanceFloorIsWaivedOncePerRankForAGpuWithoutFloors) {
+TEST(Conformance, AGpuWithoutFloorsInTheTableIsJudgedAgainstFloorsFromItsHardware) {
   auto run = empty_run();
   run.ranks = {usable_rank(0, "node-a")};
+  const auto at = placement(0, "node-a", "NVIDIA A100-SXM4-80GB");
+  run.results = {stream_result("copy", "fp64", 2e-3, at), stream_result("triad", "fp64", 3e-3, at)};
+  const auto checks = performance_floor_checks(run, test_thresholds());
+  ASSERT_EQ(checks.size(), 2u);
+  for (const auto& c : checks) {
+    EXPECT_NE(c.verdict, Verdict::Waived);
+    EXPECT_HAS(c.evidence, "derived from the hardware: 78% of the 3352 GB/s peak of 2 x 2619 MHz x 5120-bit memory");
+  }
+}
+
+TEST(Conformance, PerformanceFloorIsWaivedOncePerRankOnlyWhereCudaDidNotDescribeTheGpu) {
+  auto run = empty_run();
+  run.ranks = {usable_rank(0, "node-a")};
+  run.ranks[0].probe.devices[0].memory_clock_khz = 0;
   const auto at = placement(0, "node-a", "NVIDIA A100-SXM4-80GB");
   run.results = {stream_result("copy", "fp64", 2e-3, at), stream_result("triad", "fp64", 3e-3, at)};
   const auto& c = only(performance_floor_checks(run, test_thresholds()));
   EXPECT_EQ(c.verdict, Verdict::Waived);
   EXPECT_EQ(c.subject, "rank 0");
-  EXPECT_EQ(c.evidence, "no performance floors for 'NVIDIA A100-SXM4-80GB' in test-thresholds.json");
+  EXPECT_HAS(c.evidence, "no performance floors for 'NVIDIA A100-SXM4-80GB' in test-thresholds.json, and none can be "
+                         "derived: CUDA did not report the memory clock and bus width");
 }
 
 TEST(Conformance, PerformanceFloorSkipsResultsThatDidNotVerify) {
@@ -312,18 +330,18 @@ TEST(Conformance, HealthyRunPassesEveryNativeCheckAgainstTheShippedFloors) {
   EXPECT_EQ(named(run.checks, "driver-runtime-alignment").size(), 1u);
   EXPECT_EQ(named(run.checks, "results-verified").size(), 1u);
   EXPECT_EQ(named(run.checks, "workload-availability").size(), 3u);
-  // copy fp64 and triad fp64/fp32 have floors, copy fp32 none; both GEMMs do.
-  EXPECT_EQ(named(run.checks, "performance-floor").size(), 5u);
+  // Every stream kernel and both GEMMs have a floor: the table's "stream" prefix covers copy fp32 too.
+  EXPECT_EQ(named(run.checks, "performance-floor").size(), 6u);
   EXPECT_EQ(run.exit_code(), kExitPassed);
 }
 
 TEST(Conformance, AFailedCheckFailsTheRunAndTheVerdictNamesIt) {
   auto run = healthy_run();
-  run.results[1] = stream_result("triad", "fp64", 6e-3, placement(0, "node-a"));  // 1074 GB/s: below 1905
+  run.results[1] = stream_result("triad", "fp64", 6e-3, placement(0, "node-a"));  // 1074 GB/s: below 2680
   EXPECT_EQ(run.exit_code(), kExitPassed);  // before the checks are derived, results alone decide
   run.checks = conformance_checks(run, embedded_thresholds());
   EXPECT_EQ(run.exit_code(), kExitCheckFailed);
-  EXPECT_HAS(run.verdict(), "1 of 11 conformance check(s) failed (performance-floor)");
+  EXPECT_HAS(run.verdict(), "1 of 18 conformance check(s) failed (performance-floor)");
   const auto j = to_json(run);
   ASSERT_TRUE(j.contains("checks"));
   EXPECT_EQ(j["checks"].size(), run.checks.size());
@@ -357,8 +375,21 @@ TEST(Thresholds, ShippedFileParsesAndCitesItsSources) {
   ASSERT_TRUE(t.covers("NVIDIA H100 80GB HBM3"));
   const auto* triad = t.floor_for("NVIDIA H100 80GB HBM3", "stream/triad/fp64/4GiB");
   ASSERT_NE(triad, nullptr);
-  EXPECT_EQ(triad->minimum, 1905);
-  EXPECT_HAS(triad->source, "dcgmi diag -r memory_bandwidth");
+  EXPECT_EQ(triad->key, "stream");
+  EXPECT_EQ(triad->minimum, 2680);
+  EXPECT_EQ(triad->datasheet, 3350);
+  EXPECT_HAS(triad->source, "80% of the H100 datasheet (SXM5) memory bandwidth");
+  // Every GPU model the datacenter runs has its table, each floor a stated fraction of a datasheet peak.
+  for (const char* gpu : {"NVIDIA A100-SXM4-40GB", "NVIDIA A100-SXM4-80GB", "NVIDIA A100-PCIE-40GB", "NVIDIA A100 80GB PCIe",
+                          "NVIDIA H100 PCIe", "NVIDIA H100 NVL", "NVIDIA H200", "NVIDIA GH200 480GB", "NVIDIA B200",
+                          "NVIDIA L40S", "NVIDIA L4"}) {
+    ASSERT_TRUE(t.covers(gpu)) << gpu;
+    const auto* stream = t.floor_for(gpu, "stream/copy/fp64/2GiB");
+    ASSERT_NE(stream, nullptr) << gpu;
+    ASSERT_TRUE(stream->datasheet.has_value()) << gpu;
+    EXPECT_NEAR(stream->minimum, 0.80 * *stream->datasheet, 0.1) << gpu;
+    ASSERT_NE(t.floor_for(gpu, "gemm/fp16/4096x4096x4096"), nullptr) << gpu;
+  }
   const auto* fp8 = t.floor_for("NVIDIA H100 80GB HBM3", "gemm/fp8/4096x4096x4096");
   ASSERT_NE(fp8, nullptr);
   EXPECT_EQ(fp8->metric, Metric::Throughput);

@@ -492,7 +492,8 @@ TEST(ContainerConformance, EveryCheckInTheDesignsOrder) {
     if (order.empty() || order.back() != c.name) order.push_back(c.name);
   EXPECT_EQ(order, (std::vector<std::string>{"gpu-visible", "driver-runtime-alignment", "library-inventory",
                                              "results-verified", "workload-availability", "performance-floor",
-                                             "performance-parity", "devel-compiles", "image-hygiene"}));
+                                             "exclusive-use", "memory-errors", "xid-events", "pcie", "nvlink",
+                                             "throttling", "performance-parity", "devel-compiles", "image-hygiene"}));
   for (const auto& c : checks)
     EXPECT_NE(c.verdict, Verdict::Fail) << c.name << " " << c.environment << ": " << c.diagnosis;
 }

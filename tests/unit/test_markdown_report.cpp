@@ -375,7 +375,7 @@ TEST(MarkdownReport, ContainerRunHasEnvironmentsConformanceAndParity) {
   EXPECT_HAS(md, "- **fail** `results-verified` in native, rank 0: ");
   EXPECT_HAS(md, "- **fail** `gpu-visible` in runtime, rank 1: ");
   EXPECT_HAS(md, "  - Fix: ");
-  EXPECT_HAS(md, "- **waived** `performance-floor` in native");
+  EXPECT_HAS(md, "- **waived** `exclusive-use` in native");
   EXPECT_LT(md.find("- **fail**", failed), md.find("- **waived**", failed));
   EXPECT_LACKS(md.substr(failed, md.find("## GPUs") - failed), "**pass**");
   EXPECT_HAS(md, "check(s) passed; report.html and junit.xml give the evidence of each.");

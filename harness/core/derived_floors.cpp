@@ -1,0 +1,101 @@
+#include "derived_floors.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+namespace gpucert {
+namespace {
+
+std::string number(double value, int decimals) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
+}
+
+// Fractions of the hardware's peak, below what healthy GPUs reach with gpucert (docs/HEALTH.md has the
+// figures): an H200 reaches 0.87-0.91 of its clock x bus memory peak; of its clock-derived tensor peak 0.69-0.75
+// at 4096^3 and 8192^3, 0.62 for a 16384^3 fp16 GEMM held at the 700 W power cap, fp8 0.61-0.67.
+double bandwidth_fraction(const std::string& kernel) { return kernel == "dot" ? 0.75 : 0.78; }
+double throughput_fraction(const std::string& precision) {
+  static const std::map<std::string, double> kFraction = {{"fp64", 0.70}, {"fp32", 0.62}, {"tf32", 0.55},
+                                                           {"fp16", 0.55}, {"bf16", 0.55}, {"fp8", 0.50}};
+  const auto it = kFraction.find(precision);
+  return it == kFraction.end() ? 0 : it->second;
+}
+
+}  // namespace
+
+double flop_per_sm_clock(int cc_major, int cc_minor, const std::string& precision) {
+  // {fp64, fp32, tf32, fp16, bf16, fp8}, dense (no sparsity), per SM per clock.
+  struct Rates {
+    double fp64, fp32, tf32, fp16, bf16, fp8;
+  };
+  static const std::map<int, Rates> kRates = {
+      {70, {64, 128, 0, 1024, 0, 0}},          // V100
+      {75, {4, 128, 0, 1024, 0, 0}},           // T4
+      {80, {128, 128, 1024, 2048, 2048, 0}},   // A100 (fp64: DMMA)
+      {86, {4, 256, 512, 1024, 1024, 0}},      // A10, A40, RTX A-series
+      {89, {4, 256, 512, 1024, 1024, 2048}},   // L4, L40S, RTX Ada
+      {90, {256, 256, 2048, 4096, 4096, 8192}},  // H100, H200, GH200
+      {100, {128, 256, 4096, 8192, 8192, 16384}},  // B200, GB200
+  };
+  const auto it = kRates.find(cc_major * 10 + cc_minor);
+  if (it == kRates.end()) return 0;
+  const auto& r = it->second;
+  if (precision == "fp64") return r.fp64;
+  if (precision == "fp32") return r.fp32;
+  if (precision == "tf32") return r.tf32;
+  if (precision == "fp16") return r.fp16;
+  if (precision == "bf16") return r.bf16;
+  if (precision == "fp8") return r.fp8;
+  return 0;
+}
+
+std::optional<PerformanceFloor> derived_floor(const DeviceInfo& device, const Measurement& m, std::string* why) {
+  auto say = [&](std::string text) {
+    if (why) *why = std::move(text);
+    return std::nullopt;
+  };
+  PerformanceFloor floor;
+  floor.key = m.id;
+  floor.metric = m.metric;
+  floor.derived = true;
+  if (m.workload == "stream") {
+    if (device.memory_clock_khz <= 0 || device.memory_bus_bits <= 0)
+      return say("CUDA did not report the memory clock and bus width of " + device.name);
+    const std::string kernel = m.params.value("kernel", "");
+    const double peak = device.peak_bandwidth_gbps();
+    const double fraction = bandwidth_fraction(kernel);
+    floor.minimum = peak * fraction;
+    floor.datasheet = peak;
+    floor.source = "derived from the hardware: " + number(100 * fraction, 0) + "% of the " + number(peak, 0) +
+                   " GB/s peak of 2 x " + number(device.memory_clock_khz / 1e3, 0) + " MHz x " +
+                   std::to_string(device.memory_bus_bits) + "-bit memory";
+    return floor;
+  }
+  if (m.workload == "gemm") {
+    const std::string precision = m.params.value("precision", "");
+    const long smallest = std::min({m.params.value("m", 0L), m.params.value("n", 0L), m.params.value("k", 0L)});
+    if (smallest < kDerivedGemmMinimumDimension)
+      return say("GEMMs smaller than " + std::to_string(kDerivedGemmMinimumDimension) + " have no derived floor");
+    const double rate = flop_per_sm_clock(device.cc_major, device.cc_minor, precision);
+    if (rate <= 0)
+      return say("no " + precision + " rate per SM is known for sm_" + std::to_string(device.cc_major) +
+                 std::to_string(device.cc_minor));
+    if (device.multiprocessors <= 0 || device.sm_clock_khz <= 0)
+      return say("CUDA did not report the SM count and clock of " + device.name);
+    const double peak = device.multiprocessors * (device.sm_clock_khz * 1e3) * rate / 1e12;
+    const double fraction = throughput_fraction(precision);
+    floor.minimum = peak * fraction;
+    floor.datasheet = peak;
+    floor.source = "derived from the hardware: " + number(100 * fraction, 0) + "% of the " + number(peak, 1) +
+                   " TFLOP/s dense " + precision + " peak of " + std::to_string(device.multiprocessors) + " SMs x " +
+                   number(device.sm_clock_khz / 1e3, 0) + " MHz x " + number(rate, 0) + " FLOP/SM/clock (sm_" +
+                   std::to_string(device.cc_major) + std::to_string(device.cc_minor) + ")";
+    return floor;
+  }
+  return say("no derived floor for " + m.workload);
+}
+
+}  // namespace gpucert

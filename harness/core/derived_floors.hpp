@@ -1,0 +1,32 @@
+// Performance floors derived from the hardware itself, for any GPU suites/thresholds.json does not list
+// (docs/HEALTH.md): memory bandwidth from the memory clock and bus width CUDA reports, GEMM throughput from
+// SM count x peak SM clock x the architecture's dense rate per SM and clock. Each floor is a fraction of that
+// peak, set below what a healthy GPU reaches (so a healthy one passes) and high enough that one running well
+// short of its kind fails.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "measurement.hpp"
+#include "probe_report.hpp"
+#include "thresholds.hpp"
+
+namespace gpucert {
+
+// Dense FLOP per SM per clock of `precision` ("fp64", "fp32", "tf32", "fp16", "bf16", "fp8") on compute
+// capability major.minor, from NVIDIA's architecture whitepapers; 0 where the table has no rate (an
+// architecture it does not know, or a precision the architecture lacks).
+double flop_per_sm_clock(int cc_major, int cc_minor, const std::string& precision);
+
+// The smallest GEMM dimension for which a derived throughput floor applies: below it, launch and tail
+// effects make the fraction of peak too variable to judge.
+inline constexpr long kDerivedGemmMinimumDimension = 4096;
+
+// The floor of `m` on `device`, derived from the hardware, with its source saying how; nullopt where this
+// measurement has no derived floor (a workload other than stream and gemm, a small GEMM, an unknown rate)
+// or CUDA did not describe the hardware (`why`, when given, says which).
+std::optional<PerformanceFloor> derived_floor(const DeviceInfo& device, const Measurement& m,
+                                              std::string* why = nullptr);
+
+}  // namespace gpucert
