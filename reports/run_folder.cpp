@@ -7,6 +7,7 @@
 #include <tuple>
 #include <type_traits>
 
+#include "core/outliers.hpp"
 #include "report_files.hpp"
 
 namespace gpucert::reports {
@@ -126,7 +127,8 @@ void read_run_json(const nlohmann::json& j, RunRecord& run) {
 void reconcile_results(RunRecord& run, std::vector<std::string>& warnings) {
   std::set<int> ranks;
   for (const auto& r : run.ranks) ranks.insert(r.placement.rank);
-  std::map<std::tuple<std::string, std::string, int>, std::size_t> seen;
+  // A rank runs one measurement once per communicator: a collective split per node pair meets it in several.
+  std::map<std::tuple<std::string, std::string, int, std::vector<std::string>>, std::size_t> seen;
   std::vector<ResultRecord> kept;
   std::size_t foreign = 0, unknown_rank = 0, duplicates = 0;
   std::set<std::string> foreign_ids;
@@ -142,7 +144,7 @@ void reconcile_results(RunRecord& run, std::vector<std::string>& warnings) {
       unknown_ranks.insert(r.placement.rank);
       continue;
     }
-    const auto key = std::make_tuple(r.measurement.id, r.environment, r.placement.rank);
+    const auto key = std::make_tuple(r.measurement.id, r.environment, r.placement.rank, declared_hosts(r));
     if (auto it = seen.find(key); it != seen.end()) {
       auto& earlier = kept[it->second];
       if (broke(earlier.reply.status) && r.earlier_attempts.size() > earlier.earlier_attempts.size()) {

@@ -213,14 +213,6 @@ int doctor_image(const DoctorArgs& args) {
   env.image = *kind == runtime::RuntimeKind::Oci ? fs::absolute(args.image, ec).lexically_normal().string() : args.image;
   if (env.image.size() > 1 && env.image.back() == '/') env.image.pop_back();
   env.gpus = split_gpus(args.gpus);
-  std::string worker_note;
-  auto worker_binary = image_worker({"doctor", "", env.kind, env.image, {}}, worker_path(), worker_note);
-  if (!worker_binary) {
-    std::printf("image %s under %s\n  worker:       refused: %s\n", env.image.c_str(), runtime_name.c_str(),
-                worker_binary.error().message.c_str());
-    return kExitCheckFailed;
-  }
-  runtime::carry_host_worker(env, *worker_binary);
   env.name = "gpucert-doctor-" + std::to_string(getpid());
   for (const char* name : {"GPUCERT_PROBE_PYTHON", "GPUCERT_PROBE_PYTHON_TIMEOUT_S"})
     if (const char* value = std::getenv(name)) env.extra_env[name] = value;
@@ -250,6 +242,14 @@ int doctor_image(const DoctorArgs& args) {
     static_fatal = print_static_findings(env, args, facts);
     if (args.static_only) return static_fatal ? kExitEnvironment : kExitPassed;
   }
+  // The image's own faults are read above without a worker; starting one needs a worker of the image's CUDA major.
+  std::string worker_note;
+  auto worker_binary = image_worker({"doctor", "", env.kind, env.image, {}}, worker_path(), worker_note);
+  if (!worker_binary) {
+    std::printf("  worker:       refused: %s\n", worker_binary.error().message.c_str());
+    return static_fatal ? kExitEnvironment : kExitCheckFailed;
+  }
+  runtime::carry_host_worker(env, *worker_binary);
   std::printf("  worker:       %s\n", worker_note.c_str());
   RankRecord record;
   record.placement.host = "image";

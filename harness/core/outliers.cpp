@@ -137,21 +137,6 @@ struct Communicator {
   std::vector<double> busbw;       // each member rank's median busbw
 };
 
-// The hosts a result's communicator spanned, when its reply says (details.communicator.hosts: a run that split
-// its collectives per node or per node pair); empty when it was the run's one communicator.
-std::vector<std::string> declared_hosts(const ResultRecord& r) {
-  std::vector<std::string> hosts;
-  const auto c = r.reply.details.find("communicator");
-  if (c == r.reply.details.end() || !c->is_object()) return hosts;
-  const auto h = c->find("hosts");
-  if (h == c->end() || !h->is_array()) return hosts;
-  for (const auto& name : *h)
-    if (name.is_string()) hosts.push_back(name.get<std::string>());
-  std::sort(hosts.begin(), hosts.end());
-  hosts.erase(std::unique(hosts.begin(), hosts.end()), hosts.end());
-  return hosts;
-}
-
 bool judged_nccl(const ResultRecord& r, const OutlierOptions& options) {
   if (r.measurement.workload != "nccl" || r.reply.status != RunStatus::Ok || !r.bus_figures) return false;
   const auto bytes = r.measurement.params.find("bytes");
@@ -208,6 +193,21 @@ const std::string kPairFix =
     "`perfquery -x` error counters, `ibdiagnet`), then nccl-tests or gpucert on the pair alone";
 
 }  // namespace
+
+// The hosts a result's communicator spanned, when its reply says (details.communicator.hosts: a run that split
+// its collectives per node or per node pair); empty when it was the run's one communicator.
+std::vector<std::string> declared_hosts(const ResultRecord& r) {
+  std::vector<std::string> hosts;
+  const auto c = r.reply.details.find("communicator");
+  if (c == r.reply.details.end() || !c->is_object()) return hosts;
+  const auto h = c->find("hosts");
+  if (h == c->end() || !h->is_array()) return hosts;
+  for (const auto& name : *h)
+    if (name.is_string()) hosts.push_back(name.get<std::string>());
+  std::sort(hosts.begin(), hosts.end());
+  hosts.erase(std::unique(hosts.begin(), hosts.end()), hosts.end());
+  return hosts;
+}
 
 std::string_view name_of(SuspectKind kind) {
   switch (kind) {

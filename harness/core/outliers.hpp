@@ -70,4 +70,8 @@ std::vector<Check> performance_peer_checks(const RunRecord& run);
 
 nlohmann::json to_json(const OutlierAnalysis& analysis);
 
+// The hosts a result's communicator spanned, sorted and once each, when its reply names them
+// (details.communicator.hosts: a collective split per node or per node pair); empty for the run's one communicator.
+std::vector<std::string> declared_hosts(const ResultRecord& r);
+
 }  // namespace gpucert
