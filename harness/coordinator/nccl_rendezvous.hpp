@@ -1,4 +1,4 @@
-// The NCCL rendezvous (DESIGN.md), once per run and only when the plan has nccl measurements: global rank
+// The NCCL rendezvous (docs/ARCHITECTURE.md, "NCCL rendezvous"), once per run and only when the plan has nccl measurements: global rank
 // 0's worker makes the unique id, MPI carries it to every rank, every rank's worker joins the communicator
 // with its global rank, the world size and its GPU. Workers never see MPI, so this works the same natively
 // and in containers. The outcome is the same on every rank: ready, or the reason (naming ranks and hosts)

@@ -38,11 +38,11 @@ std::vector<Check> workload_availability_checks(const RunRecord& run);
 // rank whose GPU neither the table lists nor CUDA describes gets one waived check saying so.
 std::vector<Check> performance_floor_checks(const RunRecord& run, const Thresholds& thresholds);
 
-// Every check, in DESIGN.md's order: gpu-visible, driver-runtime-alignment, library-inventory,
+// Every check, in docs/ARCHITECTURE.md's order: gpu-visible, driver-runtime-alignment, library-inventory,
 // results-verified, workload-availability, performance-floor, the health checks (health_checks.hpp),
-// performance-parity, devel-compiles, image-hygiene. The container checks (flavor_checks.hpp) add nothing to a run without environments. The
-// two-argument form uses the embedded flavour catalogue, the host's architecture from the native probe and
-// the run's recorded parity threshold (run.verdict_inputs), else the default.
+// performance-peers, performance-parity, devel-compiles, image-hygiene, framework-alignment. The container
+// checks (flavor_checks.hpp) add nothing to a run without environments. The two-argument form uses the
+// embedded flavour catalogue, the host's architecture from the native probe and the run's recorded parity threshold (run.verdict_inputs), else the default.
 std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& thresholds,
                                       const ConformanceContext& context);
 std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& thresholds);

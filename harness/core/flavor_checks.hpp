@@ -1,4 +1,4 @@
-// The conformance checks of container environments (DESIGN.md, "Flavors and conformance"): what each image
+// The conformance checks of container environments (docs/ARCHITECTURE.md, "Conformance"): what each image
 // flavour holds, how fast it runs next to native, whether the devel flavour's compiler works, and the image's
 // own hygiene. Pure functions of the run record and the flavour catalogue, like conformance.hpp's native
 // checks; gpu-visible and driver-runtime-alignment cover container environments there.

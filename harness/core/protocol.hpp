@@ -43,7 +43,7 @@ struct RunRequest {
   int device = 0;          // index among the devices the worker sees
   std::uint64_t seed = 1;  // inputs are drawn from this seed: same seed, same data, on every rank and run
 };
-// NCCL rendezvous (DESIGN.md): rank 0's worker makes the unique id, the coordinators carry it with MPI,
+// NCCL rendezvous (docs/ARCHITECTURE.md): rank 0's worker makes the unique id, the coordinators carry it with MPI,
 // every worker joins the communicator with it. The id crosses as hex: JSON strings cannot hold its raw bytes.
 inline constexpr std::size_t kNcclUniqueIdBytes = 128;  // NCCL_UNIQUE_ID_BYTES; the plugin checks they agree
 struct NcclIdRequest {};

@@ -22,7 +22,7 @@ struct DockerOptions {
 struct PodmanOptions {
   std::string program = "podman";
   // podman's OCI runtime; empty leaves podman's own choice. runc, because crun fails on hosts whose
-  // cgroups are in hybrid mode (RECIPES.md).
+  // cgroups are in hybrid mode (docs/ARCHITECTURE.md, "Containers on a CPU machine").
   std::string oci_runtime = "runc";
   // podman's default limits (nproc=32768) exceed the hard limits of some hosts and the container fails to
   // start; these fit everywhere seen so far. Each is one `--ulimit` value.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Two "hosts" on one machine: two network namespaces joined by a bridge, each with its own hostname (a UTS
-# namespace), and mpirun across them through a launcher agent that enters them (shared/RECIPES.md). MPI's
+# namespace), and mpirun across them through a launcher agent that enters them (docs/ARCHITECTURE.md, "Tests"). MPI's
 # TCP traffic is restricted to the namespaces' subnet, so every message between the ranks, the NCCL unique
 # id among them, crosses a real network boundary. Without a GPU NCCL itself cannot run: the test shows the
 # coordinator, the rendezvous broadcast and the gathering working across the hosts, and the nccl

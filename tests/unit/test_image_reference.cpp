@@ -1,4 +1,4 @@
-// DESIGN.md's image policy: a version tag or a digest, never `latest`, whatever the registry syntax.
+// The image policy (docs/ARCHITECTURE.md): a version tag or a digest, never `latest`, whatever the registry syntax.
 #include <string>
 
 #include <gtest/gtest.h>
