@@ -42,7 +42,8 @@ std::vector<Check> performance_floor_checks(const RunRecord& run, const Threshol
 // results-verified, workload-availability, performance-floor, the health checks (health_checks.hpp),
 // performance-peers, performance-parity, devel-compiles, image-hygiene, framework-alignment. The container
 // checks (flavor_checks.hpp) add nothing to a run without environments. The two-argument form uses the
-// embedded flavour catalogue, the host's architecture from the native probe and the run's recorded parity threshold (run.verdict_inputs), else the default.
+// embedded flavour catalogue, the host's architecture from the native probe and the run's recorded parity
+// threshold (run.verdict_inputs), else the default.
 std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& thresholds,
                                       const ConformanceContext& context);
 std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& thresholds);
