@@ -101,7 +101,8 @@ TEST(ImageDoctor, RequirementNotMetByTheDriver) {
   host.driver = {"535.183.01", "12.2"};
   EXPECT_EQ(find(diagnose_image(clean_image(), clean_files(), host), "requirement-unsatisfied"), nullptr);
   host.driver = {"550.54.14", "12.4"};
-  const auto* f550 = find(diagnose_image(clean_image(), clean_files(), host), "requirement-unsatisfied");
+  const auto f550_findings = diagnose_image(clean_image(), clean_files(), host);
+  const auto* f550 = find(f550_findings, "requirement-unsatisfied");
   ASSERT_NE(f550, nullptr);
   EXPECT_TRUE(f550->fatal);
   EXPECT_HAS(f550->diagnosis.explanation, "unsatisfied condition: cuda>=13.0, please update your driver");
@@ -113,7 +114,8 @@ TEST(ImageDoctor, RequirementNotMetByTheDriver) {
 TEST(ImageDoctor, LibcudaBakedIntoTheImage) {
   auto files = clean_files();
   files.libcuda.push_back({"/usr/lib/x86_64-linux-gnu/libcuda.so.1", "/usr/lib/x86_64-linux-gnu/libcuda.so.535.183.01"});
-  const auto* f = find(diagnose_image(clean_image(), files, h200_host()), "libcuda-in-image");
+  const auto f_findings = diagnose_image(clean_image(), files, h200_host());
+  const auto* f = find(f_findings, "libcuda-in-image");
   ASSERT_NE(f, nullptr);
   EXPECT_TRUE(f->fatal);
   EXPECT_HAS(f->diagnosis.explanation, "535.183.01");
@@ -123,7 +125,8 @@ TEST(ImageDoctor, LibcudaBakedIntoTheImage) {
 TEST(ImageDoctor, EmptyMountPointLeftInTheImage) {
   auto files = clean_files();
   files.libcuda.push_back({"/usr/local/nvidia/lib64/libcuda.so.1", "", true});
-  const auto* f = find(diagnose_image(clean_image(), files, h200_host()), "libcuda-in-image");
+  const auto f_findings = diagnose_image(clean_image(), files, h200_host());
+  const auto* f = find(f_findings, "libcuda-in-image");
   ASSERT_NE(f, nullptr);
   EXPECT_TRUE(f->fatal);
   EXPECT_HAS(f->diagnosis.summary, "mount point");
@@ -168,7 +171,8 @@ TEST(ImageDoctor, LibrariesOfAnotherMajor) {
   files.cuda_libraries = {{"cudart", 12, "/usr/local/cuda/lib64/libcudart.so.12"}};
   auto facts = clean_image();
   facts.env["CUDA_VERSION"] = "11.8.0";
-  const auto* f = find(diagnose_image(facts, files, h200_host()), "cuda-library-major-mismatch");
+  const auto f_findings = diagnose_image(facts, files, h200_host());
+  const auto* f = find(f_findings, "cuda-library-major-mismatch");
   ASSERT_NE(f, nullptr);
   EXPECT_TRUE(f->fatal);
   files.cuda_libraries.push_back({"cudart", 11, "/usr/local/cuda/lib64/libcudart.so.11.0"});

@@ -1,6 +1,7 @@
 // The worker's NVML module (harness/worker/nvml) against a fake libnvidia-ml built for the tests
 // (fake_nvml/fake_nvml.cpp): the loader's messages, health snapshots, the sampler and the event set, and the
 // health checks' verdicts on what it read.
+#include <cerrno>  // program_invocation_short_name
 #include <unistd.h>
 
 #include <chrono>
@@ -63,7 +64,8 @@ TEST(NvmlMonitor, AHealthySnapshotReadsWhatTheDriverHasAndNamesWhatItLacks) {
   EXPECT_TRUE(d.processes_read);
   ASSERT_EQ(d.processes.size(), 1u);
   EXPECT_EQ(d.processes[0].pid, health.worker_pid);
-  EXPECT_HAS(d.processes[0].name, "gpucert_unit_tests");
+  // Named from /proc like any process: this test binary, whatever the build called it.
+  EXPECT_HAS(d.processes[0].name, program_invocation_short_name);
   std::string unread;
   for (const auto& line : d.unread) unread += line + "\n";
   EXPECT_HAS(unread, "nvmlDeviceGetRemappedRows: not in this driver's libnvidia-ml");
