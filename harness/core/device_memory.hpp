@@ -28,9 +28,8 @@ std::optional<std::uint64_t> device_bytes_needed(std::string_view workload, cons
 std::string format_memory(std::uint64_t bytes);
 
 // The refusal when need + margin exceeds the free memory, nullopt when it fits. `what` names the
-// measurement (its id), `gpu` the device ("GPU 0 (NVIDIA H200)"). E.g. "stream/triad/fp64/64 GiB needs
-// 192.0 GiB of device memory (and 256.0 MiB kept for CUDA and its libraries); 139.2 GiB of 139.8 GiB is free
-// on GPU 0 (NVIDIA H200)".
+// measurement (its id), `gpu` the device ("GPU 0 (NVIDIA H200)"). The message gives the need, the margin,
+// free and total memory and the GPU, and says that nothing was allocated.
 std::optional<std::string> device_memory_refusal(std::string_view what, std::uint64_t needed, std::uint64_t free_bytes,
                                                  std::uint64_t total_bytes, std::string_view gpu);
 
