@@ -4,6 +4,7 @@
 
 #include "common/plugin_glue.hpp"
 #include "host_copy/host_copy.hpp"
+#include "memory_gate.hpp"
 #include "stream/stream.hpp"
 
 namespace gpucert::worker {
@@ -26,10 +27,15 @@ NcclReply nccl_failure(const std::string& op, bool unavailable, std::string mess
   return reply;
 }
 
+// The size of the communicator the last nccl_init asked for: all_gather's receive buffer, and so the nccl
+// runs' device memory, grows with it. One worker serves one rank of one communicator at a time.
+int nccl_ranks = 1;
+
 }  // namespace
 
 std::string dispatch_nccl(const Request& request, const PluginSet& plugins) {
   const std::string op = std::holds_alternative<NcclIdRequest>(request) ? "nccl_id" : "nccl_init";
+  if (const auto* init = std::get_if<NcclInitRequest>(&request)) nccl_ranks = init->nranks;
   std::string why;
   const auto* plugin = plugins.find_loaded("nccl", &why);
   if (!plugin) return encode_nccl_reply(nccl_failure(op, true, why));
@@ -47,10 +53,17 @@ std::string dispatch_nccl(const Request& request, const PluginSet& plugins) {
 
 RunReply dispatch(const RunRequest& request, const PluginSet& plugins) {
   try {
-    if (request.workload == "stream") return kernels::run_stream(request);
-    if (request.workload == "host_copy") return kernels::run_host_copy(request);
+    // A measurement that cannot fit is refused before anything is allocated (memory_gate.hpp); a missing
+    // plugin is reported as unavailable first, since no size could make it run.
+    if (request.workload == "stream" || request.workload == "host_copy") {
+      if (auto refusal = refuse_if_too_large(request, nccl_ranks)) return *refusal;
+      return request.workload == "stream" ? kernels::run_stream(request) : kernels::run_host_copy(request);
+    }
     std::string why;
-    if (const auto* plugin = plugins.find(request.workload, &why)) return run_plugin(*plugin, request);
+    if (const auto* plugin = plugins.find(request.workload, &why)) {
+      if (auto refusal = refuse_if_too_large(request, nccl_ranks)) return *refusal;
+      return run_plugin(*plugin, request);
+    }
     RunReply reply;
     reply.status = RunStatus::Unavailable;
     reply.message = why;
