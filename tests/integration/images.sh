@@ -133,8 +133,8 @@ for f in "${flavors[@]}"; do
   mnt=$(podman image mount "$image")
   for driver in 580.95.05 ""; do
     check "doctor --static finds nothing in $f${driver:+ (driver $driver)}" bash -c \
-      '"$1/gpucert" doctor --image "$2" --static --image-config "$3" ${4:+--driver "$4"} >"$5" 2>&1 && grep -q "no fault found" "$5" || { cat "$5"; false; }' \
-      _ "$bin" "$mnt" "$tmp/inspect-$f.json" "$driver" "$tmp/static-$f.out"
+      '"$1" doctor --image "$2" --static --image-config "$3" ${4:+--driver "$4"} >"$5" 2>&1 && grep -q "no fault found" "$5" || { cat "$5"; false; }' \
+      _ "${gpucert:-$bin/gpucert}" "$mnt" "$tmp/inspect-$f.json" "$driver" "$tmp/static-$f.out"
   done
   podman image unmount "$image" >/dev/null
   check "no libcuda.so.1 in the image" bash -c '! podman run --rm --network none --runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 "$1" find / -xdev -name "libcuda.so.1*" | grep -q .' _ "$image"
