@@ -8,6 +8,7 @@
 
 #include "core/compat.hpp"
 #include "core/doctor.hpp"
+#include "runtime/host_pid.hpp"
 #include "runtime/process.hpp"
 
 namespace gpucert::coordinator {
@@ -83,6 +84,8 @@ ContainerSetup setup_container_rank(const MpiWorld& world, const runtime::Enviro
     return setup;
   }
   record.probe = std::move(*probe);
+  // The container's worker has a pid of its own namespace; NVML names it by its host pid.
+  if (record.probe.health) runtime::resolve_worker_host_pid(*record.probe.health);
   record.diagnoses = diagnose(record.probe);
   setup.worker.emplace(std::move(*started));
   // A worker found by its folder's name (cuda12/) says what it was built with only now.

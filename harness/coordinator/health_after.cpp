@@ -1,5 +1,7 @@
 #include "health_after.hpp"
 
+#include "runtime/host_pid.hpp"
+
 namespace gpucert::coordinator {
 
 void record_health_after(const MpiWorld& world, runtime::WorkerClient* worker, std::vector<RankRecord>& ranks,
@@ -7,6 +9,7 @@ void record_health_after(const MpiWorld& world, runtime::WorkerClient* worker, s
   std::string mine;
   if (worker && worker->alive())
     if (auto health = worker->health(timeout)) {
+      runtime::resolve_worker_host_pid(*health);  // here, on the worker's host
       auto j = to_json(*health);
       j["rank"] = world.rank();
       mine = j.dump();

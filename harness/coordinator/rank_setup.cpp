@@ -1,6 +1,7 @@
 #include "rank_setup.hpp"
 
 #include "core/doctor.hpp"
+#include "runtime/host_pid.hpp"
 #include "runtime/launch_spec.hpp"
 #include "runtime/slurm_placement.hpp"
 
@@ -25,6 +26,7 @@ RankSetup setup_rank(const MpiWorld& world, const std::string& worker_path, std:
     return setup;
   }
   record.probe = std::move(*probe);
+  if (record.probe.health) runtime::resolve_worker_host_pid(*record.probe.health);
   // Under Slurm the report names the job and each task's binding (docs/CLUSTER.md).
   const auto env = runtime::process_environment();
   for (auto& [name, value] : runtime::slurm_facts(env)) record.probe.environment.emplace(name, value);

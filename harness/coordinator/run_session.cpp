@@ -17,6 +17,7 @@
 #include "reports/run_folder.hpp"
 #include "results_log.hpp"
 #include "resume.hpp"
+#include "runtime/host_pid.hpp"
 #include "runtime/stop_signal.hpp"
 #include "test_faults.hpp"
 
@@ -333,6 +334,7 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
           part.repetitions = parts[round];
           // Same seed on every rank and in every environment: identical inputs, comparable results.
           reply = slot.worker->run(part, slot.record->placement.device, options.seed + i, deadline);
+          runtime::resolve_worker_host_pid(reply.telemetry);  // a restarted worker is a new process
         }
         merge_round(replies[e], !ran[e], std::move(reply));
         ran[e] = true;

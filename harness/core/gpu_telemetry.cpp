@@ -143,6 +143,9 @@ void merge_telemetry(std::optional<MeasurementTelemetry>& so_far, const std::opt
     if (std::none_of(t.other_processes.begin(), t.other_processes.end(), [&](const auto& o) { return o.pid == p.pid; }))
       t.other_processes.push_back(p);
   t.events.insert(t.events.end(), round->events.begin(), round->events.end());
+  for (const auto pid : round->worker_host_pids)
+    if (std::find(t.worker_host_pids.begin(), t.worker_host_pids.end(), pid) == t.worker_host_pids.end())
+      t.worker_host_pids.push_back(pid);
 }
 
 nlohmann::json to_json(const ComputeProcess& p) {
@@ -187,6 +190,8 @@ nlohmann::json to_json(const GpuHealthReport& r) {
                       {"nvml_version", r.nvml_version},
                       {"driver_version", r.driver_version},
                       {"worker_pid", r.worker_pid},
+                      {"worker_pid_namespace", r.worker_pid_namespace},
+                      {"worker_host_pid", r.worker_host_pid},
                       {"events_watched", r.events_watched},
                       {"events_error", r.events_error},
                       {"events", array_of(r.events)},
@@ -220,6 +225,9 @@ nlohmann::json to_json(const MeasurementTelemetry& t) {
   j["other_processes"] = array_of(t.other_processes);
   j["processes_read"] = t.processes_read;
   j["events"] = array_of(t.events);
+  j["worker_pid"] = t.worker_pid;
+  j["worker_pid_namespace"] = t.worker_pid_namespace;
+  j["worker_host_pids"] = t.worker_host_pids;
   return j;
 }
 
@@ -232,6 +240,8 @@ Outcome<GpuHealthReport> gpu_health_report_from_json(const nlohmann::json& j) {
     r.nvml_version = j.value("nvml_version", "");
     r.driver_version = j.value("driver_version", "");
     r.worker_pid = j.value("worker_pid", std::uint32_t{0});
+    r.worker_pid_namespace = j.value("worker_pid_namespace", std::uint64_t{0});
+    r.worker_host_pid = j.value("worker_host_pid", std::uint32_t{0});
     get(j, "mps", r.mps);
     r.events_watched = j.value("events_watched", false);
     r.events_error = j.value("events_error", "");
@@ -263,6 +273,9 @@ Outcome<MeasurementTelemetry> measurement_telemetry_from_json(const nlohmann::js
     t.other_processes = processes_from_json(j, "other_processes");
     t.processes_read = j.value("processes_read", false);
     t.events = events_from_json(j);
+    t.worker_pid = j.value("worker_pid", std::uint32_t{0});
+    t.worker_pid_namespace = j.value("worker_pid_namespace", std::uint64_t{0});
+    t.worker_host_pids = j.value("worker_host_pids", std::vector<std::uint32_t>{});
     return t;
   } catch (const std::exception& e) {
     return GPUCERT_ERROR(std::string("telemetry is malformed: ") + e.what());

@@ -86,6 +86,11 @@ struct GpuHealthReport {
   std::string error;  // why not: the loader's message, nvmlInit's error
   std::string nvml_version, driver_version;
   std::uint32_t worker_pid = 0;  // the reporting worker's own process, never "another" process
+  // Its PID namespace (the inode of /proc/self/ns/pid) and its pid as the host sees it: in a container the
+  // worker's own pid is its namespace's, while NVML lists every process by host pid. The coordinator, on the
+  // worker's host, finds host_pid (runtime/host_pid.hpp); 0 while unknown.
+  std::uint64_t worker_pid_namespace = 0;
+  std::uint32_t worker_host_pid = 0;
   std::optional<std::string> mps;  // evidence of an MPS daemon ("nvidia-cuda-mps-control, pid 123"), if one runs
   bool events_watched = false;
   std::string events_error;  // why events are not watched
@@ -121,6 +126,11 @@ struct MeasurementTelemetry {
   std::vector<ComputeProcess> other_processes;  // compute processes other than the worker, seen while it ran
   bool processes_read = false;                  // whether NVML could list the processes at all
   std::vector<GpuEvent> events;                 // critical events while it ran
+  // The worker that measured (GpuHealthReport says why three): interleaved rounds may span a restart, so
+  // every host pid it had is kept.
+  std::uint32_t worker_pid = 0;
+  std::uint64_t worker_pid_namespace = 0;
+  std::vector<std::uint32_t> worker_host_pids;
 
   [[nodiscard]] bool slowed_down() const;  // a slowdown reason (clock_event::kSlowdownMask) or thermal violation
   [[nodiscard]] std::optional<double> max_power_w() const;

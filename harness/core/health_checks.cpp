@@ -95,18 +95,31 @@ std::string after_missing(const RankHealth& h) {
 
 // --- exclusive use ---
 
-// gpucert's own workers: this rank's, natively and in each container environment. Another rank's worker on
-// the same GPU is a second user like any other.
+// gpucert's own workers: this rank's, natively and in each container environment, every one it had (a
+// crashed worker is replaced by a new process), by host pid where the coordinator found it (a container's
+// worker knows only the pid of its own namespace: runtime/host_pid.hpp). Another rank's worker on the same
+// GPU is a second user like any other.
 std::set<std::uint32_t> own_workers(const RunRecord& run, int rank) {
   std::set<std::uint32_t> pids;
+  auto add_report = [&](const std::optional<GpuHealthReport>& h) {
+    if (!h) return;
+    for (const auto pid : {h->worker_pid, h->worker_host_pid})
+      if (pid) pids.insert(pid);
+  };
   auto add = [&](const RankRecord& r) {
     if (r.placement.rank != rank) return;
-    if (r.probe.health && r.probe.health->worker_pid) pids.insert(r.probe.health->worker_pid);
-    if (r.health_after && r.health_after->worker_pid) pids.insert(r.health_after->worker_pid);
+    add_report(r.probe.health);
+    add_report(r.health_after);
   };
   for (const auto& r : run.ranks) add(r);
   for (const auto& e : run.environments)
     for (const auto& r : e.ranks) add(r);
+  for (const auto& result : run.results) {
+    if (result.placement.rank != rank || !result.reply.telemetry) continue;
+    const auto& t = *result.reply.telemetry;
+    if (t.worker_pid) pids.insert(t.worker_pid);
+    pids.insert(t.worker_host_pids.begin(), t.worker_host_pids.end());
+  }
   return pids;
 }
 

@@ -23,17 +23,7 @@ using runtime::Environment;
 using runtime::HostFacts;
 using runtime::RuntimeKind;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    auto pattern = (fs::temp_directory_path() / "gpucert-envworker-XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using testing_helpers::TempDir;
 
 HostFacts one_gpu_host() {
   HostFacts facts;

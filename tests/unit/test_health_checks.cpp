@@ -147,6 +147,40 @@ TEST(HealthChecks, TheRunsOwnWorkersAreNotOtherProcesses) {
   EXPECT_EQ(only(exclusive_use_checks(run)).verdict, Verdict::Pass);
 }
 
+// As on an H200 with four flavors under runc: each container's worker is pid 1 of its own namespace, and the
+// native worker's NVML lists it by host pid. Only the host pid the coordinator found makes it the run's own.
+TEST(HealthChecks, AContainerWorkerIsKnownByTheHostPidTheCoordinatorFound) {
+  auto run = healthy_health_run();
+  EnvironmentRecord container;
+  container.name = "runtime";
+  container.ranks = {run.ranks[0]};
+  auto& inside = *container.ranks[0].probe.health;
+  inside.worker_pid = 1;
+  inside.worker_pid_namespace = 4026532712;
+  inside.worker_host_pid = 0;  // not found: it stays a stranger
+  run.environments.push_back(container);
+  run.results[4].reply.telemetry->other_processes.push_back({2973, "/opt/gpucert/bin/gpucert-worker", 1ull << 30});
+  auto c = only(exclusive_use_checks(run));
+  EXPECT_EQ(c.verdict, Verdict::Fail);
+  EXPECT_HAS(c.evidence, "pid 2973 (/opt/gpucert/bin/gpucert-worker, 1.00 GiB)");
+
+  run.environments[0].ranks[0].probe.health->worker_host_pid = 2973;
+  EXPECT_EQ(only(exclusive_use_checks(run)).verdict, Verdict::Pass);
+}
+
+// A worker that crashed is replaced by a new process, which no probe saw: the telemetry of what it measured
+// carries its host pid.
+TEST(HealthChecks, AReplacementWorkerIsKnownFromItsMeasurementsTelemetry) {
+  auto run = healthy_health_run();
+  after(run).processes.push_back({6100, "gpucert-worker", 1ull << 29});
+  EXPECT_EQ(only(exclusive_use_checks(run)).verdict, Verdict::Fail);
+  run.results[4].reply.telemetry->worker_host_pids = {6100};
+  EXPECT_EQ(only(exclusive_use_checks(run)).verdict, Verdict::Pass);
+  // Another rank's worker is not this rank's own.
+  run.results[4].placement.rank = 1;
+  EXPECT_EQ(only(exclusive_use_checks(run)).verdict, Verdict::Fail);
+}
+
 TEST(HealthChecks, ExclusiveUseIsWaivedNotPassedWhenNvmlCannotListProcesses) {
   auto run = healthy_health_run();
   before(run).processes_read = false;

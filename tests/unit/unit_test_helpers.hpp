@@ -1,8 +1,12 @@
 // Small helpers shared by the unit tests (not a test file itself: the glob takes test_*.cpp only).
 #pragma once
 
+#include <stdlib.h>
+
+#include <filesystem>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include <gtest/gtest.h>
 
@@ -14,6 +18,21 @@ inline ::testing::AssertionResult contains(const std::string& text, std::string_
   if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "expected to find\n  \"" << part << "\"\nin\n  \"" << text << "\"";
 }
+
+// A fresh folder under the system's temporary one, removed with everything in it at the end of the scope.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    auto pattern = (std::filesystem::temp_directory_path() / "gpucert-test-XXXXXX").string();
+    path = mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
 
 }  // namespace gpucert::testing_helpers
 

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "runtime/host_pid.hpp"
+
 namespace gpucert::nvml {
 namespace {
 
@@ -224,6 +226,7 @@ HealthSnapshot GpuMonitor::snapshot(Device d) {
 GpuHealthReport GpuMonitor::health() {
   GpuHealthReport r;
   r.worker_pid = static_cast<std::uint32_t>(getpid());
+  r.worker_pid_namespace = runtime::own_pid_namespace();
   r.mps = mps_daemon();
   if (!library_) {
     r.error = error_;
@@ -266,6 +269,8 @@ GpuMonitor::Sampling::Sampling(GpuMonitor& monitor, Device device, std::chrono::
   first_event_ = monitor_.drain_events();
   violations_at_start_ = violations();
   telemetry_.available = true;
+  telemetry_.worker_pid = static_cast<std::uint32_t>(getpid());
+  telemetry_.worker_pid_namespace = runtime::own_pid_namespace();
   telemetry_.period_s = std::chrono::duration<double>(period_).count();
   unsigned limit = 0;
   if (monitor_.library_->read(nullptr, "nvmlDeviceGetEnforcedPowerLimit", monitor_.library_->api().enforced_power_limit,
