@@ -66,11 +66,18 @@ std::string state_line(const RankRecord& r) {
   return join(parts, ", ");
 }
 
-// The figures measured while a slowdown held the clocks down, per rank.
-std::vector<std::string> slowed_figures(const RunRecord& run, int rank) {
+const std::vector<const ResultRecord*>& of_rank(const ResultsByRank& by_rank, int rank) {
+  static const std::vector<const ResultRecord*> none;
+  const auto it = by_rank.find(rank);
+  return it == by_rank.end() ? none : it->second;
+}
+
+// The figures measured while a slowdown held the clocks down, of one rank's results.
+std::vector<std::string> slowed_figures(const std::vector<const ResultRecord*>& results) {
   std::vector<std::string> out;
-  for (const auto& r : run.results) {
-    if (r.placement.rank != rank || !r.reply.telemetry || !r.reply.telemetry->slowed_down()) continue;
+  for (const auto* result : results) {
+    const auto& r = *result;
+    if (!r.reply.telemetry || !r.reply.telemetry->slowed_down()) continue;
     out.push_back(r.measurement.id + (r.environment == "native" ? "" : " (" + r.environment + ")") +
                   (r.figures ? ": " + fixed(r.figures->at_median, 1) + " " + std::string(unit_of(r.measurement.metric))
                              : std::string{}) +
@@ -85,6 +92,7 @@ std::string health_markdown(const RunRecord& run) {
   if (!has_health(run)) return {};
   std::ostringstream md;
   md << "## GPU health\n\n";
+  const auto by_rank = results_by_rank(run);
   for (const auto& r : run.ranks) {
     md << "### Rank " << r.placement.rank << (r.placement.host.empty() ? "" : " on " + md_cell(r.placement.host)) << "\n\n"
        << md_cell(state_line(r)) << "\n\n| Check | Verdict | Evidence |\n|---|---|---|\n";
@@ -92,7 +100,7 @@ std::string health_markdown(const RunRecord& run) {
       if (kHealthChecks.count(c.name) && c.rank == r.placement.rank)
         md << "| " << c.name << " | " << name_of(c.verdict) << " | " << md_cell(c.evidence) << " |\n";
     md << "\n";
-    const auto slowed = slowed_figures(run, r.placement.rank);
+    const auto slowed = slowed_figures(of_rank(by_rank, r.placement.rank));
     if (!slowed.empty()) {
       md << "Figures measured while the GPU was slowed down:\n\n";
       for (const auto& s : slowed) md << "- " << md_cell(s) << "\n";
@@ -103,6 +111,10 @@ std::string health_markdown(const RunRecord& run) {
 }
 
 std::string telemetry_svg(const RunRecord& run, int rank) {
+  return telemetry_svg(of_rank(results_by_rank(run), rank), rank);
+}
+
+std::string telemetry_svg(const std::vector<const ResultRecord*>& results, int rank) {
   struct Span {
     std::string id;
     double start = 0;
@@ -110,10 +122,9 @@ std::string telemetry_svg(const RunRecord& run, int rank) {
   };
   std::vector<Span> spans;
   double total = 0, max_clock = 0, max_power = 0;
-  for (const auto& r : run.results) {
-    if (r.placement.rank != rank || !r.reply.telemetry || !r.reply.telemetry->available ||
-        r.reply.telemetry->samples.empty())
-      continue;
+  for (const auto* result : results) {
+    const auto& r = *result;
+    if (!r.reply.telemetry || !r.reply.telemetry->available || r.reply.telemetry->samples.empty()) continue;
     const auto& t = *r.reply.telemetry;
     spans.push_back({r.measurement.id + (r.environment == "native" ? "" : " (" + r.environment + ")"), total, &t});
     total += std::max(t.duration_s, t.samples.back().t_s);
@@ -185,6 +196,7 @@ std::string health_html(const RunRecord& run) {
   if (!has_health(run)) return {};
   std::ostringstream h;
   h << "<section id=\"health\"><h2>GPU health</h2>\n";
+  const auto by_rank = results_by_rank(run);
   for (const auto& r : run.ranks) {
     h << "<h3>Rank " << r.placement.rank << (r.placement.host.empty() ? "" : " on " + html_escape(r.placement.host))
       << "</h3>\n<p>" << html_escape(state_line(r)) << "</p>\n<div class=\"wide\"><table><thead><tr><th>Check</th>"
@@ -194,13 +206,13 @@ std::string health_html(const RunRecord& run) {
         h << "<tr><td>" << html_escape(c.name) << "</td><td>" << html_escape(std::string(name_of(c.verdict)))
           << "</td><td>" << html_escape(c.evidence) << "</td></tr>\n";
     h << "</tbody></table></div>\n";
-    const auto slowed = slowed_figures(run, r.placement.rank);
+    const auto slowed = slowed_figures(of_rank(by_rank, r.placement.rank));
     if (!slowed.empty()) {
       h << "<p>Figures measured while the GPU was slowed down:</p><ul>";
       for (const auto& s : slowed) h << "<li>" << html_escape(s) << "</li>";
       h << "</ul>\n";
     }
-    if (const auto svg = telemetry_svg(run, r.placement.rank); !svg.empty())
+    if (const auto svg = telemetry_svg(of_rank(by_rank, r.placement.rank), r.placement.rank); !svg.empty())
       h << "<figure>" << svg << "<figcaption>SM clock (blue) and power (red, dashed: the limit) across the "
         << "measurements, one after the other; beneath, the clock-event reasons: amber the software power cap, "
         << "red a thermal or power-brake slowdown.</figcaption></figure>\n";

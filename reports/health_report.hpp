@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/run_record.hpp"
 
@@ -16,5 +17,7 @@ std::string health_html(const RunRecord& run);
 // The SVG chart of one rank's telemetry: SM clock and power over the run's measurements, one after the
 // other, with a band of the clock-event reasons beneath. Empty when the rank's results carry none.
 std::string telemetry_svg(const RunRecord& run, int rank);
+// The same from the rank's results (results_by_rank), for a caller that draws every rank.
+std::string telemetry_svg(const std::vector<const ResultRecord*>& results, int rank);
 
 }  // namespace gpucert::reports

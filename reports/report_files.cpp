@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <future>
 
 #include "cluster_sections.hpp"
 #include "html_report.hpp"
@@ -89,11 +90,15 @@ Status write_report_json(const RunRecord& run, const std::filesystem::path& path
 }  // namespace
 
 Status write_reports(const RunRecord& run, const std::filesystem::path& dir) {
-  if (auto s = write_report_json(run, dir / "report.json"); !s) return s;
-  if (auto s = write_file_atomically(dir / "report.md", render_markdown(run)); !s) return s;
-  if (auto s = write_file_atomically(dir / "junit.xml", render_junit(run)); !s) return s;
-  if (auto s = write_node_verdicts(run, dir); !s) return s;
-  return write_file_atomically(dir / "report.html", render_html(run));
+  // report.json is about as much work as the other four together (a cluster's run: 370,000 results), and
+  // each renderer only reads the record: two threads, each file still written whole or not at all.
+  auto json = std::async(std::launch::async, [&] { return write_report_json(run, dir / "report.json"); });
+  Status rest = write_file_atomically(dir / "report.md", render_markdown(run));
+  if (rest) rest = write_file_atomically(dir / "junit.xml", render_junit(run));
+  if (rest) rest = write_node_verdicts(run, dir);
+  if (rest) rest = write_file_atomically(dir / "report.html", render_html(run));
+  if (auto s = json.get(); !s) return s;
+  return rest;
 }
 
 }  // namespace gpucert::reports

@@ -1,7 +1,11 @@
 #include "run_folder.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
+#include <optional>
+#include <string_view>
+#include <thread>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -190,6 +194,87 @@ bool cut_short(const std::string& line) {
   return false;
 }
 
+// One line of results.jsonl, parsed on any thread; what it means is decided in order, on one.
+struct ParsedLine {
+  std::string_view text;
+  bool discarded = false;  // not JSON
+  std::optional<Outcome<ResultRecord>> record;
+};
+
+void parse_lines(std::vector<ParsedLine>& lines) {
+  // Parsing is most of reading a cluster's log, and each line stands alone: every core takes a share.
+  const auto threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
+  const auto share = (lines.size() + threads - 1) / threads;
+  auto parse_range = [&lines](std::size_t begin, std::size_t end) {
+    for (auto i = begin; i < end; ++i) {
+      auto& line = lines[i];
+      const auto j = nlohmann::json::parse(line.text, nullptr, false);
+      line.discarded = j.is_discarded();
+      line.record = line.discarded ? Outcome<ResultRecord>(GPUCERT_ERROR("not a JSON line")) : result_from_json(j);
+    }
+  };
+  if (threads == 1 || lines.size() < 1024) return parse_range(0, lines.size());
+  std::vector<std::thread> workers;
+  for (std::size_t t = 1; t < threads; ++t)
+    workers.emplace_back(parse_range, std::min(lines.size(), t * share), std::min(lines.size(), (t + 1) * share));
+  parse_range(0, std::min(lines.size(), share));
+  for (auto& w : workers) w.join();
+}
+
+// results.jsonl, block by block: a cluster's log may hold gigabytes, so it is never one string, and no line may
+// be longer than kMaxLineBytes (a log that is not one, or a line without its end).
+Status read_results_log(const fs::path& log_path, FolderRun& out) {
+  constexpr std::size_t kBlockBytes = std::size_t{32} << 20, kMaxLineBytes = std::size_t{64} << 20;
+  std::ifstream in(log_path, std::ios::binary);
+  if (!in) return GPUCERT_ERROR("cannot read " + log_path.string());
+  std::string text;  // the unfinished line of the last block, then this block
+  std::size_t line_number = 0;
+  for (bool at_end = false; !at_end;) {
+    const auto kept = text.size();
+    text.resize(kept + kBlockBytes);
+    in.read(text.data() + kept, static_cast<std::streamsize>(kBlockBytes));
+    text.resize(kept + static_cast<std::size_t>(in.gcount()));
+    at_end = !in;
+    if (in.bad()) return GPUCERT_ERROR("cannot read " + log_path.string());
+    // Whole lines only; at the end, the rest too, a line without its newline.
+    const auto whole = at_end ? text.size() : text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
+    if (!at_end && whole == 0 && text.size() > kMaxLineBytes)
+      return GPUCERT_ERROR(log_path.string() + ":" + std::to_string(line_number + 1) + ": a line longer than " +
+                           std::to_string(kMaxLineBytes >> 20) + " MiB: not a results log gpucert wrote");
+    std::vector<ParsedLine> lines;
+    for (std::size_t start = 0; start < whole;) {
+      const auto end = std::min(whole, text.find('\n', start));
+      lines.push_back({std::string_view(text).substr(start, end - start), false, std::nullopt});
+      start = end + 1;
+    }
+    parse_lines(lines);
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      ++line_number;
+      auto& line = lines[i];
+      if (line.text.empty()) continue;
+      // Every line is written whole and then a newline: only the last one can be cut short, by a crash.
+      const bool last = at_end && i + 1 == lines.size() && text.back() != '\n';
+      const auto where = log_path.string() + ":" + std::to_string(line_number);
+      auto& record = *line.record;
+      if (!record && !last && line.discarded && cut_short(std::string(line.text))) {
+        // A crash cut this line short, and `gpucert run --resume` went on appending after it (results_log.hpp).
+        out.warnings.push_back(where + ": skipped a line cut short by an interrupted run");
+        continue;
+      }
+      if (!record) {
+        if (last) {
+          out.warnings.push_back(where + ": skipped a last line cut short (" + record.error().message + ")");
+          break;
+        }
+        return GPUCERT_ERROR(where + ": " + record.error().message);
+      }
+      out.run.results.push_back(std::move(*record));
+    }
+    text.erase(0, whole);
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 int parse_cuda_version(const std::string& text) {
@@ -309,34 +394,7 @@ Outcome<FolderRun> read_run_folder(const fs::path& dir) {
     if (auto j = read_json(dir / "run.json")) read_run_json(*j, out.run);
 
   const auto log_path = dir / "results.jsonl";
-  auto text = read_text(log_path);
-  if (!text) return text.error();
-  std::size_t start = 0, line_number = 0;
-  while (start < text->size()) {
-    ++line_number;
-    const auto end = text->find('\n', start);
-    const bool last = end == std::string::npos;
-    const auto line = text->substr(start, last ? std::string::npos : end - start);
-    start = last ? text->size() : end + 1;
-    if (line.empty()) continue;
-    const auto where = log_path.string() + ":" + std::to_string(line_number);
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    auto record = j.is_discarded() ? Outcome<ResultRecord>(GPUCERT_ERROR("not a JSON line")) : result_from_json(j);
-    if (!record && !last && j.is_discarded() && cut_short(line)) {
-      // A crash cut this line short, and `gpucert run --resume` went on appending after it (results_log.hpp).
-      out.warnings.push_back(where + ": skipped a line cut short by an interrupted run");
-      continue;
-    }
-    if (!record) {
-      // Every line is written whole and then a newline: only the last one can be cut short, by a crash.
-      if (last) {
-        out.warnings.push_back(where + ": skipped a last line cut short (" + record.error().message + ")");
-        break;
-      }
-      return GPUCERT_ERROR(where + ": " + record.error().message);
-    }
-    out.run.results.push_back(std::move(*record));
-  }
+  if (auto read = read_results_log(log_path, out); !read) return read.error();
   std::vector<std::string> anomalies;
   reconcile_results(out.run, anomalies);
   for (const auto& a : anomalies) out.warnings.push_back((dir / "results.jsonl").string() + ": " + a);

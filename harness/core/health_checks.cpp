@@ -18,6 +18,7 @@ using check_text::rank_subject;
 // ran, in any environment (a container worker runs on the same GPU).
 struct RankHealth {
   const RankRecord& rank;
+  const std::vector<const ResultRecord*>& results;  // all of this rank's, in every environment
   const GpuHealthReport* before_report = nullptr;
   const HealthSnapshot* before = nullptr;
   const GpuHealthReport* after_report = nullptr;
@@ -31,12 +32,10 @@ const HealthSnapshot* snapshot_of(const GpuHealthReport& report, const std::stri
   return report.devices.size() == 1 && uuid.empty() ? &report.devices.front() : nullptr;
 }
 
-RankHealth readings_of(const RunRecord& run, const RankRecord& r) {
-  RankHealth h{r, nullptr, nullptr, nullptr, nullptr, {}, std::nullopt};
-  const int rank = r.placement.rank;
-  for (const auto& result : run.results)
-    if (result.placement.rank == rank && result.reply.telemetry && result.reply.telemetry->available)
-      h.measured.push_back(&result);
+RankHealth readings_of(const RankRecord& r, const std::vector<const ResultRecord*>& results) {
+  RankHealth h{r, results, nullptr, nullptr, nullptr, nullptr, {}, std::nullopt};
+  for (const auto* result : results)
+    if (result->reply.telemetry && result->reply.telemetry->available) h.measured.push_back(result);
   if (!r.usable) {
     h.unjudged = "no usable GPU on this rank (the gpu-visible check says why)";
     return h;
@@ -77,8 +76,11 @@ Check waived(const char* name, const RankHealth& h, const std::string& why) {
 template <typename Judge>
 std::vector<Check> per_rank(const RunRecord& run, const char* name, Judge judge) {
   std::vector<Check> out;
+  const auto by_rank = results_by_rank(run);
+  const std::vector<const ResultRecord*> none;
   for (const auto& r : run.ranks) {
-    const auto h = readings_of(run, r);
+    const auto it = by_rank.find(r.placement.rank);
+    const auto h = readings_of(r, it == by_rank.end() ? none : it->second);
     out.push_back(h.unjudged ? waived(name, h, *h.unjudged) : judge(h));
   }
   return out;
@@ -99,11 +101,12 @@ std::string after_missing(const RankHealth& h) {
 // crashed worker is replaced by a new process), by host pid where the coordinator found it (a container's
 // worker knows only the pid of its own namespace: runtime/host_pid.hpp). Another rank's worker on the same
 // GPU is a second user like any other.
-std::set<std::uint32_t> own_workers(const RunRecord& run, int rank) {
+std::set<std::uint32_t> own_workers(const RunRecord& run, const RankHealth& h) {
+  const int rank = h.rank.placement.rank;
   std::set<std::uint32_t> pids;
-  auto add_report = [&](const std::optional<GpuHealthReport>& h) {
-    if (!h) return;
-    for (const auto pid : {h->worker_pid, h->worker_host_pid})
+  auto add_report = [&](const std::optional<GpuHealthReport>& report) {
+    if (!report) return;
+    for (const auto pid : {report->worker_pid, report->worker_host_pid})
       if (pid) pids.insert(pid);
   };
   auto add = [&](const RankRecord& r) {
@@ -114,9 +117,9 @@ std::set<std::uint32_t> own_workers(const RunRecord& run, int rank) {
   for (const auto& r : run.ranks) add(r);
   for (const auto& e : run.environments)
     for (const auto& r : e.ranks) add(r);
-  for (const auto& result : run.results) {
-    if (result.placement.rank != rank || !result.reply.telemetry) continue;
-    const auto& t = *result.reply.telemetry;
+  for (const auto* result : h.results) {
+    if (!result->reply.telemetry) continue;
+    const auto& t = *result->reply.telemetry;
     if (t.worker_pid) pids.insert(t.worker_pid);
     pids.insert(t.worker_host_pids.begin(), t.worker_host_pids.end());
   }
@@ -125,7 +128,7 @@ std::set<std::uint32_t> own_workers(const RunRecord& run, int rank) {
 
 Check judge_exclusive_use(const RunRecord& run, const RankHealth& h) {
   auto c = base("exclusive-use", h);
-  const auto own = own_workers(run, h.rank.placement.rank);
+  const auto own = own_workers(run, h);
   std::map<std::uint32_t, std::pair<ComputeProcess, std::set<std::string>>> others;  // pid -> process, when seen
   auto note = [&](const std::vector<ComputeProcess>& processes, const std::string& when) {
     for (const auto& p : processes) {
@@ -298,7 +301,7 @@ Check judge_xid_events(const RankHealth& h) {
 
 // --- PCIe ---
 
-Check judge_pcie(const RunRecord& run, const RankHealth& h) {
+Check judge_pcie(const RankHealth& h) {
   auto c = base("pcie", h);
   const auto& b = *h.before;
   if (!b.pcie_gen_max || !b.pcie_width_max || !b.pcie_gen || !b.pcie_width) {
@@ -329,10 +332,9 @@ Check judge_pcie(const RunRecord& run, const RankHealth& h) {
     problems.push_back("under load the link ran at gen " + std::to_string(gen) + ", below the gen " +
                        std::to_string(*b.pcie_gen_max) + " it allows");
   const double limit = pcie_link_gbps(gen, width);
-  for (const auto& r : run.results) {
-    if (r.placement.rank != h.rank.placement.rank || r.measurement.workload != "host_copy" ||
-        r.reply.status != RunStatus::Ok || !r.figures || limit <= 0)
-      continue;
+  for (const auto* result : h.results) {
+    const auto& r = *result;
+    if (r.measurement.workload != "host_copy" || r.reply.status != RunStatus::Ok || !r.figures || limit <= 0) continue;
     const double share = r.figures->at_median / limit;
     const std::string line = r.measurement.id + (r.environment == kNativeEnvironment ? "" : " (" + r.environment + ")") +
                              " " + fixed(r.figures->at_median, 1) + " GB/s, " + fixed(100 * share, 0) + "% of the " +
@@ -478,7 +480,7 @@ std::vector<Check> exclusive_use_checks(const RunRecord& run) {
 std::vector<Check> memory_error_checks(const RunRecord& run) { return per_rank(run, "memory-errors", judge_memory_errors); }
 std::vector<Check> xid_event_checks(const RunRecord& run) { return per_rank(run, "xid-events", judge_xid_events); }
 std::vector<Check> pcie_checks(const RunRecord& run) {
-  return per_rank(run, "pcie", [&](const RankHealth& h) { return judge_pcie(run, h); });
+  return per_rank(run, "pcie", judge_pcie);
 }
 std::vector<Check> nvlink_checks(const RunRecord& run) { return per_rank(run, "nvlink", judge_nvlink); }
 std::vector<Check> throttling_checks(const RunRecord& run) { return per_rank(run, "throttling", judge_throttling); }

@@ -260,6 +260,12 @@ nlohmann::json report_head_json(const RunRecord& run) {
   return out;
 }
 
+ResultsByRank results_by_rank(const RunRecord& run) {
+  ResultsByRank by_rank;
+  for (const auto& r : run.results) by_rank[r.placement.rank].push_back(&r);
+  return by_rank;
+}
+
 std::string utc_timestamp() {
   const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm tm{};
