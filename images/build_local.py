@@ -6,6 +6,7 @@ Not meant to be run by hand: images/build-local calls it with one subcommand per
 
   plan FLAVORS_JSON FLAVOR MAJOR             the flavor's inheritance chain, one name a line
   require-cuda FLAVORS_JSON MAJOR MINOR      NVIDIA_REQUIRE_CUDA as NVIDIA writes it
+  soname FLAVORS_JSON MAJOR KEY              the soname of a library key in that CUDA major
   assemble ...                               copy one flavor's own libraries (and what they need) into a rootfs
   devel ...                                  copy nvcc, headers, static libraries, the libcuda stub
   worker ...                                 copy gpucert-worker, its plugins and their non-CUDA libraries
@@ -59,8 +60,9 @@ def chain(doc, flavor):
     return list(reversed(names))
 
 
-def resolved(doc, flavor):
-    """The flavor with its parents' lists merged in (the rules of images/README.md)."""
+def resolved(doc, flavor, major=None):
+    """The flavor with its parents' lists merged in (the rules of images/README.md); for a MAJOR, without the
+    keys that major lacks (listed under not_in_major)."""
     r = {"must_load": [], "must_be_absent": [], "also_copies": [], "tools": [], "environment": {}, "labels": {}}
     for name in chain(doc, flavor):
         spec = doc["flavors"][name]
@@ -69,6 +71,10 @@ def resolved(doc, flavor):
         r["environment"].update(spec.get("environment", {}))
         r["labels"].update(spec.get("labels", {}))
     r["must_be_absent"] = [k for k in r["must_be_absent"] if k not in r["must_load"]]
+    gone = lacks(doc, major) if major is not None else set()
+    r["not_in_major"] = [k for k in r["must_load"] + r["must_be_absent"] + r["also_copies"] if k in gone]
+    for key in ("must_load", "must_be_absent", "also_copies"):
+        r[key] = [k for k in r[key] if k not in gone]
     r["size_budget_bytes"] = next(doc["flavors"][n]["size_budget_bytes"] for n in reversed(chain(doc, flavor))
                                   if doc["flavors"][n].get("size_budget_bytes") is not None)
     return r
@@ -79,6 +85,19 @@ def libraries(doc, major):
     if m is None:
         die(f"flavors.json knows CUDA majors {', '.join(doc['cuda_majors'])}, not {major}")
     return m["libraries"]
+
+
+def lacks(doc, major):
+    """Keys other majors declare that MAJOR has no library for (cuDNN 9's cudnn_graph in CUDA 11)."""
+    return set(doc["cuda_majors"].get(str(major), {}).get("lacks", []))
+
+
+def expand(pattern, doc, major):
+    """{major} and {so_version:KEY} (what follows ".so." in KEY's soname) of a flavors.json pattern."""
+    libs = doc["cuda_majors"].get(str(major), {}).get("libraries", {})
+    pattern = re.sub(r"\{so_version:([A-Za-z0-9_]+)\}",
+                     lambda m: libs.get(m.group(1), "").partition(".so.")[2] or m.group(0), pattern)
+    return pattern.replace("{major}", str(major))
 
 
 # ---------------------------------------------------------------- ELF
@@ -307,7 +326,12 @@ def cmd_assemble(a):
         if not os.path.exists(inside(a.root, "/etc/ld.so.conf")):
             copier.text("/etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n")
 
-    wanted = [(k, True) for k in spec.get("must_load", [])] + [(k, False) for k in spec.get("also_copies", [])]
+    gone = lacks(doc, a.cuda_major)
+    wanted = [(k, True) for k in spec.get("must_load", []) if k not in gone] + \
+             [(k, False) for k in spec.get("also_copies", []) if k not in gone]
+    skipped = [k for k in spec.get("must_load", []) + spec.get("also_copies", []) if k in gone]
+    if skipped:
+        print(f"build-local: {a.flavor}: not part of CUDA {a.cuda_major}: {', '.join(skipped)}", file=sys.stderr)
     queue = []
     for key, required in wanted:
         if key not in libs:
@@ -370,7 +394,8 @@ def cmd_devel(a):
                 copier.tree(os.path.join(host_lib, sub), f"{cuda_lib}/{sub}",
                             skip=lambda rel: fnmatch.fnmatchcase(os.path.basename(rel), "libcuda.so.*"))
     # Development links (libcublas.so -> libcublas.so.13) for every library the image holds, as -dev packages do.
-    for key in resolved(doc, a.flavor)["must_load"] + resolved(doc, a.flavor)["also_copies"]:
+    r = resolved(doc, a.flavor, a.cuda_major)
+    for key in r["must_load"] + r["also_copies"]:
         pattern = libs.get(key, "")
         for d in (cuda_lib, f"/usr/lib/{a.triplet}"):
             found = find_in([inside(a.root, d)], pattern)
@@ -519,7 +544,7 @@ def tree_size(root):
 def cmd_verify(a):
     doc = load(a.flavors)
     libs = libraries(doc, a.cuda_major)
-    r = resolved(doc, a.flavor)
+    r = resolved(doc, a.flavor, a.cuda_major)
     problems = []
     search = lib_dirs(a.root, a.triplet, a.cuda_target)
     for key in r["must_load"]:
@@ -537,7 +562,7 @@ def cmd_verify(a):
             problems.append(f"{tool['name']} ({tool['path']}) is missing")
     env = dict(kv.split("=", 1) for kv in a.env)
     for name, pattern in r["environment"].items():
-        want = pattern.replace("{major}", str(a.cuda_major))
+        want = expand(pattern, doc, a.cuda_major)
         if name not in env or not fnmatch.fnmatchcase(env[name], want):
             problems.append(f"ENV {name}={env.get(name, '(unset)')} does not match '{want}'")
     for p in problems:
@@ -552,10 +577,12 @@ def cmd_verify(a):
 
 def cmd_require_cuda(a):
     doc = load(a.flavors)
-    branches = doc["cuda_majors"].get(str(a.major), {}).get("require_cuda_driver_branches", [])
+    m = doc["cuda_majors"].get(str(a.major), {})
+    branches = [(b, BRANDS) for b in m.get("require_cuda_driver_branches", [])]
+    branches += [(b, ("tesla",)) for b in m.get("require_cuda_tesla_driver_branches", [])]
     parts = [f"cuda>={a.major}.{a.minor}"]
-    for b in branches:
-        parts += [f"brand={brand},driver>={b},driver<{b + 1}" for brand in BRANDS]
+    for b, brands in sorted(branches):
+        parts += [f"brand={brand},driver>={b},driver<{b + 1}" for brand in brands]
     print(" ".join(parts))
 
 
@@ -655,6 +682,11 @@ def main():
     p = sub.add_parser("plan")
     p.add_argument("flavors"); p.add_argument("flavor")
     p.set_defaults(fn=lambda a: print("\n".join(chain(load(a.flavors), a.flavor))))
+
+    p = sub.add_parser("soname")
+    p.add_argument("flavors"); p.add_argument("major", type=int); p.add_argument("key")
+    p.set_defaults(fn=lambda a: print(libraries(load(a.flavors), a.major).get(a.key) or
+                                      die(f"flavors.json: CUDA {a.major} has no library '{a.key}'")))
 
     p = sub.add_parser("require-cuda")
     p.add_argument("flavors"); p.add_argument("major", type=int); p.add_argument("minor", type=int)

@@ -47,7 +47,7 @@ std::string package_of(const std::string& library, int major, int minor) {
   if (library == "cudart") return "cuda-cudart-" + version;
   if (library == "cublas" || library == "cublasLt") return "libcublas-" + version;
   if (library == "nccl") return "libnccl2";
-  if (library == "cudnn") return "libcudnn9-cuda-" + std::to_string(major);
+  if (library.rfind("cudnn", 0) == 0) return major <= 11 ? "libcudnn8" : "libcudnn9-cuda-" + std::to_string(major);
   if (library == "cufft" || library == "curand" || library == "cusolver" || library == "cusparse")
     return "lib" + library + "-" + version;
   return library;
@@ -111,9 +111,11 @@ Check inventory(const EnvironmentRecord& env, const RankRecord& r, const FlavorC
                                 : p.cuda_build_version > 0 ? p.cuda_build_version / 1000 : p.runtime_version / 1000;
   const int minor = declared_mm ? declared_mm->second
                                 : p.runtime_version > 0 ? (p.runtime_version % 1000) / 10 : 0;
+  // The keys this major lacks (cuDNN 9's on CUDA 11) leave the lists: the worker probes no soname for them.
+  const auto held = catalog.rules(env.flavor, major);
 
   std::vector<std::string> loaded, absent, tools, problems, fixes;
-  for (const auto& library : rules->must_load) {
+  for (const auto& library : held->must_load) {
     const auto* l = probed(p, library);
     if (!l) {
       problems.push_back(library + " must load in the " + env.flavor + " flavour, but the worker's inventory has "
@@ -135,7 +137,7 @@ Check inventory(const EnvironmentRecord& env, const RankRecord& r, const FlavorC
                           package_of(library, major, minor) + " from NVIDIA's CUDA repository in it" +
                           (missing.empty() || missing == l->name ? "" : " (it brings " + missing + ")"));
   }
-  for (const auto& library : rules->must_be_absent) {
+  for (const auto& library : held->must_be_absent) {
     const auto* l = probed(p, library);
     if (!l || !l->loaded) {
       absent.push_back(library);
@@ -193,6 +195,8 @@ Check inventory(const EnvironmentRecord& env, const RankRecord& r, const FlavorC
   evidence.push_back("flavour " + env.flavor + " (" + join(rules->lineage, " < ") + "), CUDA " + std::to_string(major));
   if (!loaded.empty()) evidence.push_back("loaded: " + join(loaded, ", "));
   if (!absent.empty()) evidence.push_back("absent as required: " + join(absent, ", "));
+  if (!held->not_in_major.empty())
+    evidence.push_back("not part of CUDA " + std::to_string(major) + ", not checked: " + join(held->not_in_major, ", "));
   if (!tools.empty()) evidence.push_back("tools: " + join(tools, ", "));
   evidence.push_back(cuda_line);
   c.evidence = join(evidence, "; ");
@@ -349,8 +353,8 @@ Check hygiene(const EnvironmentRecord& env, const FlavorCatalog& catalog, const 
     const auto it = f.env.find(name);
     if (it == f.env.end() || it->second.empty())
       missing.push_back(name);
-    else if (!matches_pattern(pattern, it->second, major))
-      mismatched.push_back(name + "=" + it->second + " (expected " + pattern + ")");
+    else if (!matches_pattern(catalog.expand_pattern(pattern, major), it->second, major))
+      mismatched.push_back(name + "=" + it->second + " (expected " + catalog.expand_pattern(pattern, major) + ")");
     else if (name == "CUDA_VERSION" || name == "NVIDIA_REQUIRE_CUDA" || name == "NVIDIA_DRIVER_CAPABILITIES")
       present.push_back(name + "=" + it->second);
   }
@@ -380,8 +384,8 @@ Check hygiene(const EnvironmentRecord& env, const FlavorCatalog& catalog, const 
       const auto it = f.labels.find(label);
       if (it == f.labels.end())
         bad_labels.push_back(label + " missing");
-      else if (!matches_pattern(pattern, it->second, major))
-        bad_labels.push_back(label + "=" + it->second + " (expected " + pattern + ")");
+      else if (!matches_pattern(catalog.expand_pattern(pattern, major), it->second, major))
+        bad_labels.push_back(label + "=" + it->second + " (expected " + catalog.expand_pattern(pattern, major) + ")");
     }
     if (!bad_labels.empty()) {
       problems.push_back("the image's labels do not match the " + env.flavor + " flavour: " + join(bad_labels, ", "));

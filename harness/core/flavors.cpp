@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
-#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -94,6 +93,20 @@ std::map<std::string, std::string> read_patterns(Fields& fields, std::string_vie
   return out;
 }
 
+constexpr std::string_view kSoVersion = "{so_version:";
+
+// The keys of the `{so_version:KEY}` placeholders in a pattern; nullopt when one is not closed.
+std::optional<std::vector<std::string>> so_version_keys(std::string_view pattern) {
+  std::vector<std::string> keys;
+  for (auto at = pattern.find(kSoVersion); at != std::string_view::npos; at = pattern.find(kSoVersion, at)) {
+    const auto end = pattern.find('}', at);
+    if (end == std::string_view::npos) return std::nullopt;
+    keys.emplace_back(pattern.substr(at + kSoVersion.size(), end - at - kSoVersion.size()));
+    at = end;
+  }
+  return keys;
+}
+
 template <typename T>
 void add_unique(std::vector<T>& to, const std::vector<T>& from) {
   for (const auto& x : from)
@@ -114,7 +127,7 @@ void read_flavor(const std::string& name, const nlohmann::json& json, const std:
   auto library = [&](const std::string& lib) -> std::string {
     if (libraries.count(lib)) return {};
     std::vector<std::string> known(libraries.begin(), libraries.end());
-    return "unknown library '" + lib + "' (expected one declared under every cuda_majors.<major>.libraries: " +
+    return "unknown library '" + lib + "' (expected one declared under cuda_majors.<major>.libraries: " +
            join(known, ", ") + ")";
   };
   flavor.must_load = read_list(f, "must_load", "library", library);
@@ -203,7 +216,27 @@ const std::map<std::string, std::string>* FlavorCatalog::libraries_for(int cuda_
   return it == cuda_majors.end() ? nullptr : &it->second.libraries;
 }
 
-std::optional<FlavorRules> FlavorCatalog::rules(std::string_view name) const {
+std::string FlavorCatalog::expand_pattern(std::string_view pattern, int cuda_major) const {
+  const auto* libraries = libraries_for(cuda_major);
+  std::string out(pattern);
+  if (!libraries) return out;
+  for (auto at = out.find(kSoVersion); at != std::string::npos; at = out.find(kSoVersion, at)) {
+    const auto end = out.find('}', at);
+    if (end == std::string::npos) break;
+    const auto it = libraries->find(out.substr(at + kSoVersion.size(), end - at - kSoVersion.size()));
+    if (it == libraries->end()) {
+      at = end;
+      continue;
+    }
+    const auto so = it->second.find(".so.");
+    const std::string version = so == std::string::npos ? std::string{} : it->second.substr(so + 4);
+    out.replace(at, end + 1 - at, version);
+    at += version.size();
+  }
+  return out;
+}
+
+std::optional<FlavorRules> FlavorCatalog::rules(std::string_view name, std::optional<int> cuda_major) const {
   // Walk up to the root, then fold from it down, so a child's own entries come after (and over) its parent's.
   std::vector<const Flavor*> chain;
   for (const Flavor* f = find(name); f; f = f->inherits ? find(*f->inherits) : nullptr) {
@@ -235,6 +268,15 @@ std::optional<FlavorRules> FlavorCatalog::rules(std::string_view name) const {
   std::erase_if(rules.must_be_absent, [&](const std::string& lib) {
     return std::find(rules.must_load.begin(), rules.must_load.end(), lib) != rules.must_load.end();
   });
+  if (const auto major = cuda_major ? cuda_majors.find(*cuda_major) : cuda_majors.end(); major != cuda_majors.end()) {
+    const auto& lacks = major->second.lacks;
+    for (auto* list : {&rules.must_load, &rules.must_be_absent})
+      std::erase_if(*list, [&](const std::string& lib) {
+        if (std::find(lacks.begin(), lacks.end(), lib) == lacks.end()) return false;
+        add_unique(rules.not_in_major, std::vector<std::string>{lib});
+        return true;
+      });
+  }
   return rules;
 }
 
@@ -270,9 +312,9 @@ Outcome<FlavorCatalog> parse_flavor_catalog(std::string_view text, const std::st
                                          std::to_string(kFlavorsSchemaVersion) + ", the file has " +
                                          std::to_string(*version));
 
-    // Libraries: a name is usable in a flavour when every CUDA major declares it.
-    std::set<std::string> everywhere;
-    bool first = true;
+    // Libraries: a key is usable in a flavour when some CUDA major declares it and every other one declares or
+    // lacks it, so that a misspelt key, or one forgotten in a major, is an error rather than a library unchecked.
+    std::set<std::string> declared;
     if (!top.has("cuda_majors")) {
       problems.add("cuda_majors", "missing (this field is required)");
     } else if (const auto& majors = doc["cuda_majors"]; !majors.is_object() || majors.empty()) {
@@ -290,18 +332,26 @@ Outcome<FlavorCatalog> parse_flavor_catalog(std::string_view text, const std::st
         }
         Fields m(value, path, problems);
         if (!m.is_object()) continue;
-        m.refuse_unknown({"$comment", "libraries", "require_cuda_driver_branches"});
+        m.refuse_unknown({"$comment", "libraries", "lacks", "require_cuda_driver_branches",
+                          "require_cuda_tesla_driver_branches"});
         CudaMajor cuda;
-        if (m.has("require_cuda_driver_branches")) {
-          const auto& branches = value["require_cuda_driver_branches"];
+        auto read_branches = [&](std::string_view field, std::vector<int>& to) {
+          if (!m.has(field)) return;
+          const auto& branches = value[std::string(field)];
           bool good = branches.is_array();
           for (const auto& b : branches) good = good && b.is_number_integer() && b.get<int>() > 0;
           if (!good)
-            problems.add(m.path_of("require_cuda_driver_branches"),
+            problems.add(m.path_of(field),
                          "expected an array of driver branches (whole numbers such as 570), got " + branches.dump());
           else
-            cuda.require_cuda_driver_branches = branches.get<std::vector<int>>();
-        }
+            to = branches.get<std::vector<int>>();
+        };
+        read_branches("require_cuda_driver_branches", cuda.require_cuda_driver_branches);
+        read_branches("require_cuda_tesla_driver_branches", cuda.require_cuda_tesla_driver_branches);
+        cuda.lacks = read_list(m, "lacks", "library", [](const std::string& lib) {
+          return is_identifier(lib, false) ? std::string{}
+                                           : "'" + lib + "' is not a library name (expected letters, digits and _)";
+        });
         if (!m.has("libraries")) {
           problems.add(m.path_of("libraries"), "missing (this field is required)");
           continue;
@@ -325,22 +375,35 @@ Outcome<FlavorCatalog> parse_flavor_catalog(std::string_view text, const std::st
           }
           cuda.libraries[name] = soname.get<std::string>();
         }
-        std::set<std::string> names;
-        for (const auto& [name, soname] : cuda.libraries) names.insert(name);
-        if (first) {
-          everywhere = names;
-          first = false;
-        } else {
-          std::set<std::string> both;
-          std::set_intersection(everywhere.begin(), everywhere.end(), names.begin(), names.end(),
-                                std::inserter(both, both.begin()));
-          everywhere = std::move(both);
-        }
+        for (const auto& [name, soname] : cuda.libraries) declared.insert(name);
         catalog.cuda_majors[major] = std::move(cuda);
+      }
+      for (const auto& [major, cuda] : catalog.cuda_majors) {
+        const std::string path = "cuda_majors." + std::to_string(major);
+        for (std::size_t i = 0; i < cuda.lacks.size(); ++i) {
+          const auto& lib = cuda.lacks[i];
+          const std::string at = path + ".lacks[" + std::to_string(i) + "]";
+          if (cuda.libraries.count(lib))
+            problems.add(at, "'" + lib + "' is also under libraries: a major has a library or lacks it");
+          else if (!declared.count(lib))
+            problems.add(at, "unknown library '" + lib + "' (no CUDA major declares it)");
+        }
+        for (const auto& lib : declared) {
+          if (cuda.libraries.count(lib) ||
+              std::find(cuda.lacks.begin(), cuda.lacks.end(), lib) != cuda.lacks.end())
+            continue;
+          std::vector<std::string> others;
+          for (const auto& [m, c] : catalog.cuda_majors)
+            if (c.libraries.count(lib)) others.push_back(std::to_string(m));
+          problems.add(path + ".libraries", "has no '" + lib + "', which CUDA " + join(others, ", ") +
+                                                " declare" + (others.size() == 1 ? "s" : "") +
+                                                ": give its soname, or list it under lacks when CUDA " +
+                                                std::to_string(major) + " has no such library");
+        }
       }
     }
     catalog.never_shipped = read_list(top, "never_shipped", "library", [&](const std::string& lib) -> std::string {
-      return everywhere.count(lib) ? std::string{} : "unknown library '" + lib + "'";
+      return declared.count(lib) ? std::string{} : "unknown library '" + lib + "'";
     });
 
     if (!top.has("flavors")) {
@@ -354,8 +417,27 @@ Outcome<FlavorCatalog> parse_flavor_catalog(std::string_view text, const std::st
                                           "not \"native\")");
           continue;
         }
-        read_flavor(name, value, everywhere, problems, catalog);
+        read_flavor(name, value, declared, problems, catalog);
       }
+      // {so_version:KEY} needs KEY's soname in every major, or a pattern would hold it unexpanded.
+      for (const auto& f : catalog.flavors)
+        for (const auto* patterns : {&f.environment, &f.labels})
+          for (const auto& [name, pattern] : *patterns) {
+            const std::string at = "flavors." + f.name + (patterns == &f.environment ? ".environment." : ".labels.") +
+                                   name;
+            const auto keys = so_version_keys(pattern);
+            if (!keys) {
+              problems.add(at, "'" + pattern + "': {so_version: is not closed by }");
+              continue;
+            }
+            for (const auto& key : *keys)
+              for (const auto& [major, cuda] : catalog.cuda_majors)
+                if (!cuda.libraries.count(key)) {
+                  problems.add(at, "{so_version:" + key + "}: CUDA " + std::to_string(major) + " has no soname for '" +
+                                       key + "'");
+                  break;
+                }
+          }
       for (const auto& f : catalog.flavors) {
         if (!f.inherits) continue;
         if (!catalog.find(*f.inherits)) {

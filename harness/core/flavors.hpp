@@ -7,7 +7,8 @@
 //
 //   {"schema_version": 1,
 //    "cuda_majors": {"13": {"libraries": {"cudart": "libcudart.so.13", "cublas": "libcublas.so.13", ...},
-//                           "require_cuda_driver_branches": [535, ...]}, "12": {...}},
+//                           "require_cuda_driver_branches": [535, ...],
+//                           "lacks": ["cudnn_ops_infer", ...]}, "12": {...}, "11": {...}},
 //    "never_shipped": ["cuda_driver", ...],           // the driver's libraries: the runtime injects them
 //    "flavors": {"base": {"inherits": null, "must_load": ["cudart"], "must_be_absent": ["cublas", ...],
 //                         "tools": [], "size_budget_bytes": 536870912,
@@ -18,7 +19,12 @@
 // A flavour that inherits holds what its parent must load plus its own; what the parent must not hold stays
 // forbidden unless the child must load it. Tools add up; environment variables and labels add up, a child's
 // pattern replacing its parent's; the size budget is the flavour's own, else its parent's. Patterns: `*`
-// matches any text, `{major}` is the CUDA major.
+// matches any text, `{major}` is the CUDA major, `{so_version:KEY}` what follows ".so." in KEY's soname of that
+// major ("9" for libcudnn.so.9).
+//
+// Every CUDA major accounts for every library key some major declares: it gives a soname, or lists the key under
+// "lacks" (CUDA 11 has no nvJitLink and no cuDNN 9 graph library; 12 and 13 no cuDNN 8 _infer/_train split). A
+// flavour may name any declared key; resolved for a major, the keys it lacks are neither required nor checked.
 #pragma once
 
 #include <cstdint>
@@ -44,7 +50,9 @@ inline constexpr std::string_view kToolNvcc = "nvcc";  // found on PATH too, whe
 
 struct CudaMajor {
   std::map<std::string, std::string> libraries;  // "cublas" -> "libcublas.so.13"; a soname may hold a `*`
+  std::vector<std::string> lacks;                // keys of other majors with no library in this one
   std::vector<int> require_cuda_driver_branches;
+  std::vector<int> require_cuda_tesla_driver_branches;  // listed for brand=tesla only (450 in CUDA 11.8)
 };
 
 struct Flavor {
@@ -67,6 +75,7 @@ struct FlavorRules {
   std::vector<std::string> lineage;  // "devel", "runtime", "base"
   std::vector<std::string> must_load;
   std::vector<std::string> must_be_absent;
+  std::vector<std::string> not_in_major;  // keys the flavour names that the asked CUDA major lacks (not checked)
   std::vector<ToolSpec> tools;
   std::optional<std::uint64_t> size_budget_bytes;
   std::string size_budget_from;  // the flavour whose budget applies
@@ -84,8 +93,12 @@ struct FlavorCatalog {
   [[nodiscard]] std::vector<std::string> flavor_names() const;
   // The libraries of one CUDA major, name -> soname; null when the catalogue has none for it.
   [[nodiscard]] const std::map<std::string, std::string>* libraries_for(int cuda_major) const;
-  // nullopt for a flavour the catalogue lacks (the parser refuses unknown parents and cycles).
-  [[nodiscard]] std::optional<FlavorRules> rules(std::string_view flavor) const;
+  // nullopt for a flavour the catalogue lacks (the parser refuses unknown parents and cycles). With a CUDA major
+  // the catalogue knows, the keys that major lacks move from must_load/must_be_absent to not_in_major.
+  [[nodiscard]] std::optional<FlavorRules> rules(std::string_view flavor,
+                                                 std::optional<int> cuda_major = std::nullopt) const;
+  // `pattern` with each `{so_version:KEY}` replaced from the major's table; unchanged for a major it lacks.
+  [[nodiscard]] std::string expand_pattern(std::string_view pattern, int cuda_major) const;
   // The flavours whose rules require `library` to load ("runtime, runtime-cudnn, devel").
   [[nodiscard]] std::vector<std::string> flavors_allowing(std::string_view library) const;
   // Every tool any flavour names, each name once (the worker probes them all).

@@ -16,6 +16,10 @@ namespace {
 
 // The sonames of the CUDA majors this worker can be built for, used when the embedded catalogue lacks one.
 std::map<std::string, std::string> builtin_sonames(int cuda_major) {
+  if (cuda_major == 11)
+    return {{"cudart", "libcudart.so.11.0"}, {"cublas", "libcublas.so.11"},     {"cublasLt", "libcublasLt.so.11"},
+            {"cufft", "libcufft.so.10"},     {"curand", "libcurand.so.10"},     {"cusolver", "libcusolver.so.11"},
+            {"cusparse", "libcusparse.so.11"}, {"nccl", "libnccl.so.2"},        {"cudnn", "libcudnn.so.8"}};
   if (cuda_major == 12)
     return {{"cudart", "libcudart.so.12"},   {"cublas", "libcublas.so.12"},     {"cublasLt", "libcublasLt.so.12"},
             {"cufft", "libcufft.so.11"},     {"curand", "libcurand.so.10"},     {"cusolver", "libcusolver.so.11"},

@@ -19,14 +19,14 @@ namespace gpucert::flavor_fixtures {
 inline const std::vector<std::pair<std::string, std::string>>& libraries13() {
   static const std::vector<std::pair<std::string, std::string>> libs = {
       {"cudart", "libcudart.so.13"}, {"cublas", "libcublas.so.13"}, {"cublasLt", "libcublasLt.so.13"},
-      {"nccl", "libnccl.so.2"},      {"cudnn", "libcudnn.so.9"}};
+      {"nccl", "libnccl.so.2"},      {"cudnn", "libcudnn.so.9"},         {"cudnn_graph", "libcudnn_graph.so.9"}};
   return libs;
 }
 
 inline std::string version_of(const std::string& library) {
   if (library == "cudart") return "13.0";
   if (library == "nccl") return "2.28.9";
-  if (library == "cudnn") return "9.19.0";
+  if (library.rfind("cudnn", 0) == 0) return "9.19.0";
   return "13.1.0";
 }
 
@@ -51,7 +51,7 @@ inline std::vector<LibraryProbe> inventory(const std::set<std::string>& loaded) 
 
 inline std::set<std::string> loads_of(const std::string& flavor) {
   if (flavor == "base") return {"cudart"};
-  if (flavor == "runtime-cudnn") return {"cudart", "cublas", "cublasLt", "nccl", "cudnn"};
+  if (flavor == "runtime-cudnn") return {"cudart", "cublas", "cublasLt", "nccl", "cudnn", "cudnn_graph"};
   return {"cudart", "cublas", "cublasLt", "nccl"};
 }
 

@@ -107,7 +107,7 @@ TEST(ProbeInventory, LibrariesToolsAndMachineRoundTripAndAreOptionalOnRead) {
   const auto back = probe_report_from_json(j);
   ASSERT_TRUE(back.ok()) << back.error().describe();
   EXPECT_EQ(to_json(*back), j);
-  ASSERT_EQ(back->libraries.size(), 5u);
+  ASSERT_EQ(back->libraries.size(), 6u);
   EXPECT_EQ(back->libraries[0].library, "cudart");
   EXPECT_TRUE(back->libraries[0].loaded);
   EXPECT_EQ(back->libraries[0].path, "/usr/local/cuda/lib64/libcudart.so.13");
@@ -141,7 +141,7 @@ TEST(EnvironmentRecords, ImageFactsAndTheDevelCheckRoundTrip) {
   EXPECT_EQ(back->image_facts->size_bytes, 3'000'000'000u);
   ASSERT_TRUE(back->devel_check);
   EXPECT_TRUE(back->devel_check->passed());
-  EXPECT_EQ(back->ranks.at(0).probe.libraries.size(), 5u);
+  EXPECT_EQ(back->ranks.at(0).probe.libraries.size(), 6u);
   EXPECT_EQ(to_json(*back), j);
 
   auto plain = flavor_fixtures::environment("base");

@@ -53,6 +53,66 @@ TEST(LibraryInventory, PassesWithEveryLibraryItsPathAndVersion) {
   EXPECT_TRUE(c.fix.empty());
 }
 
+// A CUDA 11.8 runtime-cudnn image: the worker of 11 probes 11's sonames (cuDNN 8, no cudnn_graph), and the
+// check holds it to them, naming what CUDA 11 lacks rather than failing on it.
+EnvironmentRecord cuda11_cudnn_environment() {
+  auto e = environment("runtime-cudnn");
+  auto& probe = e.ranks[0].probe;
+  probe.environment["CUDA_VERSION"] = "11.8.0";
+  probe.cuda_build_version = 11080;
+  probe.runtime_version = 11080;
+  probe.libraries.clear();
+  const auto flavors = catalog();
+  for (const auto& [library, soname] : *flavors.libraries_for(11)) {
+    if (library == "cuda_driver") continue;
+    LibraryProbe l;
+    l.library = library;
+    l.name = soname;
+    l.loaded = true;
+    l.path = "/usr/lib/x86_64-linux-gnu/" + soname;
+    l.version = library == "cudart" ? "11.8" : library.rfind("cudnn", 0) == 0 ? "8.9.6" : "11.11.3";
+    probe.libraries.push_back(std::move(l));
+  }
+  e.image_facts->env["CUDA_VERSION"] = "11.8.0";
+  e.image_facts->env["NVIDIA_REQUIRE_CUDA"] = "cuda>=11.8 brand=tesla,driver>=450,driver<451";
+  e.image_facts->labels["com.nvidia.cudnn.version"] = "8.9.6.50";
+  return e;
+}
+
+TEST(LibraryInventory, Cuda11RequiresCudnn8AndNamesWhatCuda11Lacks) {
+  auto e = cuda11_cudnn_environment();
+  auto c = only(library_inventory_checks(run_with({e}), catalog()));
+  EXPECT_EQ(c.verdict, Verdict::Pass) << c.diagnosis;
+  EXPECT_HAS(c.evidence, "flavour runtime-cudnn (runtime-cudnn < runtime < base), CUDA 11");
+  EXPECT_HAS(c.evidence, "cudnn_ops_infer 8.9.6 (/usr/lib/x86_64-linux-gnu/libcudnn_ops_infer.so.8)");
+  EXPECT_HAS(c.evidence, "not part of CUDA 11, not checked: cudnn_graph");
+  EXPECT_HAS(c.evidence, "cudart 11.8 matches CUDA_VERSION=11.8.0");
+
+  auto& ops = library(e, "cudnn_ops_infer");
+  ops.loaded = false;
+  ops.error = "libcudnn_ops_infer.so.8: cannot open shared object file: No such file or directory";
+  c = only(library_inventory_checks(run_with({e}), catalog()));
+  EXPECT_EQ(c.verdict, Verdict::Fail);
+  EXPECT_HAS(c.diagnosis, "cudnn_ops_infer (libcudnn_ops_infer.so.8) must load in the runtime-cudnn flavour and did not");
+  EXPECT_HAS(c.fix, "install libcudnn8 from NVIDIA's CUDA repository");
+
+  // On CUDA 13 the same flavour wants cudnn_graph, and says that cuDNN 8's split is not part of it.
+  c = only(library_inventory_checks(run_with({environment("runtime-cudnn")}), catalog()));
+  EXPECT_EQ(c.verdict, Verdict::Pass) << c.diagnosis;
+  EXPECT_HAS(c.evidence, "cudnn_graph 9.19.0");
+  EXPECT_HAS(c.evidence, "not part of CUDA 13, not checked: cudnn_ops_infer");
+}
+
+TEST(ImageHygiene, Cuda11CudnnLabelIsCudnn8) {
+  auto e = cuda11_cudnn_environment();
+  auto c = only(image_hygiene_checks(run_with({e}), catalog(), "amd64"));
+  EXPECT_NE(c.verdict, Verdict::Fail) << c.diagnosis;
+  e.image_facts->labels["com.nvidia.cudnn.version"] = "9.19.0";
+  c = only(image_hygiene_checks(run_with({e}), catalog(), "amd64"));
+  EXPECT_EQ(c.verdict, Verdict::Fail);
+  EXPECT_HAS(c.diagnosis, "com.nvidia.cudnn.version=9.19.0 (expected 8.*)");
+}
+
 TEST(LibraryInventory, BasePassesWithOnlyCudart) {
   const auto c = only(library_inventory_checks(run_with({environment("base")}), catalog()));
   EXPECT_EQ(c.verdict, Verdict::Pass);
