@@ -117,6 +117,46 @@ TEST_F(RunFolder, ALineCutShortThatAResumedRunWroteAfterIsSkippedWithAWarning) {
   EXPECT_HAS(back->warnings[0], "results.jsonl:2: skipped a line cut short by an interrupted run");
 }
 
+// A cluster's log is read in 32 MiB blocks, its lines parsed on every core: lines that straddle a block, and
+// their order and numbers, come out as from a small log.
+TEST_F(RunFolder, ALogOfManyBlocksComesBackInOrderWithItsLineNumbers) {
+  const auto run = fixtures::healthy_run();
+  ASSERT_TRUE(reports::write_ranks(run.ranks, dir_).ok());
+  std::string text;
+  std::size_t lines = 0;
+  for (std::size_t k = 0; text.size() < (std::size_t{40} << 20); ++k)
+    for (auto r : run.results) {
+      r.measurement.id += "#" + std::to_string(k);
+      text += reports::json_text(to_json(r));
+      ++lines;
+    }
+  write("results.jsonl", text + "{not json}\n" + to_json(run.results[0]).dump() + "\n");
+  auto back = reports::read_run_folder(dir_);
+  ASSERT_FALSE(back.ok());
+  EXPECT_HAS(back.error().message, "results.jsonl:" + std::to_string(lines + 1) + ": not a JSON line");
+
+  write("results.jsonl", text);
+  back = reports::read_run_folder(dir_);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_TRUE(back->warnings.empty());
+  ASSERT_EQ(back->run.results.size(), lines);
+  for (std::size_t i = 0; i < lines; ++i) {
+    const auto& expected = run.results[i % run.results.size()];
+    ASSERT_EQ(back->run.results[i].measurement.id,
+              expected.measurement.id + "#" + std::to_string(i / run.results.size()));
+  }
+}
+
+TEST_F(RunFolder, ALineLongerThanAnyRecordIsRefusedNotHeld) {
+  const auto run = fixtures::healthy_run();
+  ASSERT_TRUE(reports::write_ranks(run.ranks, dir_).ok());
+  write("results.jsonl", to_json(run.results[0]).dump() + "\n\"" + std::string(std::size_t{100} << 20, 'x') + "\"\n" +
+                             to_json(run.results[1]).dump() + "\n");
+  const auto back = reports::read_run_folder(dir_);
+  ASSERT_FALSE(back.ok());
+  EXPECT_HAS(back.error().message, "results.jsonl:2: a line longer than 64 MiB");
+}
+
 TEST_F(RunFolder, WithoutARankTableItSaysWhatIsMissing) {
   write("results.jsonl", "");
   const auto back = reports::read_run_folder(dir_);
