@@ -61,4 +61,9 @@ class Fields {
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 std::string json_type_name(const nlohmann::json& value);
 
+// Why nlohmann::json::parse gave up, for a user, without the library's "[json.exception...]" tag. Besides its
+// parse_error, parse throws out_of_range (406) for a number no double holds ("1e400"): that reads "the number
+// 1e400 is beyond the range of a double (about 1.8e308)". Callers that catch only parse_error let it escape.
+std::string json_error_text(const nlohmann::json::exception& e);
+
 }  // namespace gpucert
