@@ -186,6 +186,8 @@ bool cut_short(const std::string& line) {
     (void)parsed;
   } catch (const nlohmann::json::parse_error& e) {
     return e.byte >= line.size();
+  } catch (const nlohmann::json::exception&) {
+    return false;  // out_of_range: a whole number no double holds ("1e400"), not a line cut short
   }
   return false;
 }
