@@ -41,6 +41,13 @@ std::string json_error_text(const nlohmann::json::exception& e) {
   return what;
 }
 
+std::string whole_number_problem(const nlohmann::json& value, std::string_view what, const std::string& min,
+                                 const std::string& max) {
+  auto text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (text.size() > 100) text = text.substr(0, 100) + "...";
+  return std::string(what) + ": expected a whole number between " + min + " and " + max + ", got " + text;
+}
+
 Fields::Fields(const nlohmann::json& object, std::string path, Problems& problems)
     : object_(object), path_(std::move(path)), problems_(problems) {
   if (!object_.is_object())
