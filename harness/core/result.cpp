@@ -100,6 +100,10 @@ Outcome<ResultRecord> result_from_json(const nlohmann::json& j) {
     m.id = j.at("id").get<std::string>();
     m.workload = j.at("workload").get<std::string>();
     m.params = j.value("params", nlohmann::json::object());
+    // Reports and checks read the params' fields by name: anything but an object (or null, none) is a broken record.
+    if (m.params.is_null()) m.params = nlohmann::json::object();
+    if (!m.params.is_object())
+      return GPUCERT_ERROR("result record whose params are not an object: " + j.at("id").dump());
     m.warmup = whole_value(j, "warmup", 0);
     m.repetitions = whole_value(j, "repetitions", 0);
     m.work = whole_value(j, "work", std::uint64_t{0});
