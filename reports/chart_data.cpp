@@ -30,6 +30,13 @@ std::string join_segments(const std::vector<std::string>& parts, std::size_t fro
   return out;
 }
 
+// A measurement's text parameter ("kernel", "precision"), or `fallback` (from its id) when it has no such text.
+std::string text_param(const nlohmann::json& params, const char* key, const std::string& fallback) {
+  if (!params.is_object()) return fallback;
+  const auto it = params.find(key);
+  return it != params.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 double median_of_sorted(const std::vector<double>& v) {
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
@@ -104,8 +111,8 @@ std::optional<BarChart> stream_bandwidth_chart(const RunRecord& run) {
   for (const auto& r : run.results) {
     if (r.measurement.workload != "stream" || !charted(r)) continue;
     const auto parts = segments(r.measurement.id);  // stream/<kernel>/<precision>/<size>
-    const auto kernel = r.measurement.params.value("kernel", parts.size() > 1 ? parts[1] : "?");
-    const auto precision = r.measurement.params.value("precision", parts.size() > 2 ? parts[2] : "?");
+    const auto kernel = text_param(r.measurement.params, "kernel", parts.size() > 1 ? parts[1] : "?");
+    const auto precision = text_param(r.measurement.params, "precision", parts.size() > 2 ? parts[2] : "?");
     grid.add(with_environment(precision, r), sizes.size() > 1 ? kernel + " " + parts.back() : kernel,
              r.figures->at_median);
   }
@@ -128,7 +135,7 @@ std::optional<BarChart> throughput_chart(const RunRecord& run, std::string_view 
   for (const auto& r : run.results) {
     if (r.measurement.workload != workload || !charted(r)) continue;
     const auto parts = segments(r.measurement.id);  // <workload>/<precision>/<shape...>
-    const auto precision = r.measurement.params.value("precision", parts.size() > 1 ? parts[1] : "?");
+    const auto precision = text_param(r.measurement.params, "precision", parts.size() > 1 ? parts[1] : "?");
     grid.add(with_environment(join_segments(parts, 2), r), precision, r.figures->at_median);
   }
   if (grid.values.empty()) return std::nullopt;

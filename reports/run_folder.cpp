@@ -190,6 +190,8 @@ bool cut_short(const std::string& line) {
     (void)parsed;
   } catch (const nlohmann::json::parse_error& e) {
     return e.byte >= line.size();
+  } catch (const nlohmann::json::exception&) {
+    return false;  // out_of_range: a whole number no double holds ("1e400"), not a line cut short
   }
   return false;
 }
@@ -208,9 +210,13 @@ void parse_lines(std::vector<ParsedLine>& lines) {
   auto parse_range = [&lines](std::size_t begin, std::size_t end) {
     for (auto i = begin; i < end; ++i) {
       auto& line = lines[i];
-      const auto j = nlohmann::json::parse(line.text, nullptr, false);
-      line.discarded = j.is_discarded();
-      line.record = line.discarded ? Outcome<ResultRecord>(GPUCERT_ERROR("not a JSON line")) : result_from_json(j);
+      try {  // nothing may escape a thread: it would end the process
+        const auto j = nlohmann::json::parse(line.text, nullptr, false);
+        line.discarded = j.is_discarded();
+        line.record = line.discarded ? Outcome<ResultRecord>(GPUCERT_ERROR("not a JSON line")) : result_from_json(j);
+      } catch (const std::exception& e) {
+        line.record = Outcome<ResultRecord>(GPUCERT_ERROR(std::string("unreadable: ") + e.what()));
+      }
     }
   };
   if (threads == 1 || lines.size() < 1024) return parse_range(0, lines.size());

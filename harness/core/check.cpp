@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "json_fields.hpp"
+
 namespace gpucert {
 
 std::string_view name_of(Verdict verdict) {
@@ -31,7 +33,7 @@ Outcome<Check> check_from_json(const nlohmann::json& j) {
     c.name = j.at("name").get<std::string>();
     c.environment = j.value("environment", std::string(kNativeEnvironment));
     c.subject = j.value("subject", "");
-    c.rank = j.value("rank", -1);
+    c.rank = whole_value(j, "rank", -1);
     const auto verdict = parse_verdict(j.at("verdict").get<std::string>());
     if (!verdict) return GPUCERT_ERROR("check '" + c.name + "' with unknown verdict " + j.at("verdict").dump());
     c.verdict = *verdict;

@@ -1,6 +1,7 @@
 #include "derived_floors.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 
@@ -16,6 +17,20 @@ std::string number(double value, int decimals) {
 // Fractions of the hardware's peak, below what healthy GPUs reach with gpucert (docs/HEALTH.md has the
 // figures): an H200 reaches 0.87-0.91 of its clock x bus memory peak; of its clock-derived tensor peak 0.69-0.75
 // at 4096^3 and 8192^3, 0.62 for a 16384^3 fp16 GEMM held at the 700 W power cap, fp8 0.61-0.67.
+// A measurement's parameter as a plan writes it; empty or 0 when the record holds something else (a results.jsonl
+// edited by hand), which then has no derived floor.
+std::string text_param(const nlohmann::json& params, const char* key) {
+  const auto it = params.is_object() ? params.find(key) : params.end();
+  return it != params.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+std::int64_t dimension_param(const nlohmann::json& params, const char* key) {
+  const auto it = params.is_object() ? params.find(key) : params.end();
+  if (it == params.end() || !it->is_number_integer()) return 0;
+  if (it->is_number_unsigned())
+    return static_cast<std::int64_t>(std::min<std::uint64_t>(it->get<std::uint64_t>(), INT64_MAX));
+  return it->get<std::int64_t>();
+}
+
 double bandwidth_fraction(const std::string& kernel) { return kernel == "dot" ? 0.75 : 0.78; }
 double throughput_fraction(const std::string& precision) {
   static const std::map<std::string, double> kFraction = {{"fp64", 0.70}, {"fp32", 0.62}, {"tf32", 0.55},
@@ -64,7 +79,7 @@ std::optional<PerformanceFloor> derived_floor(const DeviceInfo& device, const Me
   if (m.workload == "stream") {
     if (device.memory_clock_khz <= 0 || device.memory_bus_bits <= 0)
       return say("CUDA did not report the memory clock and bus width of " + device.name);
-    const std::string kernel = m.params.value("kernel", "");
+    const std::string kernel = text_param(m.params, "kernel");
     const double peak = device.peak_bandwidth_gbps();
     const double fraction = bandwidth_fraction(kernel);
     floor.minimum = peak * fraction;
@@ -75,8 +90,9 @@ std::optional<PerformanceFloor> derived_floor(const DeviceInfo& device, const Me
     return floor;
   }
   if (m.workload == "gemm") {
-    const std::string precision = m.params.value("precision", "");
-    const long smallest = std::min({m.params.value("m", 0L), m.params.value("n", 0L), m.params.value("k", 0L)});
+    const std::string precision = text_param(m.params, "precision");
+    const std::int64_t smallest =
+        std::min({dimension_param(m.params, "m"), dimension_param(m.params, "n"), dimension_param(m.params, "k")});
     if (smallest < kDerivedGemmMinimumDimension)
       return say("GEMMs smaller than " + std::to_string(kDerivedGemmMinimumDimension) + " have no derived floor");
     const double rate = flop_per_sm_clock(device.cc_major, device.cc_minor, precision);

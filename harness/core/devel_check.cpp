@@ -1,5 +1,7 @@
 #include "devel_check.hpp"
 
+#include "json_fields.hpp"
+
 namespace gpucert {
 
 bool DevelCheckReply::passed() const {
@@ -48,8 +50,8 @@ namespace {
 ProcessOutcome process_from_json(const nlohmann::json& j) {
   ProcessOutcome p;
   p.argv = j.value("argv", std::vector<std::string>{});
-  p.exit_code = j.value("exit_code", -1);
-  p.signal = j.value("signal", 0);
+  p.exit_code = whole_value(j, "exit_code", -1);
+  p.signal = whole_value(j, "signal", 0);
   p.timed_out = j.value("timed_out", false);
   p.output = j.value("output", "");
   return p;

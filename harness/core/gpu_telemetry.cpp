@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "json_fields.hpp"
+
 namespace gpucert {
 namespace {
 
@@ -24,14 +26,29 @@ void put(nlohmann::json& j, const char* key, const std::optional<T>& value) {
 }
 template <typename T>
 void get(const nlohmann::json& j, const char* key, std::optional<T>& value) {
-  if (auto it = j.find(key); it != j.end() && !it->is_null()) value = it->get<T>();
+  if (auto it = j.find(key); it != j.end() && !it->is_null()) {
+    if constexpr (WholeNumber<T>) value = whole_number<T>(*it, key);
+    else value = it->get<T>();
+  }
+}
+// j[key] as {"name": count, ...}, each count a whole number (whole_number); empty when absent.
+std::map<std::string, std::uint64_t> counters(const nlohmann::json& j, const char* key) {
+  std::map<std::string, std::uint64_t> out;
+  const auto it = j.find(key);
+  if (it == j.end()) return out;
+  if (!it->is_object())
+    throw JsonNumberError(std::string(key) + ": expected an object of counts, got " + json_type_name(*it));
+  for (const auto& [name, count] : it->items())
+    out[name] = whole_number<std::uint64_t>(count, std::string(key) + "." + name);
+  return out;
 }
 
 ComputeProcess process_from_json(const nlohmann::json& j) {
-  return {j.value("pid", std::uint32_t{0}), j.value("name", ""), j.value("used_memory_bytes", std::uint64_t{0})};
+  return {whole_value(j, "pid", std::uint32_t{0}), j.value("name", ""),
+          whole_value(j, "used_memory_bytes", std::uint64_t{0})};
 }
 GpuEvent event_from_json(const nlohmann::json& j) {
-  return {j.value("type", ""), j.value("data", std::uint64_t{0}), j.value("uuid", "")};
+  return {j.value("type", ""), whole_value(j, "data", std::uint64_t{0}), j.value("uuid", "")};
 }
 std::vector<ComputeProcess> processes_from_json(const nlohmann::json& j, const char* key) {
   std::vector<ComputeProcess> out;
@@ -69,8 +86,7 @@ HealthSnapshot snapshot_from_json(const nlohmann::json& j) {
   get(j, "pcie_width", s.pcie_width);
   get(j, "pcie_width_max", s.pcie_width_max);
   for (const auto& l : j.value("nvlinks", nlohmann::json::array()))
-    s.nvlinks.push_back({l.value("index", 0), l.value("active", false),
-                         l.value("errors", std::map<std::string, std::uint64_t>{})});
+    s.nvlinks.push_back({whole_value(l, "index", 0), l.value("active", false), counters(l, "errors")});
   get(j, "compute_mode", s.compute_mode);
   get(j, "mig_enabled", s.mig_enabled);
   s.processes = processes_from_json(j, "processes");
@@ -239,9 +255,9 @@ Outcome<GpuHealthReport> gpu_health_report_from_json(const nlohmann::json& j) {
     r.error = j.value("error", "");
     r.nvml_version = j.value("nvml_version", "");
     r.driver_version = j.value("driver_version", "");
-    r.worker_pid = j.value("worker_pid", std::uint32_t{0});
-    r.worker_pid_namespace = j.value("worker_pid_namespace", std::uint64_t{0});
-    r.worker_host_pid = j.value("worker_host_pid", std::uint32_t{0});
+    r.worker_pid = whole_value(j, "worker_pid", std::uint32_t{0});
+    r.worker_pid_namespace = whole_value(j, "worker_pid_namespace", std::uint64_t{0});
+    r.worker_host_pid = whole_value(j, "worker_host_pid", std::uint32_t{0});
     get(j, "mps", r.mps);
     r.events_watched = j.value("events_watched", false);
     r.events_error = j.value("events_error", "");
@@ -262,20 +278,23 @@ Outcome<MeasurementTelemetry> measurement_telemetry_from_json(const nlohmann::js
     t.period_s = j.value("period_s", 0.0);
     t.duration_s = j.value("duration_s", 0.0);
     for (const auto& s : j.value("samples", nlohmann::json::array()))
-      t.samples.push_back({s.value("t_s", 0.0), s.value("sm_clock_mhz", 0), s.value("memory_clock_mhz", 0),
-                           s.value("power_w", 0.0), s.value("temperature_c", 0), s.value("gpu_utilization", 0),
-                           s.value("memory_utilization", 0), s.value("clock_events", std::uint64_t{0})});
-    t.clock_events_seen = j.value("clock_events_seen", std::uint64_t{0});
-    t.violation_ns = j.value("violation_ns", std::map<std::string, std::uint64_t>{});
+      t.samples.push_back({s.value("t_s", 0.0), whole_value(s, "sm_clock_mhz", 0),
+                           whole_value(s, "memory_clock_mhz", 0), s.value("power_w", 0.0),
+                           whole_value(s, "temperature_c", 0),
+                           whole_value(s, "gpu_utilization", 0), whole_value(s, "memory_utilization", 0),
+                           whole_value(s, "clock_events", std::uint64_t{0})});
+    t.clock_events_seen = whole_value(j, "clock_events_seen", std::uint64_t{0});
+    t.violation_ns = counters(j, "violation_ns");
     get(j, "power_limit_w", t.power_limit_w);
     get(j, "pcie_gen", t.pcie_gen);
     get(j, "pcie_width", t.pcie_width);
     t.other_processes = processes_from_json(j, "other_processes");
     t.processes_read = j.value("processes_read", false);
     t.events = events_from_json(j);
-    t.worker_pid = j.value("worker_pid", std::uint32_t{0});
-    t.worker_pid_namespace = j.value("worker_pid_namespace", std::uint64_t{0});
-    t.worker_host_pids = j.value("worker_host_pids", std::vector<std::uint32_t>{});
+    t.worker_pid = whole_value(j, "worker_pid", std::uint32_t{0});
+    t.worker_pid_namespace = whole_value(j, "worker_pid_namespace", std::uint64_t{0});
+    for (const auto& pid : j.value("worker_host_pids", nlohmann::json::array()))
+      t.worker_host_pids.push_back(whole_number<std::uint32_t>(pid, "worker_host_pids"));
     return t;
   } catch (const std::exception& e) {
     return GPUCERT_ERROR(std::string("telemetry is malformed: ") + e.what());

@@ -28,6 +28,26 @@ std::string json_type_name(const nlohmann::json& value) {
   return "null";
 }
 
+std::string json_error_text(const nlohmann::json::exception& e) {
+  std::string what = e.what();
+  if (const auto tag = what.find("] "); what.starts_with("[json.exception.") && tag != std::string::npos)
+    what.erase(0, tag + 2);
+  if (e.id == 406) {  // "number overflow parsing '1e400'"
+    const auto open = what.find('\''), close = what.rfind('\'');
+    if (open != std::string::npos && close > open)
+      return "the number " + what.substr(open + 1, close - open - 1) +
+             " is beyond the range of a double (about 1.8e308)";
+  }
+  return what;
+}
+
+std::string whole_number_problem(const nlohmann::json& value, std::string_view what, const std::string& min,
+                                 const std::string& max) {
+  auto text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (text.size() > 100) text = text.substr(0, 100) + "...";
+  return std::string(what) + ": expected a whole number between " + min + " and " + max + ", got " + text;
+}
+
 Fields::Fields(const nlohmann::json& object, std::string path, Problems& problems)
     : object_(object), path_(std::move(path)), problems_(problems) {
   if (!object_.is_object())

@@ -3,11 +3,17 @@
 // fp32, fp64)". Problems are collected, not thrown: a user fixes all of them in one go.
 #pragma once
 
+#include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -60,5 +66,55 @@ class Fields {
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 std::string json_type_name(const nlohmann::json& value);
+
+// Why nlohmann::json::parse gave up, for a user, without the library's "[json.exception...]" tag. Besides its
+// parse_error, parse throws out_of_range (406) for a number no double holds ("1e400"): that reads "the number
+// 1e400 is beyond the range of a double (about 1.8e308)". Callers that catch only parse_error let it escape.
+std::string json_error_text(const nlohmann::json::exception& e);
+
+// Whole numbers from JSON that comes from outside (a worker's reply or request, results.jsonl, a probe).
+// nlohmann's get<int>() and value(key, 0) convert 1e30, 2.5, -1 (to an unsigned), 4294967296 (to an int) and true
+// without a word, and converting a number with a fraction beyond the type's range is undefined behaviour.
+// whole_number reads an integer within T's range, or a number whose fraction is zero within it (20.0); for anything
+// else it throws JsonNumberError (a std::out_of_range) naming `what` and what was expected.
+class JsonNumberError : public std::out_of_range {
+ public:
+  using std::out_of_range::out_of_range;
+};
+
+template <typename T>
+concept WholeNumber = std::integral<T> && !std::same_as<T, bool>;
+
+// "what: expected a whole number between min and max, got value"
+std::string whole_number_problem(const nlohmann::json& value, std::string_view what, const std::string& min,
+                                 const std::string& max);
+
+template <WholeNumber T>
+T whole_number(const nlohmann::json& value, std::string_view what) {
+  using limits = std::numeric_limits<T>;
+  if (value.is_number_unsigned()) {
+    if (const auto n = value.get<std::uint64_t>(); std::in_range<T>(n)) return static_cast<T>(n);
+  } else if (value.is_number_integer()) {
+    if (const auto n = value.get<std::int64_t>(); std::in_range<T>(n)) return static_cast<T>(n);
+  } else if (value.is_number_float()) {
+    // T's range as doubles: its least value (0 or -2^digits) is exact; its greatest, 2^digits - 1, may round up to
+    // 2^digits, which is out of range.
+    const double d = value.get<double>();
+    if (d == std::trunc(d) && d >= static_cast<double>(limits::min()) && d < std::ldexp(1.0, limits::digits))
+      return static_cast<T>(d);
+  }
+  throw JsonNumberError(
+      whole_number_problem(value, what, std::to_string(limits::min()), std::to_string(limits::max())));
+}
+
+// j.value(key, fallback) for a whole number, checked as whole_number checks it: `fallback` when `key` is absent.
+// Like value(), it refuses a `j` that is not an object.
+template <WholeNumber T>
+T whole_value(const nlohmann::json& j, const char* key, T fallback) {
+  if (!j.is_object())
+    throw JsonNumberError(std::string("cannot read '") + key + "' from " + json_type_name(j) + ", not an object");
+  const auto it = j.find(key);
+  return it == j.end() ? fallback : whole_number<T>(*it, key);
+}
 
 }  // namespace gpucert

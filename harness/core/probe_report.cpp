@@ -1,5 +1,7 @@
 #include "probe_report.hpp"
 
+#include "json_fields.hpp"
+
 namespace gpucert {
 
 double DeviceInfo::peak_bandwidth_gbps() const {
@@ -97,16 +99,16 @@ Outcome<ProbeReport> probe_report_from_json(const nlohmann::json& j) {
     ProbeReport r;
     r.hostname = j.value("hostname", "");
     r.worker_version = j.value("worker_version", "");
-    r.cuda_build_version = j.value("cuda_build_version", 0);
-    r.driver_version = j.value("driver_version", 0);
+    r.cuda_build_version = whole_value(j, "cuda_build_version", 0);
+    r.driver_version = whole_value(j, "driver_version", 0);
     r.driver_release = j.value("driver_release", "");
-    r.runtime_version = j.value("runtime_version", 0);
+    r.runtime_version = whole_value(j, "runtime_version", 0);
     if (auto e = j.find("cuda_error"); e != j.end() && e->is_object())
-      r.cuda_error = CudaErrorInfo{e->value("code", 0), e->value("name", ""), e->value("message", ""),
+      r.cuda_error = CudaErrorInfo{whole_value(*e, "code", 0), e->value("name", ""), e->value("message", ""),
                                    e->value("call", "")};
     for (const auto& d : j.value("devices", nlohmann::json::array())) {
       DeviceInfo info;
-      info.index = d.value("index", 0);
+      info.index = whole_value(d, "index", 0);
       info.name = d.value("name", "");
       info.uuid = d.value("uuid", "");
       info.pci_bus_id = d.value("pci_bus_id", "");
@@ -114,12 +116,12 @@ Outcome<ProbeReport> probe_report_from_json(const nlohmann::json& j) {
       const auto dot = cc.find('.');
       info.cc_major = std::stoi(cc.substr(0, dot));
       info.cc_minor = dot == std::string::npos ? 0 : std::stoi(cc.substr(dot + 1));
-      info.memory_bytes = d.value("memory_bytes", std::uint64_t{0});
-      info.multiprocessors = d.value("multiprocessors", 0);
-      info.l2_bytes = d.value("l2_bytes", std::uint64_t{0});
-      info.memory_clock_khz = d.value("memory_clock_khz", 0);
-      info.sm_clock_khz = d.value("sm_clock_khz", 0);
-      info.memory_bus_bits = d.value("memory_bus_bits", 0);
+      info.memory_bytes = whole_value(d, "memory_bytes", std::uint64_t{0});
+      info.multiprocessors = whole_value(d, "multiprocessors", 0);
+      info.l2_bytes = whole_value(d, "l2_bytes", std::uint64_t{0});
+      info.memory_clock_khz = whole_value(d, "memory_clock_khz", 0);
+      info.sm_clock_khz = whole_value(d, "sm_clock_khz", 0);
+      info.memory_bus_bits = whole_value(d, "memory_bus_bits", 0);
       r.devices.push_back(std::move(info));
     }
     const auto lib = j.value("libcuda", nlohmann::json::object());
@@ -139,7 +141,7 @@ Outcome<ProbeReport> probe_report_from_json(const nlohmann::json& j) {
     if (auto t = j.find("python_torch"); t != j.end() && t->is_object())
       r.python_torch = PythonTorchProbe{t->value("python", ""),        t->value("torch_version", ""),
                                         t->value("torch_cuda", ""),    t->value("is_available", false),
-                                        t->value("device_count", 0),   t->value("error", ""),
+                                        whole_value(*t, "device_count", 0), t->value("error", ""),
                                         t->value("warnings", std::vector<std::string>{})};
     if (auto h = j.find("health"); h != j.end() && h->is_object()) {
       auto health = gpu_health_report_from_json(*h);

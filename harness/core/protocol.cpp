@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "json_fields.hpp"
 #include "protocol_nccl.hpp"
 
 namespace gpucert {
@@ -31,8 +32,16 @@ Outcome<T> field(const nlohmann::json& j, const char* key, T fallback) {
   auto it = j.find(key);
   if (it == j.end()) return fallback;
   try {
-    return it->get<T>();
-  } catch (const nlohmann::json::exception&) {
+    // A whole number is checked against T's range (json_fields.hpp): get<int>() would convert 1e30 or 2^32.
+    if constexpr (WholeNumber<T>) {
+      if (it->is_number()) return whole_number<T>(*it, key);
+      throw std::invalid_argument("not a number");
+    } else {
+      return it->get<T>();
+    }
+  } catch (const JsonNumberError& e) {
+    return GPUCERT_ERROR(std::string("protocol: ") + e.what());
+  } catch (const std::exception&) {  // nlohmann's type_error, or not a number
     return GPUCERT_ERROR(std::string("protocol: field '") + key + "' has the wrong type: " + it->dump());
   }
 }
@@ -159,8 +168,8 @@ Verification verification_from_json(const nlohmann::json& j) {
   Verification v;
   if (!j.is_object()) return v;
   v.passed = j.value("passed", false);
-  v.checked = j.value("checked", std::uint64_t{0});
-  v.mismatches = j.value("mismatches", std::uint64_t{0});
+  v.checked = whole_value(j, "checked", std::uint64_t{0});
+  v.mismatches = whole_value(j, "mismatches", std::uint64_t{0});
   if (auto e = j.find("max_rel_error"); e != j.end())
     v.max_rel_error = e->is_number() ? e->get<double>() : std::nan("");
   v.tolerance = j.value("tolerance", 0.0);
@@ -226,6 +235,9 @@ Outcome<RunReply> decode_run_reply(std::string_view line) {
     std::string what = e.what();  // "[json.exception.type_error.302] type must be string, but is number"
     if (auto end = what.find("] "); end != std::string::npos) what.erase(0, end + 2);
     return GPUCERT_ERROR("protocol: run reply with a field of the wrong type (" + what + "): " +
+                         parsed->dump().substr(0, 200));
+  } catch (const JsonNumberError& e) {
+    return GPUCERT_ERROR(std::string("protocol: run reply with a number out of range (") + e.what() + "): " +
                          parsed->dump().substr(0, 200));
   }
 }

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "json_fields.hpp"
+
 namespace gpucert {
 namespace {
 
@@ -20,8 +22,16 @@ Outcome<T> required(const nlohmann::json& j, const char* key, const char* op) {
   auto it = j.find(key);
   if (it == j.end()) return GPUCERT_ERROR(std::string("protocol: ") + op + " request without '" + key + "'");
   try {
-    return it->get<T>();
-  } catch (const nlohmann::json::exception&) {
+    // A whole number is checked against T's range (json_fields.hpp): get<int>() would convert 1e30 or 2^32.
+    if constexpr (WholeNumber<T>) {
+      if (it->is_number()) return whole_number<T>(*it, key);
+      throw std::invalid_argument("not a number");
+    } else {
+      return it->get<T>();
+    }
+  } catch (const JsonNumberError& e) {
+    return GPUCERT_ERROR(std::string("protocol: ") + op + " " + e.what());
+  } catch (const std::exception&) {  // nlohmann's type_error, or not a number
     return GPUCERT_ERROR(std::string("protocol: ") + op + " field '" + key + "' has the wrong type: " + it->dump());
   }
 }

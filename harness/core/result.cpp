@@ -1,5 +1,6 @@
 #include "result.hpp"
 
+#include "json_fields.hpp"
 #include "nccl_figures.hpp"
 
 namespace gpucert {
@@ -13,9 +14,9 @@ nlohmann::json to_json(const Summary& s) {
 // A record gathered as a summary (its samples kept on its node, docs/CLUSTER.md) carries time_s without
 // samples_s: its figures come from that summary, as make_record derives them from samples.
 void figures_from_summary(ResultRecord& r, const nlohmann::json& time) {
-  if (!r.reply.samples_s.empty() || !time.is_object() || time.value("count", std::size_t{0}) == 0) return;
+  if (!r.reply.samples_s.empty() || !time.is_object() || whole_value(time, "count", std::size_t{0}) == 0) return;
   Summary s;
-  s.count = time.value("count", std::size_t{0});
+  s.count = whole_value(time, "count", std::size_t{0});
   s.min = time.value("min", 0.0);
   s.max = time.value("max", 0.0);
   s.mean = time.value("mean", 0.0);
@@ -99,16 +100,20 @@ Outcome<ResultRecord> result_from_json(const nlohmann::json& j) {
     m.id = j.at("id").get<std::string>();
     m.workload = j.at("workload").get<std::string>();
     m.params = j.value("params", nlohmann::json::object());
-    m.warmup = j.value("warmup", 0);
-    m.repetitions = j.value("repetitions", 0);
-    m.work = j.value("work", std::uint64_t{0});
+    // Reports and checks read the params' fields by name: anything but an object (or null, none) is a broken record.
+    if (m.params.is_null()) m.params = nlohmann::json::object();
+    if (!m.params.is_object())
+      return GPUCERT_ERROR("result record whose params are not an object: " + j.at("id").dump());
+    m.warmup = whole_value(j, "warmup", 0);
+    m.repetitions = whole_value(j, "repetitions", 0);
+    m.work = whole_value(j, "work", std::uint64_t{0});
     m.metric = j.value("metric", "bandwidth") == "throughput" ? Metric::Throughput : Metric::Bandwidth;
     Placement p;
-    p.rank = j.at("rank").get<int>();
-    p.local_rank = j.value("local_rank", 0);
+    p.rank = whole_number<int>(j.at("rank"), "rank");
+    p.local_rank = whole_value(j, "local_rank", 0);
     p.host = j.value("host", "");
     const auto device = j.value("device", nlohmann::json::object());
-    p.device = device.value("index", -1);
+    p.device = whole_value(device, "index", -1);
     p.device_name = device.value("name", "");
     p.device_uuid = device.value("uuid", "");
     RunReply reply;

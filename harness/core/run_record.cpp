@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 
+#include "json_fields.hpp"
 #include "nccl_figures.hpp"
 #include "outliers.hpp"
 
@@ -114,10 +115,10 @@ Outcome<RankRecord> rank_record_from_json(const nlohmann::json& j) {
   if (!j.is_object()) return GPUCERT_ERROR("rank record is not an object");
   RankRecord r;
   try {
-    r.placement.rank = j.at("rank").get<int>();
-    r.placement.local_rank = j.value("local_rank", 0);
+    r.placement.rank = whole_number<int>(j.at("rank"), "rank");
+    r.placement.local_rank = whole_value(j, "local_rank", 0);
     r.placement.host = j.value("host", "");
-    r.placement.device = j.value("device", -1);
+    r.placement.device = whole_value(j, "device", -1);
     r.placement.device_name = j.value("device_name", "");
     r.placement.device_uuid = j.value("device_uuid", "");
     r.usable = j.value("usable", false);

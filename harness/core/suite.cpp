@@ -90,6 +90,9 @@ Outcome<Suite> parse_suite(std::string_view text, const std::string& source) {
     // nlohmann's text is "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..."
     if (auto colon = what.find("syntax error"); colon != std::string::npos) what = what.substr(colon);
     return GPUCERT_ERROR(source + ": not valid JSON at " + position_of(text, e.byte) + ": " + what);
+  } catch (const nlohmann::json::exception& e) {
+    // A number beyond a double's range ("1e400", out_of_range 406): it has no position, its text says which.
+    return GPUCERT_ERROR(source + ": not valid JSON: " + json_error_text(e));
   }
 
   Problems problems;

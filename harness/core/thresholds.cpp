@@ -86,8 +86,8 @@ Outcome<Thresholds> parse_thresholds(std::string_view text, const std::string& s
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    return GPUCERT_ERROR(source + ": not valid JSON: " + e.what());
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
+    return GPUCERT_ERROR(source + ": not valid JSON: " + json_error_text(e));
   }
   if (!doc.is_object()) return GPUCERT_ERROR(source + ": expected an object of GPU names, got " + json_type_name(doc));
   Problems problems;

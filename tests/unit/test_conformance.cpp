@@ -433,6 +433,9 @@ TEST(Thresholds, RefusesWhatItCannotUseNamingEveryProblem) {
   EXPECT_HAS(m, "\"GPU B\": expected an object of measurement ids, got an array");
   EXPECT_HAS(parse_thresholds("[1]", "t.json").error().message, "t.json: expected an object of GPU names");
   EXPECT_HAS(parse_thresholds("{", "t.json").error().message, "t.json: not valid JSON");
+  const auto overflow = parse_thresholds(R"({"GPU A": {"stream/triad/fp64": {"min_GBps": 1e400}}})", "t.json");
+  ASSERT_FALSE(overflow.ok());
+  EXPECT_HAS(overflow.error().message, "t.json: not valid JSON: the number 1e400 is beyond the range of a double");
 }
 
 }  // namespace

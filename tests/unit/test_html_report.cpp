@@ -106,6 +106,20 @@ TEST(HtmlReport, StreamAndGemmRunHasTheirChartsAndNoOthers) {
   EXPECT_HAS(html, "<title>4096x4096x4096 fp16: 749 TFLOP/s</title>");
 }
 
+TEST(HtmlReport, ParamsOfAnotherTypeDrawTheChartsFromTheIds) {
+  // Found by fuzz_results: a record whose "precision" was a number (or whose params were not an object) made the
+  // charts throw nlohmann's type_error out of render_html. The ids say the same, and are used instead.
+  auto run = healthy_run();
+  for (auto& r : run.results) {
+    if (r.measurement.workload == "stream") r.measurement.params = {{"kernel", 5}, {"precision", nullptr}};
+    if (r.measurement.workload == "gemm") r.measurement.params = 8;
+  }
+  std::string html;
+  ASSERT_NO_THROW(html = reports::render_html(run));
+  EXPECT_HAS(html, "<title>fp64 triad: 3039 GB/s</title>");
+  EXPECT_HAS(html, "<title>4096x4096x4096 fp16: 749 TFLOP/s</title>");
+}
+
 TEST(HtmlReport, VerdictBannerMatrixAndDoctor) {
   const auto run = golden_run();
   const auto html = reports::render_html(run);

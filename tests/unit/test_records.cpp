@@ -207,11 +207,14 @@ TEST(ResultRecord, ResultFromJsonRefusesMalformedRecords) {
   status_number["status"] = 1;
   auto negative_sample = good;
   negative_sample["samples_s"] = {1e-3, -1e-3};
+  auto params_number = good;  // found by fuzz_results: the charts read params by name
+  params_number["params"] = 8;
   for (const auto& [j, expected] : std::vector<std::pair<nlohmann::json, std::string>>{
            {without_id, "malformed result record"},
            {bad_status, "unknown status"},
            {status_number, "malformed result record"},
            {negative_sample, "malformed result record"},
+           {params_number, "result record whose params are not an object: \"stream/triad/fp64/2GiB\""},
            {nlohmann::json::array(), "malformed result record"}}) {
     SCOPED_TRACE(j.dump().substr(0, 80));
     Outcome<ResultRecord> back = GPUCERT_ERROR("not read");

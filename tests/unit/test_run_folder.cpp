@@ -105,6 +105,17 @@ TEST_F(RunFolder, ABrokenLineInTheMiddleIsRefused) {
   EXPECT_HAS(back.error().message, "results.jsonl:2: not a JSON line");
 }
 
+TEST_F(RunFolder, ALineWithANumberBeyondADoubleIsRefusedNotThrown) {
+  // nlohmann's parser throws out_of_range, not parse_error, for 1e400: it escaped read_run_folder.
+  const auto run = fixtures::healthy_run();
+  ASSERT_TRUE(reports::write_ranks(run.ranks, dir_).ok());
+  write("results.jsonl",
+        to_json(run.results[0]).dump() + "\n{\"seconds\": 1e400}\n" + to_json(run.results[1]).dump() + "\n");
+  const auto back = reports::read_run_folder(dir_);
+  ASSERT_FALSE(back.ok());
+  EXPECT_HAS(back.error().message, "results.jsonl:2: not a JSON line");
+}
+
 TEST_F(RunFolder, ALineCutShortThatAResumedRunWroteAfterIsSkippedWithAWarning) {
   const auto run = fixtures::healthy_run();
   ASSERT_TRUE(reports::write_ranks(run.ranks, dir_).ok());

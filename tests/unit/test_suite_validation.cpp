@@ -359,6 +359,23 @@ TEST(SuiteValidation, RefusesEmptyText) {
   EXPECT_HAS(message, "suites/bad.json: not valid JSON");
 }
 
+TEST(SuiteValidation, RefusesANumberBeyondTheRangeOfADouble) {
+  // Found by fuzz_suite (tests/fuzz/corpus/suite/number_overflow.json): nlohmann's parser throws out_of_range,
+  // not parse_error, for a number no double holds, and it escaped parse_suite (std::terminate).
+  for (const std::string number : {"26E8435456", "1e400", "-1e400", "1.8e308"}) {
+    const auto message = refusal(suite_with_items(R"({"workload": "host_copy", "bytes": )" + number + "}"));
+    expect_every_line_names_source(message);
+    EXPECT_HAS(message, "suites/bad.json: not valid JSON: the number " + number +
+                            " is beyond the range of a double (about 1.8e308)");
+    EXPECT_LACKS(message, "[json.exception");
+  }
+  // Anywhere in the document, a key's value or a list's element alike.
+  EXPECT_HAS(refusal(R"({"schema_version": 1, "name": "t", "parity_threshold": 1E999, "items": []})"),
+             "the number 1E999 is beyond");
+  // A tiny number is no error: it reads as 0 (and is then refused as a field's value, not as JSON).
+  EXPECT_HAS(refusal(suite_with_items(R"({"workload": "host_copy", "bytes": 1e-400})")), "items[0].bytes:");
+}
+
 TEST(SuiteValidation, ReportsPositionOfAnErrorInsideTheDocument) {
   // A missing comma after the name, on line 3: the parser notices at the end of the next key, "items"
   // on line 4 (columns 3 to 9); the position is where it stopped reading, as nlohmann reports it.
