@@ -96,7 +96,7 @@ TEST(WholeNumbers, AWorkerRequestWithACountBeyondAnIntIsRefusedNamingIt) {
 
 TEST(WholeNumbers, RepliesAndRecordsWithANumberBeyondTheirFieldAreErrorValues) {
   const std::string ok_run = R"({"op":"run","ok":true,"status":"ok","samples_s":[0.001],)";
-  for (const std::string& tail : {R"("verification":{"checked":1e30}})", R"("verification":{"mismatches":-1}})",
+  for (const std::string tail : {R"("verification":{"checked":1e30}})", R"("verification":{"mismatches":-1}})",
                                   R"("telemetry":{"samples":[{"sm_clock_mhz":1e30}]}})",
                                   R"("telemetry":{"violation_ns":{"power":-5}}})",
                                   R"("telemetry":{"other_processes":[{"pid":4294967296}]}})"}) {
