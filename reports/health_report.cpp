@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <set>
 #include <sstream>
 
+#include "cluster_sections.hpp"
 #include "core/gpu_telemetry.hpp"
 #include "core/json_fields.hpp"
 #include "escape.hpp"
@@ -86,6 +88,47 @@ std::vector<std::string> slowed_figures(const std::vector<const ResultRecord*>& 
   return out;
 }
 
+// The health checks of each rank, in one pass over the checks (a cluster's run has tens of thousands).
+std::map<int, std::vector<const Check*>> health_checks_by_rank(const RunRecord& run) {
+  std::map<int, std::vector<const Check*>> by_rank;
+  for (const auto& c : run.checks)
+    if (kHealthChecks.count(c.name)) by_rank[c.rank].push_back(&c);
+  return by_rank;
+}
+
+// One rank's part of the section. Above kRanksWithResultRows ranks, only a rank with something to say has one
+// (a check that did not pass, a figure measured slowed down): a page per GPU of a cluster helps nobody, and
+// report.json keeps every reading.
+struct RankPart {
+  const RankRecord& rank;
+  std::vector<const Check*> checks;
+  std::vector<std::string> slowed;
+  const std::vector<const ResultRecord*>& results;
+};
+
+std::vector<RankPart> rank_parts(const RunRecord& run, const ResultsByRank& by_rank, std::size_t& quiet) {
+  const auto checks = health_checks_by_rank(run);
+  const bool every_rank = run.ranks.size() <= kRanksWithResultRows;
+  std::vector<RankPart> parts;
+  quiet = 0;
+  for (const auto& r : run.ranks) {
+    const auto it = checks.find(r.placement.rank);
+    RankPart part{r, it == checks.end() ? std::vector<const Check*>{} : it->second, {}, of_rank(by_rank, r.placement.rank)};
+    part.slowed = slowed_figures(part.results);
+    const bool says_something = !part.slowed.empty() || std::any_of(part.checks.begin(), part.checks.end(), [](const Check* c) {
+      return c->verdict == Verdict::Fail;
+    });
+    if (every_rank || says_something) parts.push_back(std::move(part));
+    else ++quiet;
+  }
+  return parts;
+}
+
+std::string quiet_ranks_text(std::size_t quiet) {
+  return std::to_string(quiet) + " other rank(s) passed or were waived every health check, with no figure measured "
+         "slowed down (report.json holds each rank's readings).";
+}
+
 }  // namespace
 
 std::string health_markdown(const RunRecord& run) {
@@ -93,20 +136,21 @@ std::string health_markdown(const RunRecord& run) {
   std::ostringstream md;
   md << "## GPU health\n\n";
   const auto by_rank = results_by_rank(run);
-  for (const auto& r : run.ranks) {
+  std::size_t quiet = 0;
+  for (const auto& part : rank_parts(run, by_rank, quiet)) {
+    const auto& r = part.rank;
     md << "### Rank " << r.placement.rank << (r.placement.host.empty() ? "" : " on " + md_cell(r.placement.host)) << "\n\n"
        << md_cell(state_line(r)) << "\n\n| Check | Verdict | Evidence |\n|---|---|---|\n";
-    for (const auto& c : run.checks)
-      if (kHealthChecks.count(c.name) && c.rank == r.placement.rank)
-        md << "| " << c.name << " | " << name_of(c.verdict) << " | " << md_cell(c.evidence) << " |\n";
+    for (const auto* c : part.checks)
+      md << "| " << c->name << " | " << name_of(c->verdict) << " | " << md_cell(c->evidence) << " |\n";
     md << "\n";
-    const auto slowed = slowed_figures(of_rank(by_rank, r.placement.rank));
-    if (!slowed.empty()) {
+    if (!part.slowed.empty()) {
       md << "Figures measured while the GPU was slowed down:\n\n";
-      for (const auto& s : slowed) md << "- " << md_cell(s) << "\n";
+      for (const auto& line : part.slowed) md << "- " << md_cell(line) << "\n";
       md << "\n";
     }
   }
+  if (quiet) md << quiet_ranks_text(quiet) << "\n\n";
   return md.str();
 }
 
@@ -197,26 +241,27 @@ std::string health_html(const RunRecord& run) {
   std::ostringstream h;
   h << "<section id=\"health\"><h2>GPU health</h2>\n";
   const auto by_rank = results_by_rank(run);
-  for (const auto& r : run.ranks) {
+  std::size_t quiet = 0;
+  for (const auto& part : rank_parts(run, by_rank, quiet)) {
+    const auto& r = part.rank;
     h << "<h3>Rank " << r.placement.rank << (r.placement.host.empty() ? "" : " on " + html_escape(r.placement.host))
       << "</h3>\n<p>" << html_escape(state_line(r)) << "</p>\n<div class=\"wide\"><table><thead><tr><th>Check</th>"
       << "<th>Verdict</th><th>Evidence</th></tr></thead><tbody>\n";
-    for (const auto& c : run.checks)
-      if (kHealthChecks.count(c.name) && c.rank == r.placement.rank)
-        h << "<tr><td>" << html_escape(c.name) << "</td><td>" << html_escape(std::string(name_of(c.verdict)))
-          << "</td><td>" << html_escape(c.evidence) << "</td></tr>\n";
+    for (const auto* c : part.checks)
+      h << "<tr><td>" << html_escape(c->name) << "</td><td>" << html_escape(std::string(name_of(c->verdict)))
+        << "</td><td>" << html_escape(c->evidence) << "</td></tr>\n";
     h << "</tbody></table></div>\n";
-    const auto slowed = slowed_figures(of_rank(by_rank, r.placement.rank));
-    if (!slowed.empty()) {
+    if (!part.slowed.empty()) {
       h << "<p>Figures measured while the GPU was slowed down:</p><ul>";
-      for (const auto& s : slowed) h << "<li>" << html_escape(s) << "</li>";
+      for (const auto& line : part.slowed) h << "<li>" << html_escape(line) << "</li>";
       h << "</ul>\n";
     }
-    if (const auto svg = telemetry_svg(of_rank(by_rank, r.placement.rank), r.placement.rank); !svg.empty())
+    if (const auto svg = telemetry_svg(part.results, r.placement.rank); !svg.empty())
       h << "<figure>" << svg << "<figcaption>SM clock (blue) and power (red, dashed: the limit) across the "
         << "measurements, one after the other; beneath, the clock-event reasons: amber the software power cap, "
         << "red a thermal or power-brake slowdown.</figcaption></figure>\n";
   }
+  if (quiet) h << "<p>" << html_escape(quiet_ranks_text(quiet)) << "</p>\n";
   h << "</section>\n";
   return h.str();
 }
