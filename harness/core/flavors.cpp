@@ -335,9 +335,10 @@ Outcome<FlavorCatalog> parse_flavor_catalog(std::string_view text, const std::st
         m.refuse_unknown({"$comment", "libraries", "lacks", "require_cuda_driver_branches",
                           "require_cuda_tesla_driver_branches"});
         CudaMajor cuda;
+        const nlohmann::json& table = value;  // clang before 16 cannot capture a structured binding
         auto read_branches = [&](std::string_view field, std::vector<int>& to) {
           if (!m.has(field)) return;
-          const auto& branches = value[std::string(field)];
+          const auto& branches = table[std::string(field)];
           bool good = branches.is_array();
           for (const auto& b : branches) good = good && b.is_number_integer() && b.get<int>() > 0;
           if (!good)
