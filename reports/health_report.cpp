@@ -68,12 +68,6 @@ std::string state_line(const RankRecord& r) {
   return join(parts, ", ");
 }
 
-const std::vector<const ResultRecord*>& of_rank(const ResultsByRank& by_rank, int rank) {
-  static const std::vector<const ResultRecord*> none;
-  const auto it = by_rank.find(rank);
-  return it == by_rank.end() ? none : it->second;
-}
-
 // The figures measured while a slowdown held the clocks down, of one rank's results.
 std::vector<std::string> slowed_figures(const std::vector<const ResultRecord*>& results) {
   std::vector<std::string> out;
@@ -113,7 +107,8 @@ std::vector<RankPart> rank_parts(const RunRecord& run, const ResultsByRank& by_r
   quiet = 0;
   for (const auto& r : run.ranks) {
     const auto it = checks.find(r.placement.rank);
-    RankPart part{r, it == checks.end() ? std::vector<const Check*>{} : it->second, {}, of_rank(by_rank, r.placement.rank)};
+    RankPart part{r, it == checks.end() ? std::vector<const Check*>{} : it->second, {},
+                  results_of_rank(by_rank, r.placement.rank)};
     part.slowed = slowed_figures(part.results);
     const bool says_something = !part.slowed.empty() || std::any_of(part.checks.begin(), part.checks.end(), [](const Check* c) {
       return c->verdict == Verdict::Fail;
@@ -155,7 +150,7 @@ std::string health_markdown(const RunRecord& run) {
 }
 
 std::string telemetry_svg(const RunRecord& run, int rank) {
-  return telemetry_svg(of_rank(results_by_rank(run), rank), rank);
+  return telemetry_svg(results_of_rank(results_by_rank(run), rank), rank);
 }
 
 std::string telemetry_svg(const std::vector<const ResultRecord*>& results, int rank) {

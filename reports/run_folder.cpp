@@ -243,7 +243,8 @@ Status read_results_log(const fs::path& log_path, FolderRun& out) {
     at_end = !in;
     if (in.bad()) return GPUCERT_ERROR("cannot read " + log_path.string());
     // Whole lines only; at the end, the rest too, a line without its newline.
-    const auto whole = at_end ? text.size() : text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
+    const auto last_newline = text.rfind('\n');
+    const auto whole = at_end ? text.size() : last_newline == std::string::npos ? 0 : last_newline + 1;
     if (!at_end && whole == 0 && text.size() > kMaxLineBytes)
       return GPUCERT_ERROR(log_path.string() + ":" + std::to_string(line_number + 1) + ": a line longer than " +
                            std::to_string(kMaxLineBytes >> 20) + " MiB: not a results log gpucert wrote");

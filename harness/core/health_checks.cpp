@@ -77,10 +77,8 @@ template <typename Judge>
 std::vector<Check> per_rank(const RunRecord& run, const char* name, Judge judge) {
   std::vector<Check> out;
   const auto by_rank = results_by_rank(run);
-  const std::vector<const ResultRecord*> none;
   for (const auto& r : run.ranks) {
-    const auto it = by_rank.find(r.placement.rank);
-    const auto h = readings_of(r, it == by_rank.end() ? none : it->second);
+    const auto h = readings_of(r, results_of_rank(by_rank, r.placement.rank));
     out.push_back(h.unjudged ? waived(name, h, *h.unjudged) : judge(h));
   }
   return out;

@@ -267,6 +267,12 @@ ResultsByRank results_by_rank(const RunRecord& run) {
   return by_rank;
 }
 
+const std::vector<const ResultRecord*>& results_of_rank(const ResultsByRank& by_rank, int rank) {
+  static const std::vector<const ResultRecord*> none;
+  const auto it = by_rank.find(rank);
+  return it == by_rank.end() ? none : it->second;
+}
+
 std::string utc_timestamp() {
   const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm tm{};

@@ -123,6 +123,8 @@ nlohmann::json report_head_json(const RunRecord& run);
 // rank: a scan of every result for each rank is quadratic (a 1024-rank acceptance run has 370,000 results).
 using ResultsByRank = std::map<int, std::vector<const ResultRecord*>>;
 ResultsByRank results_by_rank(const RunRecord& run);
+// One rank's results from that index; empty for a rank without any.
+const std::vector<const ResultRecord*>& results_of_rank(const ResultsByRank& by_rank, int rank);
 
 // Now as "2026-11-25T18:01:58Z".
 std::string utc_timestamp();
