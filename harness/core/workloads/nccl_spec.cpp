@@ -1,4 +1,5 @@
-// nccl: collectives across every rank of the run, one communicator spanning all hosts, swept over message
+// nccl: collectives across every rank of the run, one communicator spanning all hosts (and, with "split", per
+// node and per node pair: nccl_split.hpp), swept over message
 // sizes as nccl-tests' -b/-e/-f/-i do. Sizes, algbw and busbw follow nccl_bandwidth.hpp.
 #include <algorithm>
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "../nccl_bandwidth.hpp"
+#include "../nccl_split.hpp"
 #include "workload_spec.hpp"
 
 namespace gpucert {
@@ -108,17 +110,38 @@ std::string collective_label(Collective c, const std::string& reduction) {
   return label;
 }
 
+constexpr std::int64_t kMaxPairRounds = 64;
+constexpr int kDefaultPairRounds = 3;
+
+// The same collective per node and per node pair (nccl_split.hpp), after the one over all ranks: split
+// communicators are made from the run's, so it has made its connections first. Each pair round is a
+// measurement of its own (every rank takes part in each), compared with the other rounds under one group.
+void add_splits(Measurement world,  // a copy: `out` may move its elements
+                const std::vector<std::string>& splits, int pair_rounds,
+                std::vector<Measurement>& out) {
+  for (const auto& scope : splits) {
+    const int rounds = scope == "pair" ? pair_rounds : 1;
+    for (int round = 1; round <= rounds; ++round) {
+      Measurement m = world;
+      m.id += scope == "node" ? "/per_node" : "/per_pair/round" + std::to_string(round);
+      m.params["split"] = split_params(scope, world.id, round, rounds);
+      out.push_back(std::move(m));
+    }
+  }
+}
+
 class NcclSpec final : public WorkloadSpec {
  public:
   std::string_view name() const override { return "nccl"; }
   std::string_view description() const override {
     return "NCCL collectives across all ranks and hosts (all_reduce, all_gather, reduce_scatter, broadcast, reduce, "
-           "alltoall, sendrecv), algbw and busbw as nccl-tests defines them, GB/s";
+           "alltoall, sendrecv), algbw and busbw as nccl-tests defines them, GB/s; with split, also per node and per node "
+           "pair, to find a slow node or link";
   }
   std::string_view backend() const override { return "libgpucert-nccl.so"; }
   std::vector<std::string_view> fields() const override {
-    return {"collectives", "precisions", "reduction", "begin_bytes", "end_bytes",
-            "factor",      "step_bytes", "in_place",  "graph",       "iterations"};
+    return {"collectives", "precisions", "reduction", "begin_bytes", "end_bytes", "factor",
+            "step_bytes",  "in_place",   "graph",     "iterations",  "split",     "pair_rounds"};
   }
 
   std::vector<Measurement> expand(Fields& item, int warmup, int repetitions) const override {
@@ -131,12 +154,16 @@ class NcclSpec final : public WorkloadSpec {
     auto graph = read_flag(item, "graph");
     auto iterations = item.integer("iterations", false, 1, 100000, "collectives per timed sample");
     auto sweep = read_sweep(item);
+    auto split = item.names("split", false, {"node", "pair"}, "split");
+    auto pair_rounds = item.integer("pair_rounds", false, 1, kMaxPairRounds, "rounds of node pairs");
     bool good = read_all(item, {{"collectives", names.has_value()},
                                 {"precisions", precisions.has_value()},
                                 {"reduction", reduction.has_value()},
                                 {"in_place", in_place.has_value()},
                                 {"graph", graph.has_value()},
-                                {"iterations", iterations.has_value()}}) &&
+                                {"iterations", iterations.has_value()},
+                                {"split", split.has_value()},
+                                {"pair_rounds", pair_rounds.has_value()}}) &&
                 sweep.good;
     if (!good) return {};
 
@@ -158,6 +185,12 @@ class NcclSpec final : public WorkloadSpec {
     if (reduction && std::none_of(collectives.begin(), collectives.end(), is_reducing)) {
       item.problems().add(item.path_of("reduction"),
                           "only all_reduce, reduce_scatter and reduce take a reduction, and none is listed");
+      good = false;
+    }
+    const auto splits = split.value_or(std::vector<std::string>{});
+    if (pair_rounds && std::find(splits.begin(), splits.end(), "pair") == splits.end()) {
+      item.problems().add(item.path_of("pair_rounds"), "pair_rounds counts the rounds of a \"pair\" split, and "
+                                                       "split does not list \"pair\"");
       good = false;
     }
     if (!good) return {};
@@ -187,6 +220,7 @@ class NcclSpec final : public WorkloadSpec {
           m.work = bytes;
           m.metric = Metric::Bandwidth;
           out.push_back(std::move(m));
+          add_splits(out.back(), splits, static_cast<int>(pair_rounds.value_or(kDefaultPairRounds)), out);
         }
       }
     }
