@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/conformance.hpp"
+#include "core/nccl_split.hpp"
 #include "environment_setup.hpp"
 #include "health_after.hpp"
 #include "interleave.hpp"
@@ -307,6 +308,7 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
     return true;
   };
 
+  const auto layout = node_layout(world.hosts());
   for (std::size_t i = 0; i < total; ++i) {
     if (done[i]) continue;
     if (should_stop()) break;
@@ -320,6 +322,9 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
                                         : std::vector<int>{m.repetitions};
     std::vector<RunReply> replies(slots.size());
     std::vector<bool> ran(slots.size(), false);
+    // A collective split per node or node pair: this rank's part, decided alike on every rank.
+    const auto split = split_plan(m);
+    const auto my_split = split ? std::optional(rank_split(*split, layout, world.rank())) : std::nullopt;
     for (std::size_t round = 0; round < parts.size(); ++round)
       for (const auto e : round_order(slots.size(), round)) {
         auto& slot = slots[e];
@@ -329,9 +334,13 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
         if (!slot.given_up.empty()) {
           reply.status = RunStatus::Error;
           reply.message = "not run: " + slot.given_up;
+        } else if (my_split && my_split->nobody) {
+          reply.status = RunStatus::Waived;
+          reply.message = my_split->waived;
         } else {
           Measurement part = m;
           part.repetitions = parts[round];
+          if (my_split) part.params["communicator"] = communicator_request(*my_split);
           // Same seed on every rank and in every environment: identical inputs, comparable results.
           reply = slot.worker->run(part, slot.record->placement.device, options.seed + i, deadline);
           runtime::resolve_worker_host_pid(reply.telemetry);  // a restarted worker is a new process
@@ -364,6 +373,8 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
       if (!slots[e].nccl.runs(m)) continue;  // recorded above, with the reason
       std::string mine;
       if (ran[e] && !cut_short) {
+        if (my_split && my_split->color >= 0 && replies[e].details.is_object())
+          replies[e].details["communicator"] = communicator_details(*split, *my_split);
         auto record = make_record(m, slots[e].record->placement, std::move(replies[e]));
         record.environment = slots[e].name;
         const auto text = to_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

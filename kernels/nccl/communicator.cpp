@@ -119,7 +119,65 @@ void Communicator::init(const ncclUniqueId& id, int rank, int nranks, int device
   }
 }
 
+void Communicator::drop_children() {
+  for (auto& [name, child] : children_)
+    if (child && child->comm_) {
+      child->watched_.store(nullptr, std::memory_order_release);
+      ncclCommAbort(child->comm_);
+      child->comm_ = nullptr;
+    }
+  children_.clear();
+}
+
+Communicator* Communicator::split(const std::string& name, int color, int key, int nranks) {
+  if (const auto known = children_.find(name); known != children_.end()) {
+    Communicator* child = known->second.get();
+    if (child && !child->ready()) throw std::runtime_error(child->absent_reason());
+    return child;
+  }
+  if (!comm_) throw std::runtime_error(absent_reason_);
+  auto child = std::unique_ptr<Communicator>(new Communicator());
+  child->device_ = device_;
+  child->timeout_ = timeout_;
+  child->blocking_ = blocking_;
+  GPUCERT_CUDA_TRY(cudaSetDevice(device_));
+  ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+  config.blocking = blocking_ ? 1 : 0;
+  ncclComm_t made = nullptr;
+  const std::string what = "splitting the communicator (" + name + ")";
+  if (blocking_) {
+    // Collective over this communicator: a rank that never comes would hold the others here, so it runs under
+    // this communicator's deadline, whose abort releases them.
+    Watch watch(*this, what.c_str());
+    check(ncclCommSplit(comm_, color < 0 ? NCCL_SPLIT_NOCOLOR : color, key, &made, &config), "ncclCommSplit");
+    watch.close();
+  } else {
+    const ncclResult_t result = ncclCommSplit(comm_, color < 0 ? NCCL_SPLIT_NOCOLOR : color, key, &made, &config);
+    if (result != ncclSuccess && result != ncclInProgress) abort(describe_failure(result, "ncclCommSplit", comm_));
+  }
+  if (!made) {
+    children_.emplace(name, nullptr);
+    return nullptr;
+  }
+  child->comm_ = made;
+  child->watched_.store(made, std::memory_order_release);
+  if (!blocking_) child->settle(what.c_str());
+  int rank = 0, count = 0;
+  child->check(ncclCommUserRank(made, &rank), "ncclCommUserRank");
+  child->check(ncclCommCount(made, &count), "ncclCommCount");
+  child->rank_ = rank;
+  child->nranks_ = count;
+  child->absent_reason_.clear();
+  Communicator* out = child.get();
+  children_.emplace(name, std::move(child));
+  if (count != nranks)
+    out->abort("ncclCommSplit (" + name + ") made a communicator of " + std::to_string(count) +
+               " rank(s); the coordinator expected " + std::to_string(nranks));
+  return out;
+}
+
 void Communicator::join(const ncclUniqueId& id, int rank, int nranks, int device, std::chrono::seconds timeout) {
+  drop_children();
   if (comm_) {
     watched_.store(nullptr, std::memory_order_release);
     ncclCommAbort(comm_);

@@ -1,4 +1,5 @@
-// The worker's one NCCL communicator, made by nccl_init and used by every later nccl run of that worker.
+// The worker's NCCL communicator over all ranks, made by nccl_init and used by every later nccl run of that
+// worker, and the communicators split from it per node or node pair.
 // A rank that died or hangs must never hang the job: every batch of NCCL work (the set-up, the calls of a
 // measurement and the wait for their completion) runs under a deadline, and when it passes (or NCCL reports
 // an asynchronous error) the communicator is aborted (ncclCommAbort, which also stops its kernels) and the
@@ -13,6 +14,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
+#include <memory>
 #include <string>
 
 #include <cuda_runtime_api.h>
@@ -29,6 +32,13 @@ class Communicator {
   // Joins the communicator of `nranks` ranks as `rank` on `device`, waiting at most `timeout` for the
   // others; replaces (aborts) any earlier one. Throws NcclFailure, CudaFailure or std::runtime_error.
   void init(const ncclUniqueId& id, int rank, int nranks, int device, std::chrono::seconds timeout);
+
+  // The communicator made from this one by ncclCommSplit under `name` (core/nccl_split.hpp: "node",
+  // "pair/round2"), made on the first request of that name and kept: every rank asks for the same names in the
+  // same order, because every rank runs the same plan, and the split is collective over this communicator.
+  // Null when this rank is not a member (a negative color). The new communicator has its own deadlines and
+  // watchdog; `nranks` is the size it must have. Throws as init does, and when the size differs.
+  Communicator* split(const std::string& name, int color, int key, int nranks);
 
   [[nodiscard]] bool ready() const { return comm_ != nullptr; }
   // Why there is no communicator: never made, or aborted (and why).
@@ -90,7 +100,12 @@ class Communicator {
   // Blocking mode: polls `event` alone (the watchdog holds the deadline), then ends the watch.
   void wait_watched(cudaEvent_t event, const char* what);
 
+  // Aborts the split communicators and forgets them (a new communicator of the run replaces this one).
+  void drop_children();
+
   ncclComm_t comm_ = nullptr;
+  // By name; null where this rank is not a member.
+  std::map<std::string, std::unique_ptr<Communicator>> children_;
   // The communicator the watchdog may abort: comm_, published before a watch is armed.
   std::atomic<ncclComm_t> watched_{nullptr};
   bool blocking_ = true;

@@ -132,8 +132,16 @@ RunReply run_nccl(const RunRequest& request) {
   auto read = read_plan(request.params);
   if (!read) return error_reply(read.error().describe());
   const RunPlan& plan = *read;
-  auto& comm = Communicator::instance();
-  if (!comm.ready()) return error_reply(comm.absent_reason());
+  auto& world = Communicator::instance();
+  if (!world.ready() && !plan.split) return error_reply(world.absent_reason());
+  Communicator* chosen = &world;
+  if (plan.split) {
+    const auto& s = *plan.split;
+    chosen = world.split(s.name, s.color, s.key, s.nranks);
+    if (!chosen)
+      return waived_reply(s.waived.empty() ? "this rank is not in any communicator of split " + s.name : s.waived);
+  }
+  auto& comm = *chosen;
   const int rank = comm.rank(), n = comm.nranks();
   if (plan.root >= n) return error_reply("nccl: root " + std::to_string(plan.root) + " is not among the " +
                                          std::to_string(n) + " ranks");

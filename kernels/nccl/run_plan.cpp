@@ -85,6 +85,22 @@ Outcome<RunPlan> read_plan(const nlohmann::json& params) {
   plan.graph = *graph;
   plan.iterations = *iterations;
   plan.root = *root;
+  if (const auto split = params.find("communicator"); split != params.end()) {
+    if (!split->is_object()) return GPUCERT_ERROR("nccl: parameter 'communicator' must be an object");
+    auto name = param<std::string>(*split, "name", "");
+    auto color = param<int>(*split, "color", -1);
+    auto key = param<int>(*split, "key", 0);
+    auto nranks = param<int>(*split, "nranks", 0);
+    auto waived = param<std::string>(*split, "waived", "");
+    for (const Error* e : {name ? nullptr : &name.error(), color ? nullptr : &color.error(),
+                           key ? nullptr : &key.error(), nranks ? nullptr : &nranks.error(),
+                           waived ? nullptr : &waived.error()})
+      if (e) return *e;
+    if (name->empty()) return GPUCERT_ERROR("nccl: parameter 'communicator' has no name");
+    if (*color >= 0 && *nranks < 1)
+      return GPUCERT_ERROR("nccl: parameter 'communicator' of a member must say its size (nranks >= 1)");
+    plan.split = SplitRequest{*name, *color, *key, *nranks, *waived};
+  }
   return plan;
 }
 

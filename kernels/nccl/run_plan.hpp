@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <nccl.h>
@@ -13,6 +14,17 @@
 #include "data.hpp"
 
 namespace gpucert::kernels::nccl {
+
+// The communicator a split measurement runs on (core/nccl_split.hpp; the coordinator writes it per rank): made
+// once per name by ncclCommSplit from the run's communicator, with this rank's color (negative: not a member,
+// the measurement is waived for `waived`) and key.
+struct SplitRequest {
+  std::string name;
+  int color = -1;
+  int key = 0;
+  int nranks = 0;  // the size the coordinator expects
+  std::string waived;
+};
 
 struct RunPlan {
   Collective collective = Collective::AllReduce;
@@ -28,6 +40,7 @@ struct RunPlan {
   bool graph = false;
   int iterations = 1;
   int root = 0;
+  std::optional<SplitRequest> split;  // absent: the run's communicator
 };
 
 Outcome<RunPlan> read_plan(const nlohmann::json& params);
