@@ -60,11 +60,11 @@ CLI::App* add_simulate_command(CLI::App& app, SimulateArgs& args) {
   cmd->add_option("--slow-node", args.slow_nodes, "NODE[:FACTOR]: a node whose every figure runs at FACTOR (0.8)");
   cmd->add_option("--slow-pair", args.slow_pairs, "NODE,NODE[:FACTOR]: NCCL between two nodes at FACTOR (0.5)");
   cmd->add_flag("--no-split-nccl", args.no_split_nccl,
-                "Only the run's one NCCL communicator, no per-node and per-pair ones");
+                "Leave out the plan's per-node and per-pair NCCL measurements (the suite's \"split\")");
   cmd->add_flag("--summaries", args.summaries,
                 "Records as a node forwards them when samples stay on the nodes: time summaries, no samples");
   cmd->footer("\nExample:\n  gpucert simulate --out /tmp/sim --nodes 128 --slow-gpu 77:0.7 --slow-node 20 "
-              "--slow-pair 4,5:0.6\n  gpucert report /tmp/sim\n\nExit codes: 0 written, 2 bad input or the folder "
+              "--slow-pair 4,123:0.6\n  gpucert report /tmp/sim\n\nExit codes: 0 written, 2 bad input or the folder "
               "cannot be written.");
   return cmd;
 }
@@ -118,6 +118,20 @@ int command_simulate(const SimulateArgs& args) {
   if (!suite) {
     std::fprintf(stderr, "gpucert: %s\n", suite.error().message.c_str());
     return kExitBadInput;
+  }
+  // A slow link shows only where the plan measures it: refuse a planted pair no pair round brings together.
+  if (!cluster.slow_pairs.empty()) {
+    const auto measured = measured_node_pairs(*suite, args.nodes);
+    for (const auto& p : cluster.slow_pairs)
+      if (!cluster.split_nccl || !measured.contains(std::minmax(p.first, p.second))) {
+        std::string partners;
+        for (const auto& [a, b] : measured)
+          if (a == p.first || b == p.first) partners += (partners.empty() ? "" : ", ") + std::to_string(a == p.first ? b : a);
+        std::fprintf(stderr, "gpucert: --slow-pair %d,%d: the suite's pair rounds never put these nodes together "
+                             "(node %d meets: %s)\n", p.first, p.second, p.first,
+                     partners.empty() ? "no node; the suite has no \"split\": [\"pair\"] or --no-split-nccl" : partners.c_str());
+        return kExitBadInput;
+      }
   }
   const std::filesystem::path dir = args.out;
   std::error_code ec;

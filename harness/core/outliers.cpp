@@ -144,6 +144,16 @@ bool judged_nccl(const ResultRecord& r, const OutlierOptions& options) {
          bytes->get<std::uint64_t>() >= options.nccl_min_bytes;
 }
 
+// The figures a split communicator is compared with: those of its group (details.communicator.group, e.g. every
+// round of one collective's node pairs), else those of its measurement.
+std::string communicator_group(const ResultRecord& r) {
+  const auto c = r.reply.details.find("communicator");
+  if (c != r.reply.details.end() && c->is_object())
+    if (const auto g = c->find("group"); g != c->end() && g->is_string() && !g->get<std::string>().empty())
+      return g->get<std::string>();
+  return r.measurement.id;
+}
+
 std::vector<Communicator> nccl_communicators(const RunRecord& run, const OutlierOptions& options,
                                              std::vector<std::string>& notes) {
   // The run's own communicator spans every host that reported the measurement.
@@ -166,10 +176,11 @@ std::vector<Communicator> nccl_communicators(const RunRecord& run, const Outlier
       widest = std::max(widest, hosts.size());
       continue;
     }
-    std::string key = r.environment + '\n' + r.measurement.id;
+    const auto group = communicator_group(r);
+    std::string key = r.environment + '\n' + group;
     for (const auto& h : hosts) key += '\n' + h;
     const auto [it, added] = index.try_emplace(key, out.size());
-    if (added) out.push_back({r.environment, r.measurement.id, r.placement.device_name, hosts, {}});
+    if (added) out.push_back({r.environment, group, r.placement.device_name, hosts, {}});
     out[it->second].busbw.push_back(r.bus_figures->at_median);
   }
   if (wide)

@@ -4,10 +4,12 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 
 #include "nccl_figures.hpp"
+#include "nccl_split.hpp"
 
 namespace gpucert {
 namespace {
@@ -179,18 +181,18 @@ void simulate_results(const Suite& suite, const SimulatedCluster& c, const std::
     sink(std::move(record));
   };
 
-  // Node pairs for the per-pair communicators, planted ones included.
-  std::set<std::pair<int, int>> pairs;
-  for (int k = 0; k < c.pair_rounds && (1 << k) < c.nodes; ++k)
-    for (int a = 0; a < c.nodes; ++a)
-      if (const int b = a ^ (1 << k); b < c.nodes && a < b) pairs.insert({a, b});
   std::map<std::pair<int, int>, double> pair_factor;
-  for (const auto& p : c.slow_pairs) {
-    const auto key = std::minmax(p.first, p.second);
-    if (key.first < 0 || key.second >= c.nodes || key.first == key.second) continue;
-    pairs.insert(key);
-    pair_factor[key] = p.factor;
-  }
+  for (const auto& p : c.slow_pairs) pair_factor[std::minmax(p.first, p.second)] = p.factor;
+  std::vector<std::string> host_of_rank;
+  for (int rank = 0; rank < total; ++rank) host_of_rank.push_back(simulated_host(rank / c.gpus_per_node));
+  const auto layout = node_layout(host_of_rank);
+  // A split measurement a rank sits out, or one that the whole run waives.
+  auto waive = [&](const Measurement& m, int rank, const std::string& why) {
+    RunReply waived;
+    waived.status = RunStatus::Waived;
+    waived.message = why;
+    sink(make_record(m, placement_of(c, rank), std::move(waived)));
+  };
 
   for (const auto& m : suite.plan) {
     if (m.workload != "nccl") {
@@ -207,41 +209,52 @@ void simulate_results(const Suite& suite, const SimulatedCluster& c, const std::
       continue;
     }
     const auto bytes = m.params.value("bytes", std::uint64_t{0});
-    // The run's one communicator: every rank sees the same collective, with a little noise of its own.
-    const double world = healthy_busbw(bytes, c.nodes > 1 ? Scope::World : Scope::Node);
-    for (int rank = 0; rank < total; ++rank)
-      emit(m, rank, world / busbw_factor_of(m, total) * noise.factor(c.sample_spread), c.sample_spread,
-           {{"nranks", total}});
-    if (!c.split_nccl || m.params.value("collective", "") != "all_reduce" || bytes < (64ull << 20)) continue;
-    Measurement per_node = m;
-    per_node.id += "/per_node";
-    for (int node = 0; node < c.nodes; ++node) {
-      const double figure = healthy_busbw(bytes, Scope::Node) * node_factor[static_cast<std::size_t>(node)] *
-                            noise.factor(c.figure_spread);
-      const nlohmann::json details = {{"nranks", c.gpus_per_node},
-                                      {"communicator", {{"hosts", {simulated_host(node)}}}}};
-      for (int local = 0; local < c.gpus_per_node; ++local)
-        emit(per_node, node * c.gpus_per_node + local,
-             figure / busbw_factor_of(per_node, c.gpus_per_node) * noise.factor(c.sample_spread), c.sample_spread,
-             details);
+    const auto split = split_plan(m);
+    if (!split) {
+      // The run's one communicator: every rank sees the same collective, with a little noise of its own.
+      const double world = healthy_busbw(bytes, c.nodes > 1 ? Scope::World : Scope::Node);
+      for (int rank = 0; rank < total; ++rank)
+        emit(m, rank, world / busbw_factor_of(m, total) * noise.factor(c.sample_spread), c.sample_spread,
+             {{"nranks", total}});
+      continue;
     }
-    if (c.nodes < 2) continue;
-    Measurement per_pair = m;
-    per_pair.id += "/per_pair";
-    for (const auto& pair : pairs) {
-      const auto planted = pair_factor.find(pair);
-      const double figure = healthy_busbw(bytes, Scope::Pair) * (planted == pair_factor.end() ? 1.0 : planted->second) *
-                            noise.factor(c.figure_spread);
-      const nlohmann::json details = {
-          {"nranks", 2 * c.gpus_per_node},
-          {"communicator", {{"hosts", {simulated_host(pair.first), simulated_host(pair.second)}}}}};
-      for (int node : {pair.first, pair.second})
-        for (int local = 0; local < c.gpus_per_node; ++local)
-          emit(per_pair, node * c.gpus_per_node + local,
-               figure / busbw_factor_of(per_pair, 2 * c.gpus_per_node) * noise.factor(c.sample_spread),
-               c.sample_spread, details);
+    if (!c.split_nccl) continue;
+    // Per node and per node pair, each rank in the communicator a real run gives it (nccl_split.hpp).
+    // One figure per communicator, drawn when its first rank comes.
+    std::vector<std::optional<double>> figure_of_color(static_cast<std::size_t>(c.nodes));
+    for (int rank = 0; rank < total; ++rank) {
+      const auto mine = rank_split(*split, layout, rank);
+      if (mine.color < 0) {
+        waive(m, rank, mine.waived);
+        continue;
+      }
+      auto& figure = figure_of_color[static_cast<std::size_t>(mine.color)];
+      if (!figure) {
+        const int node = rank / c.gpus_per_node;
+        if (split->scope == "node") {
+          figure = healthy_busbw(bytes, Scope::Node) * node_factor[static_cast<std::size_t>(node)] *
+                   noise.factor(c.figure_spread);
+        } else {
+          const auto rounds = node_pair_rounds(c.nodes, split->rounds);
+          const auto partners = rounds[static_cast<std::size_t>(split->round - 1)][static_cast<std::size_t>(mine.color)];
+          const auto planted = pair_factor.find(partners);
+          figure = healthy_busbw(bytes, Scope::Pair) * (planted == pair_factor.end() ? 1.0 : planted->second) *
+                   noise.factor(c.figure_spread);
+        }
+      }
+      emit(m, rank, *figure / busbw_factor_of(m, mine.nranks) * noise.factor(c.sample_spread), c.sample_spread,
+           {{"nranks", mine.nranks}, {"communicator", communicator_details(*split, mine)}});
     }
   }
+}
+
+std::set<std::pair<int, int>> measured_node_pairs(const Suite& suite, int nodes) {
+  int rounds = 0;
+  for (const auto& m : suite.plan)
+    if (const auto split = split_plan(m); split && split->scope == "pair") rounds = std::max(rounds, split->rounds);
+  std::set<std::pair<int, int>> pairs;
+  for (const auto& round : node_pair_rounds(nodes, rounds)) pairs.insert(round.begin(), round.end());
+  return pairs;
 }
 
 RunRecord simulate_run(const Suite& suite, const SimulatedCluster& cluster) {

@@ -3,14 +3,14 @@
 // planted where a test asks: a slow GPU, a slow node, a slow link between two nodes. It feeds the peer-verdict
 // tests and the scale benchmark (`gpucert simulate`, docs/PERFORMANCE.md); nothing in a real run uses it.
 //
-// NCCL is simulated as the run's one communicator over every rank and, for all_reduce at bandwidth sizes, as
-// communicators of one node ("<id>/per_node") and of node pairs ("<id>/per_pair": every node with the nodes
-// whose index differs from its own in one of the lowest `pair_rounds` bits, the pairwise pattern nccl-tests
-// users script), each record naming its communicator's hosts in details.communicator.hosts.
+// NCCL is simulated as the plan has it: the run's one communicator over every rank and, for the items with
+// "split", communicators of one node and of node pairs, each rank in the communicator a real run gives it
+// (nccl_split.hpp) and each record naming it as a real run does (details.communicator).
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,8 +43,7 @@ struct SimulatedCluster {
   double gpu_spread = 0.015;     // relative standard deviation from GPU to GPU (silicon, cooling)
   double figure_spread = 0.008;  // of one measurement's median on one GPU
   double sample_spread = 0.004;  // of one sample around that median
-  bool split_nccl = true;
-  int pair_rounds = 3;
+  bool split_nccl = true;  // false: the plan's per-node and per-pair measurements are left out
   std::vector<PlantedGpu> slow_gpus;
   std::vector<PlantedNode> slow_nodes;
   std::vector<PlantedPair> slow_pairs;
@@ -60,6 +59,9 @@ std::vector<RankRecord> simulated_ranks(const SimulatedCluster& cluster);
 // rank by rank), handed to `sink` one at a time so that a large cluster is never held whole.
 void simulate_results(const Suite& suite, const SimulatedCluster& cluster,
                       const std::function<void(ResultRecord&&)>& sink);
+
+// The node pairs the plan's pair rounds measure on `nodes` nodes: the only pairs a planted slow link can show in.
+std::set<std::pair<int, int>> measured_node_pairs(const Suite& suite, int nodes);
 
 // The whole run in memory: ranks, results, suite and times (no checks).
 RunRecord simulate_run(const Suite& suite, const SimulatedCluster& cluster);

@@ -15,6 +15,11 @@ sleep 1  # a run is known by its start, to the second (the history store)
 "$bin/gpucert" simulate --out "$tmp/sick" --suite quick --nodes 4 --slow-gpu 9:0.6 --slow-node 2:0.8 \
   --slow-pair 0,1:0.5 >/dev/null
 "$bin/gpucert" simulate --out "$tmp/bad" --nodes 4 --slow-pair 1,9 >/dev/null 2>&1 && fail "a pair past --nodes was accepted"
+# A slow link shows only where the plan measures it: of 8 nodes, three pair rounds pair node 2 with 5, 0 and 7.
+if "$bin/gpucert" simulate --out "$tmp/bad" --suite quick --nodes 8 --slow-pair 2,3 >/dev/null 2>"$tmp/err"; then
+  fail "a pair the pair rounds never measure was accepted"
+fi
+grep -q "never put these nodes together (node 2 meets: 0, 5, 7)" "$tmp/err" || fail "unmeasured pair: $(cat "$tmp/err")"
 for run in clean sick; do "$bin/gpucert" report "$tmp/$run" >/dev/null; done
 
 # The suspects open report.md, worst first.

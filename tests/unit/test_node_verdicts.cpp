@@ -31,7 +31,7 @@ RunRecord planted_run() {
   c.nodes = 8;
   c.samples = 3;
   c.slow_gpus.push_back({9, 0.6});     // node-0001
-  c.slow_pairs.push_back({2, 3, 0.5});
+  c.slow_pairs.push_back({3, 4, 0.5});  // paired in the first round
   auto run = simulate_run(acceptance(), c);
   // node-0005's rank 42 lost its GPU.
   auto& lost = run.ranks[42];
@@ -65,11 +65,11 @@ TEST(NodeVerdicts, EachNodeFailsForItsOwnReasonsOnly) {
   ASSERT_FALSE(gpu.reasons.empty());
   EXPECT_HAS(gpu.reasons.front(), "rank 9 (node-0001, GPU 1) is slower than its peers");
 
-  for (const char* host : {"node-0002", "node-0003"}) {
+  for (const char* host : {"node-0003", "node-0004"}) {
     const auto& pair = verdict_of(verdicts, host);
     EXPECT_FALSE(pair.pass) << host;
     ASSERT_FALSE(pair.reasons.empty());
-    EXPECT_HAS(pair.reasons.front(), std::string("NCCL to ") + (host[8] == '2' ? "node-0003" : "node-0002"));
+    EXPECT_HAS(pair.reasons.front(), std::string("NCCL to ") + (host[8] == '3' ? "node-0004" : "node-0003"));
   }
   const auto& lost = verdict_of(verdicts, "node-0005");
   EXPECT_FALSE(lost.pass);
@@ -92,7 +92,7 @@ TEST(NodeVerdicts, JsonNamesTheJobEveryNodeAndTheFailedOnes) {
   EXPECT_EQ(j["exit_code"], 1);
   EXPECT_EQ(j["nodes"].size(), 8u);
   EXPECT_EQ(j["nodes"][0]["verdict"], "pass");
-  EXPECT_EQ(j["failed"], (nlohmann::json{"node-0001", "node-0002", "node-0003", "node-0005"}));
+  EXPECT_EQ(j["failed"], (nlohmann::json{"node-0001", "node-0003", "node-0004", "node-0005"}));
 }
 
 TEST(NodeVerdicts, ACleanClusterPassesAndARunWithoutRanksIsNotRun) {
@@ -116,7 +116,7 @@ TEST(ClusterReports, SuspectsOpenReportMdAndHtml) {
   EXPECT_LT(suspects, md.find("## Conformance"));
   // report.md escapes the brackets of the node list (markdown link syntax).
   EXPECT_HAS(md, "| Slurm job | 4242 (hopper, gpu), nodes node-\\[0000-0007\\] |");
-  EXPECT_HAS(md, "1. **node pair node-0002 and node-0003**: up to 5");
+  EXPECT_HAS(md, "1. **node pair node-0003 and node-0004**: up to 5");
   EXPECT_HAS(md, "2. **GPU rank 9 (node-0001, GPU 1)**: up to 4");
   EXPECT_HAS(md, "   - NCCL between the two nodes, nccl/all_reduce/");
   // The peer check fails the run, once per suspect.

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "core/json_fields.hpp"
+#include "core/nccl_split.hpp"
 #include "core/outliers.hpp"
 #include "core/simulated_cluster.hpp"
 #include "core/suite.hpp"
@@ -52,15 +53,15 @@ TEST(Outliers, PlantedGpuNodeAndPairAreTheFirstSuspects) {
   auto c = cluster(32);
   c.slow_gpus.push_back({77, 0.7});     // node 9, GPU 5: 30% slower in GEMM and convolution
   c.slow_nodes.push_back({20, 0.8});    // every figure of node 20, 20% lower
-  c.slow_pairs.push_back({4, 5, 0.6});  // the link between nodes 4 and 5 at 60%
+  c.slow_pairs.push_back({4, 27, 0.6});  // the link between nodes 4 and 27 (paired in round 1) at 60%
   const auto run = simulate_run(acceptance(), c);
   const auto analysis = find_outliers(run);
   // Ranked by how far below their peers they are: the link (40%), the GPU (30%), the node (20%).
   ASSERT_EQ(analysis.suspects.size(), 3u);
   const auto& pair = analysis.suspects[0];
   EXPECT_EQ(pair.kind, SuspectKind::NodePair);
-  EXPECT_EQ(pair.hosts, (std::vector<std::string>{"node-0004", "node-0005"}));
-  EXPECT_EQ(pair.subject, "node-0004 and node-0005");
+  EXPECT_EQ(pair.hosts, (std::vector<std::string>{"node-0004", "node-0027"}));
+  EXPECT_EQ(pair.subject, "node-0004 and node-0027");
   EXPECT_NEAR(pair.worst_gap, 0.4, 0.05);
   EXPECT_HAS(pair.evidence.front(), "NCCL between the two nodes");
   const auto& gpu = analysis.suspects[1];
@@ -87,14 +88,19 @@ TEST(Outliers, PlantedGpuNodeAndPairAreTheFirstSuspects) {
 
 TEST(Outliers, ANodeWhoseLinksAreAllSlowIsTheNodeNotEachPair) {
   auto c = cluster(16);
-  // Node 3's pairs in the pattern: 2 (bit 0), 1 (bit 1), 7 (bit 2).
-  for (int partner : {2, 1, 7}) c.slow_pairs.push_back({3, partner, 0.5});
+  // Node 3's partners in the three pair rounds a run measures.
+  std::vector<int> partners;
+  for (const auto& round : node_pair_rounds(16, 3))  // the acceptance suite's pair_rounds
+    for (const auto& [a, b] : round)
+      if (a == 3 || b == 3) partners.push_back(a == 3 ? b : a);
+  ASSERT_EQ(partners.size(), 3u);
+  for (int partner : partners) c.slow_pairs.push_back({3, partner, 0.5});
   const auto analysis = find_outliers(simulate_run(acceptance(), c));
   ASSERT_EQ(analysis.suspects.size(), 1u);
   EXPECT_EQ(analysis.suspects[0].kind, SuspectKind::Node);
   EXPECT_EQ(analysis.suspects[0].subject, "node-0003");
   EXPECT_EQ(analysis.suspects[0].figures, 3u * 14);  // three partners, seven sizes from 64 MiB in fp32 and bf16
-  EXPECT_HAS(analysis.suspects[0].evidence.front(), "with node-000");
+  EXPECT_HAS(analysis.suspects[0].evidence.front(), "with node-00");
 }
 
 TEST(Outliers, SlowGpusAreRankedByHowFarBelowTheirPeersTheyAre) {
