@@ -6,6 +6,9 @@ import json
 import os
 import sys
 
+# STAND_IN_NCCL=1: it also takes part in NCCL's rendezvous, as if it had NCCL.
+nccl = os.environ.get("STAND_IN_NCCL") == "1"
+world_size = 0
 for line in sys.stdin:
     request = json.loads(line)
     op = request.get("op")
@@ -20,6 +23,20 @@ for line in sys.stdin:
         reply = {"op": "run", "ok": True, "status": "ok", "samples_s": samples, "message": "", "details": {},
                  "verification": {"passed": True, "checked": 1000, "mismatches": 0, "max_rel_error": 0,
                                   "tolerance": 0, "method": "stand-in"}}
+        if request.get("workload") == "nccl":
+            # The communicator the coordinator asked for: the run's, or one split from it (core/nccl_split.hpp).
+            split = request.get("params", {}).get("communicator")
+            if split is not None and split["color"] < 0:
+                reply.update(status="waived", samples_s=[], message=split.get("waived", ""))
+            reply["details"] = {"nranks": split["nranks"] if split else world_size,
+                                "split_name": split["name"] if split else ""}
+    elif op in ("nccl_id", "nccl_init") and nccl:
+        # Without a GPU nothing is reduced: the coordinator's rendezvous and its split decisions are what run.
+        reply = {"op": op, "ok": True, "message": "stand-in"}
+        if op == "nccl_id":
+            reply["id"] = "00" * 128
+        else:
+            world_size = request["nranks"]
     elif op in ("nccl_id", "nccl_init"):
         reply = {"op": op, "ok": False, "unavailable": True, "message": "the stand-in worker has no NCCL"}
     elif op == "quit":
