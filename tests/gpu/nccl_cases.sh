@@ -6,7 +6,8 @@
 # and the non-blocking one (GPUCERT_NCCL_NONBLOCKING=1), alternated twice; prints nccl-tests' time per
 # collective (the mean over the ranks of each rank's median) and fails if blocking is not the faster mode.
 # Compare with `mpirun -np 2 all_reduce_perf -b 8 -e 64K -f 4 -d float -w 5 -n 20` on the same machine.
-# Usage: nccl_cases.sh BIN_DIR CASE (nccl_one_rank | nccl_two_ranks | nccl_latency).
+# nccl_split: the worker's split communicators (per node, per node pair) on one GPU, over the worker protocol.
+# Usage: nccl_cases.sh BIN_DIR CASE (nccl_one_rank | nccl_two_ranks | nccl_latency | nccl_split).
 set -euo pipefail
 bin=$1
 case_name=$2
@@ -101,6 +102,39 @@ case "$case_name" in
     tail -5 "$tmp/hang.log"
     [ "$code" != 124 ] && [ "$code" != 0 ] || fail "a hung rank was not detected (exit code $code)"
     grep -q "rank 1 on host .* sent nothing within 20 s" "$tmp/hang.log" || fail "rank 0 did not name the hung rank"
+    ;;
+  nccl_split)
+    # The worker's side of a split (core/nccl_split.hpp) on one GPU: a communicator split from the run's by name,
+    # verified and kept for the next request; a rank without a color waived; a split whose size is not the one
+    # the coordinator expects refused, then and afterwards.
+    python3 - "$bin/gpucert-worker" <<'PY'
+import json, subprocess, sys
+worker = subprocess.Popen([sys.argv[1]], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+def ask(request):
+    worker.stdin.write(json.dumps(request) + "\n")
+    worker.stdin.flush()
+    return json.loads(worker.stdout.readline())
+made = ask({"op": "nccl_id"})
+assert made["ok"], made
+joined = ask({"op": "nccl_init", "id": made["id"], "rank": 0, "nranks": 1, "device": 0, "timeout_s": 60})
+assert joined["ok"], joined
+def run(split):
+    params = {"collective": "all_reduce", "precision": "fp32", "bytes": 1 << 20, "in_place": False, "graph": False,
+              "iterations": 2, "root": 0, "reduction": "sum", "communicator": split}
+    return ask({"op": "run", "id": "nccl/split-test", "workload": "nccl", "params": params, "warmup": 1,
+                "repetitions": 3, "device": 0, "seed": 7})
+for attempt in (1, 2):  # made, then reused
+    r = run({"name": "node", "color": 0, "key": 0, "nranks": 1})
+    assert r["status"] == "ok" and r["verification"]["passed"] and r["details"]["nranks"] == 1, r
+    assert len(r["samples_s"]) == 3 and min(r["samples_s"]) > 0, r
+r = run({"name": "pair/round1", "color": -1, "key": 0, "nranks": 0, "waived": "node a has no partner"})
+assert r["status"] == "waived" and r["message"] == "node a has no partner", r
+for attempt in (1, 2):
+    r = run({"name": "wrong-size", "color": 0, "key": 0, "nranks": 2})
+    assert r["status"] == "error" and "the coordinator expected 2" in r["message"], r
+assert ask({"op": "quit"})["ok"]
+print("split communicators: made once and reused, waived without a color, refused at the wrong size")
+PY
     ;;
   nccl_latency)
     [ "$gpus" -ge 2 ] || skip "two GPUs needed, $gpus visible"
