@@ -195,7 +195,8 @@ std::string results_by_measurement_html(const RunRecord& run) {
 }
 
 std::string suspects_markdown(const RunRecord& run) {
-  const auto a = find_outliers(run);
+  const auto peers = peers_of(run);
+  const auto& a = *peers;
   if (!worth_a_section(run, a)) return {};
   std::string md = "## Suspects\n\n";
   if (a.figures_judged + a.nccl_groups_judged == 0 && a.suspects.empty()) {
@@ -221,7 +222,8 @@ std::string suspects_markdown(const RunRecord& run) {
 }
 
 std::string suspects_html(const RunRecord& run) {
-  const auto a = find_outliers(run);
+  const auto peers = peers_of(run);
+  const auto& a = *peers;
   if (!worth_a_section(run, a)) return {};
   std::string h = "<section id=\"suspects\"><h2>Suspects</h2>\n";
   if (a.figures_judged + a.nccl_groups_judged == 0 && a.suspects.empty())
@@ -261,7 +263,7 @@ std::string scheduler_html_row(const RunRecord& run) {
 }
 
 Status write_node_verdicts(const RunRecord& run, const std::filesystem::path& dir) {
-  const auto verdicts = node_verdicts(run, find_outliers(run));
+  const auto verdicts = node_verdicts(run, *peers_of(run));
   if (auto s = write_file_atomically(dir / "nodes.json", json_text(to_json(run, verdicts), 2)); !s) return s;
   return write_file_atomically(dir / "failed-nodes.txt", failed_nodes_text(verdicts));
 }

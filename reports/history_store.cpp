@@ -162,7 +162,7 @@ Outcome<long long> HistoryStore::add(const RunRecord& run, const std::string& so
       return fail("adding a check");
   Statement node(db_, "INSERT INTO nodes(run, host, verdict, reasons) VALUES(?,?,?,?)");
   if (!node.ready()) return fail("preparing");
-  for (const auto& v : node_verdicts(run, find_outliers(run)))
+  for (const auto& v : node_verdicts(run, *peers_of(run)))
     if (!node.integer(1, id).text(2, v.host).text(3, v.pass ? "pass" : "fail").text(4, join(v.reasons, "\n")).done())
       return fail("adding a node verdict");
   if (auto s = exec("COMMIT"); !s) return fail("committing");

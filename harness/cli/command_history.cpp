@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "core/conformance.hpp"
+#include "core/outliers.hpp"
 #include "reports/history_store.hpp"
 #include "reports/run_folder.hpp"
 #include "thresholds_file.hpp"
@@ -54,6 +55,7 @@ int command_history(const HistoryCommands& commands, const HistoryArgs& args) {
       for (const auto& w : read->warnings) std::fprintf(stderr, "gpucert: warning: %s\n", w.c_str());
       auto& run = read->run;
       // Every run judged by the same floors, whatever its report once said.
+      run.peers = peers_of(run);  // once, for the checks and every report
       run.checks = conformance_checks(run, *thresholds);
       auto id = store->add(run, path);
       if (!id) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "check_text.hpp"
 #include "compat.hpp"
@@ -289,26 +290,43 @@ std::vector<Check> workload_availability_checks(const RunRecord& run) {
 namespace {
 
 // The GPU a result ran on, as its rank's probe described it (in the result's environment, else natively).
-const DeviceInfo* device_of_result(const RunRecord& run, const ResultRecord& r) {
-  auto search = [&](const std::vector<RankRecord>& ranks) -> const DeviceInfo* {
-    for (const auto& rank : ranks)
-      if (rank.placement.rank == r.placement.rank)
-        for (const auto& d : rank.probe.devices)
-          if (r.placement.device_uuid.empty() ? d.index == r.placement.device : d.uuid == r.placement.device_uuid)
-            return &d;
+// Each result's GPU as its rank's probe describes it, found through an index of every environment's rank table
+// built once: a cluster's run has millions of results and thousands of ranks.
+class DeviceIndex {
+ public:
+  explicit DeviceIndex(const RunRecord& run) {
+    add(std::string(kNativeEnvironment), run.ranks);
+    for (const auto& e : run.environments) add(e.name, e.ranks);
+  }
+  [[nodiscard]] const DeviceInfo* find(const ResultRecord& r) const {
+    const auto* d = find_in(r.environment, r);
+    return d ? d : find_in(std::string(kNativeEnvironment), r);  // a container's result whose table lacks the rank: the host's view
+  }
+
+ private:
+  void add(const std::string& environment, const std::vector<RankRecord>& ranks) {
+    auto& by_rank = tables_[environment];
+    for (const auto& rank : ranks) by_rank.emplace(rank.placement.rank, &rank);
+  }
+  [[nodiscard]] const DeviceInfo* find_in(const std::string& environment, const ResultRecord& r) const {
+    const auto table = tables_.find(environment);
+    if (table == tables_.end()) return nullptr;
+    const auto [first, last] = table->second.equal_range(r.placement.rank);
+    for (auto it = first; it != last; ++it)
+      for (const auto& d : it->second->probe.devices)
+        if (r.placement.device_uuid.empty() ? d.index == r.placement.device : d.uuid == r.placement.device_uuid)
+          return &d;
     return nullptr;
-  };
-  for (const auto& e : run.environments)
-    if (e.name == r.environment)
-      if (const auto* d = search(e.ranks)) return d;
-  return search(run.ranks);
-}
+  }
+  std::unordered_map<std::string, std::unordered_multimap<int, const RankRecord*>> tables_;
+};
 
 }  // namespace
 
 std::vector<Check> performance_floor_checks(const RunRecord& run, const Thresholds& thresholds) {
   std::vector<Check> out;
   std::set<std::pair<std::string, int>> undescribed_reported;
+  const DeviceIndex devices(run);
   for (const auto& r : run.results) {
     if (r.reply.status != RunStatus::Ok || !r.figures) continue;
     const auto& gpu = r.placement.device_name;
@@ -319,7 +337,7 @@ std::vector<Check> performance_floor_checks(const RunRecord& run, const Threshol
     std::optional<PerformanceFloor> derived;
     if (!floor) {
       std::string why;
-      const auto* device = device_of_result(run, r);
+      const auto* device = devices.find(r);
       if (device) derived = derived_floor(*device, r.measurement, &why);
       if (derived) {
         floor = &*derived;

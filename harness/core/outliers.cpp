@@ -402,8 +402,13 @@ std::vector<Check> performance_peer_checks(const OutlierAnalysis& analysis) {
   return out;
 }
 
+std::shared_ptr<const OutlierAnalysis> peers_of(const RunRecord& run) {
+  return run.peers ? run.peers : std::make_shared<const OutlierAnalysis>(find_outliers(run));
+}
+
 std::vector<Check> performance_peer_checks(const RunRecord& run) {
-  const auto analysis = find_outliers(run);
+  const auto peers = peers_of(run);
+  const auto& analysis = *peers;
   // A run too small to have peers gets no check (report.md says why), so that it reads as before.
   if (analysis.figures_judged + analysis.nccl_groups_judged == 0 && analysis.suspects.empty()) return {};
   return performance_peer_checks(analysis);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,8 @@ struct OutlierAnalysis {
 };
 
 OutlierAnalysis find_outliers(const RunRecord& run, const OutlierOptions& options = {});
+// The run's analysis with the default options: RunRecord::peers where the checks derived it, else derived now.
+std::shared_ptr<const OutlierAnalysis> peers_of(const RunRecord& run);
 
 // The "performance-peers" checks of a run: one failed check per suspect (its evidence and a fix), or one passed
 // check naming how much was judged, or one waived check saying why nothing could be.

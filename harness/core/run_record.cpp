@@ -249,7 +249,7 @@ nlohmann::json report_head_json(const RunRecord& run) {
   // The communicator's view of each collective (nccl-tests' line), only where collectives ran.
   if (auto collectives = nccl_summaries(run.results); !collectives.empty()) out["nccl"] = std::move(collectives);
   // Peer verdicts, only where a run had peers to compare (core/outliers.hpp).
-  if (auto peers = find_outliers(run); peers.figures_judged + peers.nccl_groups_judged) out["peers"] = to_json(peers);
+  if (const auto peers = peers_of(run); peers->figures_judged + peers->nccl_groups_judged) out["peers"] = to_json(*peers);
   // Conformance checks, only where they were derived: a record without them reads as before.
   if (!run.checks.empty()) {
     nlohmann::json checks = nlohmann::json::array();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,8 @@
 #include "verdict_inputs.hpp"
 
 namespace gpucert {
+
+struct OutlierAnalysis;
 
 inline constexpr int kReportSchemaVersion = 1;
 
@@ -90,6 +93,10 @@ struct RunRecord {
   // Conformance checks, once derived (conformance.hpp) by whoever completes the record; a failed one fails
   // the run like a failed result.
   std::vector<Check> checks;
+  // The GPUs, nodes and node pairs that stand out among their peers (outliers.hpp), derived once with the
+  // checks by conformance_checks: the checks, report.json, report.md, report.html and nodes.json all read it.
+  // Null until then (peers_of derives it on the spot).
+  std::shared_ptr<const OutlierAnalysis> peers;
   // The suite's measurement ids, in plan order: what a complete run has a result of. Empty where unknown (a
   // folder written before runs recorded their plan); then no completeness is judged.
   std::vector<std::string> plan;
