@@ -149,10 +149,6 @@ std::string health_markdown(const RunRecord& run) {
   return md.str();
 }
 
-std::string telemetry_svg(const RunRecord& run, int rank) {
-  return telemetry_svg(results_of_rank(results_by_rank(run), rank), rank);
-}
-
 std::string telemetry_svg(const std::vector<const ResultRecord*>& results, int rank) {
   struct Span {
     std::string id;

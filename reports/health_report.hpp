@@ -15,9 +15,8 @@ std::string health_markdown(const RunRecord& run);
 // <section id="health">, with one telemetry chart per rank that has telemetry; empty as above.
 std::string health_html(const RunRecord& run);
 // The SVG chart of one rank's telemetry: SM clock and power over the run's measurements, one after the
-// other, with a band of the clock-event reasons beneath. Empty when the rank's results carry none.
-std::string telemetry_svg(const RunRecord& run, int rank);
-// The same from the rank's results (results_by_rank), for a caller that draws every rank.
+// other, with a band of the clock-event reasons beneath, from the rank's results (results_by_rank). Empty when
+// they carry none.
 std::string telemetry_svg(const std::vector<const ResultRecord*>& results, int rank);
 
 }  // namespace gpucert::reports

@@ -74,9 +74,8 @@ Check waived(const char* name, const RankHealth& h, const std::string& why) {
 }
 
 template <typename Judge>
-std::vector<Check> per_rank(const RunRecord& run, const char* name, Judge judge) {
+std::vector<Check> per_rank(const RunRecord& run, const ResultsByRank& by_rank, const char* name, Judge judge) {
   std::vector<Check> out;
-  const auto by_rank = results_by_rank(run);
   for (const auto& r : run.ranks) {
     const auto h = readings_of(r, results_of_rank(by_rank, r.placement.rank));
     out.push_back(h.unjudged ? waived(name, h, *h.unjudged) : judge(h));
@@ -472,22 +471,43 @@ double pcie_link_gbps(int generation, int width) {
   return lane->second * width / 8;
 }
 
-std::vector<Check> exclusive_use_checks(const RunRecord& run) {
-  return per_rank(run, "exclusive-use", [&](const RankHealth& h) { return judge_exclusive_use(run, h); });
+namespace {
+
+// The six checks, each judged rank by rank from one index of the results by rank.
+using RankJudge = Check (*)(const RunRecord&, const RankHealth&);
+constexpr std::pair<const char*, RankJudge> kHealthChecks[] = {
+    {"exclusive-use", [](const RunRecord& run, const RankHealth& h) { return judge_exclusive_use(run, h); }},
+    {"memory-errors", [](const RunRecord&, const RankHealth& h) { return judge_memory_errors(h); }},
+    {"xid-events", [](const RunRecord&, const RankHealth& h) { return judge_xid_events(h); }},
+    {"pcie", [](const RunRecord&, const RankHealth& h) { return judge_pcie(h); }},
+    {"nvlink", [](const RunRecord&, const RankHealth& h) { return judge_nvlink(h); }},
+    {"throttling", [](const RunRecord&, const RankHealth& h) { return judge_throttling(h); }},
+};
+
+std::vector<Check> judged(const RunRecord& run, const ResultsByRank& by_rank, const char* name, RankJudge judge) {
+  return per_rank(run, by_rank, name, [&run, judge](const RankHealth& h) { return judge(run, h); });
 }
-std::vector<Check> memory_error_checks(const RunRecord& run) { return per_rank(run, "memory-errors", judge_memory_errors); }
-std::vector<Check> xid_event_checks(const RunRecord& run) { return per_rank(run, "xid-events", judge_xid_events); }
-std::vector<Check> pcie_checks(const RunRecord& run) {
-  return per_rank(run, "pcie", judge_pcie);
+
+std::vector<Check> checks_named(const RunRecord& run, std::string_view name) {
+  for (const auto& check : kHealthChecks)
+    if (name == check.first) return judged(run, results_by_rank(run), check.first, check.second);
+  return {};
 }
-std::vector<Check> nvlink_checks(const RunRecord& run) { return per_rank(run, "nvlink", judge_nvlink); }
-std::vector<Check> throttling_checks(const RunRecord& run) { return per_rank(run, "throttling", judge_throttling); }
+
+}  // namespace
+
+std::vector<Check> exclusive_use_checks(const RunRecord& run) { return checks_named(run, "exclusive-use"); }
+std::vector<Check> memory_error_checks(const RunRecord& run) { return checks_named(run, "memory-errors"); }
+std::vector<Check> xid_event_checks(const RunRecord& run) { return checks_named(run, "xid-events"); }
+std::vector<Check> pcie_checks(const RunRecord& run) { return checks_named(run, "pcie"); }
+std::vector<Check> nvlink_checks(const RunRecord& run) { return checks_named(run, "nvlink"); }
+std::vector<Check> throttling_checks(const RunRecord& run) { return checks_named(run, "throttling"); }
 
 std::vector<Check> health_checks(const RunRecord& run) {
+  const auto by_rank = results_by_rank(run);
   std::vector<Check> out;
-  for (auto part : {exclusive_use_checks(run), memory_error_checks(run), xid_event_checks(run), pcie_checks(run),
-                    nvlink_checks(run), throttling_checks(run)})
-    for (auto& c : part) out.push_back(std::move(c));
+  for (const auto& check : kHealthChecks)
+    for (auto& c : judged(run, by_rank, check.first, check.second)) out.push_back(std::move(c));
   return out;
 }
 
