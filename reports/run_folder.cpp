@@ -7,6 +7,7 @@
 #include <string_view>
 #include <thread>
 #include <set>
+#include <unordered_map>
 #include <sstream>
 #include <tuple>
 #include <type_traits>
@@ -132,8 +133,23 @@ void reconcile_results(RunRecord& run, std::vector<std::string>& warnings) {
   std::set<int> ranks;
   for (const auto& r : run.ranks) ranks.insert(r.placement.rank);
   // A rank runs one measurement once per communicator: a collective split per node pair meets it in several.
-  std::map<std::tuple<std::string, std::string, int, std::vector<std::string>>, std::size_t> seen;
-  std::vector<ResultRecord> kept;
+  // Records are compared by a hash of that key first (a cluster's log has millions), then in full, and kept in
+  // place: no second table of records.
+  const auto same_key = [](const ResultRecord& a, const ResultRecord& b) {
+    return a.placement.rank == b.placement.rank && a.measurement.id == b.measurement.id &&
+           a.environment == b.environment && declared_hosts(a) == declared_hosts(b);
+  };
+  const auto hash_of = [](const ResultRecord& r) {
+    std::size_t h = std::hash<std::string>{}(r.measurement.id);
+    const auto mix = [&h](std::size_t v) { h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
+    mix(std::hash<std::string>{}(r.environment));
+    mix(std::hash<int>{}(r.placement.rank));
+    for (const auto& host : declared_hosts(r)) mix(std::hash<std::string>{}(host));
+    return h;
+  };
+  std::unordered_multimap<std::size_t, std::size_t> seen;
+  seen.reserve(run.results.size());
+  std::size_t kept = 0;
   std::size_t foreign = 0, unknown_rank = 0, duplicates = 0;
   std::set<std::string> foreign_ids;
   std::set<int> unknown_ranks;
@@ -148,9 +164,11 @@ void reconcile_results(RunRecord& run, std::vector<std::string>& warnings) {
       unknown_ranks.insert(r.placement.rank);
       continue;
     }
-    const auto key = std::make_tuple(r.measurement.id, r.environment, r.placement.rank, declared_hosts(r));
-    if (auto it = seen.find(key); it != seen.end()) {
-      auto& earlier = kept[it->second];
+    const auto hash = hash_of(r);
+    const auto [first, last] = seen.equal_range(hash);
+    const auto earlier_at = std::find_if(first, last, [&](const auto& e) { return same_key(run.results[e.second], r); });
+    if (earlier_at != last) {
+      auto& earlier = run.results[earlier_at->second];
       if (broke(earlier.reply.status) && r.earlier_attempts.size() > earlier.earlier_attempts.size()) {
         earlier = std::move(r);
       } else {
@@ -158,10 +176,12 @@ void reconcile_results(RunRecord& run, std::vector<std::string>& warnings) {
       }
       continue;
     }
-    seen.emplace(key, kept.size());
-    kept.push_back(std::move(r));
+    seen.emplace(hash, kept);
+    // `kept` never passes the record being read, so this moves a record forward onto a place already read.
+    if (&run.results[kept] != &r) run.results[kept] = std::move(r);
+    ++kept;
   }
-  run.results = std::move(kept);
+  run.results.resize(kept);
   const auto list = [](const auto& values) {
     std::string s;
     for (const auto& v : values) {
@@ -211,9 +231,10 @@ void parse_lines(std::vector<ParsedLine>& lines) {
     for (auto i = begin; i < end; ++i) {
       auto& line = lines[i];
       try {  // nothing may escape a thread: it would end the process
-        const auto j = nlohmann::json::parse(line.text, nullptr, false);
+        auto j = nlohmann::json::parse(line.text, nullptr, false);
         line.discarded = j.is_discarded();
-        line.record = line.discarded ? Outcome<ResultRecord>(GPUCERT_ERROR("not a JSON line")) : result_from_json(j);
+        line.record =
+            line.discarded ? Outcome<ResultRecord>(GPUCERT_ERROR("not a JSON line")) : result_from_json(std::move(j));
       } catch (const std::exception& e) {
         line.record = Outcome<ResultRecord>(GPUCERT_ERROR(std::string("unreadable: ") + e.what()));
       }
@@ -255,6 +276,13 @@ Status read_results_log(const fs::path& log_path, FolderRun& out) {
       start = end + 1;
     }
     parse_lines(lines);
+    // Room for every record at once, from the first block's line length: growing a table of millions of records
+    // step by step moves each of them many times.
+    if (line_number == 0 && !lines.empty()) {
+      std::error_code ec;
+      const auto bytes = fs::file_size(log_path, ec);
+      if (!ec) out.run.results.reserve(out.run.results.size() + bytes / std::max<std::size_t>(1, whole / lines.size()) * 21 / 20);
+    }
     for (std::size_t i = 0; i < lines.size(); ++i) {
       ++line_number;
       auto& line = lines[i];

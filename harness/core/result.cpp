@@ -36,16 +36,17 @@ void figures_from_summary(ResultRecord& r, const nlohmann::json& time) {
 
 }  // namespace
 
-ResultRecord make_record(const Measurement& m, const Placement& where, RunReply reply) {
-  ResultRecord r{m, where, std::move(reply), std::nullopt, std::nullopt, std::nullopt, "native", {}, {}};
+ResultRecord make_record(Measurement m, Placement where, RunReply reply) {
+  ResultRecord r{std::move(m), std::move(where), std::move(reply), std::nullopt, std::nullopt, std::nullopt, "native", {}, {}};
   // A collective's bytes depend on how many ranks took part, which only its reply says.
-  const auto nccl = nccl_basis(m, r.reply.details);
+  const auto nccl = nccl_basis(r.measurement, r.reply.details);
   if (nccl) r.measurement.work = nccl->algbw_bytes;
   const auto work = r.measurement.work;
   if (!r.reply.samples_s.empty()) {
     r.time = summarize(r.reply.samples_s);
-    r.figures = Figures{figure(m.metric, work, r.time->median), figure(m.metric, work, r.time->min),
-                        figure(m.metric, work, r.time->max)};
+    const auto metric = r.measurement.metric;
+    r.figures = Figures{figure(metric, work, r.time->median), figure(metric, work, r.time->min),
+                        figure(metric, work, r.time->max)};
     if (nccl)
       r.bus_figures = Figures{r.figures->at_median * nccl->busbw_factor, r.figures->best * nccl->busbw_factor,
                               r.figures->worst * nccl->busbw_factor};
@@ -94,12 +95,25 @@ nlohmann::json to_json(const ResultRecord& r) {
   return j;
 }
 
-Outcome<ResultRecord> result_from_json(const nlohmann::json& j) {
+Outcome<ResultRecord> result_from_json(const nlohmann::json& j) { return result_from_json(nlohmann::json(j)); }
+
+Outcome<ResultRecord> result_from_json(nlohmann::json&& j) {
+  // The record's own subtrees (params, details, telemetry) are moved out of `j`, not copied: a cluster's log
+  // has millions of records.
+  const auto take = [&j](const char* key) {
+    const auto it = j.find(key);
+    return it == j.end() ? nlohmann::json() : std::move(*it);
+  };
+  static const nlohmann::json kNoObject = nlohmann::json::object();
+  const auto object_at = [&j](const char* key) -> const nlohmann::json& {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_object() ? *it : kNoObject;
+  };
   try {
     Measurement m;
     m.id = j.at("id").get<std::string>();
     m.workload = j.at("workload").get<std::string>();
-    m.params = j.value("params", nlohmann::json::object());
+    m.params = take("params");
     // Reports and checks read the params' fields by name: anything but an object (or null, none) is a broken record.
     if (m.params.is_null()) m.params = nlohmann::json::object();
     if (!m.params.is_object())
@@ -112,7 +126,7 @@ Outcome<ResultRecord> result_from_json(const nlohmann::json& j) {
     p.rank = whole_number<int>(j.at("rank"), "rank");
     p.local_rank = whole_value(j, "local_rank", 0);
     p.host = j.value("host", "");
-    const auto device = j.value("device", nlohmann::json::object());
+    const auto& device = object_at("device");
     p.device = whole_value(device, "index", -1);
     p.device_name = device.value("name", "");
     p.device_uuid = device.value("uuid", "");
@@ -121,16 +135,17 @@ Outcome<ResultRecord> result_from_json(const nlohmann::json& j) {
     if (!status) return GPUCERT_ERROR("result record with unknown status: " + j.at("status").dump());
     reply.status = *status;
     reply.samples_s = j.value("samples_s", std::vector<double>{});
-    reply.verification = verification_from_json(j.value("verification", nlohmann::json::object()));
+    reply.verification = verification_from_json(object_at("verification"));
     reply.message = j.value("message", "");
-    reply.details = j.value("details", nlohmann::json::object());
+    reply.details = take("details");
+    if (reply.details.is_null()) reply.details = nlohmann::json::object();
     if (const auto t = j.find("telemetry"); t != j.end() && t->is_object()) {
       auto telemetry = measurement_telemetry_from_json(*t);
       if (!telemetry) return telemetry.error();
       reply.telemetry = std::move(*telemetry);
     }
-    auto record = make_record(m, p, std::move(reply));
-    figures_from_summary(record, j.value("time_s", nlohmann::json()));
+    auto record = make_record(std::move(m), std::move(p), std::move(reply));
+    figures_from_summary(record, object_at("time_s"));
     // Records written before results named their environment ran natively.
     record.environment = j.value("environment", std::string("native"));
     if (record.environment.empty()) return GPUCERT_ERROR("result record with an empty environment");

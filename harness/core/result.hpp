@@ -48,12 +48,14 @@ struct ResultRecord {
   std::vector<nlohmann::json> earlier_attempts;
 };
 
-ResultRecord make_record(const Measurement& m, const Placement& where, RunReply reply);
+ResultRecord make_record(Measurement m, Placement where, RunReply reply);
 
 // A result that counts against the run: verification failed or the run broke.
 bool is_failure(const ResultRecord& r);
 
 nlohmann::json to_json(const ResultRecord& r);
 Outcome<ResultRecord> result_from_json(const nlohmann::json& j);
+// The same, taking the record's subtrees out of `j` instead of copying them.
+Outcome<ResultRecord> result_from_json(nlohmann::json&& j);
 
 }  // namespace gpucert
