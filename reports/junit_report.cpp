@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <optional>
 #include <map>
-#include <sstream>
+#include <set>
 #include <vector>
 
 #include "core/conformance.hpp"
@@ -37,24 +37,54 @@ struct Case {
   std::string body;     // the outcome element's text, or <system-out> when passed
 };
 
+// A <testsuite>'s counts. Its cases are written straight from the checks and results, never held: a cluster's
+// run has millions.
 struct Suite {
-  std::vector<Case> cases;
-  std::size_t failures = 0, errors = 0, skipped = 0;
+  std::size_t tests = 0, failures = 0, errors = 0, skipped = 0;
   double time = 0;
 };
 
+Case::Outcome outcome_of(const Check& c) {
+  switch (c.verdict) {
+    case Verdict::Pass: return Case::Outcome::Passed;
+    case Verdict::Waived: return Case::Outcome::Skipped;
+    case Verdict::Fail: return Case::Outcome::Failure;
+  }
+  return Case::Outcome::Passed;
+}
+
+Case::Outcome outcome_of(const ResultRecord& r) {
+  switch (r.reply.status) {
+    case RunStatus::Ok: return Case::Outcome::Passed;
+    case RunStatus::Failed: return Case::Outcome::Failure;
+    case RunStatus::Error:
+    case RunStatus::Crashed:
+    case RunStatus::TimedOut: return Case::Outcome::Error;
+    case RunStatus::Unavailable:
+    case RunStatus::Waived: return Case::Outcome::Skipped;
+  }
+  return Case::Outcome::Passed;
+}
+
+std::optional<double> time_of(const Check&) { return std::nullopt; }
+
+std::optional<double> time_of(const ResultRecord& r) {
+  if (r.reply.samples_s.empty()) return std::nullopt;
+  double total = 0;
+  for (double s : r.reply.samples_s) total += s;
+  return total;
+}
+
 Case case_of(const Check& c) {
-  Case k{c.environment, c.name + " " + c.subject, std::nullopt, Case::Outcome::Passed, "", c.name, ""};
+  Case k{c.environment, c.name + " " + c.subject, std::nullopt, outcome_of(c), "", c.name, ""};
   switch (c.verdict) {
     case Verdict::Pass:
       k.body = c.evidence;
       break;
     case Verdict::Waived:
-      k.outcome = Case::Outcome::Skipped;
       k.message = "waived: " + c.evidence;
       break;
     case Verdict::Fail:
-      k.outcome = Case::Outcome::Failure;
       k.message = first_line(c.diagnosis.empty() ? c.evidence : c.diagnosis);
       k.body = "Evidence: " + c.evidence + "\nDiagnosis: " + c.diagnosis + "\nFix: " + c.fix;
       break;
@@ -63,11 +93,8 @@ Case case_of(const Check& c) {
 }
 
 Case case_of(const ResultRecord& r) {
-  Case k{r.measurement.workload, r.measurement.id + " rank " + std::to_string(r.placement.rank), std::nullopt,
-         Case::Outcome::Passed, "", "", ""};
-  double total = 0;
-  for (double s : r.reply.samples_s) total += s;
-  if (!r.reply.samples_s.empty()) k.time = total;
+  Case k{r.measurement.workload, r.measurement.id + " rank " + std::to_string(r.placement.rank), time_of(r),
+         outcome_of(r), "", "", ""};
   const auto& v = r.reply.verification;
   std::string facts = "host " + r.placement.host + ", device " + std::to_string(r.placement.device) + " (" +
                       r.placement.device_name + ")";
@@ -83,7 +110,6 @@ Case case_of(const ResultRecord& r) {
       k.body = facts;
       break;
     case RunStatus::Failed:
-      k.outcome = Case::Outcome::Failure;
       k.type = "verification";
       k.message = "verification failed: " + std::to_string(v.mismatches) + " wrong of " + std::to_string(v.checked);
       k.body = (r.reply.message.empty() ? "" : r.reply.message + "\n") + facts;
@@ -91,26 +117,48 @@ Case case_of(const ResultRecord& r) {
     case RunStatus::Error:
     case RunStatus::Crashed:
     case RunStatus::TimedOut:
-      k.outcome = Case::Outcome::Error;
       k.type = std::string(name_of(r.reply.status));
       k.message = first_line(r.reply.message.empty() ? std::string("the measurement broke") : r.reply.message);
       k.body = r.reply.message + "\n" + facts;
       break;
     case RunStatus::Unavailable:
     case RunStatus::Waived:
-      k.outcome = Case::Outcome::Skipped;
       k.message = std::string(name_of(r.reply.status)) + ": " + r.reply.message;
       break;
   }
   return k;
 }
 
-void add(Suite& suite, Case k) {
-  suite.failures += k.outcome == Case::Outcome::Failure ? 1 : 0;
-  suite.errors += k.outcome == Case::Outcome::Error ? 1 : 0;
-  suite.skipped += k.outcome == Case::Outcome::Skipped ? 1 : 0;
-  suite.time += k.time.value_or(0);
-  suite.cases.push_back(std::move(k));
+template <typename Item>
+void count(Suite& suite, const Item& item) {
+  const auto outcome = outcome_of(item);
+  ++suite.tests;
+  suite.failures += outcome == Case::Outcome::Failure ? 1 : 0;
+  suite.errors += outcome == Case::Outcome::Error ? 1 : 0;
+  suite.skipped += outcome == Case::Outcome::Skipped ? 1 : 0;
+  suite.time += time_of(item).value_or(0);
+}
+
+void write_case(std::string& x, const Case& k) {
+  x += "    <testcase classname=\"" + xml_attribute(k.classname) + "\" name=\"" + xml_attribute(k.name) + "\"";
+  if (k.time) x += " time=\"" + seconds(*k.time) + "\"";
+  x += ">\n";
+  switch (k.outcome) {
+    case Case::Outcome::Passed:
+      if (!k.body.empty()) x += "      <system-out>" + xml_text(k.body) + "</system-out>\n";
+      break;
+    case Case::Outcome::Skipped:
+      x += "      <skipped message=\"" + xml_attribute(k.message) + "\"/>\n";
+      break;
+    case Case::Outcome::Failure:
+    case Case::Outcome::Error: {
+      const std::string element = k.outcome == Case::Outcome::Failure ? "failure" : "error";
+      x += "      <" + element + " message=\"" + xml_attribute(k.message) + "\" type=\"" + xml_attribute(k.type) + "\">" +
+           xml_text(k.body) + "</" + element + ">\n";
+      break;
+    }
+  }
+  x += "    </testcase>\n";
 }
 
 // JUnit's schema wants a local timestamp without a zone; gpucert's are UTC, which the file says in a comment.
@@ -129,39 +177,40 @@ std::string render_junit(const RunRecord& run) {
     if (std::find(order.begin(), order.end(), environment) == order.end()) order.push_back(environment);
     return suites[environment];
   };
-  for (const auto& c : run.checks) add(suite_of(c.environment), case_of(c));
-  for (const auto& r : run.results) add(suite_of(environment_of(r)), case_of(r));
+  for (const auto& c : run.checks) count(suite_of(c.environment), c);
+  for (const auto& r : run.results) count(suite_of(environment_of(r)), r);
 
   std::string hosts;
+  std::set<std::string_view> named;
   for (const auto& r : run.ranks)
-    if (hosts.find(r.placement.host) == std::string::npos) hosts += (hosts.empty() ? "" : ",") + r.placement.host;
+    if (named.insert(r.placement.host).second) hosts += (hosts.empty() ? "" : ",") + r.placement.host;
 
   std::size_t tests = 0, failures = 0, errors = 0, skipped = 0;
   double time = 0;
   for (const auto& [name, s] : suites) {
-    tests += s.cases.size();
+    tests += s.tests;
     failures += s.failures;
     errors += s.errors;
     skipped += s.skipped;
     time += s.time;
   }
 
-  std::ostringstream x;
-  x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   // No outside text in the comment: "--" would end it early, and entities mean nothing there.
-  x << "<!-- gpucert junit.xml: timestamps are UTC; a measurement's time is its device time -->\n";
-  x << "<testsuites name=\"gpucert " << xml_attribute(run.suite_name) << "\" tests=\"" << tests << "\" failures=\""
-    << failures << "\" errors=\"" << errors << "\" skipped=\"" << skipped << "\" time=\"" << seconds(time)
-    << "\">\n";
+  x += "<!-- gpucert junit.xml: timestamps are UTC; a measurement's time is its device time -->\n";
+  x += "<testsuites name=\"gpucert " + xml_attribute(run.suite_name) + "\" tests=\"" + std::to_string(tests) +
+       "\" failures=\"" + std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\" skipped=\"" +
+       std::to_string(skipped) + "\" time=\"" + seconds(time) + "\">\n";
   std::size_t id = 0;
   for (const auto& environment : order) {
     // The native suite is always there, even empty, so a run where nothing ran still reads as a report.
     const auto& s = suites[environment];
-    x << "  <testsuite name=\"" << xml_attribute(environment) << "\" id=\"" << id++ << "\" tests=\""
-      << s.cases.size() << "\" failures=\"" << s.failures << "\" errors=\"" << s.errors << "\" skipped=\""
-      << s.skipped << "\" time=\"" << seconds(s.time) << "\" timestamp=\""
-      << xml_attribute(junit_timestamp(run.started)) << "\" hostname=\"" << xml_attribute(hosts) << "\">\n";
-    x << "    <properties>\n";
+    x += "  <testsuite name=\"" + xml_attribute(environment) + "\" id=\"" + std::to_string(id++) + "\" tests=\"" +
+         std::to_string(s.tests) + "\" failures=\"" + std::to_string(s.failures) + "\" errors=\"" +
+         std::to_string(s.errors) + "\" skipped=\"" + std::to_string(s.skipped) + "\" time=\"" + seconds(s.time) +
+         "\" timestamp=\"" + xml_attribute(junit_timestamp(run.started)) + "\" hostname=\"" + xml_attribute(hosts) +
+         "\">\n";
+    x += "    <properties>\n";
     const std::pair<const char*, std::string> properties[] = {
         {"suite", run.suite_name},
         {"suite.source", run.suite_source},
@@ -174,32 +223,16 @@ std::string render_junit(const RunRecord& run) {
         {"exit_code", std::to_string(run.exit_code())},
     };
     for (const auto& [name, value] : properties)
-      x << "      <property name=\"" << name << "\" value=\"" << xml_attribute(value) << "\"/>\n";
-    x << "    </properties>\n";
-    for (const auto& k : s.cases) {
-      x << "    <testcase classname=\"" << xml_attribute(k.classname) << "\" name=\"" << xml_attribute(k.name) << "\"";
-      if (k.time) x << " time=\"" << seconds(*k.time) << "\"";
-      x << ">\n";
-      switch (k.outcome) {
-        case Case::Outcome::Passed:
-          if (!k.body.empty()) x << "      <system-out>" << xml_text(k.body) << "</system-out>\n";
-          break;
-        case Case::Outcome::Skipped:
-          x << "      <skipped message=\"" << xml_attribute(k.message) << "\"/>\n";
-          break;
-        case Case::Outcome::Failure:
-        case Case::Outcome::Error:
-          x << "      <" << (k.outcome == Case::Outcome::Failure ? "failure" : "error") << " message=\""
-            << xml_attribute(k.message) << "\" type=\"" << xml_attribute(k.type) << "\">" << xml_text(k.body) << "</"
-            << (k.outcome == Case::Outcome::Failure ? "failure" : "error") << ">\n";
-          break;
-      }
-      x << "    </testcase>\n";
-    }
-    x << "  </testsuite>\n";
+      x += "      <property name=\"" + std::string(name) + "\" value=\"" + xml_attribute(value) + "\"/>\n";
+    x += "    </properties>\n";
+    for (const auto& c : run.checks)
+      if (c.environment == environment) write_case(x, case_of(c));
+    for (const auto& r : run.results)
+      if (environment_of(r) == environment) write_case(x, case_of(r));
+    x += "  </testsuite>\n";
   }
-  x << "</testsuites>\n";
-  return x.str();
+  x += "</testsuites>\n";
+  return x;
 }
 
 }  // namespace gpucert::reports

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -67,11 +68,24 @@ Status write_report_json(const RunRecord& run, const std::filesystem::path& path
   std::FILE* file = std::fopen(temporary.c_str(), "wbe");
   if (!file) return GPUCERT_ERROR("cannot write " + temporary + ": " + std::strerror(errno));
   bool good = std::fwrite(text.data(), 1, at, file) == at;
-  std::string line;
-  for (std::size_t i = 0; good && i < run.results.size(); ++i) {
-    line = (i ? ",\n    " : "[\n    ") +
-           to_json(run.results[i]).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    good = std::fwrite(line.data(), 1, line.size(), file) == line.size();
+  // Serialising the records is most of the work: blocks of them, each block's two halves on two threads, written
+  // in order. Memory stays at two blocks of text whatever the run's size.
+  const auto lines = [&run](std::size_t begin, std::size_t end) {
+    std::string out;
+    for (std::size_t i = begin; i < end; ++i) {
+      out += i ? ",\n    " : "[\n    ";
+      out += to_json(run.results[i]).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+    return out;
+  };
+  constexpr std::size_t kBlock = 8192;
+  for (std::size_t begin = 0; good && begin < run.results.size(); begin += kBlock) {
+    const auto end = std::min(begin + kBlock, run.results.size()), middle = begin + (end - begin) / 2;
+    auto second = std::async(std::launch::async, lines, middle, end);
+    const auto first = lines(begin, middle);
+    const auto rest = second.get();
+    good = std::fwrite(first.data(), 1, first.size(), file) == first.size() &&
+           std::fwrite(rest.data(), 1, rest.size(), file) == rest.size();
   }
   const std::string close = run.results.empty() ? "[]" : "\n  ]";
   const auto rest = std::string_view(text).substr(at + kPlaceholder.size());
