@@ -121,7 +121,7 @@ def _peer_side(entries):
               and e.get("figure") is not None]
     side = {"figure": median(figures), "runs": figures, "spread": spread(figures),
             "checked": all(checks) if checks else None, "skipped": None}
-    if side["figure"] is None:
+    if side["figure"] is None and entries:  # no entries: no peer ran at all, nothing was skipped
         side["skipped"] = reasons[0] if reasons else "not measured"
     return side
 
@@ -171,6 +171,12 @@ def _percent(value):
     return "" if value is None else f"{100 * value:.0f}%"
 
 
+def _of_limit(row, separator):
+    if not row["limit"]:
+        return ""
+    return f'{_percent(row["gpucert_of_limit"]) or "-"}{separator}{_percent(row["peer_of_limit"]) or "-"}'
+
+
 def _spreads(row):
     return f'{_percent(row["gpucert"]["spread"]) or "-"} / {_percent(row["peer"]["spread"]) or "-"}'
 
@@ -188,7 +194,7 @@ def render_text(rows):
              f'{"spread g/p":>11}  verified/checked']
     for r in rows:
         ratio = _number(r["ratio"], 3) if r["ratio"] is not None else ("skip" if r["peer"]["skipped"] else "-")
-        of_limit = f'{_percent(r["gpucert_of_limit"])}/{_percent(r["peer_of_limit"])}' if r["limit"] else ""
+        of_limit = _of_limit(r, "/")
         mark = "  << below 1.00x" if r["below_parity"] else ""
         lines.append(f'{r["id"]:{width}} {r["unit"]:>7} {_number(r["gpucert"]["figure"]):>9} '
                      f'{_number(r["peer"]["figure"]):>9} {ratio:>6} {of_limit:>9} {_spreads(r):>11}  '
@@ -215,20 +221,32 @@ def render_markdown(rows, header):
         ratio = _number(r["ratio"], 3) if r["ratio"] is not None else "-"
         if r["below_parity"]:
             ratio = f"**{ratio}**"
-        of_limit = f'{_percent(r["gpucert_of_limit"])} / {_percent(r["peer_of_limit"])}' if r["limit"] else ""
+        of_limit = _of_limit(r, " / ")
         peer = _number(r["peer"]["figure"]) if not r["peer"]["skipped"] else "skipped"
         out.append(f'| {r["id"]} | {r["unit"]} | {_number(r["gpucert"]["figure"])} | {peer} | {ratio} | {of_limit} '
                    f'| {_spreads(r)} | {_checked(r)} |')
+    below = sorted((r for r in rows if r["below_parity"]), key=lambda r: r["ratio"])
+    if below:
+        out += ["", "Below 1.00x, lowest first: " + ", ".join(f'`{r["id"]}` {r["ratio"]:.3f}' for r in below) + "."]
     skipped = [r for r in rows if r["peer"]["skipped"]]
     if skipped:
         out += ["", "Not measured by the peer:", ""]
         out += [f'- `{r["id"]}`: {r["peer"]["skipped"]}' for r in skipped]
-    limits = header.get("limits") or {}
-    if limits:
-        out += ["", "Limits: " + "; ".join(f'{k} {v["value"]:.1f} {"GB/s" if k == "memory" else "TFLOP/s"} '
-                                           f'({v["source"]})' for k, v in limits.items()) + "."]
+    out += _limits_markdown(header.get("limits") or {})
     out += _power_markdown(header.get("power") or [])
     return "\n".join(out) + "\n"
+
+
+def _limits_markdown(limits):
+    """"Limits: memory 3352.3 GB/s (source); fp64 67.0, fp32 67.0 TFLOP/s (source)": one clause per source."""
+    by_source = {}
+    for key, limit in limits.items():
+        by_source.setdefault(limit["source"], []).append((key, limit["value"]))
+    clauses = []
+    for source, entries in by_source.items():
+        unit = "GB/s" if entries[0][0] == "memory" else "TFLOP/s"
+        clauses.append(", ".join(f"{key} {value:.1f}" for key, value in entries) + f" {unit} ({source})")
+    return ["", "Limits: " + "; ".join(clauses) + "."] if clauses else []
 
 
 def _power_markdown(power):
@@ -238,6 +256,10 @@ def _power_markdown(power):
     out = ["", "| step | SM MHz before / after | memory MHz | W before / after (cap) | °C before / after | clock "
                 "reasons after |", "| --- | --- | --- | --- | --- | --- |"]
     for step in power:
+        error = (step.get("before") or {}).get("error")
+        if error:
+            out.append(f'| {step["step"]} | nvidia-smi: {error} | | | | |')
+            continue
         before, after = (_first_gpu(step.get("before")), _first_gpu(step.get("after")))
         pair = (lambda key: f'{_number(before.get(key), 0)} / {_number(after.get(key), 0)}')
         out.append(f'| {step["step"]} | {pair("clocks.sm")} | {pair("clocks.mem")} | {pair("power.draw")} '
