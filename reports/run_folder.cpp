@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "core/outliers.hpp"
+#include "json_skim.hpp"
 #include "report_files.hpp"
 
 namespace gpucert::reports {
@@ -364,18 +365,22 @@ Outcome<RunRecord> run_from_report_json(const nlohmann::json& j) {
   return run;
 }
 
-// report.json for its metadata: its rank, result and check tables are dropped while parsing (at cluster
-// scale they are most of the file) unless the folder has no ranks.json to take the rank table from.
+// report.json for its metadata: its rank, result and check tables are skimmed over, never parsed and never
+// held (json_skim.hpp), unless the folder has no ranks.json to take the rank table from. Read in blocks, so a
+// cluster's report.json of gigabytes costs one pass over its bytes.
 Outcome<nlohmann::json> read_report_metadata(const fs::path& path, bool with_ranks) {
-  auto text = read_text(path);
-  if (!text) return text.error();
-  const nlohmann::json::parser_callback_t keep = [with_ranks](int depth, nlohmann::json::parse_event_t event,
-                                                              nlohmann::json& parsed) {
-    if (depth != 1 || event != nlohmann::json::parse_event_t::key) return true;
-    const auto& key = parsed.get_ref<const std::string&>();
-    return !(key == "results" || key == "checks" || key == "nccl" || key == "peers" || (key == "ranks" && !with_ranks));
-  };
-  auto j = nlohmann::json::parse(*text, keep, false);
+  std::set<std::string, std::less<>> dropped{"results", "checks", "nccl", "peers"};
+  if (!with_ranks) dropped.insert("ranks");
+  JsonSkim skim(std::move(dropped));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return GPUCERT_ERROR("cannot read " + path.string());
+  std::string block(std::size_t{16} << 20, '\0');
+  while (in) {
+    in.read(block.data(), static_cast<std::streamsize>(block.size()));
+    skim.feed(std::string_view(block.data(), static_cast<std::size_t>(in.gcount())));
+  }
+  if (in.bad()) return GPUCERT_ERROR("cannot read " + path.string());
+  auto j = nlohmann::json::parse(skim.kept(), nullptr, false);
   if (j.is_discarded()) return GPUCERT_ERROR(path.string() + " is not valid JSON");
   return j;
 }
