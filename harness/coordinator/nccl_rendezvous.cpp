@@ -100,14 +100,6 @@ nlohmann::json decide(const MpiWorld& world, const nlohmann::json& offer, const 
 
 }  // namespace
 
-NcclSession nccl_rendezvous(const MpiWorld& world, const std::vector<Measurement>& plan, RankSetup& setup,
-                            const std::vector<RankRecord>& ranks, std::chrono::seconds timeout,
-                            std::chrono::milliseconds worker_timeout, const MpiWorld::StallHandler& on_stall,
-                            ProgressSink& progress) {
-  return nccl_rendezvous(world, plan, setup.record, setup.worker ? &*setup.worker : nullptr, ranks, timeout,
-                         worker_timeout, on_stall, progress, "");
-}
-
 NcclSession nccl_rendezvous(const MpiWorld& world, const std::vector<Measurement>& plan, const RankRecord& record,
                             runtime::WorkerClient* worker, const std::vector<RankRecord>& ranks, std::chrono::seconds timeout,
                             std::chrono::milliseconds worker_timeout, const MpiWorld::StallHandler& on_stall,

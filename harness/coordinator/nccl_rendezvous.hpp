@@ -32,13 +32,8 @@ struct NcclSession {
 // usable GPU, or none has (then each worker's own failure names the cause, and nobody waits): a rank with
 // a GPU would otherwise wait out the timeout for one that never joins. `timeout` bounds each worker's wait
 // for the others (nccl_init's timeout_s, and every later collective's).
-NcclSession nccl_rendezvous(const MpiWorld& world, const std::vector<Measurement>& plan, RankSetup& setup,
-                            const std::vector<RankRecord>& ranks, std::chrono::seconds timeout,
-                            std::chrono::milliseconds worker_timeout, const MpiWorld::StallHandler& on_stall,
-                            ProgressSink& progress);
-
-// The same for any worker: `record` and `worker` (null when it is not running) of this rank in one
-// environment, `environment` its name for the progress lines ("" for native).
+// `record` and `worker` (null when it is not running) are this rank's in one environment, `environment` its
+// name for the progress lines ("" for native).
 NcclSession nccl_rendezvous(const MpiWorld& world, const std::vector<Measurement>& plan, const RankRecord& record,
                             runtime::WorkerClient* worker, const std::vector<RankRecord>& ranks,
                             std::chrono::seconds timeout, std::chrono::milliseconds worker_timeout,
