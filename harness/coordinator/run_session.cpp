@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "core/conformance.hpp"
-#include "core/outliers.hpp"
 #include "core/nccl_split.hpp"
+#include "core/outliers.hpp"
 #include "environment_setup.hpp"
 #include "health_after.hpp"
 #include "interleave.hpp"
