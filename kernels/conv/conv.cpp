@@ -146,6 +146,12 @@ RunReply run_conv(const RunRequest& request) {
   }
   reply.details["autotune"] = std::move(timings);
   if (!plans->rejections().empty()) reply.details["plans_not_built"] = plans->rejections();
+  // Which engines a faster framework figure may come from, and why gpucert does not credit them.
+  if (!plans->excluded().empty()) {
+    auto& excluded = reply.details["plans_excluded"] = nlohmann::json::array();
+    for (const auto& e : plans->excluded())
+      excluded.push_back({{"engine", e.name}, {"why", e.why}, {"numerical_notes", e.numerical_notes}});
+  }
   reply.details["checked_per_run"] = verifier.samples();
   reply.details["reference_rms"] = verifier.reference_rms();
   reply.details["nonfinite_outputs"] = nonfinite;

@@ -46,15 +46,58 @@ void require(fe::error_t status, const char* step) {
   throw std::runtime_error(what);
 }
 
+// The graph, with each offered engine config's numerical notes readable: the frontend keeps them on its plan list
+// (filtered on by deselect_numeric_notes) but has no accessor for them, and a plan the filters exclude should say
+// which notes excluded it.
+class NotedGraph final : public fe::graph::Graph {
+ public:
+  [[nodiscard]] std::vector<fe::NumericalNote_t> numerical_notes(std::size_t index) const {
+    return index < plans.numeric_notes.size() ? plans.numeric_notes[index] : std::vector<fe::NumericalNote_t>{};
+  }
+};
+
+// cuDNN's names for the notes (CUDNN_NUMERICAL_NOTE_*), without the frontend's JSON support, which this build
+// leaves out.
+const char* name_of(fe::NumericalNote_t note) {
+  switch (note) {
+    case fe::NumericalNote_t::TENSOR_CORE: return "TENSOR_CORE";
+    case fe::NumericalNote_t::DOWN_CONVERT_INPUTS: return "DOWN_CONVERT_INPUTS";
+    case fe::NumericalNote_t::REDUCED_PRECISION_REDUCTION: return "REDUCED_PRECISION_REDUCTION";
+    case fe::NumericalNote_t::FFT: return "FFT";
+    case fe::NumericalNote_t::NONDETERMINISTIC: return "NONDETERMINISTIC";
+    case fe::NumericalNote_t::WINOGRAD: return "WINOGRAD";
+    case fe::NumericalNote_t::WINOGRAD_TILE_4x4: return "WINOGRAD_TILE_4x4";
+    case fe::NumericalNote_t::WINOGRAD_TILE_6x6: return "WINOGRAD_TILE_6x6";
+    case fe::NumericalNote_t::WINOGRAD_TILE_13x13: return "WINOGRAD_TILE_13x13";
+    case fe::NumericalNote_t::STRICT_NAN_PROP: return "STRICT_NAN_PROP";
+    case fe::NumericalNote_t::NOT_SET: break;
+  }
+  return "NOT_SET";
+}
+
+// Why gpucert's filters exclude a config with these notes, or "" when its notes do not (the workspace limit
+// did, or a note filter this code does not apply).
+std::string exclusion_of(ConvPrecision precision, const std::vector<fe::NumericalNote_t>& notes) {
+  const auto has = [&](fe::NumericalNote_t n) { return std::find(notes.begin(), notes.end(), n) != notes.end(); };
+  if (has(fe::NumericalNote_t::DOWN_CONVERT_INPUTS)) return "converts its inputs to a lower precision";
+  if (has(fe::NumericalNote_t::REDUCED_PRECISION_REDUCTION)) return "reduces in less than fp32";
+  if (precision == ConvPrecision::Fp32 && has(fe::NumericalNote_t::TENSOR_CORE))
+    return "runs on tensor cores, in TF32: not true fp32";
+  if (precision == ConvPrecision::Tf32 && !has(fe::NumericalNote_t::TENSOR_CORE))
+    return "does not run on tensor cores: not TF32";
+  return "";
+}
+
 }  // namespace
 
 struct ConvPlans::Impl {
   cudnnHandle_t handle{};
-  fe::graph::Graph graph;
+  NotedGraph graph;
   std::vector<std::int64_t> graph_index;  // the graph's plan index of each kept plan
   std::vector<ConvPlanInfo> infos;
   std::size_t offered = 0;
   std::vector<std::string> rejections;
+  std::vector<ConvExcludedPlan> excluded;
 };
 
 ConvPlans::ConvPlans(cudnnHandle_t handle, const ConvProblem& problem, std::int64_t max_workspace_bytes,
@@ -125,6 +168,10 @@ ConvPlans::ConvPlans(cudnnHandle_t handle, const ConvProblem& problem, std::int6
       // The frontend reports configs removed by the filters above as build failures too; count them apart.
       if (status.get_message().find("Deselecting") != std::string::npos) {
         ++filtered;
+        ConvExcludedPlan e{name, exclusion_of(problem.precision, g.numerical_notes(i)), {}};
+        if (e.why.empty()) e.why = "its workspace is above the limit";
+        for (const auto note : g.numerical_notes(i)) e.numerical_notes.emplace_back(name_of(note));
+        impl_->excluded.push_back(std::move(e));
       } else if (++failed <= kRejectionsKept) {
         impl_->rejections.push_back(name + ": " + status.get_message());
       }
@@ -158,6 +205,7 @@ std::size_t ConvPlans::size() const { return impl_->infos.size(); }
 const ConvPlanInfo& ConvPlans::info(std::size_t plan) const { return impl_->infos.at(plan); }
 std::size_t ConvPlans::offered() const { return impl_->offered; }
 const std::vector<std::string>& ConvPlans::rejections() const { return impl_->rejections; }
+const std::vector<ConvExcludedPlan>& ConvPlans::excluded() const { return impl_->excluded; }
 
 std::string ConvPlans::execute(std::size_t plan, void* x, void* w, void* y, void* workspace) const {
   std::unordered_map<std::int64_t, void*> pack{{kUidX, x}, {kUidW, w}, {kUidY, y}};

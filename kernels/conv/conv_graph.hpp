@@ -28,6 +28,13 @@ struct ConvPlanInfo {
   std::size_t heuristic_rank = 0;  // position in the heuristics' list (mode A first, then the fallback list)
 };
 
+// An offered engine config that gpucert's filters kept out, with its numerical notes as cuDNN names them.
+struct ConvExcludedPlan {
+  std::string name;
+  std::string why;  // "reduces in less than fp32", "runs on tensor cores, in TF32: not true fp32", ...
+  std::vector<std::string> numerical_notes;
+};
+
 class ConvPlans {
  public:
   // Builds the graph, asks heuristics mode A and the fallback list for engine configs, keeps those the
@@ -46,6 +53,8 @@ class ConvPlans {
   // Engine configs the heuristics offered before filtering, and why some of them were not built.
   [[nodiscard]] std::size_t offered() const;
   [[nodiscard]] const std::vector<std::string>& rejections() const;
+  // Every config the numerical-note and workspace filters excluded, in heuristic order.
+  [[nodiscard]] const std::vector<ConvExcludedPlan>& excluded() const;
 
   // Enqueues plan `plan` on the handle's stream; returns "" on success, else the frontend's message.
   [[nodiscard]] std::string execute(std::size_t plan, void* x, void* w, void* y, void* workspace) const;
