@@ -170,7 +170,8 @@ ConvPlans::ConvPlans(cudnnHandle_t handle, const ConvProblem& problem, std::int6
         ++filtered;
         ConvExcludedPlan e{name, exclusion_of(problem.precision, g.numerical_notes(i)), {}};
         if (e.why.empty()) e.why = "its workspace is above the limit";
-        for (const auto note : g.numerical_notes(i)) e.numerical_notes.emplace_back(name_of(note));
+        for (const auto note : g.numerical_notes(i))
+          if (note != fe::NumericalNote_t::NOT_SET) e.numerical_notes.emplace_back(name_of(note));
         impl_->excluded.push_back(std::move(e));
       } else if (++failed <= kRejectionsKept) {
         impl_->rejections.push_back(name + ": " + status.get_message());
