@@ -9,7 +9,6 @@
 
 #include "commands.hpp"
 #include "core/conformance.hpp"
-#include "core/outliers.hpp"
 #include "reports/compare.hpp"
 #include "reports/run_folder.hpp"
 #include "thresholds_file.hpp"
@@ -74,8 +73,7 @@ int command_compare(const CompareArgs& args) {
       std::fprintf(stderr, "gpucert: %s: %s\n", role, thresholds.error().message.c_str());
       return std::nullopt;
     }
-    read->run.peers = peers_of(read->run);  // once, for the checks and every report
-    read->run.checks = conformance_checks(read->run, *thresholds);
+    judge_run(read->run, *thresholds);
     return std::move(read->run);
   };
   const auto baseline = load(args.old_path, "OLD");

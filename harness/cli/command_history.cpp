@@ -8,7 +8,6 @@
 
 #include "commands.hpp"
 #include "core/conformance.hpp"
-#include "core/outliers.hpp"
 #include "reports/history_store.hpp"
 #include "reports/run_folder.hpp"
 #include "thresholds_file.hpp"
@@ -55,8 +54,7 @@ int command_history(const HistoryCommands& commands, const HistoryArgs& args) {
       for (const auto& w : read->warnings) std::fprintf(stderr, "gpucert: warning: %s\n", w.c_str());
       auto& run = read->run;
       // Every run judged by the same floors, whatever its report once said.
-      run.peers = peers_of(run);  // once, for the checks and every report
-      run.checks = conformance_checks(run, *thresholds);
+      judge_run(run, *thresholds);
       auto id = store->add(run, path);
       if (!id) {
         std::fprintf(stderr, "gpucert: %s: %s\n", path.c_str(), id.error().message.c_str());

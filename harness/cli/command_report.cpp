@@ -6,7 +6,6 @@
 
 #include "commands.hpp"
 #include "core/conformance.hpp"
-#include "core/outliers.hpp"
 #include "reports/report_files.hpp"
 #include "reports/run_folder.hpp"
 #include "thresholds_file.hpp"
@@ -41,8 +40,7 @@ int command_report(const ReportArgs& args) {
     std::fprintf(stderr, "gpucert: %s\n", thresholds.error().message.c_str());
     return kExitBadInput;
   }
-  run.peers = peers_of(run);  // once, for the checks and every report
-  run.checks = conformance_checks(run, *thresholds);
+  judge_run(run, *thresholds);
   if (auto s = reports::write_reports(run, args.dir); !s) {
     std::fprintf(stderr, "gpucert: %s\n", s.error().message.c_str());
     return kExitBadInput;

@@ -8,7 +8,6 @@
 
 #include "core/conformance.hpp"
 #include "core/nccl_split.hpp"
-#include "core/outliers.hpp"
 #include "environment_setup.hpp"
 #include "health_after.hpp"
 #include "interleave.hpp"
@@ -414,8 +413,7 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
     if (stop_signal) run.interrupted = runtime::signal_name(stop_signal);
     ConformanceContext context;
     context.parity_threshold = options.verdict_inputs.parity_threshold;
-    run.peers = peers_of(run);  // once, for the checks and every report
-    run.checks = conformance_checks(run, options.thresholds, context);
+    judge_run(run, options.thresholds, context);
     code = run.exit_code();
     if (auto s = reports::write_reports(run, options.out_dir); !s) {
       progress.message("gpucert: " + s.error().describe() + "; the reports were not written whole");

@@ -418,4 +418,14 @@ std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& th
   return conformance_checks(run, thresholds, context);
 }
 
+void judge_run(RunRecord& run, const Thresholds& thresholds, const ConformanceContext& context) {
+  run.peers = peers_of(run);
+  run.checks = conformance_checks(run, thresholds, context);
+}
+
+void judge_run(RunRecord& run, const Thresholds& thresholds) {
+  run.peers = peers_of(run);
+  run.checks = conformance_checks(run, thresholds);
+}
+
 }  // namespace gpucert

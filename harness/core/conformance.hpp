@@ -48,4 +48,9 @@ std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& th
                                       const ConformanceContext& context);
 std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& thresholds);
 
+// Completes a run's verdict: its peer analysis (RunRecord::peers, which the checks and every report read) and
+// its checks, each derived once.
+void judge_run(RunRecord& run, const Thresholds& thresholds, const ConformanceContext& context);
+void judge_run(RunRecord& run, const Thresholds& thresholds);
+
 }  // namespace gpucert

@@ -94,7 +94,7 @@ struct RunRecord {
   // the run like a failed result.
   std::vector<Check> checks;
   // The GPUs, nodes and node pairs that stand out among their peers (outliers.hpp), derived once with the
-  // checks by conformance_checks: the checks, report.json, report.md, report.html and nodes.json all read it.
+  // checks (judge_run, conformance.hpp): the checks, report.json, report.md, report.html and nodes.json all read it.
   // Null until then (peers_of derives it on the spot).
   std::shared_ptr<const OutlierAnalysis> peers;
   // The suite's measurement ids, in plan order: what a complete run has a result of. Empty where unknown (a
