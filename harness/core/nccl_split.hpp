@@ -1,4 +1,4 @@
-// Collectives split per node and per node pair (docs/CLUSTER.md, "Isolating a slow node or link"). One
+// Collectives split per node and per node pair (docs/CLUSTER.md, "NCCL per node and per node pair"). One
 // communicator over every rank of a cluster says that something is slow, not what: its ring runs at the pace
 // of its slowest link. A suite item with "split" adds, beside each collective over all ranks, the same
 // collective on communicators of one node ("<id>/per_node": every node at once, each on its own) and of two

@@ -222,6 +222,8 @@ void simulate_results(const Suite& suite, const SimulatedCluster& c, const std::
     // Per node and per node pair, each rank in the communicator a real run gives it (nccl_split.hpp).
     // One figure per communicator, drawn when its first rank comes.
     std::vector<std::optional<double>> figure_of_color(static_cast<std::size_t>(c.nodes));
+    const auto pair_rounds = split->scope == "pair" ? node_pair_rounds(c.nodes, split->rounds)
+                                                    : std::vector<std::vector<std::pair<int, int>>>{};
     for (int rank = 0; rank < total; ++rank) {
       const auto mine = rank_split(*split, layout, rank);
       if (mine.color < 0) {
@@ -235,8 +237,8 @@ void simulate_results(const Suite& suite, const SimulatedCluster& c, const std::
           figure = healthy_busbw(bytes, Scope::Node) * node_factor[static_cast<std::size_t>(node)] *
                    noise.factor(c.figure_spread);
         } else {
-          const auto rounds = node_pair_rounds(c.nodes, split->rounds);
-          const auto partners = rounds[static_cast<std::size_t>(split->round - 1)][static_cast<std::size_t>(mine.color)];
+          const auto& partners =
+              pair_rounds[static_cast<std::size_t>(split->round - 1)][static_cast<std::size_t>(mine.color)];
           const auto planted = pair_factor.find(partners);
           figure = healthy_busbw(bytes, Scope::Pair) * (planted == pair_factor.end() ? 1.0 : planted->second) *
                    noise.factor(c.figure_spread);
