@@ -168,9 +168,10 @@ ConvPlans::ConvPlans(cudnnHandle_t handle, const ConvProblem& problem, std::int6
       // The frontend reports configs removed by the filters above as build failures too; count them apart.
       if (status.get_message().find("Deselecting") != std::string::npos) {
         ++filtered;
-        ConvExcludedPlan e{name, exclusion_of(problem.precision, g.numerical_notes(i)), {}};
+        const auto notes = g.numerical_notes(i);
+        ConvExcludedPlan e{name, exclusion_of(problem.precision, notes), {}};
         if (e.why.empty()) e.why = "its workspace is above the limit";
-        for (const auto note : g.numerical_notes(i))
+        for (const auto note : notes)
           if (note != fe::NumericalNote_t::NOT_SET) e.numerical_notes.emplace_back(name_of(note));
         impl_->excluded.push_back(std::move(e));
       } else if (++failed <= kRejectionsKept) {

@@ -94,9 +94,7 @@ void Communicator::abort(const std::string& why) {
   // first in any case, so that the watchdog never polls a communicator this thread is destroying.
   if (blocking_)
     if (auto expiry = watchdog_.disarm()) expired(*expiry, watching_ ? watching_ : "an NCCL call", kPeerCause);
-  watched_.store(nullptr, std::memory_order_release);
-  if (comm_) ncclCommAbort(comm_);
-  comm_ = nullptr;
+  discard();
   absent_reason_ = "the NCCL communicator was aborted: " + why;
   throw std::runtime_error(why);
 }
@@ -119,13 +117,16 @@ void Communicator::init(const ncclUniqueId& id, int rank, int nranks, int device
   }
 }
 
+void Communicator::discard() {
+  // Unpublished first, so that the watchdog never polls a communicator this thread is destroying.
+  watched_.store(nullptr, std::memory_order_release);
+  if (comm_) ncclCommAbort(comm_);
+  comm_ = nullptr;
+}
+
 void Communicator::drop_children() {
   for (auto& [name, child] : children_)
-    if (child && child->comm_) {
-      child->watched_.store(nullptr, std::memory_order_release);
-      ncclCommAbort(child->comm_);
-      child->comm_ = nullptr;
-    }
+    if (child) child->discard();
   children_.clear();
 }
 
@@ -145,14 +146,15 @@ Communicator* Communicator::split(const std::string& name, int color, int key, i
   config.blocking = blocking_ ? 1 : 0;
   ncclComm_t made = nullptr;
   const std::string what = "splitting the communicator (" + name + ")";
+  const int nccl_color = color < 0 ? NCCL_SPLIT_NOCOLOR : color;
   if (blocking_) {
     // Collective over this communicator: a rank that never comes would hold the others here, so it runs under
     // this communicator's deadline, whose abort releases them.
     Watch watch(*this, what.c_str());
-    check(ncclCommSplit(comm_, color < 0 ? NCCL_SPLIT_NOCOLOR : color, key, &made, &config), "ncclCommSplit");
+    check(ncclCommSplit(comm_, nccl_color, key, &made, &config), "ncclCommSplit");
     watch.close();
   } else {
-    const ncclResult_t result = ncclCommSplit(comm_, color < 0 ? NCCL_SPLIT_NOCOLOR : color, key, &made, &config);
+    const ncclResult_t result = ncclCommSplit(comm_, nccl_color, key, &made, &config);
     if (result != ncclSuccess && result != ncclInProgress) abort(describe_failure(result, "ncclCommSplit", comm_));
   }
   if (!made) {
@@ -178,11 +180,7 @@ Communicator* Communicator::split(const std::string& name, int color, int key, i
 
 void Communicator::join(const ncclUniqueId& id, int rank, int nranks, int device, std::chrono::seconds timeout) {
   drop_children();
-  if (comm_) {
-    watched_.store(nullptr, std::memory_order_release);
-    ncclCommAbort(comm_);
-    comm_ = nullptr;
-  }
+  discard();
   rank_ = rank;
   nranks_ = nranks;
   device_ = device;

@@ -100,6 +100,8 @@ class Communicator {
   // Blocking mode: polls `event` alone (the watchdog holds the deadline), then ends the watch.
   void wait_watched(cudaEvent_t event, const char* what);
 
+  // Aborts the communicator, if any, and forgets it, without a reason of its own (the caller records one).
+  void discard();
   // Aborts the split communicators and forgets them (a new communicator of the run replaces this one).
   void drop_children();
 
