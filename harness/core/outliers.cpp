@@ -154,22 +154,46 @@ std::string communicator_group(const ResultRecord& r) {
   return r.measurement.id;
 }
 
+// !declared_hosts(r).empty(), without building the list.
+bool has_declared_hosts(const ResultRecord& r) {
+  const auto c = r.reply.details.find("communicator");
+  if (c == r.reply.details.end() || !c->is_object()) return false;
+  const auto h = c->find("hosts");
+  return h != c->end() && h->is_array() && std::any_of(h->begin(), h->end(), [](const auto& n) { return n.is_string(); });
+}
+
 std::vector<Communicator> nccl_communicators(const RunRecord& run, const OutlierOptions& options,
                                              std::vector<std::string>& notes) {
-  // The run's own communicator spans every host that reported the measurement.
+  // The run's own communicator spans every host that reported the measurement. One key buffer for all the
+  // lookups: a cluster's run has millions of NCCL records.
+  std::string key;
+  const auto world_key = [&key](const ResultRecord& r) -> const std::string& {
+    key.assign(r.environment).append(1, '\n').append(r.measurement.id);
+    return key;
+  };
   std::unordered_map<std::string, std::set<std::string>> world_hosts;
-  for (const auto& r : run.results)
-    if (judged_nccl(r, options) && declared_hosts(r).empty())
-      world_hosts[r.environment + '\n' + r.measurement.id].insert(r.placement.host);
+  std::vector<char> judged(run.results.size());
+  for (std::size_t i = 0; i < run.results.size(); ++i) {
+    const auto& r = run.results[i];
+    judged[i] = judged_nccl(r, options);
+    if (judged[i] && !has_declared_hosts(r)) world_hosts[world_key(r)].insert(r.placement.host);
+  }
   std::unordered_map<std::string, std::size_t> index;
   std::vector<Communicator> out;
   std::size_t wide = 0, widest = 0;
-  for (const auto& r : run.results) {
-    if (!judged_nccl(r, options)) continue;
+  for (std::size_t i = 0; i < run.results.size(); ++i) {
+    if (!judged[i]) continue;
+    const auto& r = run.results[i];
     auto hosts = declared_hosts(r);
     if (hosts.empty()) {
-      const auto& world = world_hosts[r.environment + '\n' + r.measurement.id];
-      hosts.assign(world.begin(), world.end());
+      // A world of thousands of hosts is counted, never copied per record.
+      const auto& world = world_hosts.find(world_key(r))->second;
+      if (world.size() <= 2) hosts.assign(world.begin(), world.end());
+      else {
+        ++wide;
+        widest = std::max(widest, world.size());
+        continue;
+      }
     }
     if (hosts.size() > 2) {
       ++wide;
@@ -177,8 +201,8 @@ std::vector<Communicator> nccl_communicators(const RunRecord& run, const Outlier
       continue;
     }
     const auto group = communicator_group(r);
-    std::string key = r.environment + '\n' + group;
-    for (const auto& h : hosts) key += '\n' + h;
+    key.assign(r.environment).append(1, '\n').append(group);
+    for (const auto& h : hosts) key.append(1, '\n').append(h);
     const auto [it, added] = index.try_emplace(key, out.size());
     if (added) out.push_back({r.environment, group, r.placement.device_name, hosts, {}});
     out[it->second].busbw.push_back(r.bus_figures->at_median);
