@@ -11,9 +11,8 @@ nlohmann::json to_json(const Summary& s) {
           {"median", s.median}, {"p95", s.p95}, {"stddev", s.stddev}, {"cv", s.cv}};
 }
 
-// A record gathered as a summary (its samples kept on its node, docs/CLUSTER.md) carries time_s without
-// samples_s: its figures come from that summary, as make_record derives them from samples.
-void figures_from_summary(ResultRecord& r, const nlohmann::json& time) {
+// A record's time_s, read as a gathered summary (figures_from_summary in result.hpp).
+void figures_from_time_json(ResultRecord& r, const nlohmann::json& time) {
   if (!r.reply.samples_s.empty() || !time.is_object() || whole_value(time, "count", std::size_t{0}) == 0) return;
   Summary s;
   s.count = whole_value(time, "count", std::size_t{0});
@@ -24,7 +23,13 @@ void figures_from_summary(ResultRecord& r, const nlohmann::json& time) {
   s.p95 = time.value("p95", 0.0);
   s.stddev = time.value("stddev", 0.0);
   s.cv = time.value("cv", 0.0);
-  if (!(s.min > 0 && s.median >= s.min && s.max >= s.median)) return;
+  figures_from_summary(r, s);
+}
+
+}  // namespace
+
+void figures_from_summary(ResultRecord& r, const Summary& s) {
+  if (!r.reply.samples_s.empty() || s.count == 0 || !(s.min > 0 && s.median >= s.min && s.max >= s.median)) return;
   const auto work = r.measurement.work;
   const auto metric = r.measurement.metric;
   r.time = s;
@@ -33,8 +38,6 @@ void figures_from_summary(ResultRecord& r, const nlohmann::json& time) {
     r.bus_figures = Figures{r.figures->at_median * nccl->busbw_factor, r.figures->best * nccl->busbw_factor,
                             r.figures->worst * nccl->busbw_factor};
 }
-
-}  // namespace
 
 ResultRecord make_record(Measurement m, Placement where, RunReply reply) {
   ResultRecord r{std::move(m), std::move(where), std::move(reply), std::nullopt, std::nullopt, std::nullopt, "native", {}, {}};
@@ -145,7 +148,7 @@ Outcome<ResultRecord> result_from_json(nlohmann::json&& j) {
       reply.telemetry = std::move(*telemetry);
     }
     auto record = make_record(std::move(m), std::move(p), std::move(reply));
-    figures_from_summary(record, object_at("time_s"));
+    figures_from_time_json(record, object_at("time_s"));
     // Records written before results named their environment ran natively.
     record.environment = j.value("environment", std::string("native"));
     if (record.environment.empty()) return GPUCERT_ERROR("result record with an empty environment");

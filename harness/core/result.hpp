@@ -53,6 +53,11 @@ ResultRecord make_record(Measurement m, Placement where, RunReply reply);
 // A result that counts against the run: verification failed or the run broke.
 bool is_failure(const ResultRecord& r);
 
+// A record gathered as a summary (its samples kept on its node, docs/CLUSTER.md) carries time_s without
+// samples_s: its time and figures come from that summary, as make_record derives them from samples. Nothing
+// changes for a record with samples, an empty summary, or one whose min, median and max are not in order.
+void figures_from_summary(ResultRecord& r, const Summary& s);
+
 nlohmann::json to_json(const ResultRecord& r);
 Outcome<ResultRecord> result_from_json(const nlohmann::json& j);
 // The same, taking the record's subtrees out of `j` instead of copying them.
