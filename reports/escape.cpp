@@ -30,9 +30,20 @@ std::size_t utf8_sequence(std::string_view s, char32_t& code_point) {
   return length;
 }
 
-std::string escape(std::string_view text, Target target) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
+// Text that needs no escaping in any target: printable ASCII other than & < > " '. Nearly every string of a
+// report is (ids, host names, figures), and junit.xml at cluster scale has millions of them.
+bool plain(std::string_view text) {
+  for (const char c : text)
+    if (c < 0x20 || c >= 0x7f || c == '&' || c == '<' || c == '>' || c == '"' || c == '\'') return false;
+  return true;
+}
+
+void append_escaped(std::string& out, std::string_view text, Target target) {
+  if (plain(text)) {
+    out.append(text);
+    return;
+  }
+  if (out.empty()) out.reserve(text.size() + text.size() / 8);
   while (!text.empty()) {
     char32_t cp = 0;
     const std::size_t n = utf8_sequence(text, cp);
@@ -64,6 +75,11 @@ std::string escape(std::string_view text, Target target) {
     }
     text.remove_prefix(n);
   }
+}
+
+std::string escape(std::string_view text, Target target) {
+  std::string out;
+  append_escaped(out, text, target);
   return out;
 }
 
@@ -72,5 +88,9 @@ std::string escape(std::string_view text, Target target) {
 std::string xml_text(std::string_view text) { return escape(text, Target::XmlText); }
 std::string xml_attribute(std::string_view text) { return escape(text, Target::XmlAttribute); }
 std::string html_escape(std::string_view text) { return escape(text, Target::Html); }
+void append_xml_text(std::string& out, std::string_view text) { append_escaped(out, text, Target::XmlText); }
+void append_xml_attribute(std::string& out, std::string_view text) {
+  append_escaped(out, text, Target::XmlAttribute);
+}
 
 }  // namespace gpucert::reports

@@ -16,6 +16,10 @@ std::string xml_text(std::string_view text);
 // so that attribute-value normalisation keeps them.
 std::string xml_attribute(std::string_view text);
 
+// The same, appended to `out`: no string of its own for text that needs no escaping.
+void append_xml_text(std::string& out, std::string_view text);
+void append_xml_attribute(std::string& out, std::string_view text);
+
 // For HTML text and double- or single-quoted attribute values alike: & < > " ' escaped.
 std::string html_escape(std::string_view text);
 
