@@ -135,7 +135,7 @@ std::optional<double> MeasurementTelemetry::max_power_w() const {
       ->power_w;
 }
 
-void merge_telemetry(std::optional<MeasurementTelemetry>& so_far, const std::optional<MeasurementTelemetry>& round) {
+void merge_telemetry(OptionalTelemetry& so_far, const OptionalTelemetry& round) {
   if (!round) return;
   if (!so_far || !so_far->available) {
     so_far = round;

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "heap_optional.hpp"
 
 namespace gpucert {
 
@@ -136,8 +137,11 @@ struct MeasurementTelemetry {
   [[nodiscard]] std::optional<double> max_power_w() const;
 };
 
+// A measurement's telemetry, when its worker sent one (heap_optional.hpp: most records gathered at scale have none).
+using OptionalTelemetry = HeapOptional<MeasurementTelemetry>;
+
 // One measurement's telemetry from interleaved rounds: samples follow on in time, what was seen adds up.
-void merge_telemetry(std::optional<MeasurementTelemetry>& so_far, const std::optional<MeasurementTelemetry>& round);
+void merge_telemetry(OptionalTelemetry& so_far, const OptionalTelemetry& round);
 
 nlohmann::json to_json(const ComputeProcess& p);
 nlohmann::json to_json(const GpuEvent& e);

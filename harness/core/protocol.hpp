@@ -98,7 +98,7 @@ struct RunReply {
   nlohmann::json details = nlohmann::json::object();  // workload-specific facts (algorithm chosen, ...)
   // The GPU's state while it ran (clocks, power, clock-event reasons, other processes), from the worker's NVML
   // sampler; absent from workers that predate it.
-  std::optional<MeasurementTelemetry> telemetry;
+  OptionalTelemetry telemetry;
 };
 
 // The reply to nccl_id (with the id) or nccl_init. A failure is "unavailable" when the NCCL plugin cannot

@@ -72,7 +72,7 @@ void resolve_worker_host_pid(GpuHealthReport& report) {
   if (auto host = cached_host_pid(report.worker_pid_namespace, report.worker_pid)) report.worker_host_pid = *host;
 }
 
-void resolve_worker_host_pid(std::optional<MeasurementTelemetry>& telemetry) {
+void resolve_worker_host_pid(OptionalTelemetry& telemetry) {
   if (!telemetry) return;
   auto host = cached_host_pid(telemetry->worker_pid_namespace, telemetry->worker_pid);
   if (host && std::find(telemetry->worker_host_pids.begin(), telemetry->worker_host_pids.end(), *host) ==

@@ -24,6 +24,6 @@ namespace gpucert::runtime {
 // Fill in worker_host_pid / worker_host_pids from what the worker said of itself. A scan of /proc is a few
 // milliseconds, so each (namespace, pid) is looked up once per coordinator.
 void resolve_worker_host_pid(GpuHealthReport& report);
-void resolve_worker_host_pid(std::optional<MeasurementTelemetry>& telemetry);
+void resolve_worker_host_pid(OptionalTelemetry& telemetry);
 
 }  // namespace gpucert::runtime

@@ -425,7 +425,7 @@ TEST(HealthRecords, ReadingsSurviveTheRankAndResultRecords) {
 }
 
 TEST(HealthRecords, InterleavedRoundsAddTheirTelemetryUp) {
-  std::optional<MeasurementTelemetry> so_far;
+  OptionalTelemetry so_far;
   merge_telemetry(so_far, steady_telemetry());
   auto second = steady_telemetry(clock_event::kHwSlowdown);
   second.other_processes = {{42, "other", 1}};
