@@ -1,5 +1,8 @@
 // gpucert: certify GPU container images and GPU clusters. Started alone it is one MPI rank; under
 // `mpirun -np N` each rank takes one GPU (by its rank on the host) and rank 0 gathers everything.
+#include <malloc.h>
+
+#include <climits>
 #include <cstdio>
 #include <string>
 
@@ -25,6 +28,12 @@ A run also exits 2 when it cannot write its output folder (a full disk): results
 }  // namespace
 
 int main(int argc, char** argv) {
+  // gpucert is a batch process whose largest work, a cluster's report, frees and allocates gigabytes over and
+  // over (blocks of results.jsonl, of report.json, millions of records). By default glibc hands large blocks and
+  // the top of its heap back to the kernel, which zeroes every page again when they are taken back: at 8192
+  // ranks that was a fifth of the time of `gpucert report` (docs/PERFORMANCE.md). Memory stays with the process.
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, INT_MAX);
   CLI::App app{"gpucert: GPU benchmark and conformance harness. Runs verified workloads (memory bandwidth, "
                "GEMM, convolution, NCCL) on every GPU of every MPI rank and writes reports.",
                "gpucert"};
