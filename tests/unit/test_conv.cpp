@@ -263,5 +263,31 @@ TEST(ConvSuite, ShippedSuitesMeasureEveryPrecision) {
   }
 }
 
+TEST(ConvSuite, CertifyMeasuresTheBackwardPassOfEveryResNetLayerButConv1sInputGradient) {
+  const std::string path = std::string(GPUCERT_SOURCE_DIR) + "/suites/certify.json";
+  auto suite = parse_suite(read_file(path), path);
+  ASSERT_TRUE(suite.ok()) << suite.error().describe();
+  std::vector<std::string> ids;
+  for (const auto& m : suite->plan)
+    if (m.workload == "conv") ids.push_back(m.id);
+  const auto has = [&](const std::string& id) { return std::find(ids.begin(), ids.end(), id) != ids.end(); };
+  const std::vector<std::string> layers{"n256c64h56w56k64r1s1p0u1",   "n256c64h56w56k64r3s3p1u1",
+                                        "n256c256h56w56k64r1s1p0u1",  "n256c128h28w28k128r3s3p1u1",
+                                        "n256c256h14w14k256r3s3p1u1", "n256c512h7w7k512r3s3p1u1"};
+  const std::string conv1 = "n256c3h224w224k64r7s7p3u2";
+  for (const std::string precision : {"fp32", "tf32", "fp16", "bf16"}) {
+    for (const auto& layer : layers) {
+      EXPECT_TRUE(has("conv/" + precision + "/" + layer)) << precision << " " << layer;
+      EXPECT_TRUE(has("conv/" + precision + "/backward_data/" + layer)) << precision << " " << layer;
+      EXPECT_TRUE(has("conv/" + precision + "/backward_filter/" + layer)) << precision << " " << layer;
+    }
+    EXPECT_TRUE(has("conv/" + precision + "/" + conv1)) << precision;
+    EXPECT_TRUE(has("conv/" + precision + "/backward_filter/" + conv1)) << precision;
+    EXPECT_FALSE(has("conv/" + precision + "/backward_data/" + conv1)) << precision;
+  }
+  // 4 precisions x (7 forward + 6 backward_data + 7 backward_filter), each once.
+  EXPECT_EQ(ids.size(), 4u * (7 + 6 + 7));
+}
+
 }  // namespace
 }  // namespace gpucert
