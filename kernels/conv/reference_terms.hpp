@@ -3,7 +3,7 @@
 // elements each term of its sum multiplies. Plain C++ (no CUDA header, no JSON); under nvcc the functions are
 // __host__ __device__.
 //
-// For the layouts of conv_problem.hpp, with ih = p·stride − pad + r·dilation and iw = q·stride − pad + s·dilation:
+// For the layouts of conv_problem.hpp, with ih = p·stride − pad + r·dilation, iw = q·stride − pad + s·dilation:
 //   forward          y[n,k,p,q]  = Σ over c,r,s  of x[n,c,ih,iw] · w[k,c,r,s]
 //   backward_data    dx[n,c,h,w] = Σ over k,r,s  of dy[n,k,p,q] · w[k,c,r,s]  for the p, q with ih = h, iw = w
 //   backward_filter  dw[k,c,r,s] = Σ over n,p,q  of x[n,c,ih,iw] · dy[n,k,p,q]

@@ -6,17 +6,17 @@ GPU, with the suite's warm-up and repetitions, timed with CUDA events, median of
 As a PyTorch user gets it: torch.backends.cudnn.benchmark = True; convolutions channels-last through
 torch.nn.functional.conv2d without bias, and their backward directions through torch.ops.aten.convolution_backward,
 the op autograd runs for conv2d's gradients, asked for grad_input alone (backward_data) or grad_weight alone
-(backward_filter) as autograd asks when only one input needs a gradient; torch.matmul with PyTorch's default matmul settings, except that TF32
-is allowed (matmul and cuDNN) for the tf32 precision only, so that fp32 is true fp32; fp8 through
-torch._scaled_mm (e4m3 inputs, unit scales, bf16 output, no fast accumulation: gpucert's fp8); stream as
-tensor ops (copy_, mul, add, add with alpha, dot) over BabelStream's three arrays; host copies between pinned
-host tensors and the device with non_blocking copies. Inputs are uniform in [-1, 1) (gemm, conv) and [1, 2)
+(backward_filter) as autograd asks when only one input needs a gradient; torch.matmul with PyTorch's default
+matmul settings, except that TF32 is allowed (matmul and cuDNN) for the tf32 precision only, so that fp32 is true
+fp32; fp8 through torch._scaled_mm (e4m3 inputs, unit scales, bf16 output, no fast accumulation: gpucert's fp8);
+stream as tensor ops (copy_, mul, add, add with alpha, dot) over BabelStream's three arrays; host copies between
+pinned host tensors and the device with non_blocking copies. Inputs are uniform in [-1, 1) (gemm, conv) and [1, 2)
 (stream), as gpucert draws them.
 
 Every figure comes with a check of the result after the timed runs (an fp64 reference of sampled GEMM
 elements, of one image of a convolution or of its input gradient, and of the whole filter gradient, with gpucert's
-relative error limits; sampled stream elements; every byte of a host copy), so that a fast wrong result shows. A measurement PyTorch cannot express as
-gpucert runs it is {"skipped": reason}, never a figure of something else.
+relative error limits; sampled stream elements; every byte of a host copy), so that a fast wrong result shows. A
+measurement PyTorch cannot express as gpucert runs it is {"skipped": reason}, never a figure of something else.
 
 Prints one JSON object (or writes it to --out): {"schema_version": 1, "device", "driver", "torch", "cudnn",
 "results": {id: {"figure", "unit", "samples_s", "check", ...} | {"skipped": reason} | {"error": message}},

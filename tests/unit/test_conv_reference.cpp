@@ -94,9 +94,13 @@ void expect_reference_matches_definition(const ConvProblem& pb) {
   EXPECT_EQ(by_reference_terms(pb, ConvDirection::BackwardFilter, in), want.w) << "backward_filter";
 }
 
-TEST(ConvReferenceTerms, UnitStrideNoPadding) { expect_reference_matches_definition(problem_of(2, 3, 5, 6, 4, 1, 1, 0, 1, 1)); }
+TEST(ConvReferenceTerms, UnitStrideNoPadding) {
+  expect_reference_matches_definition(problem_of(2, 3, 5, 6, 4, 1, 1, 0, 1, 1));
+}
 
-TEST(ConvReferenceTerms, ThreeByThreePadOne) { expect_reference_matches_definition(problem_of(2, 4, 6, 5, 3, 3, 3, 1, 1, 1)); }
+TEST(ConvReferenceTerms, ThreeByThreePadOne) {
+  expect_reference_matches_definition(problem_of(2, 4, 6, 5, 3, 3, 3, 1, 1, 1));
+}
 
 // ResNet-50's conv1 in miniature: 7x7, stride 2, pad 3. Each dx element receives from about a quarter of the
 // filter taps, and which quarter depends on the parity of its row and column.
