@@ -165,6 +165,9 @@ class WrongGradient : public ::testing::TestWithParam<std::tuple<std::string, Sh
     change(values);
     GPUCERT_CUDA_TRY(cudaMemcpy(tensors_->output(), values.data(), values.size() * sizeof(float),
                                 cudaMemcpyHostToDevice));
+    // From pageable memory cudaMemcpy may return before the copy lands, and stream_ does not wait for the
+    // legacy stream: wait for the device before the check reads the output.
+    GPUCERT_CUDA_TRY(cudaDeviceSynchronize());
     return verifier_->check(tensors_->output(), stream_.get());
   }
 
