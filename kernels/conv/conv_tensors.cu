@@ -15,9 +15,9 @@ std::uint64_t seed_of(ConvRole role, std::uint64_t seed) {
 
 // Inputs in [-1, 1) give zero-mean sums that exercise cancellation, with outputs of root mean square about
 // sqrt(terms / 9) (conv_problem.hpp's terms_per_output): C·R·S forward and K·R·S / stride² backward_data keep
-// them near 10 for every layer in use; backward_filter sums N·P·Q products, about 300 for ResNet-50's 56x56
-// layers at batch 256 and 600 for its conv1, 100 times below fp16's largest value (65504). A shape whose dw
-// would leave fp16's range shows as inf outputs in the verification, never as a passing run.
+// them below about 23 for ResNet-50's layers (4608 terms at most); backward_filter sums N·P·Q products, about 300
+// for its 56x56 layers at batch 256 and 600 for its conv1, about 100 times below fp16's largest value (65504). A
+// shape whose dw would leave fp16's range shows as inf outputs in the verification, never as a passing run.
 template <typename T>
 void fill_inputs(const ConvProblem& problem, void* const (&buffers)[3], std::uint64_t seed, cudaStream_t stream) {
   for (const ConvRole role : {ConvRole::X, ConvRole::W, ConvRole::Y}) {
