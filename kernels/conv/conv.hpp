@@ -1,5 +1,5 @@
-// conv: one cuDNN forward convolution, autotuned, timed and verified on the device the request names.
-// params: see conv_params.hpp.
+// conv: one cuDNN convolution (forward, backward_data or backward_filter), autotuned, timed and verified on the
+// device the request names. params: see conv_params.hpp.
 #pragma once
 
 #include "core/protocol.hpp"

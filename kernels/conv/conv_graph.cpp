@@ -15,6 +15,8 @@ namespace fe = cudnn_frontend;
 
 namespace {
 
+// One uid per tensor role (conv_problem.hpp), whichever direction reads or writes it: dx is kUidX, dw kUidW, dy
+// kUidY, so that execute() packs the same three buffers for every graph.
 constexpr std::int64_t kUidX = 1, kUidW = 2, kUidY = 3;
 constexpr std::size_t kRejectionsKept = 8;  // enough to see why engines were dropped; the count says the rest
 
@@ -108,31 +110,73 @@ ConvPlans::ConvPlans(cudnnHandle_t handle, const ConvProblem& problem, std::int6
   const auto io = io_type(problem.precision);
   g.set_io_data_type(io).set_intermediate_data_type(fe::DataType_t::FLOAT).set_compute_data_type(fe::DataType_t::FLOAT);
 
-  auto x = g.tensor(fe::graph::Tensor_attributes()
-                        .set_name("x")
-                        .set_uid(kUidX)
-                        .set_data_type(io)
-                        .set_dim({problem.n, problem.c, problem.h, problem.w})
-                        .set_stride(channels_last(problem.c, problem.h, problem.w)));
-  auto w = g.tensor(fe::graph::Tensor_attributes()
-                        .set_name("w")
-                        .set_uid(kUidW)
-                        .set_data_type(io)
-                        .set_dim({problem.k, problem.c, problem.r, problem.s})
-                        .set_stride(channels_last(problem.c, problem.r, problem.s)));
-  auto conv = fe::graph::Conv_fprop_attributes()
-                  .set_name("conv_fprop")
-                  .set_convolution_mode(fe::ConvolutionMode_t::CROSS_CORRELATION)  // PyTorch's conv2d
-                  .set_compute_data_type(fe::DataType_t::FLOAT)
-                  .set_padding({problem.pad, problem.pad})
-                  .set_stride({problem.stride, problem.stride})
-                  .set_dilation({problem.dilation, problem.dilation});
-  auto y = g.conv_fprop(x, w, conv);
-  y->set_output(true)
-      .set_uid(kUidY)
-      .set_data_type(io)
-      .set_dim({problem.n, problem.k, problem.p(), problem.q()})
-      .set_stride(channels_last(problem.k, problem.p(), problem.q()));
+  // The three tensors, channels-last (conv_problem.hpp): x or dx, w or dw, y or dy.
+  const std::vector<std::int64_t> x_dim{problem.n, problem.c, problem.h, problem.w};
+  const std::vector<std::int64_t> w_dim{problem.k, problem.c, problem.r, problem.s};
+  const std::vector<std::int64_t> y_dim{problem.n, problem.k, problem.p(), problem.q()};
+  const auto x_stride = channels_last(problem.c, problem.h, problem.w);
+  const auto w_stride = channels_last(problem.c, problem.r, problem.s);
+  const auto y_stride = channels_last(problem.k, problem.p(), problem.q());
+  const auto input = [&](const char* name, std::int64_t uid, const std::vector<std::int64_t>& dim,
+                         const std::vector<std::int64_t>& stride) {
+    return g.tensor(
+        fe::graph::Tensor_attributes().set_name(name).set_uid(uid).set_data_type(io).set_dim(dim).set_stride(stride));
+  };
+  // The same convolution in every direction: PyTorch's conv2d (cross-correlation), fp32 accumulation.
+  const std::vector<std::int64_t> padding{problem.pad, problem.pad}, stride{problem.stride, problem.stride},
+      dilation{problem.dilation, problem.dilation};
+  std::shared_ptr<fe::graph::Tensor_attributes> output;
+  std::int64_t output_uid = kUidY;
+  const std::vector<std::int64_t>* output_dim = &y_dim;
+  const std::vector<std::int64_t>* output_stride = &y_stride;
+  switch (problem.direction) {
+    case ConvDirection::Forward: {
+      auto x = input("x", kUidX, x_dim, x_stride);
+      auto w = input("w", kUidW, w_dim, w_stride);
+      output = g.conv_fprop(x, w,
+                            fe::graph::Conv_fprop_attributes()
+                                .set_name("conv_fprop")
+                                .set_convolution_mode(fe::ConvolutionMode_t::CROSS_CORRELATION)
+                                .set_compute_data_type(fe::DataType_t::FLOAT)
+                                .set_padding(padding)
+                                .set_stride(stride)
+                                .set_dilation(dilation));
+      break;
+    }
+    case ConvDirection::BackwardData: {  // dx = conv_dgrad(dy, w); dgrad cannot infer dx's shape, so it is set
+      auto dy = input("dy", kUidY, y_dim, y_stride);
+      auto w = input("w", kUidW, w_dim, w_stride);
+      output = g.conv_dgrad(dy, w,
+                            fe::graph::Conv_dgrad_attributes()
+                                .set_name("conv_dgrad")
+                                .set_convolution_mode(fe::ConvolutionMode_t::CROSS_CORRELATION)
+                                .set_compute_data_type(fe::DataType_t::FLOAT)
+                                .set_padding(padding)
+                                .set_stride(stride)
+                                .set_dilation(dilation));
+      output_uid = kUidX;
+      output_dim = &x_dim;
+      output_stride = &x_stride;
+      break;
+    }
+    case ConvDirection::BackwardFilter: {  // dw = conv_wgrad(dy, x); nor can wgrad infer dw's
+      auto x = input("x", kUidX, x_dim, x_stride);
+      auto dy = input("dy", kUidY, y_dim, y_stride);
+      output = g.conv_wgrad(dy, x,
+                            fe::graph::Conv_wgrad_attributes()
+                                .set_name("conv_wgrad")
+                                .set_convolution_mode(fe::ConvolutionMode_t::CROSS_CORRELATION)
+                                .set_compute_data_type(fe::DataType_t::FLOAT)
+                                .set_padding(padding)
+                                .set_stride(stride)
+                                .set_dilation(dilation));
+      output_uid = kUidW;
+      output_dim = &w_dim;
+      output_stride = &w_stride;
+      break;
+    }
+  }
+  output->set_output(true).set_uid(output_uid).set_data_type(io).set_dim(*output_dim).set_stride(*output_stride);
 
   try {
     require(g.validate(), "validate");
@@ -190,8 +234,9 @@ ConvPlans::ConvPlans(cudnnHandle_t handle, const ConvProblem& problem, std::int6
     impl_->rejections.push_back(std::to_string(filtered) + " excluded by the " + name_of(problem.precision) +
                                 " numerical-note filter");
   if (impl_->infos.empty()) {
-    std::string why = "no cuDNN engine runs this convolution at " + std::string(name_of(problem.precision)) +
-                      " on this GPU (" + std::to_string(impl_->offered) + " engine configs offered";
+    std::string why = "no cuDNN engine runs this convolution (" + std::string(name_of(problem.direction)) + ") at " +
+                      name_of(problem.precision) + " on this GPU (" + std::to_string(impl_->offered) +
+                      " engine configs offered";
     why += problem.precision == ConvPrecision::Fp32   ? ", tensor-core ones excluded"
            : problem.precision == ConvPrecision::Tf32 ? ", only tensor-core ones allowed"
                                                       : "";

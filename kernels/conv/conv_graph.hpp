@@ -1,6 +1,7 @@
-// The cuDNN side of the conv workload: one forward-convolution graph (cudnn-frontend's graph API) and the
-// execution plans cuDNN's heuristics offer for it, built and ready to run. This header keeps the frontend
-// out of every other file (see conv_graph.cpp for why).
+// The cuDNN side of the conv workload: one convolution graph (cudnn-frontend's graph API) for the problem's
+// direction, conv_fprop (x, w -> y), conv_dgrad (dy, w -> dx) or conv_wgrad (x, dy -> dw), and the execution
+// plans cuDNN's heuristics offer for it, built and ready to run. This header keeps the frontend out of every
+// other file (see conv_graph.cpp for why).
 #pragma once
 
 #include <cstddef>
@@ -37,10 +38,10 @@ struct ConvExcludedPlan {
 
 class ConvPlans {
  public:
-  // Builds the graph, asks heuristics mode A and the fallback list for engine configs, keeps those the
-  // precision allows (fp32: no tensor-core engine; tf32: tensor-core engines only) within
-  // `max_workspace_bytes`, drops those that convert inputs down or reduce in less than fp32, and builds up
-  // to `max_plans` distinct plans in heuristic order.
+  // Builds the graph of the problem's direction, asks heuristics mode A and the fallback list for engine
+  // configs, keeps those the precision allows (fp32: no tensor-core engine; tf32: tensor-core engines only)
+  // within `max_workspace_bytes`, drops those that convert inputs down or reduce in less than fp32, and builds
+  // up to `max_plans` distinct plans in heuristic order. The same filters hold in every direction.
   // Throws ConvUnsupported when no plan builds, std::runtime_error on any other failure.
   ConvPlans(cudnnHandle_t handle, const ConvProblem& problem, std::int64_t max_workspace_bytes,
             std::size_t max_plans);
@@ -56,7 +57,10 @@ class ConvPlans {
   // Every config the numerical-note and workspace filters excluded, in heuristic order.
   [[nodiscard]] const std::vector<ConvExcludedPlan>& excluded() const;
 
-  // Enqueues plan `plan` on the handle's stream; returns "" on success, else the frontend's message.
+  // Enqueues plan `plan` on the handle's stream; returns "" on success, else the frontend's message. x, w and y
+  // are the buffers of the three roles (conv_problem.hpp) whatever the direction: forward reads x and w and
+  // writes y; backward_data reads dy from y and w, and writes dx into x; backward_filter reads x and dy from y,
+  // and writes dw into w.
   [[nodiscard]] std::string execute(std::size_t plan, void* x, void* w, void* y, void* workspace) const;
 
  private:

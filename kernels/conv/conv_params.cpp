@@ -29,6 +29,14 @@ ConvProblem parse_conv_params(const nlohmann::json& params) {
   else if (precision == "fp16") problem.precision = ConvPrecision::Fp16;
   else if (precision == "bf16") problem.precision = ConvPrecision::Bf16;
   else throw std::invalid_argument("conv: unknown precision '" + precision + "' (expected fp32, tf32, fp16 or bf16)");
+  if (const auto it = params.find("direction"); it != params.end()) {  // absent: forward, as before directions
+    const std::string direction = it->is_string() ? "'" + it->get<std::string>() + "'" : it->dump();
+    if (direction == "'forward'") problem.direction = ConvDirection::Forward;
+    else if (direction == "'backward_data'") problem.direction = ConvDirection::BackwardData;
+    else if (direction == "'backward_filter'") problem.direction = ConvDirection::BackwardFilter;
+    else throw std::invalid_argument("conv: unknown direction " + direction +
+                                     " (expected forward, backward_data or backward_filter)");
+  }
   constexpr std::int64_t kRequired = -1;  // a fallback below every minimum: the field must be given
   problem.n = whole(params, "n", kRequired, 1);
   problem.c = whole(params, "c", kRequired, 1);

@@ -1,5 +1,5 @@
-// libgpucert-conv.so: the conv workload (cuDNN forward convolution) behind the plugin ABI of
-// common/plugin_abi.h.
+// libgpucert-conv.so: the conv workload (cuDNN convolution: forward, backward_data, backward_filter) behind the
+// plugin ABI of common/plugin_abi.h.
 //
 // API choice: cuDNN's graph API through cudnn-frontend (header-only, vendored in
 // third_party/cudnn_frontend, 3 MB), not the legacy cudnnConvolutionForward and not raw cudnnBackend*

@@ -1,6 +1,7 @@
 // The conv workload's reference and checks, on the device:
-//  - reference_kernel: a direct convolution in fp64 from the very inputs cuDNN read (already rounded to
-//    the run's precision), so the comparison measures cuDNN's arithmetic alone, not input rounding;
+//  - reference_kernel: the direction's sum (reference_terms.hpp: a direct convolution, or its adjoint in x or in
+//    w) in fp64 from the very inputs cuDNN read (already rounded to the run's precision), so the comparison
+//    measures cuDNN's arithmetic alone, not input rounding;
 //  - compare_kernel: per run, the squared error of cuDNN's output at the same positions;
 //  - nonfinite_kernel: per run, NaN and inf over the whole output (the poison left in an unwritten
 //    element is NaN, so this is also the "every element was written" check).
@@ -14,16 +15,12 @@
 #include <cuda_fp16.h>
 
 #include "common/random.cuh"
+#include "reference_terms.hpp"
 
 namespace gpucert::kernels::conv {
 
 inline constexpr int kReferenceThreads = 128;
 inline constexpr int kCheckThreads = 256;
-
-// Geometry as the kernels index it (see conv_problem.hpp for the layouts).
-struct Geometry {
-  long long n, c, h, w, k, r, s, p, q, pad, stride, dilation;
-};
 
 struct Sampling {
   std::uint64_t count;  // positions checked per run
@@ -52,29 +49,19 @@ __device__ double block_sum(double value, double* shared) {
   return total;
 }
 
-// One block per sampled output; its threads split the C·R·S taps, channel fastest (contiguous in NHWC).
+// One block per sampled output; its threads split the terms of its sum (reference_terms.hpp), the input's
+// channels fastest where they are contiguous. `first` and `second` are the direction's two inputs.
 template <typename T>
 __global__ void __launch_bounds__(kReferenceThreads)
-    reference_kernel(const T* x, const T* w, Geometry g, Sampling sampling, double* expected) {
+    reference_kernel(const T* first, const T* second, Geometry g, Sampling sampling, double* expected) {
   __shared__ double shared[kReferenceThreads];
-  const long long taps = g.c * g.r * g.s;
+  const long long terms = g.terms();
   for (std::uint64_t sample = blockIdx.x; sample < sampling.count; sample += gridDim.x) {
-    long long rest = static_cast<long long>(sampling.position(sample));
-    const long long k = rest % g.k;
-    rest /= g.k;
-    const long long q = rest % g.q;
-    rest /= g.q;
-    const long long p = rest % g.p;
-    const long long n = rest / g.p;
+    const OutputPoint o = output_point(g, static_cast<long long>(sampling.position(sample)));
     double sum = 0;
-    for (long long t = threadIdx.x; t < taps; t += kReferenceThreads) {
-      const long long c = t % g.c;
-      const long long rs = t / g.c;
-      const long long r = rs / g.s, s = rs % g.s;
-      const long long ih = p * g.stride - g.pad + r * g.dilation;
-      const long long iw = q * g.stride - g.pad + s * g.dilation;
-      if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) continue;  // zero padding
-      sum += to_double(x[((n * g.h + ih) * g.w + iw) * g.c + c]) * to_double(w[((k * g.r + r) * g.s + s) * g.c + c]);
+    for (long long t = threadIdx.x; t < terms; t += kReferenceThreads) {
+      long long a = 0, b = 0;
+      if (term(g, o, t, a, b)) sum += to_double(first[a]) * to_double(second[b]);  // else zero padding
     }
     const double total = block_sum<kReferenceThreads>(sum, shared);
     if (threadIdx.x == 0) expected[sample] = total;

@@ -44,8 +44,7 @@ struct ConvVerifier::Impl {
   DeviceMemory nonfinite;
   Impl(const ConvProblem& problem, Sampling s, double l)
       : precision(problem.precision),
-        geometry{problem.n, problem.c, problem.h, problem.w, problem.k, problem.r, problem.s, problem.p(),
-                 problem.q(), problem.pad, problem.stride, problem.dilation},
+        geometry(geometry_of(problem)),
         sampling(s),
         limit(l),
         expected(s.count * sizeof(double)),
@@ -53,16 +52,20 @@ struct ConvVerifier::Impl {
         nonfinite(sizeof(unsigned long long)) {}
 };
 
-ConvVerifier::ConvVerifier(const ConvProblem& problem, const void* x, const void* w, std::uint64_t seed,
-                           double limit, std::uint64_t max_samples, cudaStream_t stream) {
-  const std::uint64_t total = problem.y_elements();
+ConvVerifier::ConvVerifier(const ConvProblem& problem, const void* x, const void* w, const void* y,
+                           std::uint64_t seed, double limit, std::uint64_t max_samples, cudaStream_t stream) {
+  const std::uint64_t total = problem.output_elements();
   const Sampling sampling{std::min(total, max_samples), total, splitmix64(seed ^ 0x5A)};
   impl_ = std::make_unique<Impl>(problem, sampling, limit);
   const auto blocks = static_cast<unsigned>(std::min(sampling.count, kMaxReferenceBlocks));
+  const auto buffer = [&](ConvRole role) { return role == ConvRole::X ? x : role == ConvRole::W ? w : y; };
+  const void* first = buffer(first_input(problem.direction));
+  const void* second = buffer(second_input(problem.direction));
   with_element_type(problem.precision, [&](auto tag) {
     using T = decltype(tag);
-    reference_kernel<T><<<blocks, kReferenceThreads, 0, stream>>>(
-        static_cast<const T*>(x), static_cast<const T*>(w), impl_->geometry, sampling, impl_->expected.as<double>());
+    reference_kernel<T><<<blocks, kReferenceThreads, 0, stream>>>(static_cast<const T*>(first),
+                                                                   static_cast<const T*>(second), impl_->geometry,
+                                                                   sampling, impl_->expected.as<double>());
   });
   GPUCERT_CUDA_CHECK_LAUNCH();
   std::vector<double> expected(sampling.count);
@@ -74,7 +77,7 @@ ConvVerifier::ConvVerifier(const ConvProblem& problem, const void* x, const void
 
 ConvVerifier::~ConvVerifier() = default;
 
-RunCheck ConvVerifier::check(const void* y, cudaStream_t stream) const {
+RunCheck ConvVerifier::check(const void* output, cudaStream_t stream) const {
   const auto& s = impl_->sampling;
   const unsigned blocks = compare_blocks(s.count);
   const double bound = impl_->limit * reference_rms();
@@ -82,11 +85,11 @@ RunCheck ConvVerifier::check(const void* y, cudaStream_t stream) const {
   GPUCERT_CUDA_TRY(cudaMemsetAsync(counter, 0, sizeof(unsigned long long), stream));
   with_element_type(impl_->precision, [&](auto tag) {
     using T = decltype(tag);
-    compare_kernel<T><<<blocks, kCheckThreads, 0, stream>>>(static_cast<const T*>(y), s,
+    compare_kernel<T><<<blocks, kCheckThreads, 0, stream>>>(static_cast<const T*>(output), s,
                                                              impl_->expected.as<double>(), bound,
                                                              impl_->tallies.as<SampleTally>());
     GPUCERT_CUDA_CHECK_LAUNCH();
-    nonfinite_kernel<T><<<kScanBlocks, kCheckThreads, 0, stream>>>(static_cast<const T*>(y), s.total, counter);
+    nonfinite_kernel<T><<<kScanBlocks, kCheckThreads, 0, stream>>>(static_cast<const T*>(output), s.total, counter);
     GPUCERT_CUDA_CHECK_LAUNCH();
   });
   std::vector<SampleTally> tallies(blocks);

@@ -1,6 +1,6 @@
-// Verification of every conv run against an fp64 direct convolution (reference.cuh): the reference is
-// computed once, at construction, since the inputs never change between runs; check() compares one
-// run's output with it.
+// Verification of every conv run against an fp64 reference of its direction (reference.cuh: the direct
+// convolution, or its adjoint in x or in w): the reference is computed once, at construction, since the inputs
+// never change between runs; check() compares one run's output with it.
 //
 // The figure is the relative Frobenius error ||y - ref|| / ||ref|| over the checked positions, against
 // core's limit for the precision (tolerance.hpp). A run passes when that error is within the limit and
@@ -27,16 +27,17 @@ struct RunCheck {
 
 class ConvVerifier {
  public:
-  // At most `max_samples` output positions, chosen by a hash of the run's `seed`; every output when there
-  // are fewer.
-  ConvVerifier(const ConvProblem& problem, const void* x, const void* w, std::uint64_t seed, double limit,
-               std::uint64_t max_samples, cudaStream_t stream);
+  // x, w, y: the buffers of the three roles (conv_problem.hpp); it reads the direction's two inputs among them
+  // (dy is in y's buffer), never its output. At most `max_samples` output positions, chosen by a hash of the
+  // run's `seed`; every output when there are fewer.
+  ConvVerifier(const ConvProblem& problem, const void* x, const void* w, const void* y, std::uint64_t seed,
+               double limit, std::uint64_t max_samples, cudaStream_t stream);
   ~ConvVerifier();
   ConvVerifier(const ConvVerifier&) = delete;
   ConvVerifier& operator=(const ConvVerifier&) = delete;
 
-  // Compares one run's output; synchronises `stream`.
-  RunCheck check(const void* y, cudaStream_t stream) const;
+  // Compares one run's output (y, dx or dw); synchronises `stream`.
+  RunCheck check(const void* output, cudaStream_t stream) const;
 
   [[nodiscard]] std::uint64_t samples() const;
   [[nodiscard]] bool every_element() const;

@@ -25,6 +25,8 @@ STREAM_KERNELS = ("copy", "mul", "add", "triad", "dot", "nstream")
 STREAM_ARRAYS = {"copy": 2, "mul": 2, "dot": 2, "add": 3, "triad": 3, "nstream": 4}
 GEMM_PRECISIONS = ("fp64", "fp32", "tf32", "fp16", "bf16", "fp8")
 CONV_PRECISIONS = ("fp32", "tf32", "fp16", "bf16")
+# conv_spec.cpp: the directions an item may list; without "directions" an item is forward alone.
+CONV_DIRECTIONS = ("forward", "backward_data", "backward_filter")
 # conv_spec.cpp kShapeFields' fallbacks for the optional fields, and kDefaultShape.
 CONV_OPTIONAL = {"pad": 0, "stride": 1, "dilation": 1}
 CONV_DEFAULT_SHAPE = {"n": 256, "c": 64, "h": 56, "w": 56, "k": 64, "r": 3, "s": 3, "pad": 1, "stride": 1,
@@ -61,7 +63,7 @@ def conv_output_size(size, filter_size, pad, stride, dilation):
 
 
 def conv_flops(shape):
-    """flops.cpp conv_forward_flops: 2·N·K·P·Q·C·R·S, zero-padding taps counted."""
+    """flops.cpp conv_forward_flops: 2·N·K·P·Q·C·R·S, zero-padding taps counted; the same in every direction."""
     p = conv_output_size(shape["h"], shape["r"], shape["pad"], shape["stride"], shape["dilation"])
     q = conv_output_size(shape["w"], shape["s"], shape["pad"], shape["stride"], shape["dilation"])
     return 2 * shape["n"] * shape["k"] * p * q * shape["c"] * shape["r"] * shape["s"]
@@ -131,16 +133,26 @@ def conv_shape(entry):
 
 
 def expand_conv(item, warmup, repetitions, timeout_s=0):
+    """Precisions outer, then directions, then shapes. A forward measurement's id and params are those from before
+    directions existed (no direction in either); a backward one's id is conv/<precision>/<direction>/<shape> and
+    its params name the direction."""
     shapes = [conv_shape(s) for s in item["shapes"]] if "shapes" in item else [dict(CONV_DEFAULT_SHAPE)]
     out = []
     for precision in item.get("precisions", list(CONV_PRECISIONS)):
-        for shape in shapes:
-            one = dict(_base_item("conv", warmup, repetitions, timeout_s), precisions=[precision],
-                       shapes=[dict(shape)])
-            out.append(Measurement(
-                id=f"conv/{precision}/{conv_shape_text(shape)}", workload="conv",
-                params=dict(shape, precision=precision), warmup=warmup, repetitions=repetitions,
-                timeout_s=timeout_s, work=conv_flops(shape), unit="TFLOP/s", item=one))
+        for direction in item.get("directions", ["forward"]):
+            for shape in shapes:
+                one = dict(_base_item("conv", warmup, repetitions, timeout_s), precisions=[precision],
+                           shapes=[dict(shape)])
+                params = dict(shape, precision=precision)
+                segment = ""
+                if direction != "forward":
+                    one["directions"] = [direction]
+                    params["direction"] = direction
+                    segment = direction + "/"
+                out.append(Measurement(
+                    id=f"conv/{precision}/{segment}{conv_shape_text(shape)}", workload="conv", params=params,
+                    warmup=warmup, repetitions=repetitions, timeout_s=timeout_s, work=conv_flops(shape),
+                    unit="TFLOP/s", item=one))
     return out
 
 

@@ -4,17 +4,19 @@ same ids as gpucert's, scripts/peers/suite_plan.py), the figure a PyTorch user g
 GPU, with the suite's warm-up and repetitions, timed with CUDA events, median of the repetitions.
 
 As a PyTorch user gets it: torch.backends.cudnn.benchmark = True; convolutions channels-last through
-torch.nn.functional.conv2d without bias; torch.matmul with PyTorch's default matmul settings, except that TF32
-is allowed (matmul and cuDNN) for the tf32 precision only, so that fp32 is true fp32; fp8 through
-torch._scaled_mm (e4m3 inputs, unit scales, bf16 output, no fast accumulation: gpucert's fp8); stream as
-tensor ops (copy_, mul, add, add with alpha, dot) over BabelStream's three arrays; host copies between pinned
-host tensors and the device with non_blocking copies. Inputs are uniform in [-1, 1) (gemm, conv) and [1, 2)
+torch.nn.functional.conv2d without bias, and their backward directions through torch.ops.aten.convolution_backward,
+the op autograd runs for conv2d's gradients, asked for grad_input alone (backward_data) or grad_weight alone
+(backward_filter) as autograd asks when only one input needs a gradient; torch.matmul with PyTorch's default
+matmul settings, except that TF32 is allowed (matmul and cuDNN) for the tf32 precision only, so that fp32 is true
+fp32; fp8 through torch._scaled_mm (e4m3 inputs, unit scales, bf16 output, no fast accumulation: gpucert's fp8);
+stream as tensor ops (copy_, mul, add, add with alpha, dot) over BabelStream's three arrays; host copies between
+pinned host tensors and the device with non_blocking copies. Inputs are uniform in [-1, 1) (gemm, conv) and [1, 2)
 (stream), as gpucert draws them.
 
 Every figure comes with a check of the result after the timed runs (an fp64 reference of sampled GEMM
-elements and of one image of a convolution, with gpucert's relative error limits; sampled stream elements;
-every byte of a host copy), so that a fast wrong result shows. A measurement PyTorch cannot express as
-gpucert runs it is {"skipped": reason}, never a figure of something else.
+elements, of one image of a convolution or of its input gradient, and of the whole filter gradient, with gpucert's
+relative error limits; sampled stream elements; every byte of a host copy), so that a fast wrong result shows. A
+measurement PyTorch cannot express as gpucert runs it is {"skipped": reason}, never a figure of something else.
 
 Prints one JSON object (or writes it to --out): {"schema_version": 1, "device", "driver", "torch", "cudnn",
 "results": {id: {"figure", "unit", "samples_s", "check", ...} | {"skipped": reason} | {"error": message}},
@@ -256,9 +258,40 @@ def measure_gemm(torch, m, warmup, repetitions):
 
 # --- conv -------------------------------------------------------------------------------------------------------
 
+def conv_backward(torch, dy, x, w, geometry, direction):
+    """grad_input (backward_data) or grad_weight (backward_filter) of conv2d(x, w) for the output gradient dy,
+    through aten.convolution_backward with an output_mask of that gradient alone: autograd's ConvolutionBackward0
+    calls the same op with the same mask when only x, or only w, needs a gradient (the first layer's images need
+    none), and on cuDNN the masked gradient is the only one computed. torch.nn.grad.conv2d_input and conv2d_weight
+    wrap the same op with more Python around it, which the events around the call would count."""
+    mask = [direction == "backward_data", direction == "backward_filter", False]
+    grads = torch.ops.aten.convolution_backward(
+        dy, x, w, None, [geometry["stride"]] * 2, [geometry["padding"]] * 2, [geometry["dilation"]] * 2,
+        False, [0, 0], 1, mask)
+    return grads[0] if direction == "backward_data" else grads[1]
+
+
+def check_conv_backward(torch, precision, direction, got, dy, x, w, geometry):
+    """backward_data: the first image's dx (which depends on that image's dy alone) against fp64; backward_filter:
+    all of dw (a sum over the whole batch) against fp64 over the whole batch. NaN/inf over the whole output."""
+    def fp64(t):
+        return t.double().contiguous()
+    if direction == "backward_data":
+        reference = conv_backward(torch, fp64(dy[:1]), fp64(x[:1]), fp64(w), geometry, direction)
+        error, method = relative_error(torch, got[:1], reference), "the first image's dx"
+    else:
+        reference = conv_backward(torch, fp64(dy), fp64(x), fp64(w), geometry, direction)
+        error, method = relative_error(torch, got, reference), "all of dw"
+    if not bool(torch.isfinite(got).all()):
+        error = float("inf")
+    return check_of(error, RELATIVE_ERROR_LIMIT[precision],
+                    f"{method} against fp64 convolution_backward (relative Frobenius error), NaN/inf over all of it")
+
+
 def measure_conv(torch, m, warmup, repetitions):
     p = m.params
     precision = p["precision"]
+    direction = p.get("direction", "forward")  # forward params carry none (suite_plan.expand_conv)
     require_capability(torch, precision)
     set_tf32(torch, precision == "tf32")
     conv2d = torch.nn.functional.conv2d
@@ -268,6 +301,18 @@ def measure_conv(torch, m, warmup, repetitions):
     w = uniform(torch, (p["k"], p["c"], p["r"], p["s"]), dtype, -1.0, 1.0).contiguous(
         memory_format=torch.channels_last)
     geometry = {"stride": p["stride"], "padding": p["pad"], "dilation": p["dilation"]}
+    if direction != "forward":
+        # dy as the layer after a channels-last convolution hands it back: channels-last, so that no copy into
+        # that layout lands in the timed call.
+        size = (p["n"], p["k"]) + tuple(suite_plan.conv_output_size(p[d], p[f], p["pad"], p["stride"], p["dilation"])
+                                         for d, f in (("h", "r"), ("w", "s")))
+        dy = uniform(torch, size, dtype, -1.0, 1.0).contiguous(memory_format=torch.channels_last)
+        run = lambda: conv_backward(torch, dy, x, w, geometry, direction)  # noqa: E731
+        samples = time_runs(torch, run, warmup, repetitions)
+        check = check_conv_backward(torch, precision, direction, run(), dy, x, w, geometry)
+        gradient = "grad_input" if direction == "backward_data" else "grad_weight"
+        return samples, check, (f"torch.ops.aten.convolution_backward(dy, x, w, ..., output_mask={gradient} only), "
+                                "channels-last, no bias")
     run = lambda: conv2d(x, w, **geometry)  # noqa: E731
     samples = time_runs(torch, run, warmup, repetitions)
     # The check: the first image's output against an fp64 convolution of the same rounded inputs.

@@ -85,6 +85,85 @@ TEST(ConvSuite, DefaultsToEveryPrecisionAndTheComparedShape) {
                      "conv/fp16/n256c64h56w56k64r3s3p1u1", "conv/bf16/n256c64h56w56k64r3s3p1u1"}));
 }
 
+TEST(ConvSuite, ExpandsPrecisionsTimesDirectionsTimesShapes) {
+  auto suite = parse_suite(suite_with(R"({"workload": "conv", "precisions": ["fp16", "fp32"],
+      "directions": ["forward", "backward_data", "backward_filter"],
+      "shapes": [{"n": 256, "c": 64, "h": 56, "w": 56, "k": 64, "r": 3, "s": 3, "pad": 1},
+                 {"n": 256, "c": 3, "h": 224, "w": 224, "k": 64, "r": 7, "s": 7, "pad": 3, "stride": 2}]})"),
+                           "test");
+  ASSERT_TRUE(suite.ok()) << suite.error().describe();
+  std::vector<std::string> ids;
+  for (const auto& m : suite->plan) ids.push_back(m.id);
+  // Precisions outer, then directions, then shapes; forward ids as they always were, backward ones name the
+  // direction after the precision.
+  EXPECT_EQ(ids, (std::vector<std::string>{
+                     "conv/fp16/n256c64h56w56k64r3s3p1u1", "conv/fp16/n256c3h224w224k64r7s7p3u2",
+                     "conv/fp16/backward_data/n256c64h56w56k64r3s3p1u1",
+                     "conv/fp16/backward_data/n256c3h224w224k64r7s7p3u2",
+                     "conv/fp16/backward_filter/n256c64h56w56k64r3s3p1u1",
+                     "conv/fp16/backward_filter/n256c3h224w224k64r7s7p3u2",
+                     "conv/fp32/n256c64h56w56k64r3s3p1u1", "conv/fp32/n256c3h224w224k64r7s7p3u2",
+                     "conv/fp32/backward_data/n256c64h56w56k64r3s3p1u1",
+                     "conv/fp32/backward_data/n256c3h224w224k64r7s7p3u2",
+                     "conv/fp32/backward_filter/n256c64h56w56k64r3s3p1u1",
+                     "conv/fp32/backward_filter/n256c3h224w224k64r7s7p3u2"}));
+  // Forward params have no direction (they are what they were); backward ones name it for the worker.
+  EXPECT_FALSE(suite->plan[1].params.contains("direction"));
+  EXPECT_EQ(suite->plan[3].params,
+            (nlohmann::json{{"precision", "fp16"}, {"n", 256}, {"c", 3}, {"h", 224}, {"w", 224}, {"k", 64},
+                            {"r", 7}, {"s", 7}, {"pad", 3}, {"stride", 2}, {"dilation", 1},
+                            {"direction", "backward_data"}}));
+  EXPECT_EQ(suite->plan[5].params["direction"], "backward_filter");
+  // The same multiply-adds in every direction: 2·N·K·P·Q·C·R·S (conv1's, worked out above).
+  for (std::size_t i : {1, 3, 5}) {
+    EXPECT_EQ(suite->plan[i].work, 60423143424u) << ids[i];
+    EXPECT_EQ(suite->plan[i].metric, Metric::Throughput) << ids[i];
+  }
+  EXPECT_EQ(suite->plan[2].work, 59190018048u);
+  EXPECT_EQ(suite->plan[4].work, 59190018048u);
+}
+
+TEST(ConvSuite, DirectionsDefaultToForwardAlone) {
+  auto suite = parse_suite(suite_with(R"({"workload": "conv", "precisions": ["bf16"]})"), "test");
+  ASSERT_TRUE(suite.ok()) << suite.error().describe();
+  ASSERT_EQ(suite->plan.size(), 1u);
+  EXPECT_EQ(suite->plan[0].id, "conv/bf16/n256c64h56w56k64r3s3p1u1");
+  EXPECT_FALSE(suite->plan[0].params.contains("direction"));
+  // Listing forward alone is the same measurement.
+  auto listed = parse_suite(suite_with(R"({"workload": "conv", "precisions": ["bf16"], "directions": ["forward"]})"),
+                            "test");
+  ASSERT_TRUE(listed.ok()) << listed.error().describe();
+  ASSERT_EQ(listed->plan.size(), 1u);
+  EXPECT_EQ(listed->plan[0].id, suite->plan[0].id);
+  EXPECT_EQ(listed->plan[0].params, suite->plan[0].params);
+}
+
+TEST(ConvSuite, RefusesBadDirections) {
+  expect_refused(R"({"workload": "conv", "directions": ["forward", "backward"]})", "items[0].directions[1]",
+                 "unknown direction 'backward' (expected one of forward, backward_data, backward_filter)");
+  expect_refused(R"({"workload": "conv", "directions": ["grad_input"]})", "items[0].directions[0]",
+                 "unknown direction 'grad_input'");
+  expect_refused(R"({"workload": "conv", "directions": ["backward_filter", "backward_filter"]})",
+                 "items[0].directions[1]", "twice");
+  expect_refused(R"({"workload": "conv", "directions": []})", "items[0].directions", "non-empty array");
+  expect_refused(R"({"workload": "conv", "directions": "backward_data"})", "items[0].directions",
+                 "non-empty array");
+  expect_refused(R"({"workload": "conv", "direction": ["backward_data"]})", "items[0].direction", "unknown field");
+}
+
+// The same measurement listed by two items (here backward_filter of one shape) is refused, as for any workload.
+TEST(ConvSuite, RefusesADirectionListedByTwoItems) {
+  const std::string shape = R"([{"n": 8, "c": 16, "h": 32, "w": 32, "k": 32, "r": 1, "s": 1}])";
+  auto suite = parse_suite(suite_with(R"({"workload": "conv", "directions": ["backward_filter"], "shapes": )" + shape +
+                                      R"(}, {"workload": "conv", "directions": ["forward", "backward_filter"],
+                                             "shapes": )" + shape + "}"),
+                           "bad.json");
+  ASSERT_FALSE(suite.ok());
+  EXPECT_NE(suite.error().message.find("conv/fp32/backward_filter/n8c16h32w32k32r1s1p0u1' appears twice"),
+            std::string::npos)
+      << suite.error().message;
+}
+
 TEST(ConvSuite, PadStrideAndDilationHaveDefaults) {
   auto suite = parse_suite(suite_with(R"({"workload": "conv", "precisions": ["bf16"],
       "shapes": [{"n": 8, "c": 16, "h": 32, "w": 32, "k": 32, "r": 1, "s": 1},
@@ -182,6 +261,32 @@ TEST(ConvSuite, ShippedSuitesMeasureEveryPrecision) {
       })) << name;
     }
   }
+}
+
+TEST(ConvSuite, CertifyMeasuresTheBackwardPassOfEveryResNetLayerButConv1sInputGradient) {
+  const std::string path = std::string(GPUCERT_SOURCE_DIR) + "/suites/certify.json";
+  auto suite = parse_suite(read_file(path), path);
+  ASSERT_TRUE(suite.ok()) << suite.error().describe();
+  std::vector<std::string> ids;
+  for (const auto& m : suite->plan)
+    if (m.workload == "conv") ids.push_back(m.id);
+  const auto has = [&](const std::string& id) { return std::find(ids.begin(), ids.end(), id) != ids.end(); };
+  const std::vector<std::string> layers{"n256c64h56w56k64r1s1p0u1",   "n256c64h56w56k64r3s3p1u1",
+                                        "n256c256h56w56k64r1s1p0u1",  "n256c128h28w28k128r3s3p1u1",
+                                        "n256c256h14w14k256r3s3p1u1", "n256c512h7w7k512r3s3p1u1"};
+  const std::string conv1 = "n256c3h224w224k64r7s7p3u2";
+  for (const std::string precision : {"fp32", "tf32", "fp16", "bf16"}) {
+    for (const auto& layer : layers) {
+      EXPECT_TRUE(has("conv/" + precision + "/" + layer)) << precision << " " << layer;
+      EXPECT_TRUE(has("conv/" + precision + "/backward_data/" + layer)) << precision << " " << layer;
+      EXPECT_TRUE(has("conv/" + precision + "/backward_filter/" + layer)) << precision << " " << layer;
+    }
+    EXPECT_TRUE(has("conv/" + precision + "/" + conv1)) << precision;
+    EXPECT_TRUE(has("conv/" + precision + "/backward_filter/" + conv1)) << precision;
+    EXPECT_FALSE(has("conv/" + precision + "/backward_data/" + conv1)) << precision;
+  }
+  // 4 precisions x (7 forward + 6 backward_data + 7 backward_filter), each once.
+  EXPECT_EQ(ids.size(), 4u * (7 + 6 + 7));
 }
 
 }  // namespace

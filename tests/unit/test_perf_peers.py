@@ -4,6 +4,7 @@ Run from the repository root: python3 -m unittest tests/unit/test_perf_peers.py"
 import collections
 import os
 import sys
+import types
 import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -19,12 +20,14 @@ def ids_of(suite):
 
 class SuiteExpansion(unittest.TestCase):
     # Counts: stream 2 precisions x 6 kernels (stream_spec.cpp's default kernels), host_copy 2 directions,
-    # gemm 6 precisions x 4 shapes, conv 4 precisions x 7 shapes; nccl is not a peer's.
+    # gemm 6 precisions x 4 shapes, conv 4 precisions x 7 shapes forward; certify adds conv's backward_data (6
+    # shapes, not conv1) and backward_filter (7); nccl is not a peer's.
     COUNTS = {"stream": 12, "host_copy": 2, "gemm": 24, "conv": 28}
+    CERTIFY_COUNTS = dict(COUNTS, conv=4 * (7 + 6 + 7))
 
     def test_certify_counts_per_workload(self):
         counts = collections.Counter(m.workload for m in suite_plan.plan(["certify"]))
-        self.assertEqual(dict(counts), self.COUNTS)
+        self.assertEqual(dict(counts), self.CERTIFY_COUNTS)
 
     def test_acceptance_counts_per_workload(self):
         counts = collections.Counter(m.workload for m in suite_plan.plan(["acceptance"]))
@@ -42,10 +45,26 @@ class SuiteExpansion(unittest.TestCase):
             # conv_spec.cpp shape_text: n c h w k r s, p (pad), u (stride), d only when dilated
             "conv/fp16/n256c64h56w56k64r3s3p1u1", "conv/fp32/n256c3h224w224k64r7s7p3u2",
             "conv/bf16/n256c256h56w56k64r1s1p0u1", "conv/tf32/n256c512h7w7k512r3s3p1u1",
+            # backward directions: the direction after the precision
+            "conv/fp16/backward_data/n256c64h56w56k64r3s3p1u1", "conv/tf32/backward_data/n256c512h7w7k512r3s3p1u1",
+            "conv/fp32/backward_filter/n256c3h224w224k64r7s7p3u2",
+            "conv/bf16/backward_filter/n256c256h56w56k64r1s1p0u1",
         ]:
             self.assertIn(expected, ids)
+        # conv1's input gradient is not certify's: no training computes it.
+        self.assertFalse([i for i in ids if i.startswith("conv/") and "/backward_data/n256c3h224" in i])
         self.assertFalse([i for i in ids if i.startswith("nccl/")])
         self.assertEqual(len(ids), len(set(ids)))
+
+    def test_conv_params_name_the_direction_of_backward_ones_only(self):
+        by_id = {m.id: m for m in suite_plan.plan(["certify"])}
+        self.assertNotIn("direction", by_id["conv/fp16/n256c64h56w56k64r3s3p1u1"].params)
+        backward = by_id["conv/fp16/backward_filter/n256c3h224w224k64r7s7p3u2"]
+        self.assertEqual(backward.params, {"n": 256, "c": 3, "h": 224, "w": 224, "k": 64, "r": 7, "s": 7, "pad": 3,
+                                           "stride": 2, "dilation": 1, "precision": "fp16",
+                                           "direction": "backward_filter"})
+        self.assertEqual(backward.item["directions"], ["backward_filter"])
+        self.assertNotIn("directions", by_id["conv/fp16/n256c64h56w56k64r3s3p1u1"].item)
 
     def test_order_follows_the_specs_loops(self):
         ids = ids_of("certify")
@@ -56,6 +75,11 @@ class SuiteExpansion(unittest.TestCase):
         first_gemm = ids.index("gemm/fp64/8192x8192x8192")
         self.assertEqual(ids[first_gemm + 1], "gemm/fp64/16384x4096x4096")
         self.assertEqual(ids[first_gemm + 4], "gemm/fp32/8192x8192x8192")
+        # certify's conv items in turn (forward, backward_data, backward_filter), each precisions outer.
+        conv = [i for i in ids if i.startswith("conv/")]
+        self.assertEqual(conv[27], "conv/bf16/n256c512h7w7k512r3s3p1u1")
+        self.assertEqual(conv[28], "conv/fp32/backward_data/n256c64h56w56k64r1s1p0u1")
+        self.assertEqual(conv[28 + 24], "conv/fp32/backward_filter/n256c3h224w224k64r7s7p3u2")
 
     def test_acceptance_arrays_are_4GiB(self):
         ids = ids_of("acceptance")
@@ -76,6 +100,11 @@ class SuiteExpansion(unittest.TestCase):
         self.assertEqual(by_id["gemm/bf16/8192x8192x8192"].work, 2 * 8192 ** 3)
         # conv1: P = Q = (224 + 6 - 6 - 1) // 2 + 1 = 112; 2·N·K·P·Q·C·R·S
         self.assertEqual(by_id["conv/fp16/n256c3h224w224k64r7s7p3u2"].work, 2 * 256 * 64 * 112 * 112 * 3 * 7 * 7)
+        # The same multiply-adds in every direction.
+        self.assertEqual(by_id["conv/fp16/backward_filter/n256c3h224w224k64r7s7p3u2"].work,
+                         2 * 256 * 64 * 112 * 112 * 3 * 7 * 7)
+        self.assertEqual(by_id["conv/tf32/backward_data/n256c64h56w56k64r3s3p1u1"].work,
+                         2 * 256 * 64 * 56 * 56 * 64 * 3 * 3)
         self.assertEqual(by_id["stream/triad/fp64/2GiB"].work, 3 * 2 * 1024 ** 3)
         self.assertEqual(by_id["stream/nstream/fp32/2GiB"].work, 4 * 2 * 1024 ** 3)
         self.assertEqual(by_id["host_copy/h2d/1GiB"].work, 1024 ** 3)
@@ -86,6 +115,8 @@ class SuiteExpansion(unittest.TestCase):
             {"workload": "stream"}, {"workload": "host_copy"}, {"workload": "gemm"}, {"workload": "conv"},
             {"workload": "conv", "shapes": [{"n": 1, "c": 8, "h": 9, "w": 9, "k": 4, "r": 3, "s": 3,
                                              "dilation": 2}]},
+            {"workload": "conv", "precisions": ["fp16"], "directions": ["backward_filter", "forward"],
+             "shapes": [{"n": 2, "c": 8, "h": 9, "w": 9, "k": 4, "r": 1, "s": 1, "stride": 2}]},
             {"workload": "nccl"}]}
         ms = suite_plan.expand_suite(doc)
         ids = [m.id for m in ms]
@@ -94,7 +125,9 @@ class SuiteExpansion(unittest.TestCase):
         self.assertIn("gemm/fp8/8192x8192x8192", ids)
         self.assertIn("conv/bf16/n256c64h56w56k64r3s3p1u1", ids)
         self.assertIn("conv/fp32/n1c8h9w9k4r3s3p0u1d2", ids)
-        self.assertEqual(len(ms), 12 + 2 + 6 + 4 + 4)
+        # Directions in the item's order, as conv_spec.cpp loops over them.
+        self.assertEqual(ids[-2:], ["conv/fp16/backward_filter/n2c8h9w9k4r1s1p0u2", "conv/fp16/n2c8h9w9k4r1s1p0u2"])
+        self.assertEqual(len(ms), 12 + 2 + 6 + 4 + 4 + 2)
         self.assertEqual({(m.warmup, m.repetitions) for m in ms}, {(3, 20)})
 
     def test_format_bytes(self):
@@ -106,16 +139,18 @@ class SuiteExpansion(unittest.TestCase):
         ms = suite_plan.plan(["certify"], only="^(gemm/fp8|conv/tf32|stream/dot)")
         doc = suite_plan.suite_of(ms, "x", "y")
         self.assertEqual([m.id for m in suite_plan.expand_suite(doc)], [m.id for m in ms])
+        self.assertEqual([m.params for m in suite_plan.expand_suite(doc)], [m.params for m in ms])
         self.assertEqual([(m.warmup, m.repetitions) for m in suite_plan.expand_suite(doc)],
                          [(m.warmup, m.repetitions) for m in ms])
-        self.assertEqual(len(ms), 4 + 7 + 2)
+        self.assertEqual(len(ms), 4 + 7 + 6 + 7 + 2)
 
     def test_several_suites_keep_each_id_once(self):
         both = suite_plan.plan(["certify", "acceptance"])
         ids = [m.id for m in both]
         self.assertEqual(len(ids), len(set(ids)))
-        # gemm and conv are shared; stream (2 GiB vs 4 GiB arrays) is not; host_copy is the same 1 GiB.
-        self.assertEqual(len(ids), 66 + 12)
+        # gemm and conv are shared; stream (2 GiB vs 4 GiB arrays) is not; host_copy is the same 1 GiB; conv's
+        # backward directions are certify's alone.
+        self.assertEqual(len(ids), 66 + 52 + 12)
         self.assertEqual({m.id: m for m in both}["gemm/fp16/8192x8192x8192"].warmup, 5)  # certify's, first
 
 
@@ -232,6 +267,7 @@ class Comparison(unittest.TestCase):
     def test_limit_key(self):
         self.assertEqual(comparison.limit_key("stream/dot/fp32/2GiB"), "memory")
         self.assertEqual(comparison.limit_key("conv/bf16/n256c64h56w56k64r3s3p1u1"), "bf16")
+        self.assertEqual(comparison.limit_key("conv/tf32/backward_filter/n256c64h56w56k64r3s3p1u1"), "tf32")
         self.assertEqual(comparison.limit_key("gemm/fp8/8192x8192x8192"), "fp8")
         self.assertIsNone(comparison.limit_key("host_copy/d2h/1GiB"))
 
@@ -261,6 +297,24 @@ class PeerWithoutTorch(unittest.TestCase):
         self.assertNotIn("torch", sys.modules)
         self.assertIn("nstream", torch_suite.NOT_EXPRESSIBLE)
         self.assertEqual(torch_suite.RELATIVE_ERROR_LIMIT["fp32"], 1e-4)
+
+    def test_conv_backward_asks_convolution_backward_for_one_gradient(self):
+        calls = []
+
+        def convolution_backward(*args):
+            calls.append(args)
+            return ("grad_input", "grad_weight", None)
+        fake = types.SimpleNamespace(ops=types.SimpleNamespace(aten=types.SimpleNamespace(
+            convolution_backward=convolution_backward)))
+        geometry = {"stride": 2, "padding": 3, "dilation": 1}
+        self.assertEqual(torch_suite.conv_backward(fake, "dy", "x", "w", geometry, "backward_data"), "grad_input")
+        self.assertEqual(torch_suite.conv_backward(fake, "dy", "x", "w", geometry, "backward_filter"), "grad_weight")
+        # (grad_output, input, weight, bias_sizes, stride, padding, dilation, transposed, output_padding, groups,
+        # output_mask): no bias, and only the gradient measured.
+        self.assertEqual(calls[0], ("dy", "x", "w", None, [2, 2], [3, 3], [1, 1], False, [0, 0], 1,
+                                    [True, False, False]))
+        self.assertEqual(calls[1][-1], [False, True, False])
+        self.assertNotIn("torch", sys.modules)
 
     def test_figure_units(self):
         m = next(m for m in suite_plan.plan(["certify"]) if m.id == "gemm/fp16/8192x8192x8192")

@@ -1,5 +1,7 @@
-// conv: cuDNN forward convolution (PyTorch's conv2d, channels-last, no bias) per precision and shape.
-// Flop per run from flops.hpp.
+// conv: cuDNN convolution (PyTorch's conv2d, channels-last, no bias) per precision, direction and shape.
+// Directions: "forward" (y from x and w), and the two gradients training computes, "backward_data" (dx from dy
+// and w, PyTorch's grad_input) and "backward_filter" (dw from x and dy, its grad_weight). Flop per run from
+// flops.hpp, the same for every direction: each computes every product x·w of the forward pass exactly once.
 #include <array>
 #include <cstdint>
 #include <initializer_list>
@@ -133,34 +135,46 @@ class ConvSpec final : public WorkloadSpec {
  public:
   std::string_view name() const override { return "conv"; }
   std::string_view description() const override {
-    return "cuDNN forward convolution (channels-last, as PyTorch's conv2d): fp32, tf32, fp16 and bf16, TFLOP/s";
+    return "cuDNN convolution (channels-last, as PyTorch's conv2d) forward, backward_data and backward_filter: fp32, "
+           "tf32, fp16 and bf16, TFLOP/s";
   }
   std::string_view backend() const override { return "libgpucert-conv.so"; }
-  std::vector<std::string_view> fields() const override { return {"precisions", "shapes"}; }
+  std::vector<std::string_view> fields() const override { return {"precisions", "directions", "shapes"}; }
 
   std::vector<Measurement> expand(Fields& item, int warmup, int repetitions) const override {
     const std::vector<std::string> all_precisions{"fp32", "tf32", "fp16", "bf16"};
     auto precisions = item.names("precisions", false, all_precisions, "precision");
+    // Unlike precisions, directions default to forward alone: a suite written before backward directions
+    // existed measures what it measured then.
+    auto directions = item.names("directions", false, {"forward", "backward_data", "backward_filter"}, "direction");
     auto shapes = read_shapes(item);
-    if ((item.has("precisions") && !precisions) || (item.has("shapes") && !shapes)) return {};
+    if ((item.has("precisions") && !precisions) || (item.has("directions") && !directions) ||
+        (item.has("shapes") && !shapes))
+      return {};
     std::vector<Measurement> out;
     for (const auto& precision : precisions.value_or(all_precisions)) {
-      for (const auto& s : shapes.value_or(std::vector<Shape>{kDefaultShape})) {
-        Measurement m;
-        m.id = "conv/" + precision + "/" + shape_text(s);
-        m.workload = "conv";
-        m.params = {{"precision", precision}, {"n", s[N]}, {"c", s[C]}, {"h", s[H]}, {"w", s[W]},
-                    {"k", s[K]}, {"r", s[R]}, {"s", s[S]}, {"pad", s[Pad]}, {"stride", s[Stride]},
-                    {"dilation", s[Dilation]}};
-        m.warmup = warmup;
-        m.repetitions = repetitions;
-        m.work = conv_forward_flops(static_cast<std::uint64_t>(s[N]), static_cast<std::uint64_t>(s[C]),
-                                    static_cast<std::uint64_t>(s[H]), static_cast<std::uint64_t>(s[W]),
-                                    static_cast<std::uint64_t>(s[K]), static_cast<std::uint64_t>(s[R]),
-                                    static_cast<std::uint64_t>(s[S]), static_cast<std::uint64_t>(s[Pad]),
-                                    static_cast<std::uint64_t>(s[Stride]), static_cast<std::uint64_t>(s[Dilation]));
-        m.metric = Metric::Throughput;
-        out.push_back(std::move(m));
+      for (const auto& direction : directions.value_or(std::vector<std::string>{"forward"})) {
+        const bool forward = direction == "forward";
+        for (const auto& s : shapes.value_or(std::vector<Shape>{kDefaultShape})) {
+          Measurement m;
+          // Forward ids and params are those of the releases before backward directions existed, so that
+          // history and compare keep matching them; a backward measurement names its direction in both.
+          m.id = "conv/" + precision + "/" + (forward ? "" : direction + "/") + shape_text(s);
+          m.workload = "conv";
+          m.params = {{"precision", precision}, {"n", s[N]}, {"c", s[C]}, {"h", s[H]}, {"w", s[W]},
+                      {"k", s[K]}, {"r", s[R]}, {"s", s[S]}, {"pad", s[Pad]}, {"stride", s[Stride]},
+                      {"dilation", s[Dilation]}};
+          if (!forward) m.params["direction"] = direction;
+          m.warmup = warmup;
+          m.repetitions = repetitions;
+          m.work = conv_forward_flops(static_cast<std::uint64_t>(s[N]), static_cast<std::uint64_t>(s[C]),
+                                      static_cast<std::uint64_t>(s[H]), static_cast<std::uint64_t>(s[W]),
+                                      static_cast<std::uint64_t>(s[K]), static_cast<std::uint64_t>(s[R]),
+                                      static_cast<std::uint64_t>(s[S]), static_cast<std::uint64_t>(s[Pad]),
+                                      static_cast<std::uint64_t>(s[Stride]), static_cast<std::uint64_t>(s[Dilation]));
+          m.metric = Metric::Throughput;
+          out.push_back(std::move(m));
+        }
       }
     }
     return out;
