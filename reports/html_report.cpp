@@ -267,8 +267,10 @@ void charts(std::ostringstream& h, const RunRecord& run) {
   if (auto c = throughput_chart(run, "conv")) {
     any = true;
     figure(h, render_bar_chart(*c),
-           "Forward convolution throughput per precision, median of the repetitions; one bar per shape (n batch, "
-           "c input and k output channels, h&times;w input, r&times;s filter, p padding, u stride).");
+           "Convolution throughput (2&middot;N&middot;K&middot;P&middot;Q&middot;C&middot;R&middot;S per run, in every "
+           "direction) per precision, median of the repetitions; one bar per shape (n batch, c input and k output "
+           "channels, h&times;w input, r&times;s filter, p padding, u stride), backward ones named "
+           "backward_data/ (the input gradient) or backward_filter/ (the filter gradient).");
   }
   if (auto c = nccl_bus_bandwidth_chart(run)) {
     any = true;
