@@ -141,30 +141,46 @@ void append_verification(std::string& out, const Verification& v) {
 
 // --- reading ----------------------------------------------------------------------------------------------------
 
-bool is_integer_token(std::string_view token) { return token.find_first_of(".eE") == std::string_view::npos; }
+// A number token as nlohmann's lexer keeps it: an integer token (no '.', 'e' or 'E') as a signed 64-bit integer
+// when it has a '-', else an unsigned one, while it fits; any other number as a double (`integer` empty).
+struct Number {
+  std::optional<std::int64_t> signed_integer;
+  std::optional<std::uint64_t> unsigned_integer;
+  double real = 0;
+  [[nodiscard]] bool integer() const { return signed_integer || unsigned_integer; }
+};
 
-// A number token as nlohmann's get<double>() gives it: an integer token becomes a 64-bit integer first (so "-0"
-// is +0), a number too large for one is read as a double, as nlohmann's lexer does.
-bool to_double(std::string_view token, double& out) {
-  const auto* first = token.data();
+bool read_number(std::string_view token, Number& out) {
   const auto* last = token.data() + token.size();
-  if (is_integer_token(token)) {
+  if (token.find_first_of(".eE") == std::string_view::npos) {
     if (token.front() == '-') {
       std::int64_t n = 0;
-      if (const auto r = std::from_chars(first, last, n); r.ec == std::errc{} && r.ptr == last) {
-        out = static_cast<double>(n);
+      if (const auto r = std::from_chars(token.data(), last, n); r.ec == std::errc{} && r.ptr == last) {
+        out.signed_integer = n;
         return true;
       }
     } else {
       std::uint64_t n = 0;
-      if (const auto r = std::from_chars(first, last, n); r.ec == std::errc{} && r.ptr == last) {
-        out = static_cast<double>(n);
+      if (const auto r = std::from_chars(token.data(), last, n); r.ec == std::errc{} && r.ptr == last) {
+        out.unsigned_integer = n;
         return true;
       }
     }
   }
-  const auto r = std::from_chars(first, last, out);
-  return r.ec == std::errc{} && r.ptr == last && std::isfinite(out);
+  // A number no double holds ("1e400", or "1e-400" below the smallest) is the slow reader's to judge.
+  const auto r = std::from_chars(token.data(), last, out.real);
+  return r.ec == std::errc{} && r.ptr == last && std::isfinite(out.real);
+}
+
+// A number token as nlohmann's get<double>() gives it: an integer is converted from its 64-bit value (so "-0" is
+// +0), as nlohmann converts it.
+bool to_double(std::string_view token, double& out) {
+  Number n;
+  if (!read_number(token, n)) return false;
+  out = n.signed_integer ? static_cast<double>(*n.signed_integer)
+        : n.unsigned_integer ? static_cast<double>(*n.unsigned_integer)
+                             : n.real;
+  return true;
 }
 
 // A cursor over one line in the subset of JSON gpucert writes: ASCII, and strings without escapes (a '\' in a
@@ -293,19 +309,10 @@ class Cursor {
 // A whole number within T, written as an integer; anything else (20.0, 1e3, out of range) is the slow reader's.
 template <typename T>
 bool to_whole(std::string_view token, T& out) {
-  if (!is_integer_token(token)) return false;
-  const auto* last = token.data() + token.size();
-  if (token.front() == '-') {
-    std::int64_t n = 0;
-    const auto r = std::from_chars(token.data(), last, n);
-    if (r.ec != std::errc{} || r.ptr != last || !std::in_range<T>(n)) return false;
-    out = static_cast<T>(n);
-  } else {
-    std::uint64_t n = 0;
-    const auto r = std::from_chars(token.data(), last, n);
-    if (r.ec != std::errc{} || r.ptr != last || !std::in_range<T>(n)) return false;
-    out = static_cast<T>(n);
-  }
+  Number n;
+  if (!read_number(token, n) || !n.integer()) return false;
+  if (n.signed_integer ? !std::in_range<T>(*n.signed_integer) : !std::in_range<T>(*n.unsigned_integer)) return false;
+  out = n.signed_integer ? static_cast<T>(*n.signed_integer) : static_cast<T>(*n.unsigned_integer);
   return true;
 }
 
@@ -352,29 +359,13 @@ bool fields(Cursor& c, const std::array<std::string_view, N>& names, Field&& fie
   return c.eat('}');
 }
 
-// A number token as nlohmann's lexer types it: an integer token is a signed (with '-') or unsigned 64-bit
-// integer while it fits, and any other number a double.
+// A number token typed as nlohmann's lexer types it (Number).
 bool number_value(std::string_view token, nlohmann::json& out) {
-  const auto* last = token.data() + token.size();
-  if (is_integer_token(token)) {
-    if (token.front() == '-') {
-      std::int64_t n = 0;
-      if (const auto r = std::from_chars(token.data(), last, n); r.ec == std::errc{} && r.ptr == last) {
-        out = n;
-        return true;
-      }
-    } else {
-      std::uint64_t n = 0;
-      if (const auto r = std::from_chars(token.data(), last, n); r.ec == std::errc{} && r.ptr == last) {
-        out = n;
-        return true;
-      }
-    }
-  }
-  double x = 0;
-  const auto r = std::from_chars(token.data(), last, x);
-  if (r.ec != std::errc{} || r.ptr != last || !std::isfinite(x)) return false;
-  out = x;
+  Number n;
+  if (!read_number(token, n)) return false;
+  if (n.signed_integer) out = *n.signed_integer;
+  else if (n.unsigned_integer) out = *n.unsigned_integer;
+  else out = n.real;
   return true;
 }
 
