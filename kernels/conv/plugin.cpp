@@ -26,7 +26,7 @@ char* describe() {
   const nlohmann::json description{
       {"library", "cuDNN"},
       {"version", cudnn_version_text(cudnnGetVersion())},
-      {"compiled_with", cudnn_version_text(CUDNN_VERSION)},
+      {"built_with", cudnn_version_text(CUDNN_VERSION)},
       {"api", "graph (cudnn-frontend " + cudnn_frontend_version() + ")"},
   };
   return gpucert::kernels::copy_for_abi(description.dump());

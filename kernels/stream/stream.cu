@@ -27,6 +27,7 @@
 #include "common/plugin_glue.hpp"
 #include "common/random.cuh"
 #include "common/sampler.hpp"
+#include "core/bandwidth.hpp"
 
 namespace gpucert::kernels {
 namespace {
@@ -184,18 +185,18 @@ __device__ inline T start_value(std::uint64_t seed, std::size_t i) {
 // with the kernel's own operation order. `previous` is nstream's a before the run.
 template <typename T>
 struct Gold {
-  int kernel;  // index into kKernelNames
+  StreamKernel kernel;
   Seeds seeds;
   T s;
   const T* previous;
   __device__ T at(std::size_t i) const {
     const T a0 = start_value<T>(seeds.a, i), b0 = start_value<T>(seeds.b, i), c0 = start_value<T>(seeds.c, i);
     switch (kernel) {
-      case 0: return a0;                          // copy:    c = a
-      case 1: return s * c0;                      // mul:     b = s * c
-      case 2: return a0 + b0;                     // add:     c = a + b
-      case 3: return b0 + s * c0;                 // triad:   a = b + s * c
-      default: return previous[i] + (b0 + s * c0);  // nstream: a += b + s * c
+      case StreamKernel::Copy: return a0;                          // c = a
+      case StreamKernel::Mul: return s * c0;                       // b = s * c
+      case StreamKernel::Add: return a0 + b0;                      // c = a + b
+      case StreamKernel::Triad: return b0 + s * c0;                // a = b + s * c
+      default: return previous[i] + (b0 + s * c0);                 // nstream: a += b + s * c (dot has no Gold)
     }
   }
 };
@@ -246,8 +247,6 @@ __global__ void __launch_bounds__(kThreads) reference_dot_kernel(std::size_t n, 
 }
 
 // ---- host side ---------------------------------------------------------------------------------------
-
-const char* const kKernelNames[] = {"copy", "mul", "add", "triad", "nstream", "dot"};
 
 // SMs x min(resident blocks per SM, limit): a grid that fills the GPU once and strides over the arrays.
 int grid_size(const void* kernel, int limit_per_sm = 64) {
@@ -306,16 +305,15 @@ Tally reduce_tallies(const DeviceArray<Tally>& tallies, int blocks, cudaStream_t
 
 template <typename T>
 RunReply run_typed(const RunRequest& request, const std::string& kernel_name, std::size_t n) {
-  int kernel = -1;
-  for (int k = 0; k < 6; ++k)
-    if (kernel_name == kKernelNames[k]) kernel = k;
-  if (kernel < 0) return error_reply("stream: unknown kernel '" + kernel_name + "'");
+  const auto parsed = parse_stream_kernel(kernel_name);
+  if (!parsed) return error_reply("stream: unknown kernel '" + kernel_name + "'");
+  const StreamKernel kernel = *parsed;
 
   GPUCERT_CUDA_TRY(cudaSetDevice(request.device));
   OwnedStream stream;
   const cudaStream_t s = stream.get();
   DeviceArray<T> a(n), b(n), c(n);
-  DeviceArray<T> previous(kernel == 4 ? n : 0);
+  DeviceArray<T> previous(kernel == StreamKernel::Nstream ? n : 0);
   const Seeds seeds{splitmix64(request.seed ^ 0xA), splitmix64(request.seed ^ 0xB), splitmix64(request.seed ^ 0xC)};
   fill_uniform(a.get(), n, seeds.a, 1.0, 2.0, s);
   fill_uniform(b.get(), n, seeds.b, 1.0, 2.0, s);
@@ -330,7 +328,7 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
   EventTimer timer;
 
   RunReply reply;
-  if (kernel == 5) {  // dot
+  if (kernel == StreamKernel::Dot) {
     const int blocks = grid_size(reinterpret_cast<const void*>(dot_kernel<T>));
     DeviceArray<T> partial(static_cast<std::size_t>(blocks)), result(1);
     DeviceArray<double> reference_partial(verify_blocks);
@@ -364,26 +362,33 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
     });
     reply.details = {{"blocks", blocks}, {"threads_per_block", kThreads}, {"reference_sum", static_cast<double>(reference)}};
   } else {
-    T* outputs[] = {c.get(), b.get(), c.get(), a.get(), a.get()};
-    T* out = outputs[kernel];
+    // Each kernel's output array (bandwidth.hpp lists them): c for copy and add, b for mul, a for triad and nstream.
+    T* out = kernel == StreamKernel::Mul                                    ? b.get()
+             : kernel == StreamKernel::Copy || kernel == StreamKernel::Add ? c.get()
+                                                                           : a.get();
     const LaunchShape shape = launch_shape();
     int blocks = 0;
     auto launch = [&](cudaStream_t st) {
       switch (kernel) {
-        case 0: launch_elementwise<T>(CopyOp<T>{a.get(), c.get()}, n, shape.unroll, blocks, st); break;
-        case 1: launch_elementwise<T>(MulOp<T>{b.get(), c.get(), scalar}, n, shape.unroll, blocks, st); break;
-        case 2: launch_elementwise<T>(AddOp<T>{a.get(), b.get(), c.get()}, n, shape.unroll, blocks, st); break;
-        case 3: launch_elementwise<T>(TriadOp<T>{a.get(), b.get(), c.get(), scalar}, n, shape.unroll, blocks, st); break;
-        default: launch_elementwise<T>(NstreamOp<T>{a.get(), b.get(), c.get(), scalar}, n, shape.unroll, blocks, st); break;
+        case StreamKernel::Copy: launch_elementwise<T>(CopyOp<T>{a.get(), c.get()}, n, shape.unroll, blocks, st); break;
+        case StreamKernel::Mul: launch_elementwise<T>(MulOp<T>{b.get(), c.get(), scalar}, n, shape.unroll, blocks, st); break;
+        case StreamKernel::Add: launch_elementwise<T>(AddOp<T>{a.get(), b.get(), c.get()}, n, shape.unroll, blocks, st); break;
+        case StreamKernel::Triad:
+          launch_elementwise<T>(TriadOp<T>{a.get(), b.get(), c.get(), scalar}, n, shape.unroll, blocks, st);
+          break;
+        default:
+          launch_elementwise<T>(NstreamOp<T>{a.get(), b.get(), c.get(), scalar}, n, shape.unroll, blocks, st);
+          break;
       }
     };
-    const void* kernels[] = {
-        elementwise_entry<T, CopyOp<T>>(shape.unroll), elementwise_entry<T, MulOp<T>>(shape.unroll),
-        elementwise_entry<T, AddOp<T>>(shape.unroll), elementwise_entry<T, TriadOp<T>>(shape.unroll),
-        elementwise_entry<T, NstreamOp<T>>(shape.unroll)};
+    const void* entry = kernel == StreamKernel::Copy    ? elementwise_entry<T, CopyOp<T>>(shape.unroll)
+                        : kernel == StreamKernel::Mul   ? elementwise_entry<T, MulOp<T>>(shape.unroll)
+                        : kernel == StreamKernel::Add   ? elementwise_entry<T, AddOp<T>>(shape.unroll)
+                        : kernel == StreamKernel::Triad ? elementwise_entry<T, TriadOp<T>>(shape.unroll)
+                                                        : elementwise_entry<T, NstreamOp<T>>(shape.unroll);
     const std::size_t packs = n / Pack<T>::kWidth;
     blocks = shape.blocks_per_sm > 0
-                 ? grid_size(kernels[kernel], shape.blocks_per_sm)
+                 ? grid_size(entry, shape.blocks_per_sm)
                  : static_cast<int>(std::min<std::size_t>((packs + kThreads * shape.unroll - 1) / (kThreads * shape.unroll),
                                                           std::size_t{1} << 30));
     blocks = std::max(blocks, 1);
@@ -392,7 +397,7 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
     verification.method = "every element of every run against its value recomputed from the seed";
     const Gold<T> gold{kernel, seeds, scalar, previous.get()};
     reply.samples_s = sample_device_time(request.id, request.warmup, request.repetitions, [&] {
-      if (kernel == 4)
+      if (kernel == StreamKernel::Nstream)
         GPUCERT_CUDA_TRY(cudaMemcpyAsync(previous.get(), a.get(), n * sizeof(T), cudaMemcpyDeviceToDevice, s));
       else
         poison(out, n * sizeof(T), s);
