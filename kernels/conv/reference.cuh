@@ -40,7 +40,7 @@ template <int kThreads>
 __device__ double block_sum(double value, double* shared) {
   shared[threadIdx.x] = value;
   __syncthreads();
-  for (int offset = kThreads / 2; offset > 0; offset /= 2) {
+  for (unsigned offset = kThreads / 2; offset > 0; offset /= 2) {
     if (threadIdx.x < offset) shared[threadIdx.x] += shared[threadIdx.x + offset];
     __syncthreads();
   }

@@ -61,7 +61,7 @@ __global__ void __launch_bounds__(kCheckThreads)
   shared_squared[threadIdx.x] = squared;
   shared_bad[threadIdx.x] = bad;
   __syncthreads();
-  for (int offset = kCheckThreads / 2; offset > 0; offset /= 2) {
+  for (unsigned offset = kCheckThreads / 2; offset > 0; offset /= 2) {
     if (threadIdx.x < offset) {
       shared_squared[threadIdx.x] += shared_squared[threadIdx.x + offset];
       shared_bad[threadIdx.x] += shared_bad[threadIdx.x + offset];

@@ -137,7 +137,7 @@ __device__ T block_sum(T value) {
   __shared__ T shared[kThreads];
   shared[threadIdx.x] = value;
   __syncthreads();
-  for (int offset = kThreads / 2; offset > 0; offset /= 2) {
+  for (unsigned offset = kThreads / 2; offset > 0; offset /= 2) {
     if (threadIdx.x < offset) shared[threadIdx.x] += shared[threadIdx.x + offset];
     __syncthreads();
   }
@@ -225,7 +225,7 @@ __global__ void __launch_bounds__(kThreads) verify_kernel(const T* got, std::siz
   shared_bad[threadIdx.x] = bad;
   shared_worst[threadIdx.x] = worst;
   __syncthreads();
-  for (int offset = kThreads / 2; offset > 0; offset /= 2) {
+  for (unsigned offset = kThreads / 2; offset > 0; offset /= 2) {
     if (threadIdx.x < offset) {
       shared_bad[threadIdx.x] += shared_bad[threadIdx.x + offset];
       shared_worst[threadIdx.x] = fmax(shared_worst[threadIdx.x], shared_worst[threadIdx.x + offset]);
