@@ -1,13 +1,8 @@
 #include "report_files.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <future>
+#include <string_view>
 
 #include "atomic_file.hpp"
 #include "cluster_sections.hpp"
