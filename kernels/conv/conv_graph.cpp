@@ -125,6 +125,15 @@ ConvPlans::ConvPlans(cudnnHandle_t handle, const ConvProblem& problem, std::int6
   // The same convolution in every direction: PyTorch's conv2d (cross-correlation), fp32 accumulation.
   const std::vector<std::int64_t> padding{problem.pad, problem.pad}, stride{problem.stride, problem.stride},
       dilation{problem.dilation, problem.dilation};
+  const auto geometry = [&](auto attributes, const char* name) {
+    attributes.set_name(name)
+        .set_convolution_mode(fe::ConvolutionMode_t::CROSS_CORRELATION)
+        .set_compute_data_type(fe::DataType_t::FLOAT)
+        .set_padding(padding)
+        .set_stride(stride)
+        .set_dilation(dilation);
+    return attributes;
+  };
   std::shared_ptr<fe::graph::Tensor_attributes> output;
   std::int64_t output_uid = kUidY;
   const std::vector<std::int64_t>* output_dim = &y_dim;
@@ -133,27 +142,13 @@ ConvPlans::ConvPlans(cudnnHandle_t handle, const ConvProblem& problem, std::int6
     case ConvDirection::Forward: {
       auto x = input("x", kUidX, x_dim, x_stride);
       auto w = input("w", kUidW, w_dim, w_stride);
-      output = g.conv_fprop(x, w,
-                            fe::graph::Conv_fprop_attributes()
-                                .set_name("conv_fprop")
-                                .set_convolution_mode(fe::ConvolutionMode_t::CROSS_CORRELATION)
-                                .set_compute_data_type(fe::DataType_t::FLOAT)
-                                .set_padding(padding)
-                                .set_stride(stride)
-                                .set_dilation(dilation));
+      output = g.conv_fprop(x, w, geometry(fe::graph::Conv_fprop_attributes(), "conv_fprop"));
       break;
     }
     case ConvDirection::BackwardData: {  // dx = conv_dgrad(dy, w); dgrad cannot infer dx's shape, so it is set
       auto dy = input("dy", kUidY, y_dim, y_stride);
       auto w = input("w", kUidW, w_dim, w_stride);
-      output = g.conv_dgrad(dy, w,
-                            fe::graph::Conv_dgrad_attributes()
-                                .set_name("conv_dgrad")
-                                .set_convolution_mode(fe::ConvolutionMode_t::CROSS_CORRELATION)
-                                .set_compute_data_type(fe::DataType_t::FLOAT)
-                                .set_padding(padding)
-                                .set_stride(stride)
-                                .set_dilation(dilation));
+      output = g.conv_dgrad(dy, w, geometry(fe::graph::Conv_dgrad_attributes(), "conv_dgrad"));
       output_uid = kUidX;
       output_dim = &x_dim;
       output_stride = &x_stride;
@@ -162,14 +157,7 @@ ConvPlans::ConvPlans(cudnnHandle_t handle, const ConvProblem& problem, std::int6
     case ConvDirection::BackwardFilter: {  // dw = conv_wgrad(dy, x); nor can wgrad infer dw's
       auto x = input("x", kUidX, x_dim, x_stride);
       auto dy = input("dy", kUidY, y_dim, y_stride);
-      output = g.conv_wgrad(dy, x,
-                            fe::graph::Conv_wgrad_attributes()
-                                .set_name("conv_wgrad")
-                                .set_convolution_mode(fe::ConvolutionMode_t::CROSS_CORRELATION)
-                                .set_compute_data_type(fe::DataType_t::FLOAT)
-                                .set_padding(padding)
-                                .set_stride(stride)
-                                .set_dilation(dilation));
+      output = g.conv_wgrad(dy, x, geometry(fe::graph::Conv_wgrad_attributes(), "conv_wgrad"));
       output_uid = kUidW;
       output_dim = &w_dim;
       output_stride = &w_stride;
