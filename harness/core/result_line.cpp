@@ -256,49 +256,35 @@ class Cursor {
     return true;
   }
 
-  // Any value, checked; `raw` is its text. Nesting deeper than any record's stays with the slow reader.
-  bool value(std::string_view& raw, int depth = 0) {
-    space();
-    const auto begin = i_;
+  // `open`, then items separated by commas (or none), then `close`: every object and array of a line, each item
+  // read by `item()`.
+  template <typename Item>
+  bool sequence(char open, char close, Item&& item) {
+    if (!eat(open)) return false;
+    if (eat(close)) return true;
+    do {
+      if (!item()) return false;
+    } while (eat(','));
+    return eat(close);
+  }
+
+  // Any value, checked and passed over. Nesting deeper than any record's stays with the slow reader.
+  bool skip(int depth = 0) {
     std::string_view ignored;
-    bool good = false;
     switch (peek()) {
-      case '"': good = string(ignored); break;
-      case 't': good = literal("true"); break;
-      case 'f': good = literal("false"); break;
-      case 'n': good = literal("null"); break;
+      case '"': return string(ignored);
+      case 't': return literal("true");
+      case 'f': return literal("false");
+      case 'n': return literal("null");
       case '{':
-        if (depth > 32) return false;
-        ++i_;
-        if (eat('}')) {
-          good = true;
-          break;
-        }
-        do {
-          if (!string(ignored) || !eat(':') || !value(ignored, depth + 1)) return false;
-        } while (eat(','));
-        good = eat('}');
-        break;
-      case '[':
-        if (depth > 32) return false;
-        ++i_;
-        if (eat(']')) {
-          good = true;
-          break;
-        }
-        do {
-          if (!value(ignored, depth + 1)) return false;
-        } while (eat(','));
-        good = eat(']');
-        break;
+        return depth <= 32 && sequence('{', '}', [&] { return string(ignored) && eat(':') && skip(depth + 1); });
+      case '[': return depth <= 32 && sequence('[', ']', [&] { return skip(depth + 1); });
       default: {
         // As nlohmann reads it: a number no double holds ("1e400") makes the whole line unreadable.
         double x = 0;
-        good = number(ignored) && to_double(ignored, x);
+        return number(ignored) && to_double(ignored, x);
       }
     }
-    raw = s_.substr(begin, i_ - begin);
-    return good;
   }
 
  private:
@@ -339,24 +325,17 @@ bool text(Cursor& c, std::string& out) {
 // checked and skipped, as result_from_json ignores them.
 template <std::size_t N, typename Field>
 bool fields(Cursor& c, const std::array<std::string_view, N>& names, Field&& field) {
-  if (!c.eat('{')) return false;
-  if (c.eat('}')) return true;
   std::bitset<N> seen;
-  do {
+  return c.sequence('{', '}', [&] {
     std::string_view name;
     if (!c.string(name) || !c.eat(':')) return false;
     std::size_t index = 0;
     while (index < N && names[index] != name) ++index;
-    if (index == N) {
-      std::string_view ignored;
-      if (!c.value(ignored)) return false;
-      continue;
-    }
+    if (index == N) return c.skip();
     if (seen[index]) return false;
     seen[index] = true;
-    if (!field(index, c)) return false;
-  } while (c.eat(','));
-  return c.eat('}');
+    return field(index, c);
+  });
 }
 
 // A number token typed as nlohmann's lexer types it (Number).
@@ -374,26 +353,18 @@ bool number_value(std::string_view token, nlohmann::json& out) {
 bool subtree(Cursor& c, nlohmann::json& out, int depth = 0) {
   if (depth > 32) return false;
   switch (c.peek()) {
-    case '{': {
-      c.eat('{');
+    case '{':
       out = nlohmann::json::object();
-      if (c.eat('}')) return true;
-      do {
+      return c.sequence('{', '}', [&] {
         std::string_view name;
-        if (!c.string(name) || !c.eat(':') || !subtree(c, out[std::string(name)], depth + 1)) return false;
-      } while (c.eat(','));
-      return c.eat('}');
-    }
-    case '[': {
-      c.eat('[');
+        return c.string(name) && c.eat(':') && subtree(c, out[std::string(name)], depth + 1);
+      });
+    case '[':
       out = nlohmann::json::array();
-      if (c.eat(']')) return true;
-      do {
+      return c.sequence('[', ']', [&] {
         out.push_back(nullptr);
-        if (!subtree(c, out.back(), depth + 1)) return false;
-      } while (c.eat(','));
-      return c.eat(']');
-    }
+        return subtree(c, out.back(), depth + 1);
+      });
     case '"': {
       std::string_view text;
       if (!c.string(text)) return false;
@@ -416,8 +387,7 @@ template <std::size_t N, typename Field>
 bool object_or_skip(Cursor& c, const std::array<std::string_view, N>& names, Field&& field, bool& was_object) {
   was_object = c.peek() == '{';
   if (was_object) return fields(c, names, std::forward<Field>(field));
-  std::string_view ignored;
-  return c.value(ignored);
+  return c.skip();
 }
 
 bool read_device(Cursor& c, Placement& p) {
@@ -446,9 +416,8 @@ bool read_verification(Cursor& c, Verification& v) {
       case 3: {
         // Anything but a number ("nan", null) is NaN, as verification_from_json reads it.
         if (const char next = in.peek(); next == '-' || (next >= '0' && next <= '9')) return real(in, v.max_rel_error);
-        std::string_view ignored;
         v.max_rel_error = std::nan("");
-        return in.value(ignored);
+        return in.skip();
       }
       case 4: return real(in, v.tolerance);
       default: return text(in, v.method);
@@ -474,14 +443,12 @@ bool read_time(Cursor& c, Summary& s, bool& present) {
 }
 
 bool read_samples(Cursor& c, std::vector<double>& samples) {
-  if (!c.eat('[')) return false;
-  if (c.eat(']')) return true;
-  do {
+  return c.sequence('[', ']', [&] {
     double x = 0;
     if (!real(c, x)) return false;
     samples.push_back(x);
-  } while (c.eat(','));
-  return c.eat(']');
+    return true;
+  });
 }
 
 enum Field : std::size_t {
