@@ -110,17 +110,23 @@ ConvPlans::ConvPlans(cudnnHandle_t handle, const ConvProblem& problem, std::int6
   const auto io = io_type(problem.precision);
   g.set_io_data_type(io).set_intermediate_data_type(fe::DataType_t::FLOAT).set_compute_data_type(fe::DataType_t::FLOAT);
 
-  // The three tensors, channels-last (conv_problem.hpp): x or dx, w or dw, y or dy.
-  const std::vector<std::int64_t> x_dim{problem.n, problem.c, problem.h, problem.w};
-  const std::vector<std::int64_t> w_dim{problem.k, problem.c, problem.r, problem.s};
-  const std::vector<std::int64_t> y_dim{problem.n, problem.k, problem.p(), problem.q()};
-  const auto x_stride = channels_last(problem.c, problem.h, problem.w);
-  const auto w_stride = channels_last(problem.c, problem.r, problem.s);
-  const auto y_stride = channels_last(problem.k, problem.p(), problem.q());
-  const auto input = [&](const char* name, std::int64_t uid, const std::vector<std::int64_t>& dim,
-                         const std::vector<std::int64_t>& stride) {
-    return g.tensor(
-        fe::graph::Tensor_attributes().set_name(name).set_uid(uid).set_data_type(io).set_dim(dim).set_stride(stride));
+  // The three tensors, channels-last (conv_problem.hpp): x or dx, w or dw, y or dy. Each direction reads two of
+  // them and writes the third.
+  struct Tensor {
+    std::int64_t uid;
+    std::vector<std::int64_t> dim, stride;
+  };
+  const Tensor x{kUidX, {problem.n, problem.c, problem.h, problem.w}, channels_last(problem.c, problem.h, problem.w)};
+  const Tensor w{kUidW, {problem.k, problem.c, problem.r, problem.s}, channels_last(problem.c, problem.r, problem.s)};
+  const Tensor y{kUidY, {problem.n, problem.k, problem.p(), problem.q()},
+                 channels_last(problem.k, problem.p(), problem.q())};
+  const auto input = [&](const char* name, const Tensor& t) {
+    return g.tensor(fe::graph::Tensor_attributes()
+                        .set_name(name)
+                        .set_uid(t.uid)
+                        .set_data_type(io)
+                        .set_dim(t.dim)
+                        .set_stride(t.stride));
   };
   // The same convolution in every direction: PyTorch's conv2d (cross-correlation), fp32 accumulation.
   const std::vector<std::int64_t> padding{problem.pad, problem.pad}, stride{problem.stride, problem.stride},
@@ -135,36 +141,30 @@ ConvPlans::ConvPlans(cudnnHandle_t handle, const ConvProblem& problem, std::int6
     return attributes;
   };
   std::shared_ptr<fe::graph::Tensor_attributes> output;
-  std::int64_t output_uid = kUidY;
-  const std::vector<std::int64_t>* output_dim = &y_dim;
-  const std::vector<std::int64_t>* output_stride = &y_stride;
+  const Tensor* written = &y;
   switch (problem.direction) {
     case ConvDirection::Forward: {
-      auto x = input("x", kUidX, x_dim, x_stride);
-      auto w = input("w", kUidW, w_dim, w_stride);
-      output = g.conv_fprop(x, w, geometry(fe::graph::Conv_fprop_attributes(), "conv_fprop"));
+      auto xs = input("x", x);
+      auto ws = input("w", w);
+      output = g.conv_fprop(xs, ws, geometry(fe::graph::Conv_fprop_attributes(), "conv_fprop"));
       break;
     }
     case ConvDirection::BackwardData: {  // dx = conv_dgrad(dy, w); dgrad cannot infer dx's shape, so it is set
-      auto dy = input("dy", kUidY, y_dim, y_stride);
-      auto w = input("w", kUidW, w_dim, w_stride);
-      output = g.conv_dgrad(dy, w, geometry(fe::graph::Conv_dgrad_attributes(), "conv_dgrad"));
-      output_uid = kUidX;
-      output_dim = &x_dim;
-      output_stride = &x_stride;
+      auto dys = input("dy", y);
+      auto ws = input("w", w);
+      output = g.conv_dgrad(dys, ws, geometry(fe::graph::Conv_dgrad_attributes(), "conv_dgrad"));
+      written = &x;
       break;
     }
     case ConvDirection::BackwardFilter: {  // dw = conv_wgrad(dy, x); nor can wgrad infer dw's
-      auto x = input("x", kUidX, x_dim, x_stride);
-      auto dy = input("dy", kUidY, y_dim, y_stride);
-      output = g.conv_wgrad(dy, x, geometry(fe::graph::Conv_wgrad_attributes(), "conv_wgrad"));
-      output_uid = kUidW;
-      output_dim = &w_dim;
-      output_stride = &w_stride;
+      auto xs = input("x", x);
+      auto dys = input("dy", y);
+      output = g.conv_wgrad(dys, xs, geometry(fe::graph::Conv_wgrad_attributes(), "conv_wgrad"));
+      written = &w;
       break;
     }
   }
-  output->set_output(true).set_uid(output_uid).set_data_type(io).set_dim(*output_dim).set_stride(*output_stride);
+  output->set_output(true).set_uid(written->uid).set_data_type(io).set_dim(written->dim).set_stride(written->stride);
 
   try {
     require(g.validate(), "validate");
