@@ -10,6 +10,7 @@
 
 #include "core/flops.hpp"
 #include "core/suite.hpp"
+#include "unit_test_helpers.hpp"
 
 namespace gpucert {
 namespace {
@@ -61,8 +62,7 @@ TEST(ConvSuite, ExpandsPrecisionsTimesShapes) {
                  {"n": 256, "c": 3, "h": 224, "w": 224, "k": 64, "r": 7, "s": 7, "pad": 3, "stride": 2}]})"),
                            "test");
   ASSERT_TRUE(suite.ok()) << suite.error().describe();
-  std::vector<std::string> ids;
-  for (const auto& m : suite->plan) ids.push_back(m.id);
+  const auto ids = testing_helpers::plan_ids(suite->plan);
   EXPECT_EQ(ids, (std::vector<std::string>{"conv/fp16/n256c64h56w56k64r3s3p1u1", "conv/fp16/n256c3h224w224k64r7s7p3u2",
                                            "conv/tf32/n256c64h56w56k64r3s3p1u1", "conv/tf32/n256c3h224w224k64r7s7p3u2"}));
   const auto& m = suite->plan[1];
@@ -78,8 +78,7 @@ TEST(ConvSuite, ExpandsPrecisionsTimesShapes) {
 TEST(ConvSuite, DefaultsToEveryPrecisionAndTheComparedShape) {
   auto suite = parse_suite(suite_with(R"({"workload": "conv"})"), "test");
   ASSERT_TRUE(suite.ok()) << suite.error().describe();
-  std::vector<std::string> ids;
-  for (const auto& m : suite->plan) ids.push_back(m.id);
+  const auto ids = testing_helpers::plan_ids(suite->plan);
   EXPECT_EQ(ids, (std::vector<std::string>{
                      "conv/fp32/n256c64h56w56k64r3s3p1u1", "conv/tf32/n256c64h56w56k64r3s3p1u1",
                      "conv/fp16/n256c64h56w56k64r3s3p1u1", "conv/bf16/n256c64h56w56k64r3s3p1u1"}));
@@ -92,8 +91,7 @@ TEST(ConvSuite, ExpandsPrecisionsTimesDirectionsTimesShapes) {
                  {"n": 256, "c": 3, "h": 224, "w": 224, "k": 64, "r": 7, "s": 7, "pad": 3, "stride": 2}]})"),
                            "test");
   ASSERT_TRUE(suite.ok()) << suite.error().describe();
-  std::vector<std::string> ids;
-  for (const auto& m : suite->plan) ids.push_back(m.id);
+  const auto ids = testing_helpers::plan_ids(suite->plan);
   // Precisions outer, then directions, then shapes; forward ids as they always were, backward ones name the
   // direction after the precision.
   EXPECT_EQ(ids, (std::vector<std::string>{

@@ -11,6 +11,7 @@
 #include "core/flops.hpp"
 #include "core/suite.hpp"
 #include "core/tolerance.hpp"
+#include "unit_test_helpers.hpp"
 
 namespace gpucert {
 namespace {
@@ -115,8 +116,7 @@ TEST(GemmSuite, ExpandsPrecisionsTimesShapes) {
 TEST(GemmSuite, DefaultsToAllPrecisionsAt8192Cubed) {
   auto suite = parse_suite(suite_with(R"({"workload": "gemm"})"), "test");
   ASSERT_TRUE(suite.ok()) << suite.error().describe();
-  std::vector<std::string> ids;
-  for (const auto& m : suite->plan) ids.push_back(m.id);
+  const auto ids = testing_helpers::plan_ids(suite->plan);
   EXPECT_EQ(ids, (std::vector<std::string>{"gemm/fp64/8192x8192x8192", "gemm/fp32/8192x8192x8192",
                                            "gemm/tf32/8192x8192x8192", "gemm/fp16/8192x8192x8192",
                                            "gemm/bf16/8192x8192x8192", "gemm/fp8/8192x8192x8192"}));

@@ -153,8 +153,7 @@ TEST(NcclSplitSuite, EachCollectiveIsFollowedByItsNodeAndPairMeasurements) {
       "begin_bytes": 1073741824, "split": ["node", "pair"], "pair_rounds": 2})"),
                                  "t.json");
   ASSERT_TRUE(suite.ok()) << suite.error().message;
-  std::vector<std::string> ids;
-  for (const auto& m : suite->plan) ids.push_back(m.id);
+  const auto ids = testing_helpers::plan_ids(suite->plan);
   EXPECT_EQ(ids, (std::vector<std::string>{
                      "nccl/all_reduce/fp32/1GiB", "nccl/all_reduce/fp32/1GiB/per_node",
                      "nccl/all_reduce/fp32/1GiB/per_pair/round1", "nccl/all_reduce/fp32/1GiB/per_pair/round2",

@@ -7,10 +7,20 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include <gtest/gtest.h>
 
+#include "core/measurement.hpp"
+
 namespace gpucert::testing_helpers {
+
+// The ids of a suite's plan, in plan order.
+inline std::vector<std::string> plan_ids(const std::vector<Measurement>& plan) {
+  std::vector<std::string> ids;
+  for (const auto& m : plan) ids.push_back(m.id);
+  return ids;
+}
 
 // EXPECT_HAS(text, part): text contains part; on failure prints the whole text. Each argument is evaluated
 // once, so a call that refuses a bad input can be written inline.
