@@ -3,9 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -13,27 +11,12 @@
 
 #include "commands.hpp"
 #include "core/run_record.hpp"
+#include "reports/report_files.hpp"
 #include "runtime/cdi.hpp"
 #include "runtime/host_facts.hpp"
 #include "runtime/process.hpp"
 
 namespace gpucert::cli {
-namespace {
-
-bool write_whole(const std::string& path, const std::string& text) {
-  const auto temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) return false;
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) == 0) return true;
-  std::remove(temporary.c_str());
-  return false;
-}
-
-}  // namespace
 
 CLI::App* add_cdi_command(CLI::App& app, CdiArgs& args) {
   auto* cmd = app.add_subcommand("cdi", "Write a CDI spec of this host's GPUs, as `nvidia-ctk cdi generate` does (for "
@@ -121,8 +104,8 @@ int command_cdi(const CdiArgs& args) {
   const auto text = spec->dump(2) + "\n";
   if (args.output.empty()) {
     std::cout << text;
-  } else if (!write_whole(args.output, text)) {
-    std::cerr << "gpucert cdi: cannot write " << args.output << "\n";
+  } else if (auto written = reports::write_file_atomically(args.output, text); !written) {
+    std::cerr << "gpucert cdi: " << written.error().message << "\n";  // "cannot write PATH: why"
     return kExitBadInput;
   }
   std::cerr << "gpucert cdi: " << facts->gpus.size() << " GPU(s), " << facts->control_nodes.size()
