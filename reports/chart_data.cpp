@@ -8,6 +8,7 @@
 
 #include "core/conformance.hpp"
 #include "core/parity.hpp"
+#include "core/workloads/workload_spec.hpp"
 
 namespace gpucert::reports {
 namespace {
@@ -28,13 +29,6 @@ std::string join_segments(const std::vector<std::string>& parts, std::size_t fro
   for (std::size_t i = from; i < parts.size(); ++i)
     if (i != skip) out += (out.empty() ? "" : "/") + parts[i];
   return out;
-}
-
-// A measurement's text parameter ("kernel", "precision"), or `fallback` (from its id) when it has no such text.
-std::string text_param(const nlohmann::json& params, const char* key, const std::string& fallback) {
-  if (!params.is_object()) return fallback;
-  const auto it = params.find(key);
-  return it != params.end() && it->is_string() ? it->get<std::string>() : fallback;
 }
 
 double median_of_sorted(const std::vector<double>& v) {
@@ -102,53 +96,67 @@ std::optional<std::uint64_t> parse_size_segment(std::string_view segment) {
   return std::nullopt;
 }
 
-std::optional<BarChart> stream_bandwidth_chart(const RunRecord& run) {
-  std::set<std::string> sizes;
-  for (const auto& r : run.results)
-    if (r.measurement.workload == "stream" && charted(r)) sizes.insert(segments(r.measurement.id).back());
-  if (sizes.empty()) return std::nullopt;
-  Grid grid;
-  for (const auto& r : run.results) {
-    if (r.measurement.workload != "stream" || !charted(r)) continue;
-    const auto parts = segments(r.measurement.id);  // stream/<kernel>/<precision>/<size>
-    const auto kernel = text_param(r.measurement.params, "kernel", parts.size() > 1 ? parts[1] : "?");
-    const auto precision = text_param(r.measurement.params, "precision", parts.size() > 2 ? parts[2] : "?");
-    grid.add(with_environment(precision, r), sizes.size() > 1 ? kernel + " " + parts.back() : kernel,
-             r.figures->at_median);
+namespace {
+
+std::string label_of(const ResultRecord& r, const std::vector<std::string>& parts, const LabelSource& source) {
+  if (!source.param.empty()) {
+    const auto& params = r.measurement.params;
+    if (const auto it = params.is_object() ? params.find(source.param) : params.end();
+        it != params.end() && it->is_string())
+      return it->get<std::string>();
   }
-  auto chart = grid.chart("Memory bandwidth per stream kernel and precision", "GB/s");
+  std::string out;
+  for (std::size_t i = source.first; i < parts.size() && i < source.last; ++i) out += (out.empty() ? "" : "/") + parts[i];
+  return out.empty() ? "?" : out;
+}
+
+// Each GPU model's theoretical memory bandwidth, as dashed lines.
+std::vector<ReferenceLine> device_memory_peaks(const RunRecord& run) {
   std::map<long, std::set<std::string>> peaks;  // rounded GB/s -> GPU models
   for (const auto& rank : run.ranks)
     for (const auto& d : rank.probe.devices)
       if (d.index == rank.placement.device && d.peak_bandwidth_gbps() > 0)
         peaks[std::lround(d.peak_bandwidth_gbps())].insert(d.name);
+  std::vector<ReferenceLine> lines;
   for (const auto& [gbps, models] : peaks) {
     std::string names;
     for (const auto& m : models) names += (names.empty() ? "" : ", ") + m;
-    chart.lines.push_back({static_cast<double>(gbps), "peak " + std::to_string(gbps) + " GB/s: " + names});
+    lines.push_back({static_cast<double>(gbps), "peak " + std::to_string(gbps) + " GB/s: " + names});
   }
+  return lines;
+}
+
+std::optional<BarChart> bar_chart(const RunRecord& run, const WorkloadSpec& spec, const ReportStyle& style) {
+  std::set<std::string> sizes;
+  for (const auto& r : run.results)
+    if (r.measurement.workload == spec.name() && charted(r)) sizes.insert(segments(r.measurement.id).back());
+  if (sizes.empty()) return std::nullopt;
+  Grid grid;
+  for (const auto& r : run.results) {
+    if (r.measurement.workload != spec.name() || !charted(r)) continue;
+    const auto parts = segments(r.measurement.id);
+    auto category = label_of(r, parts, style.category);
+    if (style.category_adds_size && sizes.size() > 1) category += " " + parts.back();
+    grid.add(with_environment(label_of(r, parts, style.series), r), category, r.figures->at_median);
+  }
+  std::string unit;
+  for (const auto& r : run.results)
+    if (r.measurement.workload == spec.name()) {
+      unit = std::string(unit_of(r.measurement.metric));
+      break;
+    }
+  auto chart = grid.chart(style.title, unit);
+  if (style.limit == ReportStyle::Limit::DeviceMemory) chart.lines = device_memory_peaks(run);
   return chart;
 }
 
-std::optional<BarChart> throughput_chart(const RunRecord& run, std::string_view workload) {
-  Grid grid;
-  for (const auto& r : run.results) {
-    if (r.measurement.workload != workload || !charted(r)) continue;
-    const auto parts = segments(r.measurement.id);  // <workload>/<precision>/<shape...>
-    const auto precision = text_param(r.measurement.params, "precision", parts.size() > 1 ? parts[1] : "?");
-    grid.add(with_environment(join_segments(parts, 2), r), precision, r.figures->at_median);
-  }
-  if (grid.values.empty()) return std::nullopt;
-  const std::string name = workload == "gemm" ? "GEMM" : workload == "conv" ? "Convolution" : std::string(workload);
-  return grid.chart(name + " throughput per precision", "TFLOP/s");
-}
-
-std::optional<LineChart> nccl_bus_bandwidth_chart(const RunRecord& run) {
+std::optional<LineChart> over_size_chart(const RunRecord& run, const WorkloadSpec& spec, const ReportStyle& style) {
   std::vector<std::string> order;
   std::map<std::string, std::map<std::uint64_t, std::vector<double>>> points;
+  std::string unit;
   for (const auto& r : run.results) {
-    if (r.measurement.workload != "nccl" || !charted(r)) continue;
-    const auto parts = segments(r.measurement.id);  // nccl/<collective>/<precision>/<size>[/in_place][/graph]
+    if (r.measurement.workload != spec.name() || !charted(r)) continue;
+    const auto parts = segments(r.measurement.id);  // <workload>/.../<size>[/...]
     std::optional<std::uint64_t> bytes;
     std::size_t size_at = SIZE_MAX;
     const auto& params = r.measurement.params;
@@ -161,12 +169,13 @@ std::optional<LineChart> nccl_bus_bandwidth_chart(const RunRecord& run) {
         break;
       }
     if (!bytes || *bytes == 0) continue;
+    unit = std::string(unit_of(r.measurement.metric));
     const auto name = with_environment(join_segments(parts, 1, size_at), r);
     if (!points.count(name)) order.push_back(name);
     points[name][*bytes].push_back(r.bus_figures ? r.bus_figures->at_median : r.figures->at_median);
   }
   if (order.empty()) return std::nullopt;
-  LineChart chart{"NCCL bus bandwidth over message size", "message size (bytes, log scale)", "GB/s", {},
+  LineChart chart{style.title, "message size (bytes, log scale)", unit, {},
                   [](double x) { return format_bytes(static_cast<std::uint64_t>(x)); }};
   for (const auto& name : order) {
     LineSeries series{name, {}};
@@ -177,6 +186,45 @@ std::optional<LineChart> nccl_bus_bandwidth_chart(const RunRecord& run) {
     chart.series.push_back(std::move(series));
   }
   return chart;
+}
+
+}  // namespace
+
+std::vector<WorkloadChart> workload_charts(const RunRecord& run) {
+  std::vector<WorkloadChart> out;
+  for (const auto* spec : workload_registry()) {
+    auto style = spec->report_style();
+    std::optional<WorkloadChart> chart;
+    if (style.chart == ReportStyle::Chart::Bars) {
+      if (auto c = bar_chart(run, *spec, style)) chart = WorkloadChart{std::string(spec->name()), std::move(*c), style.caption};
+    } else if (style.chart == ReportStyle::Chart::OverSize) {
+      if (auto c = over_size_chart(run, *spec, style))
+        chart = WorkloadChart{std::string(spec->name()), std::move(*c), style.caption};
+    }
+    if (chart) out.push_back(std::move(*chart));
+  }
+  return out;
+}
+
+std::optional<double> physical_limit_gbps(const RunRecord& run, const ResultRecord& r) {
+  const auto* spec = find_workload(r.measurement.workload);
+  if (!spec) return std::nullopt;
+  switch (spec->report_style().limit) {
+    case ReportStyle::Limit::None:
+      return std::nullopt;
+    case ReportStyle::Limit::DeviceMemory:
+      for (const auto& rank : run.ranks)
+        if (rank.placement.rank == r.placement.rank)
+          for (const auto& d : rank.probe.devices)
+            if (d.index == r.placement.device && d.peak_bandwidth_gbps() > 0) return d.peak_bandwidth_gbps();
+      return std::nullopt;
+    case ReportStyle::Limit::Details:
+      if (const auto& details = r.reply.details; details.is_object())
+        if (const auto it = details.find("limit_gbps"); it != details.end() && it->is_number() && it->get<double>() > 0)
+          return it->get<double>();
+      return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 std::optional<IntervalChart> container_native_chart(const RunRecord& run) {

@@ -5,22 +5,27 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 #include "core/run_record.hpp"
 #include "svg_chart.hpp"
 
 namespace gpucert::reports {
 
-// Verified stream results: one group of bars per kernel, one bar per precision (the median over ranks, the
-// slowest and fastest rank as a whisker), and each GPU model's theoretical peak as a dashed line.
-std::optional<BarChart> stream_bandwidth_chart(const RunRecord& run);
+// A workload's chart of its verified results, drawn as its spec's report style says (workload_spec.hpp): bars
+// per (series, category) with the median over ranks and the slowest to fastest as a whisker, or lines over the
+// message size. One per workload that has anything to draw, in the registry's order.
+struct WorkloadChart {
+  std::string workload;
+  std::variant<BarChart, LineChart> chart;
+  std::string caption;  // HTML
+};
+std::vector<WorkloadChart> workload_charts(const RunRecord& run);
 
-// Verified results of a throughput workload ("gemm", "conv"): one group per precision, one bar per shape.
-std::optional<BarChart> throughput_chart(const RunRecord& run, std::string_view workload);
-
-// nccl results: bus bandwidth (nccl-tests' busbw, else the figure) over message size, one line per
-// collective and precision, median over ranks. The size is params.bytes, else the id's size segment.
-std::optional<LineChart> nccl_bus_bandwidth_chart(const RunRecord& run);
+// The physical limit a result's figure is a fraction of, as its workload's report style names it: the GPU's
+// memory peak, or the limit its kernel recorded (details.limit_gbps). nullopt when there is none.
+std::optional<double> physical_limit_gbps(const RunRecord& run, const ResultRecord& r);
 
 // Container/native ratio per environment and workload with its bootstrap interval (parity.hpp), against
 // parity and the design's 0.97 pass mark. Only when results ran outside the native environment.

@@ -250,32 +250,10 @@ void figure(std::ostringstream& h, const std::string& svg, const std::string& ca
 void charts(std::ostringstream& h, const RunRecord& run) {
   h << "<section id=\"performance\"><h2>Performance</h2>\n";
   bool any = false;
-  if (auto c = stream_bandwidth_chart(run)) {
+  for (const auto& c : workload_charts(run)) {
     any = true;
-    figure(h, render_bar_chart(*c),
-           "Memory bandwidth of each stream kernel, median of the repetitions (BabelStream's byte counts; "
-           "1 GB/s = 10<sup>9</sup> B/s). With several ranks the bar is the median rank and the whisker spans the "
-           "slowest to the fastest. The dashed line is the GPU's theoretical peak: 2 &times; memory clock "
-           "&times; bus width.");
-  }
-  if (auto c = throughput_chart(run, "gemm")) {
-    any = true;
-    figure(h, render_bar_chart(*c),
-           "GEMM throughput (2&middot;M&middot;N&middot;K per run) per precision, median of the repetitions; one "
-           "bar per shape M&times;N&times;K.");
-  }
-  if (auto c = throughput_chart(run, "conv")) {
-    any = true;
-    figure(h, render_bar_chart(*c),
-           "Convolution throughput (2&middot;N&middot;K&middot;P&middot;Q&middot;C&middot;R&middot;S per run, in every "
-           "direction) per precision, median of the repetitions; one bar per shape (n batch, c input and k output "
-           "channels, h&times;w input, r&times;s filter, p padding, u stride), backward ones named "
-           "backward_data/ (the input gradient) or backward_filter/ (the filter gradient).");
-  }
-  if (auto c = nccl_bus_bandwidth_chart(run)) {
-    any = true;
-    figure(h, render_log_x_chart(*c),
-           "NCCL bus bandwidth (nccl-tests' busbw) over message size, one line per collective, median over ranks.");
+    if (const auto* bars = std::get_if<BarChart>(&c.chart)) figure(h, render_bar_chart(*bars), c.caption);
+    else figure(h, render_log_x_chart(std::get<LineChart>(c.chart)), c.caption);
   }
   if (auto c = container_native_chart(run)) {
     any = true;
@@ -290,11 +268,9 @@ void charts(std::ostringstream& h, const RunRecord& run) {
 }
 
 std::string peak_fraction(const RunRecord& run, const ResultRecord& r) {
-  if (r.measurement.workload != "stream" || !r.figures) return "-";
-  if (const auto* rank = rank_record(run, r.placement.rank))
-    if (const auto* d = device_of(*rank); d && d->peak_bandwidth_gbps() > 0)
-      return fixed(100.0 * r.figures->at_median / d->peak_bandwidth_gbps(), 1) + "%";
-  return "-";
+  if (!r.figures) return "-";
+  const auto limit = physical_limit_gbps(run, r);
+  return limit ? fixed(100.0 * r.figures->at_median / *limit, 1) + "%" : "-";
 }
 
 void results(std::ostringstream& h, const RunRecord& run) {

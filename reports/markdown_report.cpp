@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/conformance.hpp"
+#include "chart_data.hpp"
 #include "cluster_sections.hpp"
 #include "cuda_matrix.hpp"
 #include "health_report.hpp"
@@ -236,10 +237,7 @@ std::string render_markdown(const RunRecord& run) {
         median = fixed(shown.at_median, 1) + " " + unit + label;
         best = fixed(shown.best, 1) + " " + unit + label;
         cv = percent(r.time->cv);
-        if (const auto* rank = r.measurement.workload == "stream" ? rank_record(run, r.placement.rank) : nullptr)
-          for (const auto& dev : rank->probe.devices)
-            if (dev.index == r.placement.device && dev.peak_bandwidth_gbps() > 0)
-              peak = percent(r.figures->at_median / dev.peak_bandwidth_gbps());
+        if (const auto limit = physical_limit_gbps(run, r)) peak = percent(r.figures->at_median / *limit);
       }
       std::string status(name_of(r.reply.status));
       if (is_failure(r)) status = "**" + status + "**";

@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "core/run_record.hpp"
 #include "core/suite.hpp"
+#include "core/suite_schema.hpp"
 #include "core/workloads/workload_spec.hpp"
 #include "suite_source.hpp"
 
@@ -19,10 +20,14 @@ std::string first_sentence(const std::string& text) {
 
 }  // namespace
 
-int command_list() {
+int command_list(bool schema) {
+  if (schema) {
+    std::printf("%s\n", suite_schema().dump(2).c_str());
+    return kExitPassed;
+  }
   std::printf("Workloads:\n");
   for (const auto* spec : workload_registry())
-    std::printf("  %-12s %s [%s]\n", std::string(spec->name()).c_str(), std::string(spec->description()).c_str(),
+    std::printf("  %-14s %s [%s]\n", std::string(spec->name()).c_str(), std::string(spec->description()).c_str(),
                 std::string(spec->backend()).c_str());
   std::printf("\nSuites (gpucert run --suite NAME, or a path to a .json file):\n");
   std::set<std::string> seen;

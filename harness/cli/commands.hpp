@@ -50,7 +50,7 @@ struct DoctorArgs {
 };
 CLI::App* add_doctor_command(CLI::App& app, DoctorArgs& args);
 int command_doctor(const DoctorArgs& args, int* argc, char*** argv);
-int command_list();
+int command_list(bool schema);
 
 struct CdiArgs {
   std::string output;  // empty: standard output

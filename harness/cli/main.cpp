@@ -134,7 +134,11 @@ int main(int argc, char** argv) {
   gpucert::cli::DoctorArgs doctor;
   auto* doctor_cmd = gpucert::cli::add_doctor_command(app, doctor);
 
-  app.add_subcommand("list", "List the workloads and the suites");
+  bool list_schema = false;
+  app.add_subcommand("list", "List the workloads and the suites")
+      ->add_flag("--schema", list_schema,
+                 "Print the suite format's JSON schema instead, generated from the workloads this gpucert knows "
+                 "(suites/suite.schema.json is this output)");
 
   gpucert::cli::CdiArgs cdi;
   auto* cdi_cmd = gpucert::cli::add_cdi_command(app, cdi);
@@ -165,5 +169,5 @@ int main(int argc, char** argv) {
   if (simulate_cmd->parsed()) return gpucert::cli::command_simulate(simulate);
   if (history_cmds.load->parsed() || history_cmds.runs->parsed() || history_cmds.node->parsed())
     return gpucert::cli::command_history(history_cmds, history);
-  return gpucert::cli::command_list();
+  return gpucert::cli::command_list(list_schema);
 }

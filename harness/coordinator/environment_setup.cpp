@@ -67,7 +67,8 @@ ContainerSetup setup_container_rank(const MpiWorld& world, const runtime::Enviro
   // its own, a collective across them fails with "invalid device ordinal". This rank uses its own by UUID.
   const auto local_ranks = static_cast<std::size_t>(std::count(world.hosts().begin(), world.hosts().end(), world.host()));
   std::vector<std::string> gpus;
-  for (std::size_t d = 0; d < native.probe.devices.size() && d < std::max<std::size_t>(local_ranks, 1); ++d)
+  const auto shown = options.every_host_gpu ? native.probe.devices.size() : std::max<std::size_t>(local_ranks, 1);
+  for (std::size_t d = 0; d < native.probe.devices.size() && d < shown; ++d)
     gpus.push_back(native.probe.devices[d].uuid);
   if (std::find(gpus.begin(), gpus.end(), native.placement.device_uuid) == gpus.end())
     gpus.push_back(native.placement.device_uuid);

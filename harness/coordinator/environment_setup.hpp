@@ -36,6 +36,9 @@ struct ContainerOptions {
   // Workers of other CUDA majors (find_worker_builds): an image gets the one of its CUDA_VERSION's major, and
   // worker_path only where none is of that major (then the major check refuses it with its message).
   std::vector<runtime::WorkerBuild> workers;
+  // The plan has a workload whose one worker per host drives all the host's GPUs (WorkloadSetup::HostGpus): the
+  // container sees every GPU the native worker sees, not only those of this host's ranks.
+  bool every_host_gpu = false;
 };
 
 // This rank's worker in `choice`, given its native record: the GPU it uses natively, or the reason it has none.

@@ -105,7 +105,7 @@ NcclSession nccl_rendezvous(const MpiWorld& world, const std::vector<Measurement
                             std::chrono::milliseconds worker_timeout, const MpiWorld::StallHandler& on_stall,
                             ProgressSink& progress, const std::string& environment) {
   NcclSession session;
-  session.needed = std::any_of(plan.begin(), plan.end(), [](const Measurement& m) { return m.workload == "nccl"; });
+  session.needed = std::any_of(plan.begin(), plan.end(), [](const Measurement& m) { return needs_setup(m, WorkloadSetup::Communicator); });
   if (!session.needed) return session;
 
   const auto offer = nlohmann::json::parse(
@@ -132,7 +132,7 @@ std::vector<ResultRecord> nccl_not_run(const NcclSession& session, const std::ve
   std::vector<ResultRecord> out;
   if (!session.needed || session.ready) return out;
   for (const auto& m : plan) {
-    if (m.workload != "nccl") continue;
+    if (!needs_setup(m, WorkloadSetup::Communicator)) continue;
     for (const auto& r : ranks) {
       RunReply reply;
       reply.status = session.status;

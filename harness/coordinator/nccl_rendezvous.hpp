@@ -12,6 +12,7 @@
 #include "core/measurement.hpp"
 #include "core/result.hpp"
 #include "core/run_record.hpp"
+#include "core/workloads/workload_spec.hpp"
 #include "mpi_world.hpp"
 #include "progress.hpp"
 #include "rank_setup.hpp"
@@ -25,7 +26,7 @@ struct NcclSession {
   std::string reason;                         // why not ready
 
   // Whether measurement m runs; the others were recorded by nccl_not_run.
-  [[nodiscard]] bool runs(const Measurement& m) const { return m.workload != "nccl" || ready; }
+  [[nodiscard]] bool runs(const Measurement& m) const { return !needs_setup(m, WorkloadSetup::Communicator) || ready; }
 };
 
 // Collective. `ranks` is the rank table (meaningful at the root). Ranks join only when every rank has a

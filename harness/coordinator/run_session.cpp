@@ -223,8 +223,11 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
   // Every container environment, each rank's worker in it beside its native one.
   std::vector<ContainerSetup> containers;
   std::vector<std::vector<RankRecord>> container_ranks;  // at the root: the gathered records, per environment
-  const ContainerOptions container_options{options.worker_path, options.runtime, options.scratch_dir, options.timeout,
-                                           options.build.cuda_build_version, options.workers};
+  const ContainerOptions container_options{
+      options.worker_path, options.runtime, options.scratch_dir, options.timeout, options.build.cuda_build_version,
+      options.workers, std::any_of(suite.plan.begin(), suite.plan.end(), [](const Measurement& m) {
+        return needs_setup(m, WorkloadSetup::HostGpus);
+      })};
   for (const auto& choice : options.environments) {
     containers.push_back(setup_container_rank(world, choice, setup.record, container_options));
     container_ranks.push_back(gather_ranks(world, containers.back().record));
@@ -243,7 +246,7 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
                      containers[c].worker ? &containers[c].worker->client() : nullptr, &container_ranks[c], {}, 0, {}});
 
   for (const auto& m : suite.plan)
-    if (m.workload == "nccl") unfinished.push_back(m);
+    if (needs_setup(m, WorkloadSetup::Communicator)) unfinished.push_back(m);
   for (std::size_t e = 0; e < slots.size(); ++e) {
     auto& slot = slots[e];
     const auto& ranks = *slot.ranks;

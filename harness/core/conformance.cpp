@@ -335,6 +335,7 @@ std::vector<Check> performance_floor_checks(const RunRecord& run, const Threshol
     // The table's floor for this model, else one derived from the hardware (docs/HEALTH.md).
     const auto* floor = thresholds.floor_for(gpu, r.measurement.id);
     std::optional<PerformanceFloor> derived;
+    if (!floor && (derived = link_floor(r))) floor = &*derived;
     if (!floor) {
       std::string why;
       const auto* device = devices.find(r);

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <map>
 
+#include "workloads/workload_spec.hpp"
+
 namespace gpucert {
 namespace {
 
@@ -17,12 +19,8 @@ std::string number(double value, int decimals) {
 // Fractions of the hardware's peak, below what healthy GPUs reach with gpucert (docs/HEALTH.md has the
 // figures): an H200 reaches 0.87-0.91 of its clock x bus memory peak; of its clock-derived tensor peak 0.69-0.75
 // at 4096^3 and 8192^3, 0.62 for a 16384^3 fp16 GEMM held at the 700 W power cap, fp8 0.61-0.67.
-// A measurement's parameter as a plan writes it; empty or 0 when the record holds something else (a results.jsonl
-// edited by hand), which then has no derived floor.
-std::string text_param(const nlohmann::json& params, const char* key) {
-  const auto it = params.is_object() ? params.find(key) : params.end();
-  return it != params.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+// A GEMM dimension as a plan writes it; 0 when the record holds something else (a results.jsonl edited by hand),
+// which then has no derived floor.
 std::int64_t dimension_param(const nlohmann::json& params, const char* key) {
   const auto it = params.is_object() ? params.find(key) : params.end();
   if (it == params.end() || !it->is_number_integer()) return 0;
@@ -112,6 +110,25 @@ std::optional<PerformanceFloor> derived_floor(const DeviceInfo& device, const Me
     return floor;
   }
   return say("no derived floor for " + m.workload);
+}
+
+std::optional<PerformanceFloor> link_floor(const ResultRecord& r) {
+  const auto* spec = find_workload(r.measurement.workload);
+  const double fraction = spec ? spec->link_floor_fraction() : 0;
+  const auto& details = r.reply.details;
+  if (fraction <= 0 || !details.is_object()) return std::nullopt;
+  const auto limit = details.find("limit_gbps");
+  if (limit == details.end() || !limit->is_number() || limit->get<double>() <= 0) return std::nullopt;
+  PerformanceFloor floor;
+  floor.key = r.measurement.id;
+  floor.metric = Metric::Bandwidth;
+  floor.derived = true;
+  floor.datasheet = limit->get<double>();
+  floor.minimum = fraction * *floor.datasheet;
+  const auto link = details.value("link", std::string("link"));
+  floor.source = "derived from the link: " + number(100 * fraction, 0) + "% of the " + number(*floor.datasheet, 1) +
+                 " GB/s physical limit of its " + link + " (" + details.value("link_evidence", std::string()) + ")";
+  return floor;
 }
 
 }  // namespace gpucert

@@ -5,6 +5,8 @@
 // short of its kind fails.
 #pragma once
 
+#include "result.hpp"
+
 #include <optional>
 #include <string>
 
@@ -28,5 +30,10 @@ inline constexpr long kDerivedGemmMinimumDimension = 4096;
 // or CUDA did not describe the hardware (`why`, when given, says which).
 std::optional<PerformanceFloor> derived_floor(const DeviceInfo& device, const Measurement& m,
                                               std::string* why = nullptr);
+
+// The floor of a result whose kernel recorded the physical limit of the link it measured (details.limit_gbps: a
+// copy between GPUs, or between host and GPU), when its workload names the fraction of that limit a healthy link
+// reaches (WorkloadSpec::link_floor_fraction); nullopt otherwise.
+std::optional<PerformanceFloor> link_floor(const ResultRecord& r);
 
 }  // namespace gpucert

@@ -41,17 +41,12 @@ void read_item(const nlohmann::json& json, std::size_t index, const ItemDefaults
   auto measurements = spec->expand(item, static_cast<int>(warmup.value_or(defaults.warmup)),
                                    static_cast<int>(repetitions.value_or(defaults.repetitions)));
   for (auto& m : measurements) m.timeout_s = static_cast<int>(timeout.value_or(defaults.timeout_s));
-  std::vector<std::string_view> known{"workload", "warmup", "repetitions", "timeout_s"};
-  for (auto f : spec->fields()) known.push_back(f);
-  for (const auto& [key, value] : json.items()) {
-    bool found = false;
-    for (auto k : known) found = found || k == key;
-    if (!found) {
-      std::vector<std::string> names(known.begin(), known.end());
+  std::vector<std::string> known{"workload", "warmup", "repetitions", "timeout_s"};
+  for (auto& f : spec->fields()) known.push_back(std::move(f));
+  for (const auto& [key, value] : json.items())
+    if (std::find(known.begin(), known.end(), key) == known.end())
       problems.add(item.path_of(key), "unknown field for workload '" + *workload + "' (expected one of " +
-                                          join(names, ", ") + ")");
-    }
-  }
+                                          join(known, ", ") + ")");
   for (auto& m : measurements) plan.push_back(std::move(m));
 }
 

@@ -3,9 +3,8 @@
 #include <exception>
 
 #include "common/plugin_glue.hpp"
-#include "host_copy/host_copy.hpp"
 #include "memory_gate.hpp"
-#include "stream/stream.hpp"
+#include "worker_workloads.hpp"
 
 namespace gpucert::worker {
 namespace {
@@ -55,10 +54,11 @@ RunReply dispatch(const RunRequest& request, const PluginSet& plugins) {
   try {
     // A measurement that cannot fit is refused before anything is allocated (memory_gate.hpp); a missing
     // plugin is reported as unavailable first, since no size could make it run.
-    if (request.workload == "stream" || request.workload == "host_copy") {
-      if (auto refusal = refuse_if_too_large(request, nccl_ranks)) return *refusal;
-      return request.workload == "stream" ? kernels::run_stream(request) : kernels::run_host_copy(request);
-    }
+    for (const auto& builtin : worker_workloads())
+      if (request.workload == builtin.name) {
+        if (auto refusal = refuse_if_too_large(request, nccl_ranks)) return *refusal;
+        return builtin.run(request);
+      }
     std::string why;
     if (const auto* plugin = plugins.find(request.workload, &why)) {
       if (auto refusal = refuse_if_too_large(request, nccl_ranks)) return *refusal;

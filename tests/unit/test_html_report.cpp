@@ -183,8 +183,11 @@ TEST(ChartData, NcclChartFollowsMessageSizeAndBusBandwidth) {
     reply.samples_s = {t, t, t};
     run.results.push_back(make_record(m, placement(0, "node-a"), reply));
   }
-  const auto chart = reports::nccl_bus_bandwidth_chart(run);
-  ASSERT_TRUE(chart.has_value());
+  const reports::LineChart* chart = nullptr;
+  const auto charts = reports::workload_charts(run);
+  for (const auto& c : charts)
+    if (c.workload == "nccl") chart = std::get_if<reports::LineChart>(&c.chart);
+  ASSERT_NE(chart, nullptr);
   ASSERT_EQ(chart->series.size(), 1u);
   EXPECT_EQ(chart->series[0].name, "all_reduce_sum/fp32");
   ASSERT_EQ(chart->series[0].points.size(), 3u);
@@ -193,7 +196,7 @@ TEST(ChartData, NcclChartFollowsMessageSizeAndBusBandwidth) {
   const auto html = reports::render_html(run);
   EXPECT_HAS(html, "aria-label=\"NCCL bus bandwidth over message size\"");
   EXPECT_HAS(html, ">1GiB</text>");
-  EXPECT_FALSE(reports::nccl_bus_bandwidth_chart(healthy_run()).has_value());
+  for (const auto& c : reports::workload_charts(healthy_run())) EXPECT_NE(c.workload, "nccl");
 }
 
 TEST(ChartData, ContainerRatioOnlyWhenAContainerRan) {

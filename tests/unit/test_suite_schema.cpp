@@ -1,5 +1,5 @@
-// suites/suite.schema.json documents the suite format for editors; gpucert validates with its own code.
-// These tests keep the two from drifting apart.
+// suites/suite.schema.json documents the suite format for editors; gpucert validates with its own code. The
+// file is generated from the workload specs (`gpucert list --schema`); these tests keep the two from drifting apart.
 #include <fstream>
 #include <set>
 #include <string>
@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "core/suite.hpp"
+#include "core/suite_schema.hpp"
 #include "core/workloads/workload_spec.hpp"
 
 namespace gpucert {
@@ -15,6 +17,27 @@ namespace {
 nlohmann::json load_schema() {
   std::ifstream in(std::string(GPUCERT_SOURCE_DIR) + "/suites/suite.schema.json");
   return nlohmann::json::parse(in);
+}
+
+TEST(SuiteSchema, TheCommittedFileIsTheGeneratedOne) {
+  EXPECT_EQ(load_schema(), suite_schema())
+      << "suites/suite.schema.json is out of date: regenerate it with `build/gpucert list --schema > "
+         "suites/suite.schema.json`";
+}
+
+TEST(SuiteSchema, EveryWorkloadFieldIsDescribedAndAnyOtherIsRefused) {
+  for (const auto* spec : workload_registry()) {
+    const std::string name(spec->name());
+    EXPECT_FALSE(spec->fields().empty()) << name;
+    const auto fields = spec->field_schema();
+    for (auto it = fields.begin(); it != fields.end(); ++it)
+      EXPECT_TRUE(it->is_object() && !it->empty()) << name << "." << it.key();
+    const std::string suite = R"({"schema_version": 1, "name": "t", "items": [{"workload": ")" + name +
+                              R"(", "no_such_field": 1}]})";
+    const auto parsed = parse_suite(suite, "test");
+    ASSERT_FALSE(parsed) << name;
+    EXPECT_NE(parsed.error().message.find("no_such_field"), std::string::npos) << parsed.error().message;
+  }
 }
 
 TEST(SuiteSchema, NamesEveryRegisteredWorkloadAndNoOther) {

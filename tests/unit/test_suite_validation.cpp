@@ -334,7 +334,7 @@ TEST(SuiteValidation, RefusesFieldOfAnotherWorkload) {
   const auto message = refusal(suite_with_items(R"({"workload": "host_copy", "array_bytes": 1048576})"));
   EXPECT_HAS(message, "items[0].array_bytes:");
   EXPECT_HAS(message, "unknown field for workload 'host_copy'");
-  EXPECT_HAS(message, "directions, bytes");
+  EXPECT_HAS(message, "bytes, directions");
 }
 
 TEST(SuiteValidation, RefusesTrailingGarbageWithLineAndColumn) {

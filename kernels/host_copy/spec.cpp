@@ -1,8 +1,8 @@
 // host_copy: pinned host memory to and from the device, one cudaMemcpyAsync per run.
 #include <string>
 
-#include "../bandwidth.hpp"
-#include "workload_spec.hpp"
+#include "core/bandwidth.hpp"
+#include "core/workloads/workload_spec.hpp"
 
 namespace gpucert {
 namespace {
@@ -14,7 +14,20 @@ class HostCopySpec final : public WorkloadSpec {
     return "host<->device copies from pinned memory (the path an IOMMU or a container setting can slow)";
   }
   std::string_view backend() const override { return "worker"; }
-  std::vector<std::string_view> fields() const override { return {"directions", "bytes"}; }
+  nlohmann::json field_schema() const override {
+    return nlohmann::json::parse(R"json({
+    "directions": {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"enum": ["h2d", "d2h"]}},
+    "bytes": {"type": "integer", "minimum": 4096, "maximum": 17179869184, "description": "default 256 MiB"}
+    })json");
+  }
+
+  // The kernel (host_copy.cu) allocates one device buffer of the whole 8-byte words of `bytes`, and
+  // an 8-byte mismatch counter.
+  std::optional<std::uint64_t> device_bytes(const nlohmann::json& params, int /*nranks*/) const override {
+    const auto bytes = count_param(params, "bytes");
+    if (!bytes) return std::nullopt;
+    return *bytes / 8 * 8 + 8;
+  }
 
   std::vector<Measurement> expand(Fields& item, int warmup, int repetitions) const override {
     auto directions = item.names("directions", false, {"h2d", "d2h"}, "direction");
@@ -39,9 +52,6 @@ class HostCopySpec final : public WorkloadSpec {
 
 }  // namespace
 
-const WorkloadSpec& host_copy_spec() {
-  static const HostCopySpec spec;
-  return spec;
-}
+GPUCERT_WORKLOAD_SPEC(host_copy, HostCopySpec)
 
 }  // namespace gpucert

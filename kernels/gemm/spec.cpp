@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "../flops.hpp"
-#include "workload_spec.hpp"
+#include "core/flops.hpp"
+#include "core/workloads/workload_spec.hpp"
 
 namespace gpucert {
 namespace {
@@ -83,7 +83,39 @@ class GemmSpec final : public WorkloadSpec {
     return "matrix multiply D = A·B through cuBLASLt: fp64, fp32, tf32, fp16, bf16 and fp8 (e4m3), TFLOP/s";
   }
   std::string_view backend() const override { return "libgpucert-gemm.so"; }
-  std::vector<std::string_view> fields() const override { return {"precisions", "shapes"}; }
+  nlohmann::json field_schema() const override {
+    return nlohmann::json::parse(R"json({
+    "precisions": {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"enum": ["fp64", "fp32", "tf32", "fp16", "bf16", "fp8"]}},
+    "shapes": {"type": "array", "minItems": 1, "items": {"type": "array", "minItems": 3, "maxItems": 3, "items": {"type": "integer", "minimum": 1, "maximum": 65536}, "description": "[M, N, K]"}}
+    })json");
+  }
+
+  // The kernel (gemm.cpp) allocates A (M·K), B (K·N) in the input type, D (M·N) in the output type, the
+  // cuBLASLt workspace (64 MiB, kWorkspaceBytes) and the verifier's samples (at most 256×256 doubles, their
+  // indices and partials: under 1 MiB; 1 MiB bounds them with fp8's scale).
+  std::optional<std::uint64_t> device_bytes(const nlohmann::json& params, int /*nranks*/) const override {
+    const auto m = count_param(params, "m"), n = count_param(params, "n"), k = count_param(params, "k");
+    const auto precision = text_param(params, "precision");
+    std::uint64_t in = 0, out = 0;
+    if (precision == "fp64") in = out = 8;
+    else if (precision == "fp32" || precision == "tf32") in = out = 4;
+    else if (precision == "fp16" || precision == "bf16") in = out = 2;
+    else if (precision == "fp8") in = 1, out = 2;  // e4m3 inputs, bf16 output
+    if (!m || !n || !k || !in) return std::nullopt;
+    return saturating_sum({saturating_product({*m, *k, in}), saturating_product({*k, *n, in}), saturating_product({*m, *n, out}), 64 * kMiB, kMiB});
+  }
+
+  ReportStyle report_style() const override {
+    ReportStyle style;
+    style.chart = ReportStyle::Chart::Bars;
+    style.title = "GEMM throughput per precision";
+    style.caption =
+        "GEMM throughput (2&middot;M&middot;N&middot;K per run) per precision, median of the repetitions; one "
+        "bar per shape M&times;N&times;K.";
+    style.series = {"", 2};  // the shape: the id's segments after the precision
+    style.category = {"precision", 1, 2};
+    return style;
+  }
 
   std::vector<Measurement> expand(Fields& item, int warmup, int repetitions) const override {
     const std::vector<std::string> all_precisions{"fp64", "fp32", "tf32", "fp16", "bf16", "fp8"};
@@ -112,9 +144,6 @@ class GemmSpec final : public WorkloadSpec {
 
 }  // namespace
 
-const WorkloadSpec& gemm_spec() {
-  static const GemmSpec spec;
-  return spec;
-}
+GPUCERT_WORKLOAD_SPEC(gemm, GemmSpec)
 
 }  // namespace gpucert

@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "../flops.hpp"
-#include "workload_spec.hpp"
+#include "core/flops.hpp"
+#include "core/workloads/workload_spec.hpp"
 
 namespace gpucert {
 namespace {
@@ -139,7 +139,55 @@ class ConvSpec final : public WorkloadSpec {
            "tf32, fp16 and bf16, TFLOP/s";
   }
   std::string_view backend() const override { return "libgpucert-conv.so"; }
-  std::vector<std::string_view> fields() const override { return {"precisions", "directions", "shapes"}; }
+  nlohmann::json field_schema() const override {
+    return nlohmann::json::parse(R"json({
+    "precisions": {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"enum": ["fp32", "tf32", "fp16", "bf16"]}},
+    "directions": {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"enum": ["forward", "backward_data", "backward_filter"]}, "description": "forward: y from x and w (PyTorch's conv2d); backward_data: dx from dy and w (convolution_backward's grad_input); backward_filter: dw from x and dy (its grad_weight). Default [\"forward\"]. A backward measurement's id is conv/<precision>/<direction>/<shape>; a forward one's conv/<precision>/<shape>"},
+    "shapes": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/conv_shape"}}
+    })json");
+  }
+  nlohmann::json schema_definitions() const override {
+    return {{"conv_shape", nlohmann::json::parse(R"json({"type": "object", "additionalProperties": false, "required": ["n", "c", "h", "w", "k", "r", "s"], "properties": {"n": {"type": "integer", "minimum": 1, "maximum": 4096, "description": "batch"}, "c": {"type": "integer", "minimum": 1, "maximum": 65536, "description": "input channels"}, "h": {"type": "integer", "minimum": 1, "maximum": 16384}, "w": {"type": "integer", "minimum": 1, "maximum": 16384}, "k": {"type": "integer", "minimum": 1, "maximum": 65536, "description": "output channels (filters)"}, "r": {"type": "integer", "minimum": 1, "maximum": 15}, "s": {"type": "integer", "minimum": 1, "maximum": 15}, "pad": {"type": "integer", "minimum": 0, "maximum": 1024, "description": "default 0"}, "stride": {"type": "integer", "minimum": 1, "maximum": 64, "description": "default 1"}, "dilation": {"type": "integer", "minimum": 1, "maximum": 64, "description": "default 1"}}})json")}};
+  }
+
+  // The kernel (conv.cpp) allocates x (N·C·H·W), w (K·C·R·S) and y (N·K·P·Q) in the data type (fp32 and tf32
+  // 4 bytes, fp16 and bf16 2), the verifier's samples (at most 65536 doubles and their tallies: 1 MiB bounds
+  // them), and the 512 MiB the kernel leaves free for cuDNN (kReservedBytes). The workspace is not counted:
+  // the kernel only considers plans whose workspace fits what is free after that reserve.
+  std::optional<std::uint64_t> device_bytes(const nlohmann::json& params, int /*nranks*/) const override {
+    const auto precision = text_param(params, "precision");
+    std::uint64_t element = 0;
+    if (precision == "fp32" || precision == "tf32") element = 4;
+    else if (precision == "fp16" || precision == "bf16") element = 2;
+    const auto n = count_param(params, "n"), c = count_param(params, "c"), h = count_param(params, "h"),
+               w = count_param(params, "w"), k = count_param(params, "k"), r = count_param(params, "r"),
+               s = count_param(params, "s"), pad = count_param(params, "pad"), stride = count_param(params, "stride"),
+               dilation = count_param(params, "dilation");
+    if (!element || !n || !c || !h || !w || !k || !r || !s || !pad || !stride || !dilation) return std::nullopt;
+    std::uint64_t p = 0, q = 0;
+    try {
+      p = conv_output_size(*h, *r, *pad, *stride, *dilation);
+      q = conv_output_size(*w, *s, *pad, *stride, *dilation);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    return saturating_sum({saturating_product({*n, *c, *h, *w, element}), saturating_product({*k, *c, *r, *s, element}),
+                saturating_product({*n, *k, p, q, element}), kMiB, 512 * kMiB});
+  }
+
+  ReportStyle report_style() const override {
+    ReportStyle style;
+    style.chart = ReportStyle::Chart::Bars;
+    style.title = "Convolution throughput per precision";
+    style.caption =
+        "Convolution throughput (2&middot;N&middot;K&middot;P&middot;Q&middot;C&middot;R&middot;S per run, in every "
+        "direction) per precision, median of the repetitions; one bar per shape (n batch, c input and k output "
+        "channels, h&times;w input, r&times;s filter, p padding, u stride), backward ones named "
+        "backward_data/ (the input gradient) or backward_filter/ (the filter gradient).";
+    style.series = {"", 2};  // the shape (and direction): the id's segments after the precision
+    style.category = {"precision", 1, 2};
+    return style;
+  }
 
   std::vector<Measurement> expand(Fields& item, int warmup, int repetitions) const override {
     const std::vector<std::string> all_precisions{"fp32", "tf32", "fp16", "bf16"};
@@ -183,9 +231,6 @@ class ConvSpec final : public WorkloadSpec {
 
 }  // namespace
 
-const WorkloadSpec& conv_spec() {
-  static const ConvSpec spec;
-  return spec;
-}
+GPUCERT_WORKLOAD_SPEC(conv, ConvSpec)
 
 }  // namespace gpucert

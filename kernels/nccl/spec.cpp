@@ -9,9 +9,9 @@
 #include <utility>
 #include <vector>
 
-#include "../nccl_bandwidth.hpp"
-#include "../nccl_split.hpp"
-#include "workload_spec.hpp"
+#include "core/nccl_bandwidth.hpp"
+#include "core/nccl_split.hpp"
+#include "core/workloads/workload_spec.hpp"
 
 namespace gpucert {
 namespace {
@@ -139,10 +139,51 @@ class NcclSpec final : public WorkloadSpec {
            "pair, to find a slow node or link";
   }
   std::string_view backend() const override { return "libgpucert-nccl.so"; }
-  std::vector<std::string_view> fields() const override {
-    return {"collectives", "precisions", "reduction", "begin_bytes", "end_bytes", "factor",
-            "step_bytes",  "in_place",   "graph",     "iterations",  "split",     "pair_rounds"};
+  nlohmann::json field_schema() const override {
+    return nlohmann::json::parse(R"json({
+    "collectives": {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"enum": ["all_reduce", "all_gather", "reduce_scatter", "broadcast", "reduce", "alltoall", "sendrecv"]}, "description": "default: all seven (all but alltoall and sendrecv when in_place)"},
+    "precisions": {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"enum": ["fp32", "fp16", "bf16", "fp64", "int32"]}, "description": "default [\"fp32\"]"},
+    "reduction": {"enum": ["sum", "prod", "max", "min", "avg"], "description": "for all_reduce, reduce_scatter and reduce (nccl-tests -o); default sum"},
+    "begin_bytes": {"type": "integer", "minimum": 1, "maximum": 68719476736, "description": "first message size (nccl-tests -b); default 32 MiB"},
+    "end_bytes": {"type": "integer", "minimum": 1, "maximum": 68719476736, "description": "last message size (nccl-tests -e); default begin_bytes"},
+    "factor": {"type": "integer", "minimum": 2, "maximum": 1024, "description": "multiply the size by this (nccl-tests -f); default 2; not with step_bytes"},
+    "step_bytes": {"type": "integer", "minimum": 1, "maximum": 68719476736, "description": "add this to the size (nccl-tests -i); not with factor"},
+    "in_place": {"type": "boolean", "description": "send buffer inside the receive buffer; default false"},
+    "graph": {"type": "boolean", "description": "capture the timed collectives in a CUDA graph and replay it (nccl-tests -G); default false"},
+    "iterations": {"type": "integer", "minimum": 1, "maximum": 100000, "description": "back-to-back collectives per timed sample, whose average time is the sample (nccl-tests -n); default 20"},
+    "split": {"type": "array", "uniqueItems": true, "items": {"enum": ["node", "pair"]}, "description": "also run each collective per node (<id>/per_node: every node's GPUs on their own) and per node pair (<id>/per_pair/round<k>: each node with a different partner each round), to isolate a slow node or link (docs/CLUSTER.md)"},
+    "pair_rounds": {"type": "integer", "minimum": 1, "maximum": 64, "description": "rounds of node pairs for split \"pair\": each node is measured with this many partners (at most nodes - 1); default 3"}
+    })json");
   }
+
+  // The kernel (nccl_run.cpp) allocates out of place a send and a receive buffer of collective_counts()'s
+  // elements, in place one buffer of the larger; the data checks' counters are bytes. NCCL's own buffers are
+  // allocated when the communicator is made, before this request, so free memory already excludes them.
+  std::optional<std::uint64_t> device_bytes(const nlohmann::json& params, int nranks) const override {
+    const auto collective = parse_collective(text_param(params, "collective"));
+    const auto element = nccl_element_bytes(text_param(params, "precision"));
+    const auto bytes = count_param(params, "bytes");
+    if (!collective || !element || !bytes || nranks < 1) return std::nullopt;
+    const bool in_place = params.value("in_place", false);
+    CollectiveCounts counts;
+    try {
+      counts = collective_counts(*collective, *bytes, *element, nranks);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    const auto send = saturating_product({counts.send, *element}), recv = saturating_product({counts.recv, *element});
+    return saturating_sum({in_place ? std::max(send, recv) : saturating_sum({send, recv}), kMiB});
+  }
+
+  ReportStyle report_style() const override {
+    ReportStyle style;
+    style.chart = ReportStyle::Chart::OverSize;
+    style.title = "NCCL bus bandwidth over message size";
+    style.caption =
+        "NCCL bus bandwidth (nccl-tests' busbw) over message size, one line per collective, median over ranks.";
+    return style;
+  }
+  WorkloadSetup setup() const override { return WorkloadSetup::Communicator; }
 
   std::vector<Measurement> expand(Fields& item, int warmup, int repetitions) const override {
     std::vector<std::string> all_names;
@@ -230,9 +271,6 @@ class NcclSpec final : public WorkloadSpec {
 
 }  // namespace
 
-const WorkloadSpec& nccl_spec() {
-  static const NcclSpec spec;
-  return spec;
-}
+GPUCERT_WORKLOAD_SPEC(nccl, NcclSpec)
 
 }  // namespace gpucert

@@ -1,8 +1,8 @@
 // stream: BabelStream's kernels over three device arrays. Bytes per run from bandwidth.hpp.
 #include <string>
 
-#include "../bandwidth.hpp"
-#include "workload_spec.hpp"
+#include "core/bandwidth.hpp"
+#include "core/workloads/workload_spec.hpp"
 
 namespace gpucert {
 namespace {
@@ -16,7 +16,39 @@ class StreamSpec final : public WorkloadSpec {
     return "device memory bandwidth: BabelStream's copy, mul, add, triad, dot and nstream, fp32/fp64";
   }
   std::string_view backend() const override { return "worker"; }
-  std::vector<std::string_view> fields() const override { return {"kernels", "precisions", "array_bytes"}; }
+  nlohmann::json field_schema() const override {
+    return nlohmann::json::parse(R"json({
+    "kernels": {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"enum": ["copy", "mul", "add", "triad", "dot", "nstream"]}},
+    "precisions": {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"enum": ["fp32", "fp64"]}},
+    "array_bytes": {"type": "integer", "minimum": 1048576, "maximum": 68719476736, "description": "bytes per array (three arrays); default 1 GiB"}
+    })json");
+  }
+
+  // The kernel (stream.cu) allocates arrays a, b, c of n elements, a fourth ("previous") for nstream, which
+  // reads its own output; the verification's tallies and dot's partial sums are a few KiB (1 MiB bounds them).
+  std::optional<std::uint64_t> device_bytes(const nlohmann::json& params, int /*nranks*/) const override {
+    const auto n = count_param(params, "elements");
+    const auto precision = text_param(params, "precision");
+    if (!n || (precision != "fp64" && precision != "fp32")) return std::nullopt;
+    const std::uint64_t arrays = text_param(params, "kernel") == "nstream" ? 4 : 3;
+    return saturating_sum({saturating_product({arrays, *n, precision == "fp64" ? 8u : 4u}), kMiB});
+  }
+
+  ReportStyle report_style() const override {
+    ReportStyle style;
+    style.chart = ReportStyle::Chart::Bars;
+    style.title = "Memory bandwidth per stream kernel and precision";
+    style.caption =
+        "Memory bandwidth of each stream kernel, median of the repetitions (BabelStream's byte counts; "
+        "1 GB/s = 10<sup>9</sup> B/s). With several ranks the bar is the median rank and the whisker spans the "
+        "slowest to the fastest. The dashed line is the GPU's theoretical peak: 2 &times; memory clock "
+        "&times; bus width.";
+    style.series = {"precision", 2, 3};
+    style.category = {"kernel", 1, 2};
+    style.category_adds_size = true;
+    style.limit = ReportStyle::Limit::DeviceMemory;
+    return style;
+  }
 
   std::vector<Measurement> expand(Fields& item, int warmup, int repetitions) const override {
     const std::vector<std::string> all_kernels{"copy", "mul", "add", "triad", "dot", "nstream"};
@@ -50,9 +82,6 @@ class StreamSpec final : public WorkloadSpec {
 
 }  // namespace
 
-const WorkloadSpec& stream_spec() {
-  static const StreamSpec spec;
-  return spec;
-}
+GPUCERT_WORKLOAD_SPEC(stream, StreamSpec)
 
 }  // namespace gpucert
