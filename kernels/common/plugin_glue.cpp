@@ -28,6 +28,13 @@ RunReply waived_reply(std::string reason) {
   return reply;
 }
 
+void conclude_verification(RunReply& reply, Verification verification, const std::function<std::string()>& why_failed) {
+  verification.passed = verification.mismatches == 0;
+  reply.verification = std::move(verification);
+  reply.status = reply.verification.passed ? RunStatus::Ok : RunStatus::Failed;
+  if (!reply.verification.passed) reply.message = why_failed();
+}
+
 char* run_json(const char* request_json, const std::function<RunReply(const RunRequest&)>& run) {
   RunReply reply;
   try {

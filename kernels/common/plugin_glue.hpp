@@ -19,4 +19,8 @@ RunReply error_reply(const std::string& what);
 // The reply when this hardware or library cannot run the request, with the reason.
 RunReply waived_reply(std::string reason);
 
+// How every verified measurement ends: `verification` passes when it found no mismatch, its verdict becomes the
+// reply's status (ok or failed), and a failure's message is `why_failed()`, asked only then.
+void conclude_verification(RunReply& reply, Verification verification, const std::function<std::string()>& why_failed);
+
 }  // namespace gpucert::kernels

@@ -4,6 +4,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "core/statistics.hpp"
+
 namespace gpucert::kernels {
 namespace {
 
@@ -46,6 +48,10 @@ std::vector<double> sample_device_time(const std::string& name, int warmup, int 
   benchmark::ClearRegisteredBenchmarks();
   if (failure) std::rethrow_exception(failure);
   return samples;
+}
+
+double median_seconds(const std::vector<double>& samples) {
+  return samples.empty() ? 0 : summarize(samples).median;
 }
 
 }  // namespace gpucert::kernels

@@ -12,4 +12,7 @@ namespace gpucert::kernels {
 std::vector<double> sample_device_time(const std::string& name, int warmup, int repetitions,
                                        const std::function<double()>& once);
 
+// The median of `samples` (core's summarize(), reachable from CUDA sources, which build as C++17); 0 when empty.
+double median_seconds(const std::vector<double>& samples);
+
 }  // namespace gpucert::kernels

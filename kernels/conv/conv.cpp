@@ -13,6 +13,7 @@
 #include "common/event_timer.hpp"
 #include "common/plugin_glue.hpp"
 #include "common/sampler.hpp"
+#include "common/test_corruption.hpp"
 #include "conv_graph.hpp"
 #include "conv_params.hpp"
 #include "conv_tensors.hpp"
@@ -142,6 +143,7 @@ RunReply run_conv(const RunRequest& request) {
   reply.samples_s = sample_device_time(request.id, request.warmup, request.repetitions, [&] {
     tensors.poison_output(s);
     const double seconds = time_plan(*plans, best, buffers, s, gate, timer);
+    corrupt_output_for_test("conv", tensors.output(), tensors.output_bytes(), s, CorruptSpan::Tile);
     const RunCheck check = verifier.check(tensors.output(), s);
     verification.checked += check.checked;
     verification.mismatches += check.mismatches;
@@ -152,12 +154,10 @@ RunReply run_conv(const RunRequest& request) {
     return seconds;
   });
   // Warm-up runs are verified too (they share the lambda); only timed runs count as samples.
-  verification.passed = verification.mismatches == 0;
-  reply.verification = verification;
-  reply.status = verification.passed ? RunStatus::Ok : RunStatus::Failed;
-  if (!verification.passed)
-    reply.message = "relative Frobenius error " + std::to_string(verification.max_rel_error) + " (limit " +
-                    std::to_string(limit) + "), " + std::to_string(nonfinite) + " NaN/inf outputs over all runs";
+  conclude_verification(reply, verification, [&] {
+    return "relative Frobenius error " + std::to_string(verification.max_rel_error) + " (limit " +
+           std::to_string(limit) + "), " + std::to_string(nonfinite) + " NaN/inf outputs over all runs";
+  });
 
   const auto& chosen = plans->info(best);
   reply.details["engine"] = chosen.name;

@@ -22,6 +22,7 @@ class ConvTensors {
   [[nodiscard]] void* y() const { return y_.get(); }
   // The buffer the direction writes.
   [[nodiscard]] void* output() const { return output_memory().get(); }
+  [[nodiscard]] std::size_t output_bytes() const { return output_memory().bytes(); }
   // NaN in every element of the output (random.cuh's poison), so that an element a plan does not write fails.
   void poison_output(cudaStream_t stream) const;
 

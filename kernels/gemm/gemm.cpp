@@ -26,6 +26,7 @@
 #include "core/tolerance.hpp"
 #include "cublaslt.hpp"
 #include "common/device_resources.hpp"
+#include "common/test_corruption.hpp"
 #include "inputs.hpp"
 #include "matmul.hpp"
 #include "precision.hpp"
@@ -36,7 +37,7 @@ namespace gpucert::kernels {
 namespace {
 
 constexpr std::size_t kWorkspaceBytes = 64ull << 20;
-constexpr std::uint64_t kMaxDimension = 65536;  // the suite's limit (core/workloads/gemm_spec.cpp)
+constexpr std::uint64_t kMaxDimension = 65536;  // the suite's limit (gemm/spec.cpp)
 
 Owned<cublasLtHandle_t> make_handle() {
   cublasLtHandle_t handle = nullptr;
@@ -142,6 +143,7 @@ RunReply run_gemm(const RunRequest& request) {
     poison_output(d.get(), d.bytes(), s);
     const double seconds = timer.seconds(
         s, [&](cudaStream_t st) { GPUCERT_CUBLAS_TRY(plan.enqueue(handle.get(), best.heuristic.algo, operands, st)); });
+    corrupt_output_for_test("gemm", d.get(), d.bytes(), s, CorruptSpan::Tile);
     const CheckResult check = verifier.check(d.get(), s);
     verification.checked += verifier.checked();
     nonfinite += check.nonfinite_output;
@@ -154,13 +156,11 @@ RunReply run_gemm(const RunRequest& request) {
   });
 
   // Warm-up runs are verified too (they share the lambda); only the timed runs are samples.
-  verification.passed = verification.mismatches == 0;
-  reply.verification = verification;
-  reply.status = verification.passed ? RunStatus::Ok : RunStatus::Failed;
-  if (!verification.passed)
-    reply.message = nonfinite ? std::to_string(nonfinite) + " NaN/inf output elements (unwritten poison or overflow)"
-                              : "relative error " + short_number(verification.max_rel_error) + " exceeds the " +
-                                    std::string(precision->name) + " limit " + short_number(verification.tolerance);
+  conclude_verification(reply, verification, [&] {
+    return nonfinite ? std::to_string(nonfinite) + " NaN/inf output elements (unwritten poison or overflow)"
+                     : "relative error " + short_number(verification.max_rel_error) + " exceeds the " +
+                           std::string(precision->name) + " limit " + short_number(verification.tolerance);
+  });
 
   nlohmann::json algorithm = describe_algorithm(best.heuristic);
   algorithm["layout"] = name_of(plan.layout());

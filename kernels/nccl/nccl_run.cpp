@@ -11,6 +11,7 @@
 #include "common/device_resources.hpp"
 #include "common/plugin_glue.hpp"
 #include "common/sampler.hpp"
+#include "common/test_corruption.hpp"
 #include "communicator.hpp"
 #include "core/nccl_bandwidth.hpp"
 #include "data.hpp"
@@ -236,6 +237,7 @@ RunReply run_nccl(const RunRequest& request) {
   const bool defined_here = plan.collective != Collective::Reduce || rank == plan.root;
   const double tolerance = tolerance_of(plan, n);
   Check check;
+  corrupt_output_for_test("nccl", buffers.recv, static_cast<std::size_t>(counts.recv * plan.type_bytes), stream, CorruptSpan::Element, rank);
   if (defined_here) check = check_outputs(buffers.recv, counts.recv, values, source_of(plan, counts, rank, n), tolerance, stream);
 
   auto& v = reply.verification;

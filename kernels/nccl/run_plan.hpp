@@ -1,4 +1,4 @@
-// One nccl run request's parameters (core/workloads/nccl_spec.cpp writes them), read and mapped to NCCL's
+// One nccl run request's parameters (nccl/spec.cpp writes them), read and mapped to NCCL's
 // types. Refusals name the parameter: a plan from another gpucert version must fail plainly.
 #pragma once
 

@@ -27,6 +27,7 @@
 #include "common/plugin_glue.hpp"
 #include "common/random.cuh"
 #include "common/sampler.hpp"
+#include "common/test_corruption.hpp"
 #include "core/bandwidth.hpp"
 
 namespace gpucert::kernels {
@@ -350,8 +351,10 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
         sum_partials_kernel<T><<<1, kThreads, 0, st>>>(partial.get(), blocks, result.get());
       });
       GPUCERT_CUDA_CHECK_LAUNCH();
+      corrupt_output_for_test("stream", result.get(), sizeof(T), s);
       T sum{};
-      GPUCERT_CUDA_TRY(cudaMemcpy(&sum, result.get(), sizeof(T), cudaMemcpyDeviceToHost));
+      GPUCERT_CUDA_TRY(cudaMemcpyAsync(&sum, result.get(), sizeof(T), cudaMemcpyDeviceToHost, s));
+      GPUCERT_CUDA_TRY(cudaStreamSynchronize(s));
       double rel = std::fabs(static_cast<double>(static_cast<long double>(sum) - reference) /
                              static_cast<double>(reference));
       if (std::isnan(rel)) rel = std::numeric_limits<double>::infinity();
@@ -403,6 +406,7 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
         poison(out, n * sizeof(T), s);
       const double seconds = timer.seconds(s, launch);
       GPUCERT_CUDA_CHECK_LAUNCH();
+      corrupt_output_for_test("stream", out, n * sizeof(T), s);
       verify_kernel<T><<<verify_blocks, kThreads, 0, s>>>(out, n, gold, tolerance, tallies.get());
       GPUCERT_CUDA_CHECK_LAUNCH();
       const Tally tally = reduce_tallies(tallies, verify_blocks, s);
@@ -418,12 +422,10 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
                      {"grid", shape.blocks_per_sm > 0 ? "resident blocks x SMs" : "one step per thread"}};
   }
   // Warm-up runs are verified too (they share the lambda) but only timed runs count as samples.
-  verification.passed = verification.mismatches == 0;
-  reply.verification = verification;
-  reply.status = verification.passed ? RunStatus::Ok : RunStatus::Failed;
-  if (!verification.passed)
-    reply.message = std::to_string(verification.mismatches) + " of " + std::to_string(verification.checked) +
-                    " checked values outside the tolerance";
+  conclude_verification(reply, verification, [&] {
+    return std::to_string(verification.mismatches) + " of " + std::to_string(verification.checked) +
+           " checked values outside the tolerance";
+  });
   reply.details["elements"] = n;
   reply.details["scalar"] = kScalar;
   return reply;
