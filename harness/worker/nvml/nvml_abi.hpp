@@ -38,6 +38,18 @@ inline constexpr unsigned kNvLinkMaxLinks = 18;  // NVML_NVLINK_MAX_LINKS (Hoppe
 // nvmlEventType
 inline constexpr unsigned long long kEventDoubleBitEcc = 0x2, kEventXidCritical = 0x8;
 
+// nvmlIntNvLinkDeviceType_t: what the far end of an NVLink is
+inline constexpr int kNvLinkDeviceGpu = 0, kNvLinkDeviceSwitch = 2;
+
+struct PciInfo {  // nvmlPciInfo_t
+  char busIdLegacy[16];
+  unsigned int domain;
+  unsigned int bus;
+  unsigned int device;
+  unsigned int pciDeviceId;
+  unsigned int pciSubSystemId;
+  char busId[32];  // "00000000:18:00.0"
+};
 struct Utilization {  // nvmlUtilization_t
   unsigned int gpu;
   unsigned int memory;

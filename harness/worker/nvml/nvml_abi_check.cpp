@@ -2,6 +2,8 @@
 // declares, checked against NVIDIA's own header, so a mistake there fails the build instead of a reading.
 #include <nvml.h>
 
+#include <cstddef>
+
 #include "nvml_abi.hpp"
 
 // The values nvml_abi.hpp declares, checked against the toolkit's own header where the toolkit has one.
@@ -21,6 +23,10 @@ static_assert(NVML_PERF_POLICY_THERMAL == gpucert::nvml::kPerfPolicyThermal &&
 static_assert(NVML_NVLINK_ERROR_DL_CRC_DATA == gpucert::nvml::kNvLinkCrcData);
 static_assert(nvmlEventTypeXidCriticalError == gpucert::nvml::kEventXidCritical &&
               nvmlEventTypeDoubleBitEccError == gpucert::nvml::kEventDoubleBitEcc);
+static_assert(NVML_NVLINK_DEVICE_TYPE_GPU == gpucert::nvml::kNvLinkDeviceGpu &&
+              NVML_NVLINK_DEVICE_TYPE_SWITCH == gpucert::nvml::kNvLinkDeviceSwitch);
+static_assert(sizeof(nvmlPciInfo_t) == sizeof(gpucert::nvml::PciInfo) &&
+              offsetof(nvmlPciInfo_t, busId) == offsetof(gpucert::nvml::PciInfo, busId));
 static_assert(sizeof(nvmlProcessInfo_t) == sizeof(gpucert::nvml::ProcessInfo) &&
               sizeof(nvmlEventData_t) == sizeof(gpucert::nvml::EventData) &&
               sizeof(nvmlViolationTime_t) == sizeof(gpucert::nvml::ViolationTime));

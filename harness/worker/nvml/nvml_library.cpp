@@ -60,6 +60,11 @@ Outcome<std::shared_ptr<Library>> Library::open(const std::string& path) {
   find(handle, a.pcie_width_max, {"nvmlDeviceGetMaxPcieLinkWidth"});
   find(handle, a.nvlink_state, {"nvmlDeviceGetNvLinkState"});
   find(handle, a.nvlink_error_counter, {"nvmlDeviceGetNvLinkErrorCounter"});
+  find(handle, a.nvlink_version, {"nvmlDeviceGetNvLinkVersion"});
+  find(handle, a.nvlink_remote_pci, {"nvmlDeviceGetNvLinkRemotePciInfo_v2"});
+  find(handle, a.nvlink_remote_type, {"nvmlDeviceGetNvLinkRemoteDeviceType"});
+  find(handle, a.device_by_pci_bus_id, {"nvmlDeviceGetHandleByPciBusId_v2"});
+  find(handle, a.pci_info, {"nvmlDeviceGetPciInfo_v3"});
   find(handle, a.compute_mode, {"nvmlDeviceGetComputeMode"});
   find(handle, a.mig_mode, {"nvmlDeviceGetMigMode"});
   find(handle, a.event_set_create, {"nvmlEventSetCreate"});

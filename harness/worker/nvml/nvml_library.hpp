@@ -46,6 +46,11 @@ struct Api {
   Return (*pcie_width_max)(Device, unsigned*) = nullptr;
   Return (*nvlink_state)(Device, unsigned, int*) = nullptr;
   Return (*nvlink_error_counter)(Device, unsigned, int, unsigned long long*) = nullptr;
+  Return (*nvlink_version)(Device, unsigned, unsigned*) = nullptr;
+  Return (*nvlink_remote_pci)(Device, unsigned, PciInfo*) = nullptr;  // _v2
+  Return (*nvlink_remote_type)(Device, unsigned, int*) = nullptr;
+  Return (*device_by_pci_bus_id)(const char*, Device*) = nullptr;      // _v2
+  Return (*pci_info)(Device, PciInfo*) = nullptr;                       // _v3
   Return (*compute_mode)(Device, int*) = nullptr;
   Return (*mig_mode)(Device, unsigned*, unsigned*) = nullptr;
   Return (*event_set_create)(EventSet*) = nullptr;

@@ -144,7 +144,32 @@ Return nvmlDeviceGetMaxPcieLinkWidth(Device, unsigned* width) {
 }
 Return nvmlDeviceGetNvLinkState(Device, unsigned link, int* active) {
   if (link >= 4) return kErrorNotSupported;
-  *active = 1;
+  *active = scenario() == "pcie-only" ? 0 : 1;
+  return kSuccess;
+}
+// A second GPU, found only by its bus id, for the peer-link tests: "nvlink-direct" joins the two by four links,
+// any other scenario joins each GPU's four links to NVSwitches.
+DeviceOpaque* const kPeer = reinterpret_cast<DeviceOpaque*>(0x1001);
+Return nvmlDeviceGetHandleByPciBusId_v2(const char* bus, Device* device) {
+  if (std::strcmp(bus, "0000:18:00.0") == 0) *device = kDevice;
+  else if (std::strcmp(bus, "0000:2A:00.0") == 0) *device = kPeer;
+  else return 6;  // NVML_ERROR_NOT_FOUND
+  return kSuccess;
+}
+Return nvmlDeviceGetPciInfo_v3(Device device, PciInfo* info) {
+  *info = PciInfo{};
+  info->bus = device == kPeer ? 0x2A : 0x18;
+  return kSuccess;
+}
+Return nvmlDeviceGetNvLinkRemoteDeviceType(Device, unsigned, int* type) {
+  *type = scenario() == "nvlink-direct" ? kNvLinkDeviceGpu : kNvLinkDeviceSwitch;
+  return kSuccess;
+}
+Return nvmlDeviceGetNvLinkRemotePciInfo_v2(Device device, unsigned, PciInfo* info) {
+  return nvmlDeviceGetPciInfo_v3(device == kPeer ? kDevice : kPeer, info);
+}
+Return nvmlDeviceGetNvLinkVersion(Device, unsigned, unsigned* version) {
+  *version = 6;  // NVML_NVLINK_VERSION_4_0
   return kSuccess;
 }
 Return nvmlDeviceGetNvLinkErrorCounter(Device, unsigned, int, unsigned long long* value) {
