@@ -45,22 +45,65 @@ template <typename T>
 class DeviceArray {
  public:
   explicit DeviceArray(std::size_t count) : memory_(count * sizeof(T)) {}
+  DeviceArray(DeviceArray&&) noexcept = default;
+  DeviceArray& operator=(DeviceArray&&) noexcept = default;
   [[nodiscard]] T* get() const { return memory_.as<T>(); }
 
  private:
   DeviceMemory memory_;
 };
 
+// Page-locked host memory of `count` elements of T: what a copy engine reads and writes at the link's rate, and
+// asynchronously. With unified addressing every GPU of the process may copy to and from it.
+template <typename T>
+class PinnedArray {
+ public:
+  explicit PinnedArray(std::size_t count) { GPUCERT_CUDA_TRY(cudaMallocHost(&ptr_, count * sizeof(T))); }
+  ~PinnedArray() { cudaFreeHost(ptr_); }
+  PinnedArray(const PinnedArray&) = delete;
+  PinnedArray& operator=(const PinnedArray&) = delete;
+  PinnedArray(PinnedArray&& other) noexcept : ptr_(std::exchange(other.ptr_, nullptr)) {}
+  PinnedArray& operator=(PinnedArray&&) = delete;
+  [[nodiscard]] T* get() const { return ptr_; }
+
+ private:
+  T* ptr_ = nullptr;
+};
+
 class OwnedStream {
  public:
   OwnedStream() { GPUCERT_CUDA_TRY(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking)); }
-  ~OwnedStream() { cudaStreamDestroy(stream_); }
+  ~OwnedStream() {
+    if (stream_) cudaStreamDestroy(stream_);
+  }
   OwnedStream(const OwnedStream&) = delete;
   OwnedStream& operator=(const OwnedStream&) = delete;
+  OwnedStream(OwnedStream&& other) noexcept : stream_(std::exchange(other.stream_, nullptr)) {}
+  OwnedStream& operator=(OwnedStream&&) = delete;
   [[nodiscard]] cudaStream_t get() const { return stream_; }
 
  private:
   cudaStream_t stream_{};
+};
+
+// An event of the current device without timing's overhead unless asked: the fence one stream waits on for
+// another, on this device or a peer.
+class OwnedEvent {
+ public:
+  explicit OwnedEvent(bool timing = false) {
+    GPUCERT_CUDA_TRY(cudaEventCreateWithFlags(&event_, timing ? cudaEventDefault : cudaEventDisableTiming));
+  }
+  ~OwnedEvent() {
+    if (event_) cudaEventDestroy(event_);
+  }
+  OwnedEvent(const OwnedEvent&) = delete;
+  OwnedEvent& operator=(const OwnedEvent&) = delete;
+  OwnedEvent(OwnedEvent&& other) noexcept : event_(std::exchange(other.event_, nullptr)) {}
+  OwnedEvent& operator=(OwnedEvent&&) = delete;
+  [[nodiscard]] cudaEvent_t get() const { return event_; }
+
+ private:
+  cudaEvent_t event_{};
 };
 
 }  // namespace gpucert::kernels

@@ -51,8 +51,11 @@ def gpucert_figures(report):
         if r.get("rank", 0) != 0 or r.get("environment", "native") != "native" or r["id"] in out:
             continue
         figure = (r.get("figure") or {}).get("at_median")
-        verified = r.get("status") == "ok" and bool((r.get("verification") or {}).get("passed"))
-        out[r["id"]] = {"figure": figure, "unit": r.get("unit"), "verified": verified}
+        # A waived measurement (a peer copy on one GPU) was not run, so neither verified nor wrong.
+        verified = None if r.get("status") == "waived" else (
+            r.get("status") == "ok" and bool((r.get("verification") or {}).get("passed")))
+        out[r["id"]] = {"figure": figure, "unit": r.get("unit"), "verified": verified,
+                        "link_limit": (r.get("details") or {}).get("limit_gbps")}
     return out
 
 
@@ -78,8 +81,9 @@ def card_limits(device, thresholds=None):
     report.json probe device). Memory: the clock x bus peak gpucert reads from the device
     (DeviceInfo::peak_bandwidth_gbps, harness/core/probe_report.cpp), else the datasheet of
     suites/thresholds.json. Compute, per precision: the datasheet's dense peak in suites/thresholds.json for
-    this model, else SMs x peak SM clock x FLOP_PER_SM_CLOCK (derived_floors.cpp). Host copies have no limit
-    here: gpucert keeps no table of PCIe or C2C link speeds."""
+    this model, else SMs x peak SM clock x FLOP_PER_SM_CLOCK (derived_floors.cpp). Copies between devices or
+    to the host are bounded by a link, not the card: their limit is the one gpucert's result carries
+    (link_limit below)."""
     model = (thresholds or {}).get(device.get("name", ""), {})
     limits = {}
     if device.get("peak_bandwidth_gbps"):
@@ -98,6 +102,16 @@ def card_limits(device, thresholds=None):
             limits[precision] = {"value": value, "source": "SMs x peak SM clock x dense FLOP/SM/clock "
                                                              "(harness/core/derived_floors.cpp)"}
     return limits
+
+
+def link_limit(gpucert_entries):
+    """The link limit gpucert's copy workloads report in details.limit_gbps (peer_copy, host_copy_all: the
+    link's generation x width read through NVML), the same in every run of one card; None for other
+    workloads."""
+    values = [e.get("link_limit") for e in gpucert_entries if e and e.get("link_limit")]
+    if not values:
+        return None
+    return {"value": median(values), "source": "link generation x width read through NVML (details.limit_gbps)"}
 
 
 def limit_key(measurement_id):
@@ -128,7 +142,7 @@ def _peer_side(entries):
 
 def _gpucert_side(entries):
     figures = [e.get("figure") if e else None for e in entries]
-    verified = [e["verified"] for e in entries if e]
+    verified = [e["verified"] for e in entries if e and e.get("verified") is not None]
     return {"figure": median(figures), "runs": figures, "spread": spread(figures),
             "verified": all(verified) if verified else None}
 
@@ -143,7 +157,7 @@ def compare(measurements, gpucert_runs, peer_runs, limits=None):
         g = _gpucert_side([run.get(mid) for run in gpucert_runs])
         p = _peer_side([run.get(mid) for run in peer_runs])
         ratio = g["figure"] / p["figure"] if g["figure"] and p["figure"] else None
-        limit = limits.get(limit_key(mid)) if limit_key(mid) else None
+        limit = limits.get(limit_key(mid)) if limit_key(mid) else link_limit([run.get(mid) for run in gpucert_runs])
         of_limit = (lambda f: f / limit["value"] if f and limit else None)
         rows.append({"id": mid, "unit": unit, "gpucert": g, "peer": p, "ratio": ratio, "limit": limit,
                      "gpucert_of_limit": of_limit(g["figure"]), "peer_of_limit": of_limit(p["figure"]),

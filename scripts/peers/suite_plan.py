@@ -1,5 +1,5 @@
 """The measurements a gpucert suite expands into, for the workloads a PyTorch peer can run: stream, host_copy,
-gemm and conv. Mirrors harness/core/workloads/{stream,host_copy,gemm,conv}_spec.cpp and harness/core/suite.cpp:
+gemm, conv, peer_copy and host_copy_all. Mirrors kernels/<workload>/spec.cpp and harness/core/suite.cpp:
 the same ids, defaults, order and work (bytes or flop per run). The suites are assumed valid (gpucert checks
 them); this module only expands them. Pure Python, no torch."""
 import json
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # The workloads a single-GPU PyTorch peer covers; nccl needs several processes (docs/PERFORMANCE.md's NCCL peer).
-COMPARED_WORKLOADS = ("stream", "host_copy", "gemm", "conv")
+COMPARED_WORKLOADS = ("stream", "host_copy", "gemm", "conv", "peer_copy", "host_copy_all")
 
 KIB = 1024
 GIB = KIB ** 3
@@ -25,9 +25,9 @@ STREAM_KERNELS = ("copy", "mul", "add", "triad", "dot", "nstream")
 STREAM_ARRAYS = {"copy": 2, "mul": 2, "dot": 2, "add": 3, "triad": 3, "nstream": 4}
 GEMM_PRECISIONS = ("fp64", "fp32", "tf32", "fp16", "bf16", "fp8")
 CONV_PRECISIONS = ("fp32", "tf32", "fp16", "bf16")
-# conv_spec.cpp: the directions an item may list; without "directions" an item is forward alone.
+# kernels/conv/spec.cpp: the directions an item may list; without "directions" an item is forward alone.
 CONV_DIRECTIONS = ("forward", "backward_data", "backward_filter")
-# conv_spec.cpp kShapeFields' fallbacks for the optional fields, and kDefaultShape.
+# kernels/conv/spec.cpp kShapeFields' fallbacks for the optional fields, and kDefaultShape.
 CONV_OPTIONAL = {"pad": 0, "stride": 1, "dilation": 1}
 CONV_DEFAULT_SHAPE = {"n": 256, "c": 64, "h": 56, "w": 56, "k": 64, "r": 3, "s": 3, "pad": 1, "stride": 1,
                       "dilation": 1}
@@ -70,7 +70,7 @@ def conv_flops(shape):
 
 
 def conv_shape_text(shape):
-    """conv_spec.cpp shape_text: cuDNN's letters, u for the stride, d only when dilated."""
+    """kernels/conv/spec.cpp shape_text: cuDNN's letters, u for the stride, d only when dilated."""
     text = "n{n}c{c}h{h}w{w}k{k}r{r}s{s}p{pad}u{stride}".format(**shape)
     return text + (f"d{shape['dilation']}" if shape["dilation"] != 1 else "")
 
@@ -113,6 +113,33 @@ def expand_host_copy(item, warmup, repetitions, timeout_s=0):
     return out
 
 
+def expand_peer_copy(item, warmup, repetitions, timeout_s=0):
+    size = item.get("bytes", 256 * MIB) // 16 * 16
+    out = []
+    for engine in item.get("engines", ["ce", "sm"]):
+        for direction in item.get("directions", ["uni", "bi"]):
+            one = dict(_base_item("peer_copy", warmup, repetitions, timeout_s), engines=[engine],
+                       directions=[direction], bytes=size)
+            out.append(Measurement(
+                id=f"peer_copy/{engine}/{direction}/{format_bytes(size)}", workload="peer_copy",
+                params={"engine": engine, "direction": direction, "bytes": size}, warmup=warmup,
+                repetitions=repetitions, timeout_s=timeout_s, work=size * (2 if direction == "bi" else 1),
+                unit="GB/s", item=one))
+    return out
+
+
+def expand_host_copy_all(item, warmup, repetitions, timeout_s=0):
+    size = item.get("bytes", 256 * MIB) // 8 * 8
+    out = []
+    for direction in item.get("directions", ["h2d", "d2h"]):
+        one = dict(_base_item("host_copy_all", warmup, repetitions, timeout_s), directions=[direction], bytes=size)
+        out.append(Measurement(
+            id=f"host_copy_all/{direction}/{format_bytes(size)}", workload="host_copy_all",
+            params={"direction": direction, "bytes": size}, warmup=warmup, repetitions=repetitions,
+            timeout_s=timeout_s, work=size, unit="GB/s", item=one))
+    return out
+
+
 def expand_gemm(item, warmup, repetitions, timeout_s=0):
     shapes = item.get("shapes", [[8192, 8192, 8192]])
     out = []
@@ -128,7 +155,7 @@ def expand_gemm(item, warmup, repetitions, timeout_s=0):
 
 
 def conv_shape(entry):
-    """A suite's shape object with conv_spec.cpp's fallbacks filled in."""
+    """A suite's shape object with kernels/conv/spec.cpp's fallbacks filled in."""
     return {key: entry.get(key, CONV_OPTIONAL.get(key)) for key in CONV_FIELDS}
 
 
@@ -156,7 +183,8 @@ def expand_conv(item, warmup, repetitions, timeout_s=0):
     return out
 
 
-EXPANDERS = {"stream": expand_stream, "host_copy": expand_host_copy, "gemm": expand_gemm, "conv": expand_conv}
+EXPANDERS = {"stream": expand_stream, "host_copy": expand_host_copy, "gemm": expand_gemm, "conv": expand_conv,
+             "peer_copy": expand_peer_copy, "host_copy_all": expand_host_copy_all}
 
 
 def expand_suite(doc, workloads=COMPARED_WORKLOADS):

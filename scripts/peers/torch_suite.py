@@ -10,7 +10,10 @@ the op autograd runs for conv2d's gradients, asked for grad_input alone (backwar
 matmul settings, except that TF32 is allowed (matmul and cuDNN) for the tf32 precision only, so that fp32 is true
 fp32; fp8 through torch._scaled_mm (e4m3 inputs, unit scales, bf16 output, no fast accumulation: gpucert's fp8);
 stream as tensor ops (copy_, mul, add, add with alpha, dot) over BabelStream's three arrays; host copies between
-pinned host tensors and the device with non_blocking copies. Inputs are uniform in [-1, 1) (gemm, conv) and [1, 2)
+pinned host tensors and the device with non_blocking copies; copies between GPUs as dst.copy_(src) across devices
+(every ordered pair, the slowest pair's figure as gpucert reports it; both directions at once on each device's
+stream for bi; ce only: PyTorch's copies between devices run on the copy engines); host copies to all GPUs at once
+as non_blocking copies on every device's stream between two events of the first device's. Inputs are uniform in [-1, 1) (gemm, conv) and [1, 2)
 (stream), as gpucert draws them.
 
 Every figure comes with a check of the result after the timed runs (an fp64 reference of sampled GEMM
@@ -199,6 +202,82 @@ def measure_host_copy(torch, m, warmup, repetitions):
     return samples, {"passed": same, "method": "every byte compared with the source"}, how
 
 
+def time_together(torch, enqueue_all, devices, warmup, repetitions):
+    """Seconds of each run of enqueue_all() (which enqueues on each device's current stream), from an event on the
+    first device's stream that every other device's stream waits on, to one that waits for all of them."""
+    def run_timed():
+        streams = [torch.cuda.current_stream(d) for d in devices]
+        start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record(streams[0])
+        for s in streams[1:]:
+            s.wait_event(start)
+        enqueue_all()
+        for d, s in zip(devices[1:], streams[1:]):
+            done = torch.cuda.Event()
+            done.record(s)
+            streams[0].wait_event(done)
+        stop.record(streams[0])
+        stop.synchronize()
+        return start.elapsed_time(stop) / 1e3
+    for _ in range(warmup + 1):
+        run_timed()
+    return [run_timed() for _ in range(repetitions)]
+
+
+def measure_peer_copy(torch, m, warmup, repetitions):
+    if m.params["engine"] != "ce":
+        raise Skipped("PyTorch copies between devices on the copy engines; it has no SM copy into a peer")
+    gpus = torch.cuda.device_count()
+    if gpus < 2:
+        raise Skipped(f"peer copies need two GPUs; {gpus} visible")
+    size, bidirectional = m.params["bytes"], m.params["direction"] == "bi"
+    data = [torch.randint(0, 256, (size,), dtype=torch.uint8, device=f"cuda:{d}") for d in range(gpus)]
+    target = [torch.empty(size, dtype=torch.uint8, device=f"cuda:{d}") for d in range(gpus)]
+    slowest, checks = None, True
+    for a in range(gpus):
+        for b in range(gpus):
+            if a == b or (bidirectional and b < a):
+                continue
+            def enqueue():
+                with torch.cuda.device(a):
+                    target[b].copy_(data[a], non_blocking=True)
+                if bidirectional:
+                    with torch.cuda.device(b):
+                        target[a].copy_(data[b], non_blocking=True)
+            samples = time_together(torch, enqueue, [a, b] if bidirectional else [a], warmup, repetitions)
+            torch.cuda.synchronize()
+            checks = checks and torch.equal(target[b].cpu(), data[a].cpu())
+            if bidirectional:
+                checks = checks and torch.equal(target[a].cpu(), data[b].cpu())
+            if slowest is None or statistics.median(samples) > statistics.median(slowest[1]):
+                slowest = (f"{a}{'<->' if bidirectional else '->'}{b}", samples)
+    how = f"dst.copy_(src) across devices, every pair; slowest {slowest[0]}"
+    return slowest[1], {"passed": checks, "method": "every byte of every pair compared with its source"}, how
+
+
+def measure_host_copy_all(torch, m, warmup, repetitions):
+    size, h2d = m.params["bytes"], m.params["direction"] == "h2d"
+    devices = list(range(torch.cuda.device_count()))
+    data = [torch.randint(0, 256, (size,), dtype=torch.uint8, device=f"cuda:{d}") for d in devices]
+    host = [torch.empty(size, dtype=torch.uint8, pin_memory=True) for _ in devices]
+    device_copy = [torch.empty_like(t) for t in data]
+    for h, t in zip(host, data):
+        h.copy_(t)
+
+    def enqueue():
+        for d in devices:
+            with torch.cuda.device(d):
+                if h2d:
+                    device_copy[d].copy_(host[d], non_blocking=True)
+                else:
+                    host[d].copy_(data[d], non_blocking=True)
+    samples = time_together(torch, enqueue, devices, warmup, repetitions)
+    torch.cuda.synchronize()
+    same = all(torch.equal(device_copy[d], data[d]) if h2d else torch.equal(host[d], data[d].cpu()) for d in devices)
+    how = f"non_blocking copies between pinned host tensors and all {len(devices)} GPU(s) at once"
+    return samples, {"passed": same, "method": "every byte compared with the source"}, how
+
+
 # --- gemm -------------------------------------------------------------------------------------------------------
 
 def gemm_operands(torch, precision, m, n, k):
@@ -323,7 +402,8 @@ def measure_conv(torch, m, warmup, repetitions):
     return samples, check, "torch.nn.functional.conv2d(x, w), channels-last, no bias"
 
 
-MEASURE = {"stream": measure_stream, "host_copy": measure_host_copy, "gemm": measure_gemm, "conv": measure_conv}
+MEASURE = {"stream": measure_stream, "host_copy": measure_host_copy, "gemm": measure_gemm, "conv": measure_conv,
+           "peer_copy": measure_peer_copy, "host_copy_all": measure_host_copy_all}
 
 
 # --- the run ----------------------------------------------------------------------------------------------------

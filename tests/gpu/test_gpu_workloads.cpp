@@ -1,5 +1,6 @@
 // GPU tests: run on a machine with a GPU; elsewhere the binary exits with ctest's skip code after saying
 // why, so a CPU-only CI shows them as skipped, never as passed.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -8,6 +9,8 @@
 
 #include "common/cuda_check.hpp"
 #include "host_copy/host_copy.hpp"
+#include "host_copy_all/host_copy_all.hpp"
+#include "peer_copy/peer_copy.hpp"
 #include "stream/stream.hpp"
 
 namespace gpucert {
@@ -77,6 +80,76 @@ TEST(HostCopy, BothDirectionsVerify) {
     ASSERT_EQ(reply.status, RunStatus::Ok) << direction << ": " << reply.message;
     EXPECT_EQ(reply.verification.mismatches, 0u);
     EXPECT_EQ(reply.verification.checked, 4u * (1024 * 1024 + 1));
+  }
+}
+
+int gpu_count() {
+  int count = 0;
+  return cudaGetDeviceCount(&count) == cudaSuccess ? count : 0;
+}
+
+RunRequest copy_request(const std::string& workload, nlohmann::json params, int device = 0) {
+  RunRequest r;
+  r.id = "test/" + workload;
+  r.workload = workload;
+  r.params = std::move(params);
+  r.warmup = 1;
+  r.repetitions = 3;
+  r.device = device;
+  r.seed = 11;
+  return r;
+}
+
+// Every pair, both engines and directions: all verified, each pair's figure recorded, the headline the slowest's.
+TEST(PeerCopy, EveryPairVerifiesAndTheFigureIsTheSlowestPairs) {
+  const int gpus = gpu_count();
+  if (gpus < 2) GTEST_SKIP() << "peer_copy needs two GPUs; " << gpus << " visible";
+  for (const std::string engine : {"ce", "sm"})
+    for (const std::string direction : {"uni", "bi"}) {
+      const std::uint64_t bytes = 8 * 1024 * 1024 + 16;
+      const auto reply = kernels::run_peer_copy(
+          copy_request("peer_copy", {{"engine", engine}, {"direction", direction}, {"bytes", bytes}}));
+      ASSERT_EQ(reply.status, RunStatus::Ok) << engine << "/" << direction << ": " << reply.message;
+      const std::size_t pairs = direction == "bi" ? gpus * (gpus - 1) / 2 : gpus * (gpus - 1);
+      ASSERT_EQ(reply.details["pairs"].size(), pairs) << reply.details.dump();
+      // 4 runs per pair, every word of each direction checked.
+      EXPECT_EQ(reply.verification.checked, pairs * 4 * (bytes / 8) * (direction == "bi" ? 2 : 1));
+      double slowest = 1e300;
+      for (const auto& p : reply.details["pairs"]) slowest = std::min(slowest, p["median_gbps"].get<double>());
+      EXPECT_EQ(reply.details["slowest"], [&] {
+        for (const auto& p : reply.details["pairs"])
+          if (p["median_gbps"].get<double>() == slowest) return p["pair"];
+        return nlohmann::json();
+      }());
+      EXPECT_EQ(reply.samples_s.size(), 3u);
+      std::printf("peer_copy %s/%s: slowest %s %.1f GB/s, limit %.1f GB/s (%s)\n", engine.c_str(), direction.c_str(),
+                  reply.details["slowest"].get<std::string>().c_str(), slowest,
+                  reply.details["limit_gbps"].get<double>(), reply.details["link_evidence"].get<std::string>().c_str());
+    }
+}
+
+TEST(PeerCopy, OnlyTheFirstGpusWorkerMeasuresAndOneGpuIsWaived) {
+  const int gpus = gpu_count();
+  const auto reply = kernels::run_peer_copy(
+      copy_request("peer_copy", {{"engine", "ce"}, {"direction", "uni"}, {"bytes", 1 << 20}}, gpus >= 2 ? 1 : 0));
+  EXPECT_EQ(reply.status, RunStatus::Waived) << reply.message;
+  EXPECT_NE(reply.message.find(gpus >= 2 ? "GPU 0" : "needs 2 GPUs"), std::string::npos) << reply.message;
+}
+
+TEST(HostCopyAll, AllGpusAtOnceVerifyBesideEachAlone) {
+  const int gpus = gpu_count();
+  for (const std::string direction : {"h2d", "d2h"}) {
+    const std::uint64_t bytes = 16 * 1024 * 1024;
+    const auto reply =
+        kernels::run_host_copy_all(copy_request("host_copy_all", {{"direction", direction}, {"bytes", bytes}}));
+    ASSERT_EQ(reply.status, RunStatus::Ok) << direction << ": " << reply.message;
+    EXPECT_EQ(reply.details["alone"].size(), static_cast<std::size_t>(gpus));
+    // Each GPU alone (4 runs), then all together (4 runs of every GPU).
+    EXPECT_EQ(reply.verification.checked, static_cast<std::uint64_t>(gpus) * 8 * (bytes / 8));
+    EXPECT_GT(reply.details["aggregate_gbps"].get<double>(), 0);
+    std::printf("host_copy_all %s: %.1f GB/s aggregate over %d GPU(s), host share %.2f, limit per GPU %.1f GB/s\n",
+                direction.c_str(), reply.details["aggregate_gbps"].get<double>(), gpus,
+                reply.details["host_share"].get<double>(), reply.details["limit_gbps"].get<double>());
   }
 }
 

@@ -1,5 +1,5 @@
 """scripts/peers without torch and without a GPU: the Python expansion of the suites against ids read off the C++
-specs (harness/core/workloads/*_spec.cpp), the medians of medians and the ratio table of scripts/perf.
+specs (kernels/<workload>/spec.cpp), the medians of medians and the ratio table of scripts/perf.
 Run from the repository root: python3 -m unittest tests/unit/test_perf_peers.py"""
 import collections
 import os
@@ -19,10 +19,19 @@ def ids_of(suite):
 
 
 class SuiteExpansion(unittest.TestCase):
-    # Counts: stream 2 precisions x 6 kernels (stream_spec.cpp's default kernels), host_copy 2 directions,
+    def test_copy_workloads_expand_as_their_specs(self):
+        ms = {m.id: m for m in suite_plan.plan(["copies"])}
+        self.assertEqual(ms["peer_copy/sm/bi/512MiB"].work, 2 * 512 * 1024 * 1024)
+        self.assertEqual(ms["peer_copy/ce/uni/512MiB"].params, {"engine": "ce", "direction": "uni", "bytes": 1 << 29})
+        self.assertEqual(ms["host_copy_all/d2h/512MiB"].work, 1 << 29)
+        self.assertEqual(len(ms), 4 + 2 + 2)
+
+
+    # Counts: stream 2 precisions x 6 kernels (kernels/stream/spec.cpp's default kernels), host_copy 2 directions,
     # gemm 6 precisions x 4 shapes, conv 4 precisions x 7 shapes forward; certify adds conv's backward_data (6
-    # shapes, not conv1) and backward_filter (7); nccl is not a peer's.
-    COUNTS = {"stream": 12, "host_copy": 2, "gemm": 24, "conv": 28}
+    # shapes, not conv1) and backward_filter (7); peer_copy 2 engines x 2 directions, host_copy_all 2 directions;
+    # nccl is not a peer's.
+    COUNTS = {"stream": 12, "host_copy": 2, "peer_copy": 4, "host_copy_all": 2, "gemm": 24, "conv": 28}
     CERTIFY_COUNTS = dict(COUNTS, conv=4 * (7 + 6 + 7))
 
     def test_certify_counts_per_workload(self):
@@ -36,13 +45,13 @@ class SuiteExpansion(unittest.TestCase):
     def test_certify_ids_as_the_specs_spell_them(self):
         ids = ids_of("certify")
         for expected in [
-            # stream_spec.cpp: "stream/" kernel "/" precision "/" format_bytes(array_bytes)
+            # kernels/stream/spec.cpp: "stream/" kernel "/" precision "/" format_bytes(array_bytes)
             "stream/copy/fp64/2GiB", "stream/nstream/fp32/2GiB", "stream/dot/fp64/2GiB",
-            # host_copy_spec.cpp: "host_copy/" direction "/" format_bytes(bytes)
+            # kernels/host_copy/spec.cpp: "host_copy/" direction "/" format_bytes(bytes)
             "host_copy/h2d/1GiB", "host_copy/d2h/1GiB",
-            # gemm_spec.cpp: "gemm/" precision "/" M "x" N "x" K
+            # kernels/gemm/spec.cpp: "gemm/" precision "/" M "x" N "x" K
             "gemm/bf16/8192x8192x8192", "gemm/fp8/16384x16x4096", "gemm/tf32/4096x16384x4096",
-            # conv_spec.cpp shape_text: n c h w k r s, p (pad), u (stride), d only when dilated
+            # kernels/conv/spec.cpp shape_text: n c h w k r s, p (pad), u (stride), d only when dilated
             "conv/fp16/n256c64h56w56k64r3s3p1u1", "conv/fp32/n256c3h224w224k64r7s7p3u2",
             "conv/bf16/n256c256h56w56k64r1s1p0u1", "conv/tf32/n256c512h7w7k512r3s3p1u1",
             # backward directions: the direction after the precision
@@ -125,7 +134,7 @@ class SuiteExpansion(unittest.TestCase):
         self.assertIn("gemm/fp8/8192x8192x8192", ids)
         self.assertIn("conv/bf16/n256c64h56w56k64r3s3p1u1", ids)
         self.assertIn("conv/fp32/n1c8h9w9k4r3s3p0u1d2", ids)
-        # Directions in the item's order, as conv_spec.cpp loops over them.
+        # Directions in the item's order, as kernels/conv/spec.cpp loops over them.
         self.assertEqual(ids[-2:], ["conv/fp16/backward_filter/n2c8h9w9k4r1s1p0u2", "conv/fp16/n2c8h9w9k4r1s1p0u2"])
         self.assertEqual(len(ms), 12 + 2 + 6 + 4 + 4 + 2)
         self.assertEqual({(m.warmup, m.repetitions) for m in ms}, {(3, 20)})
@@ -148,9 +157,9 @@ class SuiteExpansion(unittest.TestCase):
         both = suite_plan.plan(["certify", "acceptance"])
         ids = [m.id for m in both]
         self.assertEqual(len(ids), len(set(ids)))
-        # gemm and conv are shared; stream (2 GiB vs 4 GiB arrays) is not; host_copy is the same 1 GiB; conv's
-        # backward directions are certify's alone.
-        self.assertEqual(len(ids), 66 + 52 + 12)
+        # gemm and conv are shared; stream (2 GiB vs 4 GiB arrays) is not; host_copy is the same 1 GiB and the copy
+        # workloads the same 256 MiB; conv's backward directions are certify's alone.
+        self.assertEqual(len(ids), 72 + 52 + 12)
         self.assertEqual({m.id: m for m in both}["gemm/fp16/8192x8192x8192"].warmup, 5)  # certify's, first
 
 
@@ -259,6 +268,20 @@ class Comparison(unittest.TestCase):
         self.assertIsNone(rows[2]["limit"])  # no table of link speeds: left out, not invented
         self.assertIsNone(rows[2]["gpucert_of_limit"])
 
+    def test_copies_take_the_link_limit_gpucert_read(self):
+        peer = "peer_copy/ce/uni/256MiB"
+        report = {"results": [{"id": peer, "rank": 0, "unit": "GB/s", "status": "ok",
+                               "verification": {"passed": True}, "figure": {"at_median": 360.0},
+                               "details": {"limit_gbps": 450.0}}]}
+        rows = comparison.compare([(peer, "GB/s"), ("host_copy/h2d/1GiB", "GB/s")],
+                                  [comparison.gpucert_figures(report)], [peer_run({peer: 300.0})],
+                                  {"memory": {"value": 3352.0, "source": "x"}})
+        self.assertEqual(rows[0]["limit"]["value"], 450.0)
+        self.assertIn("NVML", rows[0]["limit"]["source"])
+        self.assertAlmostEqual(rows[0]["gpucert_of_limit"], 0.8)
+        self.assertAlmostEqual(rows[0]["peer_of_limit"], 300.0 / 450.0)
+        self.assertIsNone(rows[1]["limit"])  # a copy whose result carries no limit gets none
+
     def test_unknown_architecture_has_no_compute_limit(self):
         limits = comparison.card_limits({"name": "x", "compute_capability": "12.0", "multiprocessors": 10,
                                          "sm_clock_khz": 1000000})
@@ -278,11 +301,16 @@ class Comparison(unittest.TestCase):
             {"id": self.GEMM, "rank": 1, "environment": "native", "unit": "TFLOP/s", "status": "ok",
              "verification": {"passed": True}, "figure": {"at_median": 10.0}},
             {"id": self.CONV, "rank": 0, "environment": "native", "unit": "TFLOP/s", "status": "failed",
-             "verification": {"passed": False}, "figure": None}]}
+             "verification": {"passed": False}, "figure": None},
+            {"id": "peer_copy/ce/uni/1GiB", "rank": 0, "status": "waived", "figure": None}]}
         figures = comparison.gpucert_figures(report)
-        self.assertEqual(figures[self.GEMM], {"figure": 750.0, "unit": "TFLOP/s", "verified": True})
+        self.assertEqual(figures[self.GEMM],
+                         {"figure": 750.0, "unit": "TFLOP/s", "verified": True, "link_limit": None})
         self.assertEqual(figures[self.CONV]["figure"], None)
         self.assertFalse(figures[self.CONV]["verified"])
+        self.assertIsNone(figures["peer_copy/ce/uni/1GiB"]["verified"])  # waived: neither right nor wrong
+        rows = comparison.compare([("peer_copy/ce/uni/1GiB", "GB/s")], [figures], [])
+        self.assertIsNone(rows[0]["gpucert"]["verified"])
 
     def test_legacy_flat_peer_maps_to_ids(self):
         figures = comparison.peer_figures({"torch": "2.11", "copy_GBps": 2997.7, "gemm_tf32_TFLOPs": 374.7})
