@@ -137,200 +137,185 @@ std::string prepare_out_dir(const RunIdentity& now, const SessionOptions& option
   return {};
 }
 
-}  // namespace
-
-int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions& options, ProgressSink& progress) {
-  RunRecord run;
-  run.build = options.build;
-  run.suite_name = suite.name;
-  run.suite_source = suite.source;
-  run.command = options.command_line;
-  run.started = utc_timestamp();
-  for (const auto& m : suite.plan) run.plan.push_back(m.id);
-  run.verdict_inputs = options.verdict_inputs;
-
-  // The root opens the log first: if it cannot write there (or a resumed run is not the one that stopped
-  // there), nobody should spend GPU time.
-  std::optional<ResultsLog> log;
-  std::string problem;
-  if (world.root()) {
-    problem = prepare_out_dir(identity_of(world, suite, options, run.started), options, run, progress);
-    if (problem.empty()) {
-      auto created = ResultsLog::create(options.out_dir / "results.jsonl");
-      if (created) log.emplace(std::move(*created));
-      else problem = created.error().describe();
-    }
+// One `gpucert run` on this rank, phase by phase: open the run folder, start the environments, set up what the plan's
+// workloads need (an NCCL communicator), decide what a resumed run still has to do, measure, and write the verdict.
+// Every phase is collective: each rank calls the same ones in the same order.
+class Session {
+ public:
+  Session(const MpiWorld& world, const Suite& suite, const SessionOptions& options, ProgressSink& progress)
+      : world_(world), suite_(suite), options_(options), progress_(progress) {
+    run_.build = options.build;
+    run_.suite_name = suite.name;
+    run_.suite_source = suite.source;
+    run_.command = options.command_line;
+    run_.started = utc_timestamp();
+    for (const auto& m : suite.plan) run_.plan.push_back(m.id);
+    run_.verdict_inputs = options.verdict_inputs;
   }
-  if (problem = world.broadcast(problem); !problem.empty()) {
-    if (world.root()) progress.message("gpucert: " + problem);
-    return kExitBadInput;
+
+  int run() {
+    if (!open_run_folder()) return kExitBadInput;
+    open_node_log();
+    start_environments();
+    set_up_workloads();
+    decide_what_remains();
+    measure_plan();
+    return finish();
   }
-  // At the root: what the interrupted run recorded (nothing, for a fresh run), never recorded twice.
-  const RecordedResults recorded(run.results);
-  // A write that fails stops the run: what is in results.jsonl stays valid, nothing more is measured unrecorded.
-  std::string log_failure;
-  auto append = [&](const std::string& line) {
-    if (!log_failure.empty()) return;
-    if (auto s = log->append(line); !s) {
-      log_failure = s.error().describe();
-      progress.message("gpucert: " + log_failure + "; the run stops here");
-    }
-  };
-  // At the root: a result joins results.jsonl and the record, stamped with the run's id; one that takes the place of
-  // an attempt that broke carries that attempt's history.
-  auto record_result = [&](ResultRecord r) {
-    r.run_id = run.run_id;
-    for (auto it = run.results.begin(); it != run.results.end(); ++it)
-      if (it->measurement.id == r.measurement.id && it->environment == r.environment &&
-          it->placement.rank == r.placement.rank) {
-        carry_attempts(*it, r);
-        run.results.erase(it);
-        break;
+
+ private:
+  // The root opens the log first: if it cannot write there (or a resumed run is not the one that stopped there),
+  // nobody should spend GPU time. Collective; false on every rank when the root cannot.
+  bool open_run_folder() {
+    std::string problem;
+    if (world_.root()) {
+      problem = prepare_out_dir(identity_of(world_, suite_, options_, run_.started), options_, run_, progress_);
+      if (problem.empty()) {
+        auto created = ResultsLog::create(options_.out_dir / "results.jsonl");
+        if (created) log_.emplace(std::move(*created));
+        else problem = created.error().describe();
       }
-    append(to_json(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    run.results.push_back(std::move(r));
-  };
+    }
+    if (problem = world_.broadcast(problem); !problem.empty()) {
+      if (world_.root()) progress_.message("gpucert: " + problem);
+      return false;
+    }
+    // At the root: what the interrupted run recorded (nothing, for a fresh run), never recorded twice.
+    recorded_ = RecordedResults(run_.results);
+    return true;
+  }
 
   // Where this rank keeps its samples, when they stay on the nodes.
-  std::optional<ResultsLog> node_log;
-  if (!options.samples_on_nodes.empty()) {
-    const auto dir = options.samples_on_nodes / world.host();
+  void open_node_log() {
+    if (options_.samples_on_nodes.empty()) return;
+    const auto dir = options_.samples_on_nodes / world_.host();
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    auto created = ResultsLog::create(dir / ("rank-" + std::to_string(world.rank()) + ".jsonl"));
-    if (created) node_log.emplace(std::move(*created));
-    else progress.message("gpucert: rank " + std::to_string(world.rank()) + ": " + created.error().describe() +
-                          "; its samples go to the root instead");
+    auto created = ResultsLog::create(dir / ("rank-" + std::to_string(world_.rank()) + ".jsonl"));
+    if (created) node_log_.emplace(std::move(*created));
+    else progress_.message("gpucert: rank " + std::to_string(world_.rank()) + ": " + created.error().describe() +
+                           "; its samples go to the root instead");
   }
 
-  // A rank that stops answering: the root records what it has and ends the job (rank_stall.hpp).
-  std::vector<Measurement> unfinished;
-  bool gathering_results = false;
-  const MpiWorld::StallHandler give_up = [&](const MpiWorld::Stall& stall) {
-    return give_up_on_ranks(run, stall, unfinished, gathering_results, log ? &*log : nullptr, options.out_dir,
-                            progress);
-  };
+  // This rank's native worker, then every container environment's beside it, each rank's record gathered at the
+  // root and written beside results.jsonl at once, so `gpucert report` can render a run that never finishes.
+  void start_environments() {
+    native_ = setup_rank(world_, options_.worker_path, options_.timeout);
+    test_fault_point(world_, "setup");
+    run_.ranks = gather_ranks(world_, native_.record);
+    if (world_.root()) progress_.ranks_ready(run_.ranks);
+    if (world_.root())
+      if (auto s = reports::write_ranks(run_.ranks, options_.out_dir); !s)
+        progress_.message("gpucert: " + s.error().describe());
 
-  auto setup = setup_rank(world, options.worker_path, options.timeout);
-  test_fault_point(world, "setup");
-  run.ranks = gather_ranks(world, setup.record);
-  if (world.root()) progress.ranks_ready(run.ranks);
-  // The rank table beside results.jsonl at once, so `gpucert report` can render a run that never finishes.
-  if (world.root())
-    if (auto s = reports::write_ranks(run.ranks, options.out_dir); !s)
-      progress.message("gpucert: " + s.error().describe());
+    const ContainerOptions container_options{
+        options_.worker_path, options_.runtime, options_.scratch_dir, options_.timeout,
+        options_.build.cuda_build_version, options_.workers,
+        std::any_of(suite_.plan.begin(), suite_.plan.end(),
+                    [](const Measurement& m) { return needs_setup(m, WorkloadSetup::HostGpus); })};
+    for (const auto& choice : options_.environments) {
+      containers_.push_back(setup_container_rank(world_, choice, native_.record, container_options));
+      container_ranks_.push_back(gather_ranks(world_, containers_.back().record));
+      if (world_.root())
+        run_.environments.push_back(
+            describe_environment(containers_.back(), container_ranks_.back(), options_, progress_));
+    }
+    if (world_.root() && !run_.environments.empty())
+      if (auto s = reports::write_environments(run_.environments, options_.out_dir); !s)
+        progress_.message("gpucert: " + s.error().describe());
 
-  // Every container environment, each rank's worker in it beside its native one.
-  std::vector<ContainerSetup> containers;
-  std::vector<std::vector<RankRecord>> container_ranks;  // at the root: the gathered records, per environment
-  const ContainerOptions container_options{
-      options.worker_path, options.runtime, options.scratch_dir, options.timeout, options.build.cuda_build_version,
-      options.workers, std::any_of(suite.plan.begin(), suite.plan.end(), [](const Measurement& m) {
-        return needs_setup(m, WorkloadSetup::HostGpus);
-      })};
-  for (const auto& choice : options.environments) {
-    containers.push_back(setup_container_rank(world, choice, setup.record, container_options));
-    container_ranks.push_back(gather_ranks(world, containers.back().record));
-    if (world.root())
-      run.environments.push_back(describe_environment(containers.back(), container_ranks.back(), options, progress));
-  }
-  if (world.root() && !run.environments.empty())
-    if (auto s = reports::write_environments(run.environments, options.out_dir); !s)
-      progress.message("gpucert: " + s.error().describe());
-
-  std::vector<EnvironmentSlot> slots;
-  slots.push_back({std::string(kNativeEnvironment), &setup.record, setup.worker ? &*setup.worker : nullptr,
-                   &run.ranks, {}, 0, {}});
-  for (std::size_t c = 0; c < containers.size(); ++c)
-    slots.push_back({containers[c].choice.name, &containers[c].record,
-                     containers[c].worker ? &containers[c].worker->client() : nullptr, &container_ranks[c], {}, 0, {}});
-
-  for (const auto& m : suite.plan)
-    if (needs_setup(m, WorkloadSetup::Communicator)) unfinished.push_back(m);
-  for (std::size_t e = 0; e < slots.size(); ++e) {
-    auto& slot = slots[e];
-    const auto& ranks = *slot.ranks;
-    slot.nccl = nccl_rendezvous(world, suite.plan, *slot.record, slot.worker, ranks, options.nccl_timeout,
-                                options.timeout, give_up, progress, e == 0 ? "" : slot.name);
-    if (world.root())
-      for (auto& r : nccl_not_run(slot.nccl, suite.plan, ranks)) {
-        r.environment = slot.name;
-        if (recorded.contains(r)) continue;
-        record_result(std::move(r));
-      }
+    // containers_ and container_ranks_ are complete: the slots may point into them.
+    slots_.push_back({std::string(kNativeEnvironment), &native_.record, native_.worker ? &*native_.worker : nullptr,
+                      &run_.ranks, {}, 0, {}});
+    for (std::size_t c = 0; c < containers_.size(); ++c)
+      slots_.push_back({containers_[c].choice.name, &containers_[c].record,
+                        containers_[c].worker ? &containers_[c].worker->client() : nullptr, &container_ranks_[c], {},
+                        0, {}});
   }
 
-  // With no usable GPU anywhere there is nothing to measure; the report says why.
-  int any_usable = 0;
-  for (const auto& r : run.ranks) any_usable |= r.usable ? 1 : 0;
-  const std::size_t total = world.broadcast(any_usable) ? suite.plan.size() : 0;
-
-  // Resumed: a measurement is done when every rank that records it this time, in every environment, already
-  // has its record. All ranks must run a measurement together (NCCL), so the root decides for all of them.
-  std::vector<bool> done(suite.plan.size(), false);
-  if (options.resume) {
-    std::string decided;
-    if (world.root()) {
-      for (std::size_t i = 0; i < suite.plan.size(); ++i) {
-        const auto& m = suite.plan[i];
-        std::vector<ExpectedResults> expected;
-        for (std::size_t e = 0; e < slots.size(); ++e) {
-          ExpectedResults x{slots[e].name, {}};
-          // A rank without a usable GPU here records nothing, except the reason NCCL did not run.
-          for (const auto& r : *slots[e].ranks)
-            if (r.usable || !slots[e].nccl.runs(m)) x.ranks.push_back(r.placement.rank);
-          expected.push_back(std::move(x));
+  // The set-up step of the plan's workloads, per environment: every rank joins one communicator for those that
+  // need one (WorkloadSetup::Communicator); where it cannot, their measurements are recorded with the reason.
+  void set_up_workloads() {
+    for (const auto& m : suite_.plan)
+      if (needs_setup(m, WorkloadSetup::Communicator)) unfinished_.push_back(m);
+    const auto give_up = stall_handler();
+    for (std::size_t e = 0; e < slots_.size(); ++e) {
+      auto& slot = slots_[e];
+      const auto& ranks = *slot.ranks;
+      slot.nccl = nccl_rendezvous(world_, suite_.plan, *slot.record, slot.worker, ranks, options_.nccl_timeout,
+                                  options_.timeout, give_up, progress_, e == 0 ? "" : slot.name);
+      if (world_.root())
+        for (auto& r : nccl_not_run(slot.nccl, suite_.plan, ranks)) {
+          r.environment = slot.name;
+          if (recorded_.contains(r)) continue;
+          record_result(std::move(r));
         }
-        done[i] = measurement_done(m.id, expected, recorded);
-      }
-      decided = encode_done(done);
     }
-    done = decode_done(world.broadcast(decided), suite.plan.size());
-    done.resize(suite.plan.size(), false);
-    if (world.root())
-      progress.message("resuming: " + std::to_string(std::count(done.begin(), done.end(), true)) + " of " +
-                       std::to_string(suite.plan.size()) + " measurements already done");
   }
-  std::size_t to_run = 0, position = 0;  // for the progress display: the measurements this run does
-  for (std::size_t i = 0; i < total; ++i) to_run += done[i] ? 0 : 1;
 
-  // Why the run stops before its end, decided by the root for every rank (all must leave the loop at the same
-  // measurement, or the others would wait in a collective): a signal on any rank, or results.jsonl unwritable.
-  int stop_signal = 0;
-  auto should_stop = [&]() {
-    const auto votes = world.gather(std::to_string(runtime::stop_requested()), give_up);
-    std::string decision;
-    if (world.root()) {
-      int signal = 0;
-      for (const auto& v : votes) signal = signal ? signal : std::atoi(v.c_str());
-      decision = signal ? std::to_string(signal) : !log_failure.empty() ? "log" : "";
+  // Which measurements this run does: none with no usable GPU anywhere (the report says why); for a resumed run,
+  // those not yet recorded by every rank that records them this time, in every environment. All ranks must run a
+  // measurement together (NCCL), so the root decides for all of them.
+  void decide_what_remains() {
+    int any_usable = 0;
+    for (const auto& r : run_.ranks) any_usable |= r.usable ? 1 : 0;
+    total_ = world_.broadcast(any_usable) ? suite_.plan.size() : 0;
+    done_.assign(suite_.plan.size(), false);
+    if (options_.resume) {
+      std::string decided;
+      if (world_.root()) {
+        for (std::size_t i = 0; i < suite_.plan.size(); ++i) done_[i] = already_recorded(suite_.plan[i]);
+        decided = encode_done(done_);
+      }
+      done_ = decode_done(world_.broadcast(decided), suite_.plan.size());
+      done_.resize(suite_.plan.size(), false);
+      if (world_.root())
+        progress_.message("resuming: " + std::to_string(std::count(done_.begin(), done_.end(), true)) + " of " +
+                          std::to_string(suite_.plan.size()) + " measurements already done");
     }
-    decision = world.broadcast(decision);
-    if (decision.empty()) return false;
-    if (decision != "log") stop_signal = std::atoi(decision.c_str());
-    return true;
-  };
+    for (std::size_t i = 0; i < total_; ++i) to_run_ += done_[i] ? 0 : 1;
+  }
 
-  const auto layout = node_layout(world.hosts());
-  for (std::size_t i = 0; i < total; ++i) {
-    if (done[i]) continue;
-    if (should_stop()) break;
-    const auto& m = suite.plan[i];
-    if (world.root()) progress.measurement_started(position, to_run, m);
+  bool already_recorded(const Measurement& m) const {
+    std::vector<ExpectedResults> expected;
+    for (const auto& slot : slots_) {
+      ExpectedResults x{slot.name, {}};
+      // A rank without a usable GPU here records nothing, except the reason NCCL did not run.
+      for (const auto& r : *slot.ranks)
+        if (r.usable || !slot.nccl.runs(m)) x.ranks.push_back(r.placement.rank);
+      expected.push_back(std::move(x));
+    }
+    return measurement_done(m.id, expected, recorded_);
+  }
+
+  void measure_plan() {
+    layout_ = node_layout(world_.hosts());
+    for (std::size_t i = 0; i < total_; ++i) {
+      if (done_[i]) continue;
+      if (should_stop()) break;
+      measure(i);
+    }
+  }
+
+  // One measurement in every environment (in interleaved rounds beside containers), then its results gathered at
+  // the root.
+  void measure(std::size_t i) {
+    const auto& m = suite_.plan[i];
+    if (world_.root()) progress_.measurement_started(position_, to_run_, m);
     // The suite's deadline for this measurement, or --timeout.
-    const auto deadline = m.timeout_s > 0 ? std::chrono::milliseconds(std::chrono::seconds(m.timeout_s))
-                                          : options.timeout;
+    const auto deadline =
+        m.timeout_s > 0 ? std::chrono::milliseconds(std::chrono::seconds(m.timeout_s)) : options_.timeout;
     // Native alone runs its repetitions at once; beside containers they are split into interleaved rounds.
-    const auto parts = slots.size() > 1 ? round_repetitions(m.repetitions, options.rounds)
-                                        : std::vector<int>{m.repetitions};
-    std::vector<RunReply> replies(slots.size());
-    std::vector<bool> ran(slots.size(), false);
+    const auto parts =
+        slots_.size() > 1 ? round_repetitions(m.repetitions, options_.rounds) : std::vector<int>{m.repetitions};
+    std::vector<RunReply> replies(slots_.size());
+    std::vector<bool> ran(slots_.size(), false);
     // A collective split per node or node pair: this rank's part, decided alike on every rank.
     const auto split = split_plan(m);
-    const auto my_split = split ? std::optional(rank_split(*split, layout, world.rank())) : std::nullopt;
+    const auto my_split = split ? std::optional(rank_split(*split, layout_, world_.rank())) : std::nullopt;
     for (std::size_t round = 0; round < parts.size(); ++round)
-      for (const auto e : round_order(slots.size(), round)) {
-        auto& slot = slots[e];
+      for (const auto e : round_order(slots_.size(), round)) {
+        auto& slot = slots_[e];
         if (!slot.nccl.runs(m) || !slot.record->usable || !slot.worker) continue;
         if (runtime::stop_requested()) break;
         RunReply reply;
@@ -345,7 +330,7 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
           part.repetitions = parts[round];
           if (my_split) part.params["communicator"] = communicator_request(*my_split);
           // Same seed on every rank and in every environment: identical inputs, comparable results.
-          reply = slot.worker->run(part, slot.record->placement.device, options.seed + i, deadline);
+          reply = slot.worker->run(part, slot.record->placement.device, options_.seed + i, deadline);
           runtime::resolve_worker_host_pid(reply.telemetry);  // a restarted worker is a new process
         }
         merge_round(replies[e], !ran[e], std::move(reply));
@@ -353,86 +338,179 @@ int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions&
       }
     // A measurement a signal cut short is not recorded: `--resume` runs it whole.
     const bool cut_short = runtime::stop_requested() != 0;
-    for (std::size_t e = 0; e < slots.size() && !cut_short; ++e) {
-      auto& slot = slots[e];
+    if (!cut_short) count_breaks(replies, ran);
+    unfinished_ = {m};
+    gathering_results_ = true;
+    test_fault_point(world_, "measurement:" + std::to_string(i));
+    if (my_split && my_split->color >= 0)
+      for (std::size_t e = 0; e < slots_.size(); ++e)
+        if (ran[e] && replies[e].details.is_object())
+          replies[e].details["communicator"] = communicator_details(*split, *my_split);
+    gather_results(m, replies, ran, cut_short);
+  }
+
+  // A GPU whose measurements crash or time out options_.give_up_after times in a row runs nothing more.
+  void count_breaks(const std::vector<RunReply>& replies, const std::vector<bool>& ran) {
+    for (std::size_t e = 0; e < slots_.size(); ++e) {
+      auto& slot = slots_[e];
       if (!ran[e] || !slot.given_up.empty()) continue;
       const auto status = replies[e].status;
-      slot.breaks_in_a_row = status == RunStatus::Crashed || status == RunStatus::TimedOut ? slot.breaks_in_a_row + 1 : 0;
-      if (slot.breaks_in_a_row >= options.give_up_after) {
-        const auto& message = replies[e].message;
-        slot.given_up = "the GPU of rank " + std::to_string(slot.record->placement.rank) + " (" +
-                        slot.record->placement.device_name + ") in " + slot.name + " was given up after " +
-                        std::to_string(slot.breaks_in_a_row) +
-                        " measurements in a row crashed or timed out; the last: " +
-                        message.substr(0, message.find('\n'));
-        std::fprintf(stderr, "gpucert: %s\n", slot.given_up.c_str());
-      }
+      slot.breaks_in_a_row =
+          status == RunStatus::Crashed || status == RunStatus::TimedOut ? slot.breaks_in_a_row + 1 : 0;
+      if (slot.breaks_in_a_row < options_.give_up_after) continue;
+      const auto& message = replies[e].message;
+      slot.given_up = "the GPU of rank " + std::to_string(slot.record->placement.rank) + " (" +
+                      slot.record->placement.device_name + ") in " + slot.name + " was given up after " +
+                      std::to_string(slot.breaks_in_a_row) + " measurements in a row crashed or timed out; the last: " +
+                      message.substr(0, message.find('\n'));
+      std::fprintf(stderr, "gpucert: %s\n", slot.given_up.c_str());
     }
-    unfinished = {m};
-    gathering_results = true;
-    test_fault_point(world, "measurement:" + std::to_string(i));
+  }
+
+  // Every rank's record of measurement m, per environment, gathered and logged at the root. Collective.
+  void gather_results(const Measurement& m, std::vector<RunReply>& replies, const std::vector<bool>& ran,
+                      bool cut_short) {
+    const auto give_up = stall_handler();
     std::vector<ResultRecord> arrived;
-    for (std::size_t e = 0; e < slots.size(); ++e) {
-      if (!slots[e].nccl.runs(m)) continue;  // recorded above, with the reason
+    for (std::size_t e = 0; e < slots_.size(); ++e) {
+      if (!slots_[e].nccl.runs(m)) continue;  // recorded at set-up, with the reason
       std::string mine;
       if (ran[e] && !cut_short) {
-        if (my_split && my_split->color >= 0 && replies[e].details.is_object())
-          replies[e].details["communicator"] = communicator_details(*split, *my_split);
-        auto record = make_record(m, slots[e].record->placement, std::move(replies[e]));
-        record.environment = slots[e].name;
+        auto record = make_record(m, slots_[e].record->placement, std::move(replies[e]));
+        record.environment = slots_[e].name;
         const auto text = to_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        if (node_log && node_log->append(text)) record.reply.samples_s.clear();
-        mine = node_log ? to_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : text;
+        if (node_log_ && node_log_->append(text)) record.reply.samples_s.clear();
+        mine = node_log_ ? to_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : text;
       }
-      const auto all = world.gather(mine, give_up);
-      if (!world.root()) continue;
+      const auto all = world_.gather(mine, give_up);
+      if (!world_.root()) continue;
       for (const auto& text : all) {
         if (text.empty()) continue;  // a rank without a usable GPU here; the rank tables say why
         auto record = result_from_json(nlohmann::json::parse(text, nullptr, false));
         if (!record) {
-          progress.message("gpucert: a result did not arrive intact: " + record.error().describe());
+          progress_.message("gpucert: a result did not arrive intact: " + record.error().describe());
           continue;
         }
         // A measurement the interrupted run left half recorded: the records it has stay, the missing ones join.
-        if (recorded.contains(*record)) continue;
+        if (recorded_.contains(*record)) continue;
         arrived.push_back(*record);
         record_result(std::move(*record));
       }
     }
-    if (!world.root()) continue;
-    progress.measurement_finished(position++, to_run, arrived);
+    if (world_.root()) progress_.measurement_finished(position_++, to_run_, arrived);
   }
-  record_health_after(world, setup.worker ? &*setup.worker : nullptr, run.ranks, options.timeout, give_up);
-  if (world.root()) (void)reports::write_ranks(run.ranks, options.out_dir);  // with the "after", for `gpucert report`
-  if (!stop_signal && runtime::stop_requested()) stop_signal = runtime::stop_requested();
-  if (setup.worker) setup.worker->quit();
-  for (auto& c : containers)
-    if (c.worker) c.worker->stop();
 
-  int code = kExitPassed;
-  bool written = false;
-  if (world.root()) {
-    run.finished = utc_timestamp();
-    if (stop_signal) run.interrupted = runtime::signal_name(stop_signal);
-    ConformanceContext context;
-    context.parity_threshold = options.verdict_inputs.parity_threshold;
-    judge_run(run, options.thresholds, context);
-    code = run.exit_code();
-    if (auto s = reports::write_reports(run, options.out_dir); !s) {
-      progress.message("gpucert: " + s.error().describe() + "; the reports were not written whole");
-      code = kExitBadInput;
-    } else {
-      written = true;
+  // Why the run stops before its end, decided by the root for every rank (all must leave the loop at the same
+  // measurement, or the others would wait in a collective): a signal on any rank, or results.jsonl unwritable.
+  bool should_stop() {
+    const auto votes = world_.gather(std::to_string(runtime::stop_requested()), stall_handler());
+    std::string decision;
+    if (world_.root()) {
+      int signal = 0;
+      for (const auto& v : votes) signal = signal ? signal : std::atoi(v.c_str());
+      decision = signal ? std::to_string(signal) : !log_failure_.empty() ? "log" : "";
     }
-    if (!log_failure.empty()) code = kExitBadInput;
-    if (stop_signal) code = 128 + stop_signal;
-    if (const auto c = run.completeness(); !c.complete())
-      progress.message("gpucert: the run is INCOMPLETE: " + std::to_string(c.incomplete) + " of " +
-                       std::to_string(c.planned) + " measurement(s) lack results; continue it with: gpucert run "
-                       "--resume " + options.out_dir.string());
+    decision = world_.broadcast(decision);
+    if (decision.empty()) return false;
+    if (decision != "log") stop_signal_ = std::atoi(decision.c_str());
+    return true;
   }
-  if (options.reports_written) *options.reports_written = world.broadcast(written ? 1 : 0) != 0;
-  return world.broadcast(code);
+
+  // Health after the suite, the workers stopped, and at the root the verdict and the reports. Returns the exit
+  // code, the same on every rank.
+  int finish() {
+    record_health_after(world_, native_.worker ? &*native_.worker : nullptr, run_.ranks, options_.timeout,
+                        stall_handler());
+    if (world_.root()) (void)reports::write_ranks(run_.ranks, options_.out_dir);  // with the "after"
+    if (!stop_signal_ && runtime::stop_requested()) stop_signal_ = runtime::stop_requested();
+    if (native_.worker) native_.worker->quit();
+    for (auto& c : containers_)
+      if (c.worker) c.worker->stop();
+
+    int code = kExitPassed;
+    bool written = false;
+    if (world_.root()) {
+      run_.finished = utc_timestamp();
+      if (stop_signal_) run_.interrupted = runtime::signal_name(stop_signal_);
+      ConformanceContext context;
+      context.parity_threshold = options_.verdict_inputs.parity_threshold;
+      judge_run(run_, options_.thresholds, context);
+      code = run_.exit_code();
+      if (auto s = reports::write_reports(run_, options_.out_dir); !s) {
+        progress_.message("gpucert: " + s.error().describe() + "; the reports were not written whole");
+        code = kExitBadInput;
+      } else {
+        written = true;
+      }
+      if (!log_failure_.empty()) code = kExitBadInput;
+      if (stop_signal_) code = 128 + stop_signal_;
+      if (const auto c = run_.completeness(); !c.complete())
+        progress_.message("gpucert: the run is INCOMPLETE: " + std::to_string(c.incomplete) + " of " +
+                          std::to_string(c.planned) + " measurement(s) lack results; continue it with: gpucert run "
+                          "--resume " + options_.out_dir.string());
+    }
+    if (options_.reports_written) *options_.reports_written = world_.broadcast(written ? 1 : 0) != 0;
+    return world_.broadcast(code);
+  }
+
+  // At the root: a result joins results.jsonl and the record, stamped with the run's id; one that takes the place
+  // of an attempt that broke carries that attempt's history. A write that fails stops the run: what is in
+  // results.jsonl stays valid, nothing more is measured unrecorded.
+  void record_result(ResultRecord r) {
+    r.run_id = run_.run_id;
+    for (auto it = run_.results.begin(); it != run_.results.end(); ++it)
+      if (it->measurement.id == r.measurement.id && it->environment == r.environment &&
+          it->placement.rank == r.placement.rank) {
+        carry_attempts(*it, r);
+        run_.results.erase(it);
+        break;
+      }
+    if (log_failure_.empty())
+      if (auto s = log_->append(to_json(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)); !s) {
+        log_failure_ = s.error().describe();
+        progress_.message("gpucert: " + log_failure_ + "; the run stops here");
+      }
+    run_.results.push_back(std::move(r));
+  }
+
+  // A rank that stops answering: the root records what it has and ends the job (rank_stall.hpp).
+  MpiWorld::StallHandler stall_handler() {
+    return [this](const MpiWorld::Stall& stall) {
+      return give_up_on_ranks(run_, stall, unfinished_, gathering_results_, log_ ? &*log_ : nullptr,
+                              options_.out_dir, progress_);
+    };
+  }
+
+  const MpiWorld& world_;
+  const Suite& suite_;
+  const SessionOptions& options_;
+  ProgressSink& progress_;
+
+  RunRecord run_;
+  std::optional<ResultsLog> log_;       // at the root: results.jsonl
+  std::optional<ResultsLog> node_log_;  // this rank's samples, when they stay on the nodes
+  RecordedResults recorded_;            // at the root: what an interrupted run recorded
+  std::string log_failure_;             // why results.jsonl could not be written, once it could not
+
+  RankSetup native_;
+  std::vector<ContainerSetup> containers_;
+  std::vector<std::vector<RankRecord>> container_ranks_;  // at the root: the gathered records, per environment
+  std::vector<EnvironmentSlot> slots_;                   // native first, then each container environment
+
+  std::vector<bool> done_;         // per plan entry: recorded by the run this one resumes
+  std::size_t total_ = 0;          // the plan entries this run may measure: none without a usable GPU
+  std::size_t to_run_ = 0, position_ = 0;  // for the progress display: the measurements this run does
+  NodeLayout layout_;                      // which host each rank is on, for collectives split per node
+  int stop_signal_ = 0;
+  // What a stalled rank leaves unmeasured, and whether the root was gathering results when it stalled.
+  std::vector<Measurement> unfinished_;
+  bool gathering_results_ = false;
+};
+
+}  // namespace
+
+int run_session(const MpiWorld& world, const Suite& suite, const SessionOptions& options, ProgressSink& progress) {
+  return Session(world, suite, options, progress).run();
 }
 
 }  // namespace gpucert::coordinator
