@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "compat.hpp"
 
@@ -51,86 +52,107 @@ const std::string kContainerFix =
     "`podman run --device nvidia.com/gpu=all ...` (CDI; `nvidia-ctk cdi generate` or `gpucert cdi` writes the "
     "spec); on the host, check `nvidia-smi`";
 
-void diagnose_cuda(const ProbeReport& r, std::vector<Diagnosis>& out) {
+// The causes of "CUDA is not available" the doctor knows, each a rule over the probe that names the cause, explains
+// it and gives the fix, or stays silent. Several may hold at once (a container without the GPU lacks both the
+// device nodes and libcuda); all that hold are reported, in this order.
+using CudaRule = std::optional<Diagnosis> (*)(const ProbeReport&);
 
-  bool nvd_set = false;
-  const auto nvd = env(r, "NVIDIA_VISIBLE_DEVICES", &nvd_set);
+std::optional<Diagnosis> visible_devices_void(const ProbeReport& r) {
+  bool set = false;
+  const auto nvd = env(r, "NVIDIA_VISIBLE_DEVICES", &set);
   // A CDI spec sets NVIDIA_VISIBLE_DEVICES=void next to the nodes it injects (so that no toolkit hook injects
   // twice): void is the cause only where the container indeed got no GPU node.
-  if (nvd_set && (nvd.empty() || nvd == "void" || nvd == "none") && !has_gpu_nodes(r))
-    out.push_back({"nvidia-visible-devices-void",
+  if (!set || !(nvd.empty() || nvd == "void" || nvd == "none") || has_gpu_nodes(r)) return std::nullopt;
+  return Diagnosis{"nvidia-visible-devices-void",
                    "NVIDIA_VISIBLE_DEVICES is '" + nvd + "': the container runtime was told to expose no GPU",
                    "The NVIDIA container runtime reads NVIDIA_VISIBLE_DEVICES; 'void', 'none' or empty leaves the "
                    "container without device nodes and without the driver library.",
                    "run with NVIDIA_VISIBLE_DEVICES=all (or a list of GPU indices/UUIDs), e.g. "
-                   "`docker run --gpus all -e NVIDIA_VISIBLE_DEVICES=all ...`"});
+                   "`docker run --gpus all -e NVIDIA_VISIBLE_DEVICES=all ...`"};
+}
 
-  bool caps_set = false;
-  const auto caps = env(r, "NVIDIA_DRIVER_CAPABILITIES", &caps_set);
-  if (caps_set && caps.find("compute") == std::string::npos && caps.find("all") == std::string::npos)
-    out.push_back({"driver-capabilities-without-compute",
+std::optional<Diagnosis> capabilities_without_compute(const ProbeReport& r) {
+  bool set = false;
+  const auto caps = env(r, "NVIDIA_DRIVER_CAPABILITIES", &set);
+  if (!set || caps.find("compute") != std::string::npos || caps.find("all") != std::string::npos) return std::nullopt;
+  return Diagnosis{"driver-capabilities-without-compute",
                    "NVIDIA_DRIVER_CAPABILITIES is '" + caps + "', without 'compute'",
                    "The container runtime mounts only the driver libraries of the listed capabilities; without "
                    "'compute' there is no libcuda.so.1 in the container.",
-                   "set NVIDIA_DRIVER_CAPABILITIES=compute,utility (or 'all')"});
+                   "set NVIDIA_DRIVER_CAPABILITIES=compute,utility (or 'all')"};
+}
 
-  if (!r.libcuda.loaded) {
-    const auto missing = missing_file_in(r.libcuda.error);
-    if (missing.empty() || missing == r.libcuda.name || missing.rfind("libcuda.so", 0) == 0) {
-      if (missing.empty() && !r.libcuda.error.empty())
-        out.push_back({"libcuda-unloadable", "libcuda.so.1 is present but cannot be loaded",
-                       "The loader said: " + r.libcuda.error,
-                       "reinstall the NVIDIA driver matching the kernel module (`nvidia-smi` names it); in a "
-                       "container, do not copy libcuda into the image: let the runtime mount the host's"});
-      else
-        out.push_back({"libcuda-missing", "the NVIDIA driver library libcuda.so.1 is not on this system",
-                       "CUDA programs reach the GPU through the driver's libcuda.so.1, installed with the driver "
-                       "and mounted into containers by the container toolkit. The loader said: " +
-                           (r.libcuda.error.empty() ? std::string("(nothing)") : r.libcuda.error),
-                       "install the NVIDIA driver (`nvidia-smi` must work on the host); " + kContainerFix});
-    } else {
-      const bool c_library = is_c_library(missing);
-      const std::string host_driver =
-          r.driver_release.empty() ? std::string()
-                                   : " The kernel driver " + r.driver_release + " is loaded (nvidia-smi works on the host).";
-      out.push_back({"libcuda-dependency-missing",
-                     "libcuda.so.1 was found but cannot load: its dependency " + missing + " is missing",
-                     "The loader said: " + r.libcuda.error + "." + host_driver +
-                         (c_library ? " libcuda.so.1 needs the C library's libdl.so.2, libpthread.so.0 and librt.so.1 "
-                                      "even where glibc 2.34+ merged them into libc.so.6; a root filesystem without "
-                                      "them lets nvidia-smi work on the host while every CUDA call in the container "
-                                      "fails (cudart reports error 35, insufficient driver, and a driver version of 0)."
-                                    : " Until it loads, cudart reports error 35 (insufficient driver) and a driver "
-                                      "version of 0, whatever the driver is."),
-                     c_library ? "add " + missing + " to the image (it belongs to the C library: `apt-get install libc6`, "
-                                 "`dnf install glibc`, or build from a complete base image); check with "
-                                 "`ldd " + libcuda_shown(r) + "`"
-                               : "install the package that provides " + missing + " (`apt-file search " + missing +
-                                 "`, `dnf provides '*/" + missing + "'`); check with `ldd " + libcuda_shown(r) +
-                                 "`. A libcuda.so.1 copied into an image belongs to another system: remove it and let "
-                                 "the container runtime mount the host's"});
-    }
-  } else if (r.libcuda.path.find("/stubs/") != std::string::npos ||
-             (r.cuda_error && r.cuda_error->code == kCudaErrorStubLibrary)) {
-    out.push_back({"libcuda-stub", "the CUDA stub library was loaded instead of the driver: " + libcuda_shown(r),
+// libcuda.so.1 absent, or present but failing to load by itself.
+std::optional<Diagnosis> libcuda_not_loaded(const ProbeReport& r) {
+  if (r.libcuda.loaded) return std::nullopt;
+  const auto missing = missing_file_in(r.libcuda.error);
+  if (!(missing.empty() || missing == r.libcuda.name || missing.rfind("libcuda.so", 0) == 0)) return std::nullopt;
+  if (missing.empty() && !r.libcuda.error.empty())
+    return Diagnosis{"libcuda-unloadable", "libcuda.so.1 is present but cannot be loaded",
+                     "The loader said: " + r.libcuda.error,
+                     "reinstall the NVIDIA driver matching the kernel module (`nvidia-smi` names it); in a "
+                     "container, do not copy libcuda into the image: let the runtime mount the host's"};
+  return Diagnosis{"libcuda-missing", "the NVIDIA driver library libcuda.so.1 is not on this system",
+                   "CUDA programs reach the GPU through the driver's libcuda.so.1, installed with the driver "
+                   "and mounted into containers by the container toolkit. The loader said: " +
+                       (r.libcuda.error.empty() ? std::string("(nothing)") : r.libcuda.error),
+                   "install the NVIDIA driver (`nvidia-smi` must work on the host); " + kContainerFix};
+}
+
+// libcuda.so.1 found, but a library it needs is not.
+std::optional<Diagnosis> libcuda_dependency_missing(const ProbeReport& r) {
+  if (r.libcuda.loaded) return std::nullopt;
+  const auto missing = missing_file_in(r.libcuda.error);
+  if (missing.empty() || missing == r.libcuda.name || missing.rfind("libcuda.so", 0) == 0) return std::nullopt;
+  const bool c_library = is_c_library(missing);
+  const std::string host_driver =
+      r.driver_release.empty() ? std::string()
+                               : " The kernel driver " + r.driver_release + " is loaded (nvidia-smi works on the host).";
+  return Diagnosis{
+      "libcuda-dependency-missing", "libcuda.so.1 was found but cannot load: its dependency " + missing + " is missing",
+      "The loader said: " + r.libcuda.error + "." + host_driver +
+          (c_library ? " libcuda.so.1 needs the C library's libdl.so.2, libpthread.so.0 and librt.so.1 "
+                       "even where glibc 2.34+ merged them into libc.so.6; a root filesystem without "
+                       "them lets nvidia-smi work on the host while every CUDA call in the container "
+                       "fails (cudart reports error 35, insufficient driver, and a driver version of 0)."
+                     : " Until it loads, cudart reports error 35 (insufficient driver) and a driver "
+                       "version of 0, whatever the driver is."),
+      c_library ? "add " + missing + " to the image (it belongs to the C library: `apt-get install libc6`, "
+                  "`dnf install glibc`, or build from a complete base image); check with "
+                  "`ldd " + libcuda_shown(r) + "`"
+                : "install the package that provides " + missing + " (`apt-file search " + missing +
+                  "`, `dnf provides '*/" + missing + "'`); check with `ldd " + libcuda_shown(r) +
+                  "`. A libcuda.so.1 copied into an image belongs to another system: remove it and let "
+                  "the container runtime mount the host's"};
+}
+
+std::optional<Diagnosis> libcuda_stub(const ProbeReport& r) {
+  if (!r.libcuda.loaded || (r.libcuda.path.find("/stubs/") == std::string::npos &&
+                            !(r.cuda_error && r.cuda_error->code == kCudaErrorStubLibrary)))
+    return std::nullopt;
+  return Diagnosis{"libcuda-stub", "the CUDA stub library was loaded instead of the driver: " + libcuda_shown(r),
                    "The toolkit's stubs/libcuda.so exists only to link against; at run time it fails every call "
                    "(cudaErrorStubLibrary (34)). It was found first on the library path" +
                        (env(r, "LD_LIBRARY_PATH").empty() ? std::string(".")
                                                           : " (LD_LIBRARY_PATH=" + env(r, "LD_LIBRARY_PATH") + ")."),
                    "remove the toolkit's lib64/stubs folder from LD_LIBRARY_PATH (and from /etc/ld.so.conf.d), "
-                   "then `ldconfig`"});
-  }
+                   "then `ldconfig`"};
+}
 
-  if (!has_gpu_nodes(r))
-    out.push_back({"no-device-nodes", "no NVIDIA device nodes (/dev/nvidiactl, /dev/nvidia0, ...)",
+std::optional<Diagnosis> no_device_nodes(const ProbeReport& r) {
+  if (has_gpu_nodes(r)) return std::nullopt;
+  return Diagnosis{"no-device-nodes", "no NVIDIA device nodes (/dev/nvidiactl, /dev/nvidia0, ...)",
                    "Without the device nodes no process can talk to the GPU: either no NVIDIA driver is loaded "
                    "on this host, or the container was started without the GPU.",
-                   "on the host, load the driver (`nvidia-smi`, `modprobe nvidia`); " + kContainerFix});
+                   "on the host, load the driver (`nvidia-smi`, `modprobe nvidia`); " + kContainerFix};
+}
 
-  if (r.cuda_error && r.cuda_error->code == kCudaErrorInsufficientDriver && r.libcuda.loaded &&
-      r.driver_version > 0 && r.driver_version < r.runtime_version) {
-    const auto runtime_major = r.runtime_version / 1000;
-    out.push_back({"driver-too-old",
+std::optional<Diagnosis> driver_too_old(const ProbeReport& r) {
+  if (!(r.cuda_error && r.cuda_error->code == kCudaErrorInsufficientDriver && r.libcuda.loaded &&
+        r.driver_version > 0 && r.driver_version < r.runtime_version))
+    return std::nullopt;
+  const auto runtime_major = r.runtime_version / 1000;
+  return Diagnosis{"driver-too-old",
                    "the driver supports CUDA " + format_cuda_version(r.driver_version) +
                        ", older than this CUDA runtime " + format_cuda_version(r.runtime_version),
                    "cudaErrorInsufficientDriver (35): the runtime needs a newer driver. Minor-version "
@@ -140,28 +162,36 @@ void diagnose_cuda(const ProbeReport& r, std::vector<Diagnosis>& out) {
                    "upgrade the driver to " + minimum_driver_for_cuda_major(runtime_major) +
                        " or newer, or on data-centre GPUs install cuda-compat-" + std::to_string(runtime_major) +
                        "-" + std::to_string((r.runtime_version % 1000) / 10) +
-                       " and put its folder first on LD_LIBRARY_PATH, or use an image of an older CUDA"});
-  }
+                       " and put its folder first on LD_LIBRARY_PATH, or use an image of an older CUDA"};
+}
 
-  bool cvd_set = false;
-  const auto cvd = env(r, "CUDA_VISIBLE_DEVICES", &cvd_set);
-  if (r.cuda_error && r.cuda_error->code == kCudaErrorNoDevice && cvd_set && has_gpu_nodes(r))
-    out.push_back({"cuda-visible-devices-hides-all",
-                   "CUDA_VISIBLE_DEVICES='" + cvd + "' hides every GPU from this process",
+std::optional<Diagnosis> visible_devices_hide_all(const ProbeReport& r) {
+  bool set = false;
+  const auto cvd = env(r, "CUDA_VISIBLE_DEVICES", &set);
+  if (!(r.cuda_error && r.cuda_error->code == kCudaErrorNoDevice && set && has_gpu_nodes(r))) return std::nullopt;
+  return Diagnosis{"cuda-visible-devices-hides-all", "CUDA_VISIBLE_DEVICES='" + cvd + "' hides every GPU from this process",
                    "CUDA enumerates only the devices CUDA_VISIBLE_DEVICES lists; an empty value, an index past "
                    "the last GPU or an unknown UUID leaves none.",
-                   "unset CUDA_VISIBLE_DEVICES or list valid indices (`nvidia-smi -L` shows them)"});
+                   "unset CUDA_VISIBLE_DEVICES or list valid indices (`nvidia-smi -L` shows them)"};
+}
 
-  if (out.empty()) {
-    if (r.cuda_error)
-      out.push_back({"cuda-error",
-                     r.cuda_error->call + " failed with " + r.cuda_error->name + " (" +
-                         std::to_string(r.cuda_error->code) + ")",
-                     r.cuda_error->message, "check `nvidia-smi` and the kernel log (`dmesg | grep -i nvrm`)"});
-    else
-      out.push_back({"no-device", "CUDA initialised but reports no device",
-                     "cudaGetDeviceCount returned 0 devices.", "check `nvidia-smi -L`"});
-  }
+constexpr CudaRule kCudaRules[] = {visible_devices_void, capabilities_without_compute, libcuda_not_loaded,
+                                   libcuda_dependency_missing, libcuda_stub, no_device_nodes, driver_too_old,
+                                   visible_devices_hide_all};
+
+void diagnose_cuda(const ProbeReport& r, std::vector<Diagnosis>& out) {
+  for (const auto rule : kCudaRules)
+    if (auto d = rule(r)) out.push_back(std::move(*d));
+  if (!out.empty()) return;
+  // No known cause: the error itself, as CUDA gave it.
+  if (r.cuda_error)
+    out.push_back({"cuda-error",
+                   r.cuda_error->call + " failed with " + r.cuda_error->name + " (" + std::to_string(r.cuda_error->code) +
+                       ")",
+                   r.cuda_error->message, "check `nvidia-smi` and the kernel log (`dmesg | grep -i nvrm`)"});
+  else
+    out.push_back({"no-device", "CUDA initialised but reports no device", "cudaGetDeviceCount returned 0 devices.",
+                   "check `nvidia-smi -L`"});
 }
 
 std::string first_line(const std::string& text, std::size_t limit) {
