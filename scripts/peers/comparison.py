@@ -247,6 +247,10 @@ def render_markdown(rows, header):
         out += ["", "Not measured by the peer:", ""]
         out += [f'- `{r["id"]}`: {r["peer"]["skipped"]}' for r in skipped]
     out += _limits_markdown(header.get("limits") or {})
+    links = [r for r in rows if r["limit"] and r["limit"] not in (header.get("limits") or {}).values()]
+    if links:
+        out += ["", "Link limits, per measurement: " + "; ".join(
+            f'`{r["id"]}` {r["limit"]["value"]:.1f} GB/s' for r in links) + f' ({links[0]["limit"]["source"]}).']
     out += _power_markdown(header.get("power") or [])
     return "\n".join(out) + "\n"
 

@@ -281,6 +281,8 @@ class Comparison(unittest.TestCase):
         self.assertAlmostEqual(rows[0]["gpucert_of_limit"], 0.8)
         self.assertAlmostEqual(rows[0]["peer_of_limit"], 300.0 / 450.0)
         self.assertIsNone(rows[1]["limit"])  # a copy whose result carries no limit gets none
+        markdown = comparison.render_markdown(rows, {"limits": {"memory": {"value": 3352.0, "source": "x"}}})
+        self.assertIn(f"Link limits, per measurement: `{peer}` 450.0 GB/s (link generation x width", markdown)
 
     def test_unknown_architecture_has_no_compute_limit(self):
         limits = comparison.card_limits({"name": "x", "compute_capability": "12.0", "multiprocessors": 10,
