@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <utility>
 
 #include "check_text.hpp"
 #include "conformance.hpp"
@@ -80,131 +81,189 @@ std::string seen(const LibraryProbe& l) {
   return l.library + " " + (l.version.empty() ? l.name : l.version) + " (" + (l.path.empty() ? l.name : l.path) + ")";
 }
 
-Check inventory(const EnvironmentRecord& env, const RankRecord& r, const FlavorCatalog& catalog) {
-  const int rank = r.placement.rank;
-  Check c{"library-inventory", env.name, rank_subject(rank), rank, Verdict::Pass, "", "", ""};
-  const auto rules = catalog.rules(env.flavor);
-  if (!rules) {
-    c.verdict = Verdict::Waived;
-    c.evidence = "the flavour '" + env.flavor + "' is not in the flavour catalogue " + catalog.source +
-                 (catalog.flavors.empty() ? "" : " (it has " + join(catalog.flavor_names(), ", ") + ")") +
-                 ": nothing to hold the image to";
-    return c;
+// What a check has found so far, in the order its Check will say it.
+struct Findings {
+  std::vector<std::string> evidence, problems, fixes;
+
+  void fail(std::string problem, std::string fix) {
+    problems.push_back(std::move(problem));
+    fixes.push_back(std::move(fix));
   }
+  // For problems that one remedy cures (several libraries of one package, one rebuild): the fix is said once.
+  void fail_with_common_fix(std::string problem, const std::string& fix) {
+    problems.push_back(std::move(problem));
+    add_unique(fixes, fix);
+  }
+  // The evidence is left to the caller: each check joins and qualifies it its own way.
+  void conclude(Check& c) const {
+    if (problems.empty()) return;
+    c.verdict = Verdict::Fail;
+    c.diagnosis = join(problems, "\n");
+    c.fix = join(fixes, "\n");
+  }
+};
+
+// Why this rank's inventory cannot be judged; nullopt when it can.
+std::optional<std::string> inventory_waiver(const EnvironmentRecord& env, const RankRecord& r,
+                                            const FlavorCatalog& catalog, const std::optional<FlavorRules>& rules) {
+  if (!rules)
+    return "the flavour '" + env.flavor + "' is not in the flavour catalogue " + catalog.source +
+           (catalog.flavors.empty() ? "" : " (it has " + join(catalog.flavor_names(), ", ") + ")") +
+           ": nothing to hold the image to";
   const auto& p = r.probe;
-  if (p.worker_version.empty()) {
-    c.verdict = Verdict::Waived;
-    c.evidence = "the worker in this environment did not answer the probe" +
-                 (r.problem.empty() ? std::string{} : " (" + r.problem + ")") + "; the gpu-visible check says why";
-    return c;
-  }
-  if (p.libraries.empty()) {
-    c.verdict = Verdict::Waived;
-    c.evidence = "the worker's probe reports no library inventory (gpucert-worker " + p.worker_version +
-                 " predates it): use a worker of this gpucert's version";
-    return c;
-  }
+  if (p.worker_version.empty())
+    return "the worker in this environment did not answer the probe" +
+           (r.problem.empty() ? std::string{} : " (" + r.problem + ")") + "; the gpu-visible check says why";
+  if (p.libraries.empty())
+    return "the worker's probe reports no library inventory (gpucert-worker " + p.worker_version +
+           " predates it): use a worker of this gpucert's version";
+  return std::nullopt;
+}
 
-  const auto declared = declared_cuda(p);
-  const auto declared_mm = major_minor(declared);
-  const int major = declared_mm ? declared_mm->first
-                                : p.cuda_build_version > 0 ? p.cuda_build_version / 1000 : p.runtime_version / 1000;
-  const int minor = declared_mm ? declared_mm->second
-                                : p.runtime_version > 0 ? (p.runtime_version % 1000) / 10 : 0;
-  // The keys this major lacks (cuDNN 9's on CUDA 11) leave the lists: the worker probes no soname for them.
-  const auto held = catalog.rules(env.flavor, major);
+// The CUDA the image's libraries are held to: the one the image declares; an image that declares none is
+// taken to be what the worker in it was built against and runs on.
+std::pair<int, int> held_cuda_version(const ProbeReport& p) {
+  if (const auto declared = major_minor(declared_cuda(p))) return *declared;
+  return {p.cuda_build_version > 0 ? p.cuda_build_version / 1000 : p.runtime_version / 1000,
+          p.runtime_version > 0 ? (p.runtime_version % 1000) / 10 : 0};
+}
 
-  std::vector<std::string> loaded, absent, tools, problems, fixes;
-  for (const auto& library : held->must_load) {
-    const auto* l = probed(p, library);
+struct InventoryContext {
+  const EnvironmentRecord& env;
+  const ProbeReport& probe;
+  const FlavorCatalog& catalog;
+  const FlavorRules& rules;  // for the tools, which do not depend on the CUDA major
+  // For the libraries: the keys this major lacks (cuDNN 9's on CUDA 11) leave the lists, as the worker probes
+  // no soname for them.
+  const FlavorRules& held;
+  int major;
+  int minor;
+};
+
+void check_must_load(const InventoryContext& ctx, Findings& out) {
+  const auto& flavor = ctx.env.flavor;
+  std::vector<std::string> loaded;
+  for (const auto& library : ctx.held.must_load) {
+    const auto* l = probed(ctx.probe, library);
     if (!l) {
-      problems.push_back(library + " must load in the " + env.flavor + " flavour, but the worker's inventory has "
-                         "no entry for it (its catalogue lacks CUDA " + std::to_string(major) + "'s " + library + ")");
-      add_unique(fixes, "use a gpucert-worker built with this gpucert's images/flavors.json");
+      out.fail_with_common_fix(library + " must load in the " + flavor + " flavour, but the worker's inventory has "
+                               "no entry for it (its catalogue lacks CUDA " + std::to_string(ctx.major) + "'s " +
+                                   library + ")",
+                               "use a gpucert-worker built with this gpucert's images/flavors.json");
       continue;
     }
     if (l->loaded) {
       loaded.push_back(seen(*l));
       continue;
     }
-    std::string line = library + " (" + l->name + ") must load in the " + env.flavor + " flavour and did not: " +
+    std::string line = library + " (" + l->name + ") must load in the " + flavor + " flavour and did not: " +
                        (l->error.empty() ? "the loader gave no message" : l->error);
+    // The loader names the first file it could not open, often a dependency rather than the library itself.
     const auto missing = file_in_loader_message(l->error);
     if (!missing.empty() && missing != l->name)
       line += " (" + l->name + " is there, but " + missing + ", a library it needs, is missing)";
-    problems.push_back(line);
-    add_unique(fixes, "build the image from images/ as the " + env.flavor + " flavour, or install " +
-                          package_of(library, major, minor) + " from NVIDIA's CUDA repository in it" +
-                          (missing.empty() || missing == l->name ? "" : " (it brings " + missing + ")"));
+    out.fail_with_common_fix(std::move(line),
+                             "build the image from images/ as the " + flavor + " flavour, or install " +
+                                 package_of(library, ctx.major, ctx.minor) + " from NVIDIA's CUDA repository in it" +
+                                 (missing.empty() || missing == l->name ? "" : " (it brings " + missing + ")"));
   }
-  for (const auto& library : held->must_be_absent) {
-    const auto* l = probed(p, library);
+  if (!loaded.empty()) out.evidence.push_back("loaded: " + join(loaded, ", "));
+}
+
+void check_must_be_absent(const InventoryContext& ctx, Findings& out) {
+  const auto& flavor = ctx.env.flavor;
+  std::vector<std::string> absent;
+  for (const auto& library : ctx.held.must_be_absent) {
+    const auto* l = probed(ctx.probe, library);
     if (!l || !l->loaded) {
       absent.push_back(library);
       continue;
     }
-    const auto allowing = catalog.flavors_allowing(library);
-    problems.push_back(library + " must be absent from the " + env.flavor + " flavour, but " + l->name +
-                       (l->version.empty() ? "" : " " + l->version) + " loaded from " +
-                       (l->path.empty() ? "the loader's search path" : l->path));
-    add_unique(fixes, "images that need " + library + " belong to " +
-                          (allowing.empty() ? std::string("another flavour")
-                                            : "the " + join(allowing, " or ") + " flavour") +
-                          "; to keep this one " + env.flavor + ", remove " + library + " from it (apt-get purge " +
-                          package_of(library, major, minor) + ", or drop the step of its Containerfile that copies " +
-                          "it in)");
+    const auto allowing = ctx.catalog.flavors_allowing(library);
+    out.fail_with_common_fix(
+        library + " must be absent from the " + flavor + " flavour, but " + l->name +
+            (l->version.empty() ? "" : " " + l->version) + " loaded from " +
+            (l->path.empty() ? "the loader's search path" : l->path),
+        "images that need " + library + " belong to " +
+            (allowing.empty() ? std::string("another flavour") : "the " + join(allowing, " or ") + " flavour") +
+            "; to keep this one " + flavor + ", remove " + library + " from it (apt-get purge " +
+            package_of(library, ctx.major, ctx.minor) + ", or drop the step of its Containerfile that copies it in)");
   }
-  for (const auto& tool : rules->tools) {
-    const auto* t = probed_tool(p, tool.name);
+  if (!absent.empty()) out.evidence.push_back("absent as required: " + join(absent, ", "));
+}
+
+void check_tools(const InventoryContext& ctx, Findings& out) {
+  const auto& flavor = ctx.env.flavor;
+  std::vector<std::string> tools;
+  for (const auto& tool : ctx.rules.tools) {
+    const auto* t = probed_tool(ctx.probe, tool.name);
     if (t && t->found) {
       tools.push_back(tool.name + " at " + t->path);
       continue;
     }
-    problems.push_back("the " + env.flavor + " flavour must carry " + tool.name + ", and the probe found " +
-                       (!t ? std::string("no record of it (the worker's catalogue lacks it)")
-                        : tool.name == kToolNvcc ? "no nvcc on PATH nor in /usr/local/cuda/bin"
-                                                 : "nothing at " + tool.path));
-    add_unique(fixes, "build the " + env.flavor + " flavour from NVIDIA's -devel image (images/), or install "
-                      "cuda-toolkit-" + std::to_string(major) + "-" + std::to_string(minor) +
-                      " (and g++ for nvcc) and put /usr/local/cuda/bin on PATH");
+    out.fail_with_common_fix("the " + flavor + " flavour must carry " + tool.name + ", and the probe found " +
+                                 (!t ? std::string("no record of it (the worker's catalogue lacks it)")
+                                  : tool.name == kToolNvcc ? "no nvcc on PATH nor in /usr/local/cuda/bin"
+                                                           : "nothing at " + tool.path),
+                             "build the " + flavor + " flavour from NVIDIA's -devel image (images/), or install "
+                             "cuda-toolkit-" + std::to_string(ctx.major) + "-" + std::to_string(ctx.minor) +
+                                 " (and g++ for nvcc) and put /usr/local/cuda/bin on PATH");
   }
+  if (!tools.empty()) out.evidence.push_back("tools: " + join(tools, ", "));
+}
 
-  // cudart against the CUDA version the image declares.
-  std::string cuda_line;
+// An image whose cudart is not the CUDA it declares misleads whatever reads CUDA_VERSION to pick a build.
+// Whether it declares one at all is image-hygiene's to judge.
+void check_cudart(const InventoryContext& ctx, Findings& out) {
+  const auto& p = ctx.probe;
+  const auto declared = declared_cuda(p);
+  const auto declared_mm = major_minor(declared);
   const auto* cudart = probed(p, "cudart");
   const std::string cudart_version = cudart && cudart->loaded && !cudart->version.empty() ? cudart->version
                                      : p.runtime_version > 0 ? format_cuda_version(p.runtime_version)
                                                              : std::string{};
   if (declared.empty()) {
-    cuda_line = "the image declares no CUDA_VERSION, so cudart's version is not compared (image-hygiene)";
+    out.evidence.push_back("the image declares no CUDA_VERSION, so cudart's version is not compared (image-hygiene)");
   } else if (!declared_mm) {
-    cuda_line = "CUDA_VERSION=" + declared + " is not a version";
+    out.evidence.push_back("CUDA_VERSION=" + declared + " is not a version");
   } else if (cudart_version.empty()) {
-    cuda_line = "CUDA_VERSION=" + declared + "; cudart's version is unknown";
+    out.evidence.push_back("CUDA_VERSION=" + declared + "; cudart's version is unknown");
   } else if (const auto mm = major_minor(cudart_version); mm && *mm == *declared_mm) {
-    cuda_line = "cudart " + cudart_version + " matches CUDA_VERSION=" + declared;
+    out.evidence.push_back("cudart " + cudart_version + " matches CUDA_VERSION=" + declared);
   } else {
-    cuda_line = "cudart " + cudart_version + " against CUDA_VERSION=" + declared;
-    problems.push_back("the image declares CUDA_VERSION=" + declared + " but its cudart is " + cudart_version);
-    add_unique(fixes, "rebuild the image from a CUDA " + std::to_string(declared_mm->first) + "." +
-                          std::to_string(declared_mm->second) + " base, or correct its CUDA_VERSION to the "
-                          "toolkit it holds");
+    out.evidence.push_back("cudart " + cudart_version + " against CUDA_VERSION=" + declared);
+    out.fail_with_common_fix("the image declares CUDA_VERSION=" + declared + " but its cudart is " + cudart_version,
+                             "rebuild the image from a CUDA " + std::to_string(declared_mm->first) + "." +
+                                 std::to_string(declared_mm->second) + " base, or correct its CUDA_VERSION to the "
+                                 "toolkit it holds");
   }
+}
 
-  std::vector<std::string> evidence;
-  evidence.push_back("flavour " + env.flavor + " (" + join(rules->lineage, " < ") + "), CUDA " + std::to_string(major));
-  if (!loaded.empty()) evidence.push_back("loaded: " + join(loaded, ", "));
-  if (!absent.empty()) evidence.push_back("absent as required: " + join(absent, ", "));
-  if (!held->not_in_major.empty())
-    evidence.push_back("not part of CUDA " + std::to_string(major) + ", not checked: " + join(held->not_in_major, ", "));
-  if (!tools.empty()) evidence.push_back("tools: " + join(tools, ", "));
-  evidence.push_back(cuda_line);
-  c.evidence = join(evidence, "; ");
-  if (!problems.empty()) {
-    c.verdict = Verdict::Fail;
-    c.diagnosis = join(problems, "\n");
-    c.fix = join(fixes, "\n");
+Check inventory(const EnvironmentRecord& env, const RankRecord& r, const FlavorCatalog& catalog) {
+  const int rank = r.placement.rank;
+  Check c{"library-inventory", env.name, rank_subject(rank), rank, Verdict::Pass, "", "", ""};
+  const auto rules = catalog.rules(env.flavor);
+  if (const auto waiver = inventory_waiver(env, r, catalog, rules)) {
+    c.verdict = Verdict::Waived;
+    c.evidence = *waiver;
+    return c;
   }
+  const auto [major, minor] = held_cuda_version(r.probe);
+  const auto held = catalog.rules(env.flavor, major);
+  const InventoryContext ctx{env, r.probe, catalog, *rules, *held, major, minor};
+
+  Findings found;
+  found.evidence.push_back("flavour " + env.flavor + " (" + join(rules->lineage, " < ") + "), CUDA " +
+                           std::to_string(major));
+  check_must_load(ctx, found);
+  check_must_be_absent(ctx, found);
+  if (!held->not_in_major.empty())
+    found.evidence.push_back("not part of CUDA " + std::to_string(major) + ", not checked: " +
+                             join(held->not_in_major, ", "));
+  check_tools(ctx, found);
+  check_cudart(ctx, found);
+  c.evidence = join(found.evidence, "; ");
+  found.conclude(c);
   return c;
 }
 
@@ -303,167 +362,210 @@ Check devel(const EnvironmentRecord& env, const FlavorCatalog& catalog) {
   return c;
 }
 
-Check hygiene(const EnvironmentRecord& env, const FlavorCatalog& catalog, const std::string& host) {
-  const std::string reference =
-      env.image_facts && !env.image_facts->reference.empty() ? env.image_facts->reference : env.image;
-  Check c{"image-hygiene", env.name, reference.empty() ? env.name : reference, -1, Verdict::Pass, "", "", ""};
-  std::vector<std::string> evidence, problems, fixes;
-  // A reference pins content unless its tag floats; a root filesystem (oci) has no tag.
+// A reference pins content unless its tag floats; a root filesystem (oci) has no tag.
+void check_tag(const EnvironmentRecord& env, const std::string& reference, Findings& out) {
   std::optional<std::string> tag_problem;
   for (const auto& ref : {env.image, env.image_facts ? env.image_facts->reference : std::string{}})
     if (!ref.empty() && !tag_problem) tag_problem = floating_tag_problem(ref);
   if (tag_problem) {
-    problems.push_back("the image '" + reference + "' " + *tag_problem + ", which names different content over time");
-    fixes.push_back("pin a version tag (e.g. :13.0-runtime-ubuntu24.04) or a digest (@sha256:...)");
+    out.fail("the image '" + reference + "' " + *tag_problem + ", which names different content over time",
+             "pin a version tag (e.g. :13.0-runtime-ubuntu24.04) or a digest (@sha256:...)");
   } else {
-    evidence.push_back(reference.empty() || reference.front() == '/' || reference.front() == '.'
-                           ? "a root filesystem, no tag to float"
-                           : "reference pinned");
+    out.evidence.push_back(reference.empty() || reference.front() == '/' || reference.front() == '.'
+                               ? "a root filesystem, no tag to float"
+                               : "reference pinned");
   }
-  if (!env.image_facts) {
-    c.evidence = join(evidence, "; ");
-    if (!problems.empty()) {
-      c.verdict = Verdict::Fail;
-      c.evidence = "only the reference is known (no image facts in the record)";
-      c.diagnosis = join(problems, "\n");
-      c.fix = join(fixes, "\n");
-    } else {
-      c.verdict = Verdict::Waived;
-      c.evidence = "the image's configuration is unknown (the record holds no image facts for it: no `podman "
-                   "image inspect`, no image-config.json beside the bundle): labels, environment, size and "
-                   "architecture unchecked; " + c.evidence;
-    }
+}
+
+// Without the image's configuration only its reference can be judged: a floating tag still fails the image,
+// anything else is unknown.
+Check without_image_facts(Check c, const Findings& found) {
+  if (!found.problems.empty()) {
+    c.evidence = "only the reference is known (no image facts in the record)";
+    found.conclude(c);
     return c;
   }
-  const auto& f = *env.image_facts;
-  const auto rules = env.flavor.empty() ? std::nullopt : catalog.rules(env.flavor);
+  c.verdict = Verdict::Waived;
+  c.evidence = "the image's configuration is unknown (the record holds no image facts for it: no `podman "
+               "image inspect`, no image-config.json beside the bundle): labels, environment, size and "
+               "architecture unchecked; " + join(found.evidence, "; ");
+  return c;
+}
 
-  // The variables NVIDIA's images declare and the container toolkit reads, and whatever else the flavour
-  // declares, each matching its pattern.
+// What {major} stands for in the catalogue's patterns: the image's own CUDA_VERSION, else the CUDA its
+// worker was built against.
+int image_cuda_major(const EnvironmentRecord& env, const ImageFacts& f) {
+  if (const auto it = f.env.find("CUDA_VERSION"); it != f.env.end())
+    if (const auto mm = major_minor(it->second)) return mm->first;
+  return env.ranks.empty() ? 0 : env.ranks[0].probe.cuda_build_version / 1000;
+}
+
+struct HygieneContext {
+  const EnvironmentRecord& env;
+  const ImageFacts& facts;
+  const FlavorCatalog& catalog;
+  const std::optional<FlavorRules>& rules;  // nullopt: no flavour, or one the catalogue lacks
+  const std::string& host;                  // the host's architecture
+  int major;
+};
+
+// The variables NVIDIA's images declare and the container toolkit reads, and whatever else the flavour
+// declares, each matching its pattern.
+void check_environment(const HygieneContext& ctx, Findings& out) {
+  const auto& f = ctx.facts;
   std::map<std::string, std::string> required{{"CUDA_VERSION", "*"}, {"NVIDIA_REQUIRE_CUDA", "*"},
                                               {"NVIDIA_DRIVER_CAPABILITIES", "*"}};
-  if (rules)
-    for (const auto& [name, pattern] : rules->environment) required[name] = pattern;
-  int major = 0;
-  if (const auto it = f.env.find("CUDA_VERSION"); it != f.env.end())
-    if (const auto mm = major_minor(it->second)) major = mm->first;
-  if (major == 0 && !env.ranks.empty()) major = env.ranks[0].probe.cuda_build_version / 1000;
+  if (ctx.rules)
+    for (const auto& [name, pattern] : ctx.rules->environment) required[name] = pattern;
   std::vector<std::string> present, missing, mismatched;
   for (const auto& [name, pattern] : required) {
+    const auto expected = ctx.catalog.expand_pattern(pattern, ctx.major);
     const auto it = f.env.find(name);
     if (it == f.env.end() || it->second.empty())
       missing.push_back(name);
-    else if (!matches_pattern(catalog.expand_pattern(pattern, major), it->second, major))
-      mismatched.push_back(name + "=" + it->second + " (expected " + catalog.expand_pattern(pattern, major) + ")");
+    else if (!matches_pattern(expected, it->second, ctx.major))
+      mismatched.push_back(name + "=" + it->second + " (expected " + expected + ")");
     else if (name == "CUDA_VERSION" || name == "NVIDIA_REQUIRE_CUDA" || name == "NVIDIA_DRIVER_CAPABILITIES")
       present.push_back(name + "=" + it->second);
   }
-  if (!present.empty()) evidence.push_back(join(present, ", "));
+  if (!present.empty()) out.evidence.push_back(join(present, ", "));
+  // Only a flavour that declares more than NVIDIA's three has a count worth saying.
   const std::size_t declared = required.size() - missing.size() - mismatched.size();
-  if (required.size() > 3) evidence.push_back(std::to_string(declared) + " of " + std::to_string(required.size()) +
-                                              " variables the flavour declares match");
+  if (required.size() > 3) out.evidence.push_back(std::to_string(declared) + " of " + std::to_string(required.size()) +
+                                                  " variables the flavour declares match");
   if (!missing.empty()) {
+    // A label is a common mistake for an ENV: it looks declared but the toolkit never sees it.
     std::vector<std::string> in_labels;
     for (const auto& v : missing)
       if (f.labels.count(v)) in_labels.push_back(v);
-    problems.push_back("the image's environment lacks " + join(missing, ", ") +
-                       (in_labels.empty() ? "" : " (" + join(in_labels, ", ") + " only as a label, which the "
-                                                 "container toolkit does not read)"));
-    fixes.push_back("declare them in the Containerfile as NVIDIA's images do: ENV CUDA_VERSION=13.0.1 "
-                    "NVIDIA_REQUIRE_CUDA=\"cuda>=13.0\" NVIDIA_DRIVER_CAPABILITIES=compute,utility");
+    out.fail("the image's environment lacks " + join(missing, ", ") +
+                 (in_labels.empty() ? "" : " (" + join(in_labels, ", ") + " only as a label, which the "
+                                           "container toolkit does not read)"),
+             "declare them in the Containerfile as NVIDIA's images do: ENV CUDA_VERSION=13.0.1 "
+             "NVIDIA_REQUIRE_CUDA=\"cuda>=13.0\" NVIDIA_DRIVER_CAPABILITIES=compute,utility");
   }
-  if (!mismatched.empty()) {
-    problems.push_back("the image's environment does not match the " + env.flavor + " flavour: " +
-                       join(mismatched, ", "));
-    fixes.push_back("set them as images/flavors.json declares for the " + env.flavor + " flavour ({major} is " +
-                    std::to_string(major) + ")");
-  }
-  if (rules) {
-    std::vector<std::string> bad_labels;
-    for (const auto& [label, pattern] : rules->labels) {
-      const auto it = f.labels.find(label);
-      if (it == f.labels.end())
-        bad_labels.push_back(label + " missing");
-      else if (!matches_pattern(catalog.expand_pattern(pattern, major), it->second, major))
-        bad_labels.push_back(label + "=" + it->second + " (expected " + catalog.expand_pattern(pattern, major) + ")");
-    }
-    if (!bad_labels.empty()) {
-      problems.push_back("the image's labels do not match the " + env.flavor + " flavour: " + join(bad_labels, ", "));
-      fixes.push_back("add the labels images/flavors.json declares (LABEL in the Containerfile)");
-    } else if (!rules->labels.empty()) {
-      evidence.push_back(std::to_string(rules->labels.size()) + " label(s) as declared");
-    }
-  }
-  if (const auto it = f.env.find("NVIDIA_DRIVER_CAPABILITIES"); it != f.env.end() && !it->second.empty() &&
-                                                               !mentions(it->second, {"compute", "all"})) {
-    problems.push_back("NVIDIA_DRIVER_CAPABILITIES=" + it->second + " lacks compute: the container toolkit mounts "
-                       "no CUDA driver library (libcuda.so.1) into the container");
-    fixes.push_back("set NVIDIA_DRIVER_CAPABILITIES=compute,utility");
-  }
+  if (!mismatched.empty())
+    out.fail("the image's environment does not match the " + ctx.env.flavor + " flavour: " + join(mismatched, ", "),
+             "set them as images/flavors.json declares for the " + ctx.env.flavor + " flavour ({major} is " +
+                 std::to_string(ctx.major) + ")");
+}
 
-  // What the container toolkit itself makes of this configuration (image_doctor.hpp), against the run's
-  // driver: a refused capability or an unsatisfied NVIDIA_REQUIRE_* fails the image in production even
-  // where gpucert's own run of it worked. Capabilities without compute and the architecture are said above.
+void check_labels(const HygieneContext& ctx, Findings& out) {
+  if (!ctx.rules) return;
+  std::vector<std::string> bad_labels;
+  for (const auto& [label, pattern] : ctx.rules->labels) {
+    const auto expected = ctx.catalog.expand_pattern(pattern, ctx.major);
+    const auto it = ctx.facts.labels.find(label);
+    if (it == ctx.facts.labels.end())
+      bad_labels.push_back(label + " missing");
+    else if (!matches_pattern(expected, it->second, ctx.major))
+      bad_labels.push_back(label + "=" + it->second + " (expected " + expected + ")");
+  }
+  if (!bad_labels.empty())
+    out.fail("the image's labels do not match the " + ctx.env.flavor + " flavour: " + join(bad_labels, ", "),
+             "add the labels images/flavors.json declares (LABEL in the Containerfile)");
+  else if (!ctx.rules->labels.empty())
+    out.evidence.push_back(std::to_string(ctx.rules->labels.size()) + " label(s) as declared");
+}
+
+void check_driver_capabilities(const HygieneContext& ctx, Findings& out) {
+  const auto it = ctx.facts.env.find("NVIDIA_DRIVER_CAPABILITIES");
+  if (it == ctx.facts.env.end() || it->second.empty() || mentions(it->second, {"compute", "all"})) return;
+  out.fail("NVIDIA_DRIVER_CAPABILITIES=" + it->second + " lacks compute: the container toolkit mounts "
+           "no CUDA driver library (libcuda.so.1) into the container",
+           "set NVIDIA_DRIVER_CAPABILITIES=compute,utility");
+}
+
+// The host as the container toolkit would meet it: the driver of the first rank that reports one.
+ImageHost toolkit_host_of(const EnvironmentRecord& env, const std::string& host) {
   ImageHost toolkit_host{host, {}, {"0"}};
   for (const auto& r : env.ranks)
     if (!r.probe.driver_release.empty()) {
       toolkit_host.driver.release = r.probe.driver_release;
-      toolkit_host.driver.cuda_version =
-          r.probe.driver_version > 0 ? format_cuda_version(r.probe.driver_version) : toolkit::cuda_version_of_driver(r.probe.driver_release);
+      toolkit_host.driver.cuda_version = r.probe.driver_version > 0
+                                             ? format_cuda_version(r.probe.driver_version)
+                                             : toolkit::cuda_version_of_driver(r.probe.driver_release);
       break;
     }
-  for (const auto& finding : diagnose_image(f, ImageFiles{}, toolkit_host)) {
+  return toolkit_host;
+}
+
+// What the container toolkit itself makes of this configuration (image_doctor.hpp), against the run's
+// driver: a refused capability or an unsatisfied NVIDIA_REQUIRE_* fails the image in production even
+// where gpucert's own run of it worked. Capabilities without compute and the architecture have their own
+// checks here, which say them in this check's words.
+void check_with_toolkit(const HygieneContext& ctx, Findings& out) {
+  for (const auto& finding : diagnose_image(ctx.facts, ImageFiles{}, toolkit_host_of(ctx.env, ctx.host))) {
     const auto& d = finding.diagnosis;
     if (!finding.fatal || d.cause == "image-architecture-mismatch" || d.cause == "driver-capabilities-without-compute")
       continue;
-    problems.push_back(d.summary + " [" + d.cause + "]: " + d.explanation);
-    fixes.push_back(d.fix);
+    out.fail(d.summary + " [" + d.cause + "]: " + d.explanation, d.fix);
   }
+}
 
-  // Size against the flavour's budget.
-  if (!f.size_bytes) {
-    evidence.push_back("size unknown");
+void check_size(const HygieneContext& ctx, Findings& out) {
+  const auto& size = ctx.facts.size_bytes;
+  const auto& flavor = ctx.env.flavor;
+  const auto& rules = ctx.rules;
+  if (!size) {
+    out.evidence.push_back("size unknown");
   } else if (!rules || !rules->size_budget_bytes) {
-    evidence.push_back("size " + gigabytes(*f.size_bytes) + (rules ? ", no budget for the " + env.flavor + " flavour"
-                                                                    : std::string(", no flavour budget")));
-  } else if (*f.size_bytes > *rules->size_budget_bytes) {
-    evidence.push_back("size " + gigabytes(*f.size_bytes));
-    problems.push_back("the image is " + gigabytes(*f.size_bytes) + " (" + std::to_string(*f.size_bytes) +
-                       " bytes), over the " + env.flavor + " flavour's budget of " +
-                       gigabytes(*rules->size_budget_bytes) + " (" + rules->size_budget_from + ", " + catalog.source +
-                       ")");
-    fixes.push_back("drop what the flavour does not promise (apt caches: apt-get clean && rm -rf /var/lib/apt/lists/*; "
-                    "static libraries and documentation outside devel), or raise size_budget_bytes in "
-                    "images/flavors.json and say why");
+    out.evidence.push_back("size " + gigabytes(*size) + (rules ? ", no budget for the " + flavor + " flavour"
+                                                               : std::string(", no flavour budget")));
+  } else if (*size > *rules->size_budget_bytes) {
+    out.evidence.push_back("size " + gigabytes(*size));
+    out.fail("the image is " + gigabytes(*size) + " (" + std::to_string(*size) + " bytes), over the " + flavor +
+                 " flavour's budget of " + gigabytes(*rules->size_budget_bytes) + " (" + rules->size_budget_from +
+                 ", " + ctx.catalog.source + ")",
+             "drop what the flavour does not promise (apt caches: apt-get clean && rm -rf /var/lib/apt/lists/*; "
+             "static libraries and documentation outside devel), or raise size_budget_bytes in "
+             "images/flavors.json and say why");
   } else {
-    evidence.push_back("size " + gigabytes(*f.size_bytes) + " within the " + env.flavor + " budget of " +
-                       gigabytes(*rules->size_budget_bytes));
+    out.evidence.push_back("size " + gigabytes(*size) + " within the " + flavor + " budget of " +
+                           gigabytes(*rules->size_budget_bytes));
   }
+}
 
-  // Architecture and OS against the host.
+// An image of another architecture runs under emulation, if at all, and CUDA does not run under emulation.
+void check_architecture(const HygieneContext& ctx, Findings& out) {
+  const auto& f = ctx.facts;
   const auto image_arch = oci_architecture(f.architecture);
-  const auto host_arch = oci_architecture(host);
+  const auto host_arch = oci_architecture(ctx.host);
   if (image_arch.empty()) {
-    evidence.push_back("architecture unknown");
+    out.evidence.push_back("architecture unknown");
   } else if (!host_arch.empty() && image_arch != host_arch) {
-    problems.push_back("the image is built for " + (f.os.empty() ? "" : f.os + "/") + image_arch + ", the host is " +
-                       host_arch + ": it runs under emulation, if at all, and CUDA does not");
-    fixes.push_back("build or pull the image for linux/" + host_arch + " (podman build --platform linux/" + host_arch +
-                    ")");
+    out.fail("the image is built for " + (f.os.empty() ? "" : f.os + "/") + image_arch + ", the host is " +
+                 host_arch + ": it runs under emulation, if at all, and CUDA does not",
+             "build or pull the image for linux/" + host_arch + " (podman build --platform linux/" + host_arch + ")");
   } else {
-    evidence.push_back((f.os.empty() ? "" : f.os + "/") + image_arch + (host_arch.empty() ? "" : " like the host"));
+    out.evidence.push_back((f.os.empty() ? "" : f.os + "/") + image_arch + (host_arch.empty() ? "" : " like the host"));
   }
-  if (!f.os.empty() && f.os != "linux") {
-    problems.push_back("the image's OS is " + f.os + ", not linux");
-    fixes.push_back("use a Linux image");
-  }
+}
 
-  c.evidence = join(evidence, "; ") + (f.source.empty() ? "" : " (from " + f.source + ")");
-  if (!problems.empty()) {
-    c.verdict = Verdict::Fail;
-    c.diagnosis = join(problems, "\n");
-    c.fix = join(fixes, "\n");
-  }
+void check_os(const ImageFacts& f, Findings& out) {
+  if (!f.os.empty() && f.os != "linux") out.fail("the image's OS is " + f.os + ", not linux", "use a Linux image");
+}
+
+Check hygiene(const EnvironmentRecord& env, const FlavorCatalog& catalog, const std::string& host) {
+  const std::string reference =
+      env.image_facts && !env.image_facts->reference.empty() ? env.image_facts->reference : env.image;
+  Check c{"image-hygiene", env.name, reference.empty() ? env.name : reference, -1, Verdict::Pass, "", "", ""};
+  Findings found;
+  check_tag(env, reference, found);
+  if (!env.image_facts) return without_image_facts(std::move(c), found);
+
+  const auto& f = *env.image_facts;
+  const auto rules = env.flavor.empty() ? std::nullopt : catalog.rules(env.flavor);
+  const HygieneContext ctx{env, f, catalog, rules, host, image_cuda_major(env, f)};
+  check_environment(ctx, found);
+  check_labels(ctx, found);
+  check_driver_capabilities(ctx, found);
+  check_with_toolkit(ctx, found);
+  check_size(ctx, found);
+  check_architecture(ctx, found);
+  check_os(f, found);
+  c.evidence = join(found.evidence, "; ") + (f.source.empty() ? "" : " (from " + f.source + ")");
+  found.conclude(c);
   return c;
 }
 
