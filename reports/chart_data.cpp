@@ -106,7 +106,8 @@ std::string label_of(const ResultRecord& r, const std::vector<std::string>& part
       return it->get<std::string>();
   }
   std::string out;
-  for (std::size_t i = source.first; i < parts.size() && i < source.last; ++i) out += (out.empty() ? "" : "/") + parts[i];
+  for (std::size_t i = source.first; i < parts.size() && i < source.last; ++i)
+    out += (out.empty() ? "" : "/") + parts[i];
   return out.empty() ? "?" : out;
 }
 
@@ -175,8 +176,9 @@ std::optional<LineChart> over_size_chart(const RunRecord& run, const WorkloadSpe
     points[name][*bytes].push_back(r.bus_figures ? r.bus_figures->at_median : r.figures->at_median);
   }
   if (order.empty()) return std::nullopt;
-  LineChart chart{style.title, "message size (bytes, log scale)", unit, {},
-                  [](double x) { return format_bytes(static_cast<std::uint64_t>(x)); }};
+  LineChart chart{style.title, "message size (bytes, log scale)", unit, {}, [](double x) {
+                    return format_bytes(static_cast<std::uint64_t>(x));
+                  }};
   for (const auto& name : order) {
     LineSeries series{name, {}};
     for (auto& [bytes, values] : points[name]) {
@@ -196,7 +198,8 @@ std::vector<WorkloadChart> workload_charts(const RunRecord& run) {
     auto style = spec->report_style();
     std::optional<WorkloadChart> chart;
     if (style.chart == ReportStyle::Chart::Bars) {
-      if (auto c = bar_chart(run, *spec, style)) chart = WorkloadChart{std::string(spec->name()), std::move(*c), style.caption};
+      if (auto c = bar_chart(run, *spec, style))
+        chart = WorkloadChart{std::string(spec->name()), std::move(*c), style.caption};
     } else if (style.chart == ReportStyle::Chart::OverSize) {
       if (auto c = over_size_chart(run, *spec, style))
         chart = WorkloadChart{std::string(spec->name()), std::move(*c), style.caption};
@@ -234,8 +237,8 @@ std::optional<IntervalChart> container_native_chart(const RunRecord& run) {
   const double mark = run.verdict_inputs ? run.verdict_inputs->parity_threshold : kDefaultParityThreshold;
   IntervalChart chart{"Container/native throughput ratio per workload and environment", {}, 1.0, mark};
   for (const auto& e : ratios)
-    chart.rows.push_back({e.environment + " · " + e.workload + " (" + std::to_string(e.pairs) + ")", e.ratio, e.low,
-                          e.high});
+    chart.rows.push_back(
+        {e.environment + " · " + e.workload + " (" + std::to_string(e.pairs) + ")", e.ratio, e.low, e.high});
   return chart;
 }
 

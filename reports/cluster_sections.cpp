@@ -77,9 +77,16 @@ Rows measurement_rows(const RunRecord& run) {
   for (const auto& r : run.results) {
     const auto [it, added] = index.try_emplace(r.environment + '\n' + r.measurement.id, out.rows.size());
     if (added)
-      out.rows.push_back({r.environment, r.measurement.id,
-                          std::string(unit_of(r.measurement.metric)) + (r.bus_figures ? " busbw" : ""), {}, 0, 0, -1,
-                          -1, 0, 0});
+      out.rows.push_back({r.environment,
+                          r.measurement.id,
+                          std::string(unit_of(r.measurement.metric)) + (r.bus_figures ? " busbw" : ""),
+                          {},
+                          0,
+                          0,
+                          -1,
+                          -1,
+                          0,
+                          0});
     auto& row = out.rows[it->second];
     if (r.reply.status != RunStatus::Ok) {
       ++row.not_passed;
@@ -142,8 +149,8 @@ std::string results_by_measurement_markdown(const RunRecord& run) {
       md += "- `" + markdown_cell(r.measurement.id) + "` on rank " + std::to_string(r.placement.rank) + " (" +
             markdown_cell(r.placement.host) + ")" +
             (r.environment == kNativeEnvironment ? "" : " in " + markdown_cell(r.environment)) + ": " +
-            std::string(name_of(r.reply.status)) + (r.reply.message.empty() ? "" : ", " + markdown_cell(r.reply.message)) +
-            "\n";
+            std::string(name_of(r.reply.status)) +
+            (r.reply.message.empty() ? "" : ", " + markdown_cell(r.reply.message)) + "\n";
     }
     if (rows.not_passed.size() > kNotPassedShown)
       md += "- and " + std::to_string(rows.not_passed.size() - kNotPassedShown) + " more (report.json)\n";
@@ -159,15 +166,15 @@ std::string results_by_measurement_html(const RunRecord& run) {
   std::string h = "<section id=\"results\"><h2>Results</h2>\n<p class=\"muted\">One row per measurement over the " +
                   std::to_string(run.ranks.size()) +
                   " ranks (report.json and junit.xml hold every result).</p>\n<div class=\"wide\"><table><thead><tr>"
-                  "<th>Measurement</th>" + std::string(show_environment ? "<th>Environment</th>" : "") +
+                  "<th>Measurement</th>" +
+                  std::string(show_environment ? "<th>Environment</th>" : "") +
                   "<th>Passed</th><th>Not passed</th><th>Median over ranks</th><th>Lowest (rank)</th>"
                   "<th>Highest (rank)</th></tr></thead><tbody>\n";
   for (const auto& row : rows.rows) {
     h += "<tr><td class=\"id\"><code>" + html_escape(row.id) + "</code></td>" +
          (show_environment ? "<td>" + html_escape(row.environment) + "</td>" : "") + "<td class=\"num\">" +
          std::to_string(row.passed) + "</td><td class=\"num\">" +
-         (row.not_passed ? "<span class=\"pill fail\">" + std::to_string(row.not_passed) + "</span>" : "0") +
-         "</td>";
+         (row.not_passed ? "<span class=\"pill fail\">" + std::to_string(row.not_passed) + "</span>" : "0") + "</td>";
     if (row.figures.empty()) {
       h += "<td class=\"num\">-</td><td class=\"num\">-</td><td class=\"num\">-</td></tr>\n";
       continue;
@@ -181,8 +188,8 @@ std::string results_by_measurement_html(const RunRecord& run) {
     h += "<h3>Results that did not pass</h3>\n<ul class=\"lines\">";
     for (std::size_t i = 0; i < rows.not_passed.size() && i < kNotPassedShown; ++i) {
       const auto& r = *rows.not_passed[i];
-      h += "<li><code>" + html_escape(r.measurement.id) + "</code> on rank " + std::to_string(r.placement.rank) +
-           " (" + html_escape(r.placement.host) + ")" +
+      h += "<li><code>" + html_escape(r.measurement.id) + "</code> on rank " + std::to_string(r.placement.rank) + " (" +
+           html_escape(r.placement.host) + ")" +
            (r.environment == kNativeEnvironment ? "" : " in " + html_escape(r.environment)) + ": " +
            std::string(name_of(r.reply.status)) + (r.reply.message.empty() ? "" : ", " + html_escape(r.reply.message)) +
            "</li>";
@@ -228,12 +235,13 @@ std::string suspects_html(const RunRecord& run) {
   std::string h = "<section id=\"suspects\"><h2>Suspects</h2>\n";
   if (a.figures_judged + a.nccl_groups_judged == 0 && a.suspects.empty())
     return h + "<p>Not judged against peers: " +
-           html_escape(a.notes.empty() ? std::string("nothing to compare") : join(a.notes, "; ")) +
-           ".</p></section>\n";
+           html_escape(a.notes.empty() ? std::string("nothing to compare") : join(a.notes, "; ")) + ".</p></section>\n";
   h += "<p class=\"muted\">" + html_escape(scope_text(a)) + "</p>\n";
-  if (a.suspects.empty()) h += "<p>" + std::string("<span class=\"pill pass\">none</span> ") +
-                               "No GPU, node or node pair stands out from its peers.</p>\n";
-  else h += "<ol class=\"suspects\">\n";
+  if (a.suspects.empty())
+    h += "<p>" + std::string("<span class=\"pill pass\">none</span> ") +
+         "No GPU, node or node pair stands out from its peers.</p>\n";
+  else
+    h += "<ol class=\"suspects\">\n";
   for (std::size_t i = 0; i < a.suspects.size() && i < kSuspectsShown; ++i) {
     const auto& s = a.suspects[i];
     h += "<li><span class=\"pill fail\">" + html_escape(kind_text(s.kind)) + "</span> <strong>" +

@@ -102,8 +102,8 @@ Comparison compare_runs(const RunRecord& old_run, const RunRecord& new_run, cons
     const auto it = old_verdicts.find(key);
     const std::optional<Verdict> before = it == old_verdicts.end() ? std::nullopt : std::optional(it->second);
     if (before == k.verdict) continue;
-    c.verdicts.push_back({k.environment, k.name, k.subject, before, k.verdict,
-                          k.verdict == Verdict::Fail && before != Verdict::Fail});
+    c.verdicts.push_back(
+        {k.environment, k.name, k.subject, before, k.verdict, k.verdict == Verdict::Fail && before != Verdict::Fail});
   }
   for (const auto& k : old_run.checks)
     if (!seen.count({k.environment, k.name, k.subject}))
@@ -155,8 +155,9 @@ std::string render_comparison(const Comparison& c, const CompareOptions& options
       std::count_if(c.measurements.begin(), c.measurements.end(), [](const auto& m) { return m.regression; });
   const auto check_regressions =
       std::count_if(c.verdicts.begin(), c.verdicts.end(), [](const auto& v) { return v.regression; });
-  out << "\n" << c.measurements.size() << " measurement(s) compared: " << measurement_regressions
-      << " regression(s); " << check_regressions << " check(s) newly failing\n";
+  out << "\n"
+      << c.measurements.size() << " measurement(s) compared: " << measurement_regressions << " regression(s); "
+      << check_regressions << " check(s) newly failing\n";
   return out.str();
 }
 

@@ -82,7 +82,9 @@ CudaMatrix cuda_matrix(const RunRecord& run) {
         for (const auto& r : e.ranks) cell.usable = cell.usable || r.usable;
         for (const auto& c : run.checks) {
           if (c.environment != e.name) continue;
-          (c.verdict == Verdict::Pass ? cell.checks.pass : c.verdict == Verdict::Fail ? cell.checks.fail : cell.checks.waived)++;
+          (c.verdict == Verdict::Pass   ? cell.checks.pass
+           : c.verdict == Verdict::Fail ? cell.checks.fail
+                                        : cell.checks.waived)++;
           if (c.name == "framework-alignment")
             cell.framework = cell.framework == Verdict::Fail ? Verdict::Fail : c.verdict;
         }
@@ -133,7 +135,8 @@ std::string cuda_matrix_html(const RunRecord& run) {
   const auto m = cuda_matrix(run);
   if (m.empty()) return {};
   std::ostringstream h;
-  h << "<section id=\"cuda-matrix\"><h2>CUDA version &times; flavor</h2>\n<table class=\"matrix\"><thead><tr><th>CUDA</th>";
+  h << "<section id=\"cuda-matrix\"><h2>CUDA version &times; flavor</h2>\n<table "
+       "class=\"matrix\"><thead><tr><th>CUDA</th>";
   for (const auto& f : m.flavors) h << "<th>" << html_escape(f) << "</th>";
   h << "</tr></thead><tbody>\n";
   for (std::size_t i = 0; i < m.versions.size(); ++i) {
@@ -148,7 +151,8 @@ std::string cuda_matrix_html(const RunRecord& run) {
       h << "<td><span class=\"pill " << kind << "\">" << verdict << "</span> <small>" << html_escape(c.environment)
         << "</small><br>" << c.checks.pass << " passed, " << c.checks.fail << " failed, " << c.checks.waived
         << " waived<br>parity "
-        << (c.worst_parity ? fixed3(*c.worst_parity) + " (" + html_escape(c.worst_parity_workload) + ")" : std::string("-"))
+        << (c.worst_parity ? fixed3(*c.worst_parity) + " (" + html_escape(c.worst_parity_workload) + ")"
+                           : std::string("-"))
         << "<br>" << framework_text(c) << "</td>";
     }
     h << "</tr>\n";

@@ -23,8 +23,8 @@ struct CudaMatrixCell {
 };
 
 struct CudaMatrix {
-  std::vector<std::string> versions;  // "12.9", "13.0", ascending
-  std::vector<std::string> flavors;   // in the order the run named them
+  std::vector<std::string> versions;               // "12.9", "13.0", ascending
+  std::vector<std::string> flavors;                // in the order the run named them
   std::vector<std::vector<CudaMatrixCell>> cells;  // [version][flavor]
   [[nodiscard]] bool empty() const { return versions.empty(); }
 };

@@ -14,11 +14,24 @@ std::size_t utf8_sequence(std::string_view s, char32_t& code_point) {
   const auto b0 = static_cast<unsigned char>(s[0]);
   std::size_t length = 0;
   char32_t cp = 0, minimum = 0;
-  if (b0 < 0x80) { code_point = b0; return 1; }
-  if ((b0 & 0xE0) == 0xC0) { length = 2; cp = b0 & 0x1F; minimum = 0x80; }
-  else if ((b0 & 0xF0) == 0xE0) { length = 3; cp = b0 & 0x0F; minimum = 0x800; }
-  else if ((b0 & 0xF8) == 0xF0) { length = 4; cp = b0 & 0x07; minimum = 0x10000; }
-  else return 0;
+  if (b0 < 0x80) {
+    code_point = b0;
+    return 1;
+  }
+  if ((b0 & 0xE0) == 0xC0) {
+    length = 2;
+    cp = b0 & 0x1F;
+    minimum = 0x80;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    length = 3;
+    cp = b0 & 0x0F;
+    minimum = 0x800;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    length = 4;
+    cp = b0 & 0x07;
+    minimum = 0x10000;
+  } else
+    return 0;
   if (s.size() < length) return 0;
   for (std::size_t i = 1; i < length; ++i) {
     const auto b = static_cast<unsigned char>(s[i]);
@@ -53,14 +66,30 @@ void append_escaped(std::string& out, std::string_view text, Target target) {
       continue;
     }
     switch (cp) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      case '\n': out += target == Target::XmlAttribute ? "&#10;" : "\n"; break;
-      case '\r': out += target == Target::XmlAttribute ? "&#13;" : "\r"; break;
-      case '\t': out += target == Target::XmlAttribute ? "&#9;" : "\t"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      case '\n':
+        out += target == Target::XmlAttribute ? "&#10;" : "\n";
+        break;
+      case '\r':
+        out += target == Target::XmlAttribute ? "&#13;" : "\r";
+        break;
+      case '\t':
+        out += target == Target::XmlAttribute ? "&#9;" : "\t";
+        break;
       default:
         // C0 controls are not allowed in XML 1.0 at all, not even as references; U+FFFE and U+FFFF neither.
         if (cp < 0x20 || cp == 0x7F) {
@@ -89,8 +118,6 @@ std::string xml_text(std::string_view text) { return escape(text, Target::XmlTex
 std::string xml_attribute(std::string_view text) { return escape(text, Target::XmlAttribute); }
 std::string html_escape(std::string_view text) { return escape(text, Target::Html); }
 void append_xml_text(std::string& out, std::string_view text) { append_escaped(out, text, Target::XmlText); }
-void append_xml_attribute(std::string& out, std::string_view text) {
-  append_escaped(out, text, Target::XmlAttribute);
-}
+void append_xml_attribute(std::string& out, std::string_view text) { append_escaped(out, text, Target::XmlAttribute); }
 
 }  // namespace gpucert::reports

@@ -26,9 +26,12 @@ std::string fixed(double value, int decimals) {
 std::string md_cell(std::string text) {
   std::string out;
   for (char c : text) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n') out += "<br>";
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n')
+      out += "<br>";
+    else
+      out += c;
   }
   return out;
 }
@@ -36,7 +39,8 @@ std::string md_cell(std::string text) {
 bool has_health(const RunRecord& run) {
   for (const auto& r : run.ranks)
     if (r.probe.health || r.health_after) return true;
-  return std::any_of(run.checks.begin(), run.checks.end(), [](const Check& c) { return kHealthChecks.count(c.name) > 0; });
+  return std::any_of(run.checks.begin(), run.checks.end(),
+                     [](const Check& c) { return kHealthChecks.count(c.name) > 0; });
 }
 
 const HealthSnapshot* snapshot(const RankRecord& r) {
@@ -55,8 +59,8 @@ std::string state_line(const RankRecord& r) {
   std::vector<std::string> parts;
   parts.push_back(s->name + ", driver " + h.driver_version);
   if (s->max_sm_clock_mhz && s->max_memory_clock_mhz)
-    parts.push_back("max clocks " + std::to_string(*s->max_sm_clock_mhz) + "/" + std::to_string(*s->max_memory_clock_mhz) +
-                    " MHz (SM/memory)");
+    parts.push_back("max clocks " + std::to_string(*s->max_sm_clock_mhz) + "/" +
+                    std::to_string(*s->max_memory_clock_mhz) + " MHz (SM/memory)");
   if (s->power_limit_w)
     parts.push_back("power limit " + fixed(*s->power_limit_w, 0) + " W" +
                     (s->default_power_limit_w ? " (default " + fixed(*s->default_power_limit_w, 0) + " W)" : ""));
@@ -77,7 +81,8 @@ std::vector<std::string> slowed_figures(const std::vector<const ResultRecord*>& 
     out.push_back(r.measurement.id + (r.environment == "native" ? "" : " (" + r.environment + ")") +
                   (r.figures ? ": " + fixed(r.figures->at_median, 1) + " " + std::string(unit_of(r.measurement.metric))
                              : std::string{}) +
-                  ", " + join(clock_event_names(r.reply.telemetry->clock_events_seen & clock_event::kSlowdownMask), ", "));
+                  ", " +
+                  join(clock_event_names(r.reply.telemetry->clock_events_seen & clock_event::kSlowdownMask), ", "));
   }
   return out;
 }
@@ -107,20 +112,25 @@ std::vector<RankPart> rank_parts(const RunRecord& run, const ResultsByRank& by_r
   quiet = 0;
   for (const auto& r : run.ranks) {
     const auto it = checks.find(r.placement.rank);
-    RankPart part{r, it == checks.end() ? std::vector<const Check*>{} : it->second, {},
+    RankPart part{r,
+                  it == checks.end() ? std::vector<const Check*>{} : it->second,
+                  {},
                   results_of_rank(by_rank, r.placement.rank)};
     part.slowed = slowed_figures(part.results);
-    const bool says_something = !part.slowed.empty() || std::any_of(part.checks.begin(), part.checks.end(), [](const Check* c) {
-      return c->verdict == Verdict::Fail;
-    });
-    if (every_rank || says_something) parts.push_back(std::move(part));
-    else ++quiet;
+    const bool says_something =
+        !part.slowed.empty() ||
+        std::any_of(part.checks.begin(), part.checks.end(), [](const Check* c) { return c->verdict == Verdict::Fail; });
+    if (every_rank || says_something)
+      parts.push_back(std::move(part));
+    else
+      ++quiet;
   }
   return parts;
 }
 
 std::string quiet_ranks_text(std::size_t quiet) {
-  return std::to_string(quiet) + " other rank(s) passed or were waived every health check, with no figure measured "
+  return std::to_string(quiet) +
+         " other rank(s) passed or were waived every health check, with no figure measured "
          "slowed down (report.json holds each rank's readings).";
 }
 
@@ -134,7 +144,8 @@ std::string health_markdown(const RunRecord& run) {
   std::size_t quiet = 0;
   for (const auto& part : rank_parts(run, by_rank, quiet)) {
     const auto& r = part.rank;
-    md << "### Rank " << r.placement.rank << (r.placement.host.empty() ? "" : " on " + md_cell(r.placement.host)) << "\n\n"
+    md << "### Rank " << r.placement.rank << (r.placement.host.empty() ? "" : " on " + md_cell(r.placement.host))
+       << "\n\n"
        << md_cell(state_line(r)) << "\n\n| Check | Verdict | Evidence |\n|---|---|---|\n";
     for (const auto* c : part.checks)
       md << "| " << c->name << " | " << name_of(c->verdict) << " | " << md_cell(c->evidence) << " |\n";
@@ -200,16 +211,18 @@ std::string telemetry_svg(const std::vector<const ResultRecord*>& results, int r
   for (const auto& s : spans)
     if (s.t->power_limit_w) limit = s.t->power_limit_w;
   if (limit)
-    svg << "<line x1=\"" << kLeft << "\" x2=\"" << kLeft + plot_w << "\" y1=\"" << fixed(y_power(*limit), 1) << "\" y2=\""
-        << fixed(y_power(*limit), 1) << "\" stroke=\"#d62728\" stroke-dasharray=\"4 3\"><title>power limit "
-        << fixed(*limit, 0) << " W</title></line>\n";
+    svg << "<line x1=\"" << kLeft << "\" x2=\"" << kLeft + plot_w << "\" y1=\"" << fixed(y_power(*limit), 1)
+        << "\" y2=\"" << fixed(y_power(*limit), 1)
+        << "\" stroke=\"#d62728\" stroke-dasharray=\"4 3\"><title>power limit " << fixed(*limit, 0)
+        << " W</title></line>\n";
   // The reasons band: amber where the software power cap held, red where a slowdown did.
   const double band_y = kTop + kPlot + 8;
   for (const auto& s : spans)
     for (std::size_t i = 0; i < s.t->samples.size(); ++i) {
       const auto& p = s.t->samples[i];
       const char* colour = (p.clock_events & clock_event::kSlowdownMask) ? "#d62728"
-                           : (p.clock_events & clock_event::kSwPowerCap) ? "#ff9f1c" : nullptr;
+                           : (p.clock_events & clock_event::kSwPowerCap) ? "#ff9f1c"
+                                                                         : nullptr;
       if (!colour) continue;
       const double end = i + 1 < s.t->samples.size() ? s.t->samples[i + 1].t_s : p.t_s + s.t->period_s;
       svg << "<rect x=\"" << fixed(x(s.start + p.t_s), 1) << "\" y=\"" << band_y << "\" width=\""

@@ -118,8 +118,8 @@ Outcome<long long> HistoryStore::add(const RunRecord& run, const std::string& so
   };
   const auto job = scheduler_job(run);
   // Jobs of several scalable units start in the same second with the same command: their nodes tell them apart.
-  const std::string key = run.started + "\n" + run.suite_name + "\n" + run.command + "\n" +
-                          job.value("job_id", "") + "\n" + std::to_string(run.ranks.size()) + "\n" +
+  const std::string key = run.started + "\n" + run.suite_name + "\n" + run.command + "\n" + job.value("job_id", "") +
+                          "\n" + std::to_string(run.ranks.size()) + "\n" +
                           (run.ranks.empty() ? std::string() : run.ranks.front().placement.host);
   {
     Statement remove(db_, "DELETE FROM runs WHERE key = ?");
@@ -145,20 +145,33 @@ Outcome<long long> HistoryStore::add(const RunRecord& run, const std::string& so
     result.integer(5, r.placement.rank).text(6, r.placement.host).text(7, r.placement.device_uuid);
     result.text(8, r.placement.device_name).text(9, std::string(name_of(r.reply.status)));
     result.text(10, std::string(unit_of(r.measurement.metric)));
-    if (r.figures) result.real(11, r.figures->at_median).real(12, r.figures->best);
-    else result.null(11).null(12);
-    if (r.time) result.real(13, r.time->cv);
-    else result.null(13);
-    if (r.bus_figures) result.real(14, r.bus_figures->at_median);
-    else result.null(14);
+    if (r.figures)
+      result.real(11, r.figures->at_median).real(12, r.figures->best);
+    else
+      result.null(11).null(12);
+    if (r.time)
+      result.real(13, r.time->cv);
+    else
+      result.null(13);
+    if (r.bus_figures)
+      result.real(14, r.bus_figures->at_median);
+    else
+      result.null(14);
     if (!result.done()) return fail("adding a result");
   }
-  Statement check(db_, "INSERT INTO checks(run, name, environment, subject, rank, verdict, evidence) "
-                       "VALUES(?,?,?,?,?,?,?)");
+  Statement check(db_,
+                  "INSERT INTO checks(run, name, environment, subject, rank, verdict, evidence) "
+                  "VALUES(?,?,?,?,?,?,?)");
   if (!check.ready()) return fail("preparing");
   for (const auto& c : run.checks)
-    if (!check.integer(1, id).text(2, c.name).text(3, c.environment).text(4, c.subject).integer(5, c.rank)
-             .text(6, std::string(name_of(c.verdict))).text(7, c.evidence).done())
+    if (!check.integer(1, id)
+             .text(2, c.name)
+             .text(3, c.environment)
+             .text(4, c.subject)
+             .integer(5, c.rank)
+             .text(6, std::string(name_of(c.verdict)))
+             .text(7, c.evidence)
+             .done())
       return fail("adding a check");
   Statement node(db_, "INSERT INTO nodes(run, host, verdict, reasons) VALUES(?,?,?,?)");
   if (!node.ready()) return fail("preparing");
@@ -170,8 +183,9 @@ Outcome<long long> HistoryStore::add(const RunRecord& run, const std::string& so
 }
 
 Outcome<std::vector<HistoryStore::RunRow>> HistoryStore::runs() {
-  Statement q(db_, "SELECT id, suite, started, exit_code, verdict, slurm_job, ranks, source FROM runs ORDER BY "
-                   "started, id");
+  Statement q(db_,
+              "SELECT id, suite, started, exit_code, verdict, slurm_job, ranks, source FROM runs ORDER BY "
+              "started, id");
   if (!q.ready()) return GPUCERT_ERROR("history store: " + error_of(db_));
   std::vector<RunRow> out;
   while (q.row())
@@ -181,7 +195,7 @@ Outcome<std::vector<HistoryStore::RunRow>> HistoryStore::runs() {
 }
 
 Outcome<std::vector<HistoryStore::NodeFigure>> HistoryStore::node_history(const std::string& host,
-                                                                         const std::string& prefix) {
+                                                                          const std::string& prefix) {
   Statement q(db_,
               "SELECT runs.started, runs.suite, results.measurement, results.environment, results.device_uuid, "
               "results.unit, results.rank, COALESCE(results.busbw, results.median), results.cv FROM results "

@@ -227,16 +227,15 @@ void gpus(std::ostringstream& h, const RunRecord& run) {
     const auto& p = r.probe;
     h << "<tr><td class=\"num\">" << r.placement.rank << "</td><td class=\"text\">" << html_escape(r.placement.host)
       << "</td><td class=\"num\">" << (r.placement.device >= 0 ? std::to_string(r.placement.device) : "-")
-      << "</td><td>" << html_escape(d ? d->name : "-") << "<small class=\"uuid\">"
-      << html_escape(d ? d->uuid : "") << "</small></td><td class=\"num\">"
+      << "</td><td>" << html_escape(d ? d->name : "-") << "<small class=\"uuid\">" << html_escape(d ? d->uuid : "")
+      << "</small></td><td class=\"num\">"
       << (d ? fixed(static_cast<double>(d->memory_bytes) / (1024.0 * 1024 * 1024), 1) + " GiB" : "-")
       << "</td><td class=\"num\">" << (d ? fixed(d->peak_bandwidth_gbps(), 0) + " GB/s" : "-") << "</td><td>"
       << (p.driver_release.empty() && !p.driver_version
               ? std::string("unknown")
               : html_escape(p.driver_release.empty() ? "?" : p.driver_release) + " (CUDA " +
                     format_cuda_version(p.driver_version) + ")")
-      << "</td><td>" << format_cuda_version(p.runtime_version)
-      << "</td><td class=\"text\">"
+      << "</td><td>" << format_cuda_version(p.runtime_version) << "</td><td class=\"text\">"
       << (r.usable ? pill("pass", "usable") : pill("fail", "not usable") + " " + html_escape(r.problem))
       << "</td></tr>\n";
   }
@@ -252,8 +251,10 @@ void charts(std::ostringstream& h, const RunRecord& run) {
   bool any = false;
   for (const auto& c : workload_charts(run)) {
     any = true;
-    if (const auto* bars = std::get_if<BarChart>(&c.chart)) figure(h, render_bar_chart(*bars), c.caption);
-    else figure(h, render_log_x_chart(std::get<LineChart>(c.chart)), c.caption);
+    if (const auto* bars = std::get_if<BarChart>(&c.chart))
+      figure(h, render_bar_chart(*bars), c.caption);
+    else
+      figure(h, render_log_x_chart(std::get<LineChart>(c.chart)), c.caption);
   }
   if (auto c = container_native_chart(run)) {
     any = true;
@@ -286,8 +287,8 @@ void results(std::ostringstream& h, const RunRecord& run) {
     const auto& v = r.reply.verification;
     std::string verification = "-";
     if (r.reply.status != RunStatus::Unavailable && r.reply.status != RunStatus::Waived)
-      verification = v.checked ? std::to_string(v.mismatches) + " wrong of " + count_text(v.checked)
-                               : std::string("not verified");
+      verification =
+          v.checked ? std::to_string(v.mismatches) + " wrong of " + count_text(v.checked) : std::string("not verified");
     h << "<tr><td class=\"id\"><code>" << html_escape(r.measurement.id) << "</code></td>";
     if (show_environment) h << "<td>" << html_escape(environment_of(r)) << "</td>";
     h << "<td class=\"num\">" << r.placement.rank << "</td><td>"
@@ -310,8 +311,8 @@ void diagnoses(std::ostringstream& h, const RunRecord& run) {
     h << "<h3>Rank " << r.placement.rank << " on " << html_escape(r.placement.host) << "</h3>\n";
     if (r.probe.cuda_error)
       h << "<p>CUDA said: <code>" << html_escape(r.probe.cuda_error->call) << "</code> returned "
-        << html_escape(r.probe.cuda_error->name) << " (" << r.probe.cuda_error->code << "): "
-        << html_escape(r.probe.cuda_error->message) << "</p>\n";
+        << html_escape(r.probe.cuda_error->name) << " (" << r.probe.cuda_error->code
+        << "): " << html_escape(r.probe.cuda_error->message) << "</p>\n";
     else if (!r.problem.empty())
       h << "<p>" << html_escape(r.problem) << "</p>\n";
     h << "<ul class=\"diagnoses\">\n";
@@ -340,7 +341,8 @@ void not_run(std::ostringstream& h, const RunRecord& run) {
       << (run.interrupted.empty() ? "" : " (the run was stopped by " + html_escape(run.interrupted) + ")")
       << ":</p>\n<ul>";
     constexpr std::size_t kListed = 100;
-    for (std::size_t i = 0; i < missing.size() && i < kListed; ++i) h << "<li><code>" << html_escape(missing[i]) << "</code></li>";
+    for (std::size_t i = 0; i < missing.size() && i < kListed; ++i)
+      h << "<li><code>" << html_escape(missing[i]) << "</code></li>";
     if (missing.size() > kListed) h << "<li>and " << missing.size() - kListed << " more</li>";
     h << "</ul>\n";
   }
@@ -375,7 +377,8 @@ std::string render_html(const RunRecord& run) {
   h << "<footer>gpucert " << html_escape(run.build.version)
     << (run.build.git.empty() ? "" : " (" + html_escape(run.build.git) + ")") << ", built with CUDA "
     << format_cuda_version(run.build.cuda_build_version) << " for sm_" << html_escape(run.build.architectures)
-    << ". Command: <code>" << html_escape(run.command) << "</code>. Times are device times from CUDA events; "
+    << ". Command: <code>" << html_escape(run.command)
+    << "</code>. Times are device times from CUDA events; "
        "figures use the median of the repetitions (best: the fastest run).</footer>\n</body></html>\n";
   return h.str();
 }

@@ -22,7 +22,7 @@ class JsonSkim {
  private:
   std::set<std::string, std::less<>> dropped_;
   std::string kept_;
-  int depth_ = 0;          // of the text read so far, counting both objects and arrays
+  int depth_ = 0;  // of the text read so far, counting both objects and arrays
   bool in_string_ = false;
   bool escaped_ = false;   // the previous character in a string was a backslash
   bool at_key_ = false;    // at depth 1, the next string is a key

@@ -52,22 +52,29 @@ struct Suite {
 
 Case::Outcome outcome_of(const Check& c) {
   switch (c.verdict) {
-    case Verdict::Pass: return Case::Outcome::Passed;
-    case Verdict::Waived: return Case::Outcome::Skipped;
-    case Verdict::Fail: return Case::Outcome::Failure;
+    case Verdict::Pass:
+      return Case::Outcome::Passed;
+    case Verdict::Waived:
+      return Case::Outcome::Skipped;
+    case Verdict::Fail:
+      return Case::Outcome::Failure;
   }
   return Case::Outcome::Passed;
 }
 
 Case::Outcome outcome_of(const ResultRecord& r) {
   switch (r.reply.status) {
-    case RunStatus::Ok: return Case::Outcome::Passed;
-    case RunStatus::Failed: return Case::Outcome::Failure;
+    case RunStatus::Ok:
+      return Case::Outcome::Passed;
+    case RunStatus::Failed:
+      return Case::Outcome::Failure;
     case RunStatus::Error:
     case RunStatus::Crashed:
-    case RunStatus::TimedOut: return Case::Outcome::Error;
+    case RunStatus::TimedOut:
+      return Case::Outcome::Error;
     case RunStatus::Unavailable:
-    case RunStatus::Waived: return Case::Outcome::Skipped;
+    case RunStatus::Waived:
+      return Case::Outcome::Skipped;
   }
   return Case::Outcome::Passed;
 }
@@ -99,8 +106,13 @@ Case case_of(const Check& c) {
 }
 
 Case case_of(const ResultRecord& r) {
-  Case k{r.measurement.workload, r.measurement.id + " rank " + std::to_string(r.placement.rank), time_of(r),
-         outcome_of(r), "", "", ""};
+  Case k{r.measurement.workload,
+         r.measurement.id + " rank " + std::to_string(r.placement.rank),
+         time_of(r),
+         outcome_of(r),
+         "",
+         "",
+         ""};
   const auto& v = r.reply.verification;
   std::string facts;
   facts.append("host ").append(r.placement.host).append(", device ").append(std::to_string(r.placement.device));

@@ -112,9 +112,8 @@ void environments(std::ostringstream& md, const RunRecord& run) {
   for (const auto& e : run.environments) {
     std::size_t usable = 0;
     for (const auto& r : e.ranks) usable += r.usable ? 1 : 0;
-    md << "| " << markdown_cell(e.name) << " | " << markdown_cell(e.runtime) << " | " << markdown_cell(e.image)
-       << " | " << (e.flavor.empty() ? "-" : markdown_cell(e.flavor)) << " | " << usable << " of " << e.ranks.size()
-       << " |\n";
+    md << "| " << markdown_cell(e.name) << " | " << markdown_cell(e.runtime) << " | " << markdown_cell(e.image) << " | "
+       << (e.flavor.empty() ? "-" : markdown_cell(e.flavor)) << " | " << usable << " of " << e.ranks.size() << " |\n";
   }
   md << "\n";
 }
@@ -145,8 +144,8 @@ void not_run(std::ostringstream& md, const RunRecord& run) {
   for (const auto& id : run.plan)
     if (!measured.count(id)) missing.push_back(id);
   if (!missing.empty()) {
-    md << "## Not run\n\n" << missing.size() << " of " << run.plan.size()
-       << " measurement(s) of the suite have no result"
+    md << "## Not run\n\n"
+       << missing.size() << " of " << run.plan.size() << " measurement(s) of the suite have no result"
        << (run.interrupted.empty() ? "" : " (the run was stopped by " + run.interrupted + ")") << ":\n\n";
     constexpr std::size_t kListed = 100;
     for (std::size_t i = 0; i < missing.size() && i < kListed; ++i) md << "- `" << markdown_line(missing[i]) << "`\n";
@@ -195,8 +194,8 @@ std::string render_markdown(const RunRecord& run) {
   md << "| CUDA runtime | " << markdown_cell(facts.runtimes) << " |\n";
   md << "| gpucert | " << markdown_cell(run.build.version) << ", built with CUDA "
      << format_cuda_version(run.build.cuda_build_version) << " for CUDA architectures "
-     << markdown_cell(run.build.architectures)
-     << " |\n" << scheduler_markdown_row(run) << "\n";
+     << markdown_cell(run.build.architectures) << " |\n"
+     << scheduler_markdown_row(run) << "\n";
 
   md << suspects_markdown(run);
   not_run(md, run);
@@ -243,8 +242,7 @@ std::string render_markdown(const RunRecord& run) {
       if (is_failure(r)) status = "**" + status + "**";
       md << "| " << markdown_cell(r.measurement.id) << " | "
          << (show_environment ? markdown_cell(environment_of(r)) + " | " : "") << r.placement.rank << " | " << status
-         << " | "
-         << median << " | " << best << " | " << cv << " | " << peak << " | "
+         << " | " << median << " | " << best << " | " << cv << " | " << peak << " | "
          << markdown_cell(verification_text(r)) << " |\n";
     }
     md << "\n";
@@ -278,8 +276,8 @@ std::string render_markdown(const RunRecord& run) {
          << "\n  - Fix: " << markdown_line(d.fix) << "\n";
     md << "\n";
   }
-  md << "Times are device times from CUDA events; figures use the median of " <<
-        "the repetitions (best = fastest run). Bandwidth counts BabelStream's bytes per kernel, in GB/s "
+  md << "Times are device times from CUDA events; figures use the median of "
+     << "the repetitions (best = fastest run). Bandwidth counts BabelStream's bytes per kernel, in GB/s "
         "(1e9 B/s).";
   if (busbw)
     md << " NCCL rows give nccl-tests' bus bandwidth (busbw): the algorithm bandwidth times the collective's "

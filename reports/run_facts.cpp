@@ -77,9 +77,7 @@ bool has_container_results(const RunRecord& run) {
                      [](const ResultRecord& r) { return environment_of(r) != kNativeEnvironment; });
 }
 
-bool results_name_environment(const RunRecord& run) {
-  return has_container_results(run) || !run.environments.empty();
-}
+bool results_name_environment(const RunRecord& run) { return has_container_results(run) || !run.environments.empty(); }
 
 std::vector<ParityRow> parity_rows(const RunRecord& run) {
   std::vector<ParityRow> rows;

@@ -168,7 +168,8 @@ void reconcile_results(RunRecord& run, std::vector<std::string>& warnings) {
     }
     const auto hash = hash_of(r);
     const auto [first, last] = seen.equal_range(hash);
-    const auto earlier_at = std::find_if(first, last, [&](const auto& e) { return same_key(run.results[e.second], r); });
+    const auto earlier_at =
+        std::find_if(first, last, [&](const auto& e) { return same_key(run.results[e.second], r); });
     if (earlier_at != last) {
       auto& earlier = run.results[earlier_at->second];
       if (broke(earlier.reply.status) && r.earlier_attempts.size() > earlier.earlier_attempts.size()) {
@@ -188,8 +189,10 @@ void reconcile_results(RunRecord& run, std::vector<std::string>& warnings) {
     std::string s;
     for (const auto& v : values) {
       if (!s.empty()) s += ", ";
-      if constexpr (std::is_same_v<std::decay_t<decltype(v)>, int>) s += std::to_string(v);
-      else s += v;
+      if constexpr (std::is_same_v<std::decay_t<decltype(v)>, int>)
+        s += std::to_string(v);
+      else
+        s += v;
     }
     return s;
   };
@@ -289,7 +292,9 @@ Status read_results_log(const fs::path& log_path, FolderRun& out) {
     if (line_number == 0 && !lines.empty()) {
       std::error_code ec;
       const auto bytes = fs::file_size(log_path, ec);
-      if (!ec) out.run.results.reserve(out.run.results.size() + bytes / std::max<std::size_t>(1, whole / lines.size()) * 21 / 20);
+      if (!ec)
+        out.run.results.reserve(out.run.results.size() +
+                                bytes / std::max<std::size_t>(1, whole / lines.size()) * 21 / 20);
     }
     for (std::size_t i = 0; i < lines.size(); ++i) {
       ++line_number;

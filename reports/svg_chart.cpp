@@ -62,8 +62,10 @@ void y_axis(std::ostringstream& s, double left, double right, double top, double
     s << "<text x=\"" << num(left - 6) << "\" y=\"" << num(y + 4) << "\" text-anchor=\"end\" fill=\"#374151\">"
       << short_number(v) << "</text>";
   }
-  s << "<text transform=\"rotate(-90)\" x=\"" << num(-(top + height / 2)) << "\" y=\"14\" text-anchor=\"middle\" "
-       "fill=\"#374151\">" << html_escape(unit) << "</text>";
+  s << "<text transform=\"rotate(-90)\" x=\"" << num(-(top + height / 2))
+    << "\" y=\"14\" text-anchor=\"middle\" "
+       "fill=\"#374151\">"
+    << html_escape(unit) << "</text>";
 }
 
 double axis_max(double maximum, double& step) {
@@ -90,8 +92,10 @@ double nice_step(double maximum, int ticks) {
 
 std::string short_number(double value) {
   char buf[32];
-  if (std::fabs(value) >= 100) std::snprintf(buf, sizeof buf, "%.0f", value);
-  else std::snprintf(buf, sizeof buf, "%.3g", value);
+  if (std::fabs(value) >= 100)
+    std::snprintf(buf, sizeof buf, "%.0f", value);
+  else
+    std::snprintf(buf, sizeof buf, "%.3g", value);
   return buf;
 }
 
@@ -139,13 +143,13 @@ std::string render_bar_chart(const BarChart& chart) {
       const double centre = x + 1 + w / 2;
       if (bar->low && bar->high && *bar->high > *bar->low) {
         s << "<path d=\"M" << num(centre) << " " << num(y_of(*bar->low)) << "V" << num(y_of(*bar->high)) << "M"
-          << num(centre - 3) << " " << num(y_of(*bar->low)) << "h6M" << num(centre - 3) << " "
-          << num(y_of(*bar->high)) << "h6\" stroke=\"#111827\" stroke-width=\"1\" fill=\"none\"/>";
+          << num(centre - 3) << " " << num(y_of(*bar->low)) << "h6M" << num(centre - 3) << " " << num(y_of(*bar->high))
+          << "h6\" stroke=\"#111827\" stroke-width=\"1\" fill=\"none\"/>";
       }
       if (bar_w >= 24)
         s << "<text x=\"" << num(centre) << "\" y=\"" << num(y_of(bar->high.value_or(bar->value)) - 4)
-          << "\" text-anchor=\"middle\" font-size=\"10\" fill=\"#111827\" " << kHalo << ">"
-          << short_number(bar->value) << "</text>";
+          << "\" text-anchor=\"middle\" font-size=\"10\" fill=\"#111827\" " << kHalo << ">" << short_number(bar->value)
+          << "</text>";
     }
   }
   for (const auto& l : chart.lines) {
@@ -190,8 +194,8 @@ std::string render_log_x_chart(const LineChart& chart) {
   const double every = std::max(1.0, std::ceil((e_max - e_min) / 8));
   for (double e = e_min; e <= e_max + 1e-9; e += every) {
     const double x = x_of(std::exp2(e));
-    s << "<line x1=\"" << num(x) << "\" x2=\"" << num(x) << "\" y1=\"" << num(top) << "\" y2=\""
-      << num(top + plot_h) << "\" stroke=\"#f3f4f6\"/>"
+    s << "<line x1=\"" << num(x) << "\" x2=\"" << num(x) << "\" y1=\"" << num(top) << "\" y2=\"" << num(top + plot_h)
+      << "\" stroke=\"#f3f4f6\"/>"
       << "<text x=\"" << num(x) << "\" y=\"" << num(top + plot_h + 16) << "\" text-anchor=\"middle\" fill=\"#374151\">"
       << html_escape(chart.x_format ? chart.x_format(std::exp2(e)) : short_number(std::exp2(e))) << "</text>";
   }
@@ -205,8 +209,8 @@ std::string render_log_x_chart(const LineChart& chart) {
       markers << "<circle cx=\"" << num(x_of(p.x)) << "\" cy=\"" << num(y_of(p.y)) << "\" r=\"3\" fill=\""
               << series_colour(i) << "\"><title>"
               << html_escape(chart.series[i].name + " at " +
-                             (chart.x_format ? chart.x_format(p.x) : short_number(p.x)) + ": " +
-                             short_number(p.y) + " " + chart.unit)
+                             (chart.x_format ? chart.x_format(p.x) : short_number(p.x)) + ": " + short_number(p.y) +
+                             " " + chart.unit)
               << "</title></circle>";
     }
     s << "<polyline points=\"" << points.str() << "\" fill=\"none\" stroke=\"" << series_colour(i)
@@ -235,8 +239,8 @@ std::string render_interval_chart(const IntervalChart& chart) {
     s << "<line x1=\"" << num(x_of(v)) << "\" x2=\"" << num(x_of(v)) << "\" y1=\"" << num(top) << "\" y2=\""
       << num(bottom) << "\" stroke=\"#e5e7eb\"/><text x=\"" << num(x_of(v)) << "\" y=\"" << num(bottom + 16)
       << "\" text-anchor=\"middle\" fill=\"#374151\">" << short_number(v) << "</text>";
-  s << "<line x1=\"" << num(x_of(chart.reference)) << "\" x2=\"" << num(x_of(chart.reference)) << "\" y1=\""
-    << num(top) << "\" y2=\"" << num(bottom) << "\" stroke=\"#111827\"/>";
+  s << "<line x1=\"" << num(x_of(chart.reference)) << "\" x2=\"" << num(x_of(chart.reference)) << "\" y1=\"" << num(top)
+    << "\" y2=\"" << num(bottom) << "\" stroke=\"#111827\"/>";
   if (chart.threshold)
     s << "<line x1=\"" << num(x_of(*chart.threshold)) << "\" x2=\"" << num(x_of(*chart.threshold)) << "\" y1=\""
       << num(top) << "\" y2=\"" << num(bottom) << "\" stroke=\"#b91c1c\" stroke-dasharray=\"6 4\"/>"
@@ -253,8 +257,7 @@ std::string render_interval_chart(const IntervalChart& chart) {
       << " " << num(y - 5) << "v10M" << num(x_of(r.high)) << " " << num(y - 5) << "v10\" stroke=\"#111827\" "
       << "fill=\"none\"/><circle cx=\"" << num(x_of(r.value)) << "\" cy=\"" << num(y) << "\" r=\"4\" fill=\""
       << series_colour(0) << "\"><title>" << html_escape(r.label + ": " + interval) << "</title></circle>"
-      << "<text x=\"" << num(right + 12) << "\" y=\"" << num(y + 4) << "\" fill=\"#111827\">" << interval
-      << "</text>";
+      << "<text x=\"" << num(right + 12) << "\" y=\"" << num(y + 4) << "\" fill=\"#111827\">" << interval << "</text>";
   }
   s << "</svg>";
   return s.str();

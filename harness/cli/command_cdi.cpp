@@ -19,20 +19,23 @@
 namespace gpucert::cli {
 
 CLI::App* add_cdi_command(CLI::App& app, CdiArgs& args) {
-  auto* cmd = app.add_subcommand("cdi", "Write a CDI spec of this host's GPUs, as `nvidia-ctk cdi generate` does (for "
-                                        "podman --device nvidia.com/gpu=N where nvidia-ctk is not installed)");
+  auto* cmd = app.add_subcommand("cdi",
+                                 "Write a CDI spec of this host's GPUs, as `nvidia-ctk cdi generate` does (for "
+                                 "podman --device nvidia.com/gpu=N where nvidia-ctk is not installed)");
   cmd->add_option("--output", args.output, "File to write, e.g. /etc/cdi/nvidia.json; default: standard output");
   cmd->add_option("--kind", args.kind, "CDI kind of the devices")->capture_default_str();
   cmd->add_flag("--no-hooks", args.no_hooks,
                 "Leave out the hooks (ld cache rebuild, forward compatibility): the libraries are then found only "
                 "where the image's loader already looks");
-  cmd->footer("\nDevices are named by index (as nvidia-smi numbers them), by UUID, and 'all'. Every driver library "
-              "and program is bound read-only at its host path; the hooks run this gpucert (`gpucert cdi hook`), so "
-              "keep it where it is, or write the spec again. Example:\n"
-              "  gpucert cdi --output /etc/cdi/nvidia.json\n"
-              "  podman run --rm --device nvidia.com/gpu=0 IMAGE nvidia-smi -L\n");
-  args.hook_command = cmd->add_subcommand("hook", "What the spec's createContainer hooks run (as nvidia-cdi-hook): reads "
-                                                  "the container's state on stdin");
+  cmd->footer(
+      "\nDevices are named by index (as nvidia-smi numbers them), by UUID, and 'all'. Every driver library "
+      "and program is bound read-only at its host path; the hooks run this gpucert (`gpucert cdi hook`), so "
+      "keep it where it is, or write the spec again. Example:\n"
+      "  gpucert cdi --output /etc/cdi/nvidia.json\n"
+      "  podman run --rm --device nvidia.com/gpu=0 IMAGE nvidia-smi -L\n");
+  args.hook_command = cmd->add_subcommand("hook",
+                                          "What the spec's createContainer hooks run (as nvidia-cdi-hook): reads "
+                                          "the container's state on stdin");
   args.hook_command->add_option("name", args.hook, "update-ldcache or enable-cuda-compat")->required();
   args.hook_command->add_option("--folder", args.folders, "update-ldcache: a folder of injected libraries");
   args.hook_command->add_option("--host-driver-version", args.host_driver_version,
@@ -74,7 +77,8 @@ int command_cdi_hook(const CdiArgs& args) {
   spec.argv = *argv;
   auto done = runtime::run_to_completion(spec, std::chrono::seconds(60));
   if (!done || done->exit_code != 0) {
-    std::cerr << "gpucert cdi hook update-ldcache: ldconfig failed: " << (done ? done->err : done.error().describe()) << "\n";
+    std::cerr << "gpucert cdi hook update-ldcache: ldconfig failed: " << (done ? done->err : done.error().describe())
+              << "\n";
     return kExitEnvironment;
   }
   return kExitPassed;

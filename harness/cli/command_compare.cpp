@@ -31,8 +31,9 @@ bool parse_fraction(const std::string& text, double& out) {
 }  // namespace
 
 CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
-  auto* cmd = app.add_subcommand("compare", "Compare two runs: per measurement NEW/OLD of the median, regressions "
-                                            "beyond a threshold and the runs' noise, check verdicts that changed");
+  auto* cmd = app.add_subcommand("compare",
+                                 "Compare two runs: per measurement NEW/OLD of the median, regressions "
+                                 "beyond a threshold and the runs' noise, check verdicts that changed");
   cmd->add_option("old", args.old_path, "Output folder or report.json of the baseline run")->required();
   cmd->add_option("new", args.new_paths, "Output folders or report.json files of the runs to judge, each against OLD")
       ->required();
@@ -46,9 +47,10 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
   cmd->add_option("--thresholds", args.thresholds,
                   "Performance floors per GPU model for both runs' checks; default: each run's recorded floors, else "
                   "the built-in ones");
-  cmd->footer("\nExample: gpucert compare baseline/ week1/ week2/ week3/   (each week against the baseline)\n"
-              "Exit codes: 0 no regression, 1 a regression (a measurement slower beyond the threshold and the "
-              "noise, or a check failing that did not fail before), 2 bad input.");
+  cmd->footer(
+      "\nExample: gpucert compare baseline/ week1/ week2/ week3/   (each week against the baseline)\n"
+      "Exit codes: 0 no regression, 1 a regression (a measurement slower beyond the threshold and the "
+      "noise, or a check failing that did not fail before), 2 bad input.");
   return cmd;
 }
 

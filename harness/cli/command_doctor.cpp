@@ -61,8 +61,8 @@ Exit codes:
      causes above say why
 )";
 
-constexpr const char* kEnvironmentShown[] = {"NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES", "CUDA_VISIBLE_DEVICES",
-                                             "CUDA_VERSION", "LD_LIBRARY_PATH"};
+constexpr const char* kEnvironmentShown[] = {"NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES",
+                                             "CUDA_VISIBLE_DEVICES", "CUDA_VERSION", "LD_LIBRARY_PATH"};
 
 void print_python(const ProbeReport& p) {
   if (!p.python_torch) {
@@ -85,7 +85,8 @@ int print_record(const RankRecord& r) {
   const auto& p = r.probe;
   // Without a probe (the worker never answered) there are no facts to show, only the problem.
   if (!p.worker_version.empty()) {
-    std::printf("  driver:       %s (supports CUDA %s)\n", p.driver_release.empty() ? "unknown" : p.driver_release.c_str(),
+    std::printf("  driver:       %s (supports CUDA %s)\n",
+                p.driver_release.empty() ? "unknown" : p.driver_release.c_str(),
                 format_cuda_version(p.driver_version).c_str());
     std::printf("  CUDA runtime: %s (worker built with %s)\n", format_cuda_version(p.runtime_version).c_str(),
                 format_cuda_version(p.cuda_build_version).c_str());
@@ -154,8 +155,8 @@ std::vector<std::string> split_gpus(const std::string& text) {
 // The image read without starting it (a root filesystem only): its config beside it and its files.
 // Returns whether a finding is fatal.
 bool print_static_findings(const runtime::Environment& env, const DoctorArgs& args, const runtime::HostFacts& facts) {
-  const fs::path config = args.image_config.empty() ? fs::path(env.image).parent_path() / "image-config.json"
-                                                    : fs::path(args.image_config);
+  const fs::path config =
+      args.image_config.empty() ? fs::path(env.image).parent_path() / "image-config.json" : fs::path(args.image_config);
   ImageFacts image;
   image.reference = env.image;
   std::ifstream in(config);
@@ -164,8 +165,10 @@ bool print_static_findings(const runtime::Environment& env, const DoctorArgs& ar
     text << in.rdbuf();
     auto read = image_facts_from_oci_config(text.str(), env.image, config.string());
     if (!read) read = image_facts_from_inspect(text.str(), env.image);  // `podman image inspect` output
-    if (read) image = *read;
-    else std::printf("  image config: %s\n", read.error().describe().c_str());
+    if (read)
+      image = *read;
+    else
+      std::printf("  image config: %s\n", read.error().describe().c_str());
   } else {
     std::printf("  image config: none (%s): its Env, labels and architecture are unknown\n", config.string().c_str());
   }
@@ -180,8 +183,10 @@ bool print_static_findings(const runtime::Environment& env, const DoctorArgs& ar
   for (const auto& id : env.gpus)
     if (!id.empty()) host.requested_gpus.push_back(id);
   std::printf("  judged for:   %s, driver %s%s, --gpus %s\n", host.architecture.c_str(),
-              host.driver.release.empty() ? "unknown (requirements not checked; --driver RELEASE)" : host.driver.release.c_str(),
-              host.driver.cuda_version.empty() ? "" : (" (CUDA " + host.driver.cuda_version + ")").c_str(), args.gpus.c_str());
+              host.driver.release.empty() ? "unknown (requirements not checked; --driver RELEASE)"
+                                          : host.driver.release.c_str(),
+              host.driver.cuda_version.empty() ? "" : (" (CUDA " + host.driver.cuda_version + ")").c_str(),
+              args.gpus.c_str());
   const auto findings = diagnose_image(image, files, host);
   if (findings.empty()) std::printf("  image:        no fault found in its configuration and files\n");
   for (const auto& f : findings)
@@ -196,8 +201,10 @@ int doctor_image(const DoctorArgs& args) {
   std::error_code ec;
   if (runtime_name.empty()) {
     if (!fs::is_directory(args.image, ec)) {
-      std::fprintf(stderr, "gpucert doctor: name the runtime of image '%s': --runtime docker, podman, apptainer, "
-                           "enroot or oci\n", args.image.c_str());
+      std::fprintf(stderr,
+                   "gpucert doctor: name the runtime of image '%s': --runtime docker, podman, apptainer, "
+                   "enroot or oci\n",
+                   args.image.c_str());
       return kExitBadInput;
     }
     runtime_name = "oci";  // a folder can only be a root filesystem
@@ -210,7 +217,8 @@ int doctor_image(const DoctorArgs& args) {
   }
   runtime::Environment env;
   env.kind = *kind;
-  env.image = *kind == runtime::RuntimeKind::Oci ? fs::absolute(args.image, ec).lexically_normal().string() : args.image;
+  env.image =
+      *kind == runtime::RuntimeKind::Oci ? fs::absolute(args.image, ec).lexically_normal().string() : args.image;
   if (env.image.size() > 1 && env.image.back() == '/') env.image.pop_back();
   env.gpus = split_gpus(args.gpus);
   env.name = "gpucert-doctor-" + std::to_string(getpid());
@@ -228,8 +236,9 @@ int doctor_image(const DoctorArgs& args) {
     return kExitBadInput;
   }
   if (args.static_only && *kind != runtime::RuntimeKind::Oci) {
-    std::fprintf(stderr, "gpucert doctor: --static reads a root filesystem folder; export the image first "
-                         "(`podman export $(podman create IMAGE) | tar -C DIR/rootfs -x`)\n");
+    std::fprintf(stderr,
+                 "gpucert doctor: --static reads a root filesystem folder; export the image first "
+                 "(`podman export $(podman create IMAGE) | tar -C DIR/rootfs -x`)\n");
     return kExitBadInput;
   }
   std::printf("image %s under %s, GPU(s) %s\n", env.image.c_str(), runtime_name.c_str(), args.gpus.c_str());
@@ -288,10 +297,10 @@ int doctor_image(const DoctorArgs& args) {
       if (record.usable) {
         record.placement.device = record.probe.devices.front().index;
       } else {
-        record.problem = record.probe.cuda_error ? record.probe.cuda_error->name + " (" +
-                                                       std::to_string(record.probe.cuda_error->code) +
-                                                       "): " + record.probe.cuda_error->message
-                                                 : "CUDA reports no device";
+        record.problem = record.probe.cuda_error
+                             ? record.probe.cuda_error->name + " (" + std::to_string(record.probe.cuda_error->code) +
+                                   "): " + record.probe.cuda_error->message
+                             : "CUDA reports no device";
       }
     }
     worker->stop();
@@ -302,9 +311,12 @@ int doctor_image(const DoctorArgs& args) {
 }  // namespace
 
 CLI::App* add_doctor_command(CLI::App& app, DoctorArgs& args) {
-  auto* cmd = app.add_subcommand("doctor", "Probe every rank's environment, or an image's, and explain why CUDA is "
-                                           "or is not available, with the command that fixes it");
-  cmd->add_option("--timeout", args.timeout_s, "Seconds the probe may take")->check(CLI::Range(1, 3600))->capture_default_str();
+  auto* cmd = app.add_subcommand("doctor",
+                                 "Probe every rank's environment, or an image's, and explain why CUDA is "
+                                 "or is not available, with the command that fixes it");
+  cmd->add_option("--timeout", args.timeout_s, "Seconds the probe may take")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   cmd->add_option("--image", args.image,
                   "Probe inside this image instead of natively: a registry reference (docker, podman), a .sif or "
                   "docker:// URI (apptainer), a .sqsh or container name (enroot), or a root filesystem folder (oci)");

@@ -17,8 +17,9 @@ namespace gpucert::cli {
 HistoryCommands add_history_command(CLI::App& app, HistoryArgs& args) {
   auto* cmd = app.add_subcommand("history", "Keep runs in one SQLite file and follow a node's figures over them");
   cmd->require_subcommand(1);
-  cmd->footer("\nThe store is plain SQLite: `sqlite3 gpucert-history.sqlite` answers any other question (tables runs, "
-              "results, checks, nodes; docs/CLUSTER.md).\nExit codes: 0 done, 2 bad input or an unreadable store.");
+  cmd->footer(
+      "\nThe store is plain SQLite: `sqlite3 gpucert-history.sqlite` answers any other question (tables runs, "
+      "results, checks, nodes; docs/CLUSTER.md).\nExit codes: 0 done, 2 bad input or an unreadable store.");
   HistoryCommands out;
   out.load = cmd->add_subcommand("load", "Add runs to the store (a run loaded again replaces itself)");
   out.load->add_option("runs", args.runs, "Output folders or report.json files")->required();
@@ -28,8 +29,7 @@ HistoryCommands add_history_command(CLI::App& app, HistoryArgs& args) {
   out.node = cmd->add_subcommand("node", "A node's figures over its runs, each against its first run");
   out.node->add_option("host", args.host, "The node, as the reports name it")->required();
   out.node->add_option("--measurement", args.measurement, "Only measurements whose id starts with this");
-  for (auto* sub : {out.load, out.runs, out.node})
-    sub->add_option("--db", args.db, "The store")->capture_default_str();
+  for (auto* sub : {out.load, out.runs, out.node}) sub->add_option("--db", args.db, "The store")->capture_default_str();
   return out;
 }
 

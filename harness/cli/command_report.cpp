@@ -13,16 +13,18 @@
 namespace gpucert::cli {
 
 CLI::App* add_report_command(CLI::App& app, ReportArgs& args) {
-  auto* cmd = app.add_subcommand(
-      "report", "Render report.json, report.md, junit.xml and report.html again from an output folder's "
-                "results.jsonl and ranks.json");
+  auto* cmd =
+      app.add_subcommand("report",
+                         "Render report.json, report.md, junit.xml and report.html again from an output folder's "
+                         "results.jsonl and ranks.json");
   cmd->add_option("dir", args.dir, "Output folder of a `gpucert run`")->required();
   cmd->add_option("--thresholds", args.thresholds,
                   "Performance floors per GPU model (JSON, as suites/thresholds.json); default: those the run "
                   "recorded (run.json), else the built-in ones");
-  cmd->footer("\nExit codes: 0 the reports were written, 2 the folder or the thresholds file cannot be read or the "
-              "reports cannot be written.\nThe run's own verdict is in the reports (and was `gpucert run`'s exit "
-              "code).");
+  cmd->footer(
+      "\nExit codes: 0 the reports were written, 2 the folder or the thresholds file cannot be read or the "
+      "reports cannot be written.\nThe run's own verdict is in the reports (and was `gpucert run`'s exit "
+      "code).");
   return cmd;
 }
 
@@ -45,9 +47,10 @@ int command_report(const ReportArgs& args) {
     std::fprintf(stderr, "gpucert: %s\n", s.error().message.c_str());
     return kExitBadInput;
   }
-  std::printf("%s/report.html (and report.json, report.md, junit.xml): %zu result(s) of %zu rank(s); %s "
-              "(exit code %d)\n",
-              args.dir.c_str(), run.results.size(), run.ranks.size(), run.verdict().c_str(), run.exit_code());
+  std::printf(
+      "%s/report.html (and report.json, report.md, junit.xml): %zu result(s) of %zu rank(s); %s "
+      "(exit code %d)\n",
+      args.dir.c_str(), run.results.size(), run.ranks.size(), run.verdict().c_str(), run.exit_code());
   return kExitPassed;
 }
 

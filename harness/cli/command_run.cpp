@@ -60,8 +60,8 @@ int command_run(const RunArgs& given_args, int* argc, char*** argv) {
   // `--resume DIR` alone: the suite and the options come from the run that stopped there.
   RunArgs args = given_args;
   // The root reads it (other hosts may not see the folder) and every rank takes the same options.
-  const auto stored_text = world.broadcast(world.root() && !args.resume.empty() ? stored_run_text(args.resume)
-                                                                                : std::string());
+  const auto stored_text =
+      world.broadcast(world.root() && !args.resume.empty() ? stored_run_text(args.resume) : std::string());
   auto stored = nlohmann::json::parse(stored_text, nullptr, false);
   if (!stored.is_object()) stored = nullptr;
   std::string problem;
@@ -81,8 +81,9 @@ int command_run(const RunArgs& given_args, int* argc, char*** argv) {
                  : std::string("run.json");
     };
     auto read = stored_suite ? Outcome<SuiteText>(SuiteText{stored["suite_document"].dump(), stored_source()})
-                : args.suite.empty() ? Outcome<SuiteText>(SuiteText{std::string(embedded_quick_suite()), "embedded:quick"})
-                                     : read_suite(args.suite);
+                : args.suite.empty()
+                    ? Outcome<SuiteText>(SuiteText{std::string(embedded_quick_suite()), "embedded:quick"})
+                    : read_suite(args.suite);
     if (read) {
       text = read->text;
       source = read->source;
@@ -127,17 +128,21 @@ int command_run(const RunArgs& given_args, int* argc, char*** argv) {
       request.runtime = *kind;
       // The command line's flavors and CUDA versions, else the suite's.
       request.flavors = args.flavors.empty() ? suite->flavors : args.flavors;
-      request.cuda_versions = args.flavors.empty() && args.cuda_versions.empty() ? suite->cuda_versions : args.cuda_versions;
+      request.cuda_versions =
+          args.flavors.empty() && args.cuda_versions.empty() ? suite->cuda_versions : args.cuda_versions;
       request.image_prefix = args.image_prefix;
-      request.cuda_version = !args.cuda_version.empty()       ? args.cuda_version
+      request.cuda_version = !args.cuda_version.empty()      ? args.cuda_version
                              : request.cuda_versions.empty() ? format_cuda_version(GPUCERT_CUDA_BUILD_VERSION)
                                                              : std::string();
       request.os = args.os;
       request.images = args.images;
       const auto& catalog = embedded_flavor_catalog();
-      auto planned = runtime::plan_environments(request, catalog ? catalog->flavor_names() : std::vector<std::string>{});
-      if (planned) environments = std::move(*planned);
-      else bad = planned.error().message;
+      auto planned =
+          runtime::plan_environments(request, catalog ? catalog->flavor_names() : std::vector<std::string>{});
+      if (planned)
+        environments = std::move(*planned);
+      else
+        bad = planned.error().message;
     }
     if (!bad.empty()) {
       if (world.root()) std::fprintf(stderr, "gpucert: %s\n", bad.c_str());
@@ -177,8 +182,7 @@ int command_run(const RunArgs& given_args, int* argc, char*** argv) {
     }
   }
   options.resume = !args.resume.empty();
-  options.out_dir =
-      world.broadcast(options.resume ? args.resume : args.out.empty() ? default_out_dir() : args.out);
+  options.out_dir = world.broadcast(options.resume ? args.resume : args.out.empty() ? default_out_dir() : args.out);
   options.seed = args.seed;
   options.timeout = std::chrono::seconds(args.timeout_s);
   // NCCL must give up before its worker is killed, or the worker's own account of the hang is lost.
@@ -201,8 +205,8 @@ int command_run(const RunArgs& given_args, int* argc, char*** argv) {
                  suite->name.c_str(), suite->plan.size(), world.size(),
                  options.environments.empty()
                      ? ""
-                     : (", native and " + std::to_string(options.environments.size()) + " container environment(s) in " +
-                        std::to_string(options.rounds) + " interleaved rounds")
+                     : (", native and " + std::to_string(options.environments.size()) +
+                        " container environment(s) in " + std::to_string(options.rounds) + " interleaved rounds")
                            .c_str(),
                  options.resume ? "added to the run in" : "in", options.out_dir.c_str());
 

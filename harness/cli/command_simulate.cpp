@@ -43,9 +43,10 @@ bool parse_planted(const std::string& text, std::vector<int>& indices, double& f
 }  // namespace
 
 CLI::App* add_simulate_command(CLI::App& app, SimulateArgs& args) {
-  auto* cmd = app.add_subcommand(
-      "simulate", "Write the results of a suite on a simulated cluster (healthy H100 figures with their spread, "
-                  "outliers planted on request) into an output folder that `gpucert report` renders");
+  auto* cmd =
+      app.add_subcommand("simulate",
+                         "Write the results of a suite on a simulated cluster (healthy H100 figures with their spread, "
+                         "outliers planted on request) into an output folder that `gpucert report` renders");
   cmd->add_option("--out", args.out, "Output folder (created)")->required();
   cmd->add_option("--suite", args.suite, "Suite name or .json path")->capture_default_str();
   cmd->add_option("--nodes", args.nodes, "Nodes")->check(CLI::Range(1, 100000))->capture_default_str();
@@ -63,9 +64,10 @@ CLI::App* add_simulate_command(CLI::App& app, SimulateArgs& args) {
                 "Leave out the plan's per-node and per-pair NCCL measurements (the suite's \"split\")");
   cmd->add_flag("--summaries", args.summaries,
                 "Records as a node forwards them when samples stay on the nodes: time summaries, no samples");
-  cmd->footer("\nExample:\n  gpucert simulate --out /tmp/sim --nodes 128 --slow-gpu 77:0.7 --slow-node 20 "
-              "--slow-pair 4,123:0.6\n  gpucert report /tmp/sim\n\nExit codes: 0 written, 2 bad input or the folder "
-              "cannot be written.");
+  cmd->footer(
+      "\nExample:\n  gpucert simulate --out /tmp/sim --nodes 128 --slow-gpu 77:0.7 --slow-node 20 "
+      "--slow-pair 4,123:0.6\n  gpucert report /tmp/sim\n\nExit codes: 0 written, 2 bad input or the folder "
+      "cannot be written.");
   return cmd;
 }
 
@@ -81,7 +83,8 @@ int command_simulate(const SimulateArgs& args) {
     std::vector<int> at;
     PlantedGpu g;
     if (!parse_planted(text, at, g.factor, 1)) {
-      std::fprintf(stderr, "gpucert: --slow-gpu '%s': expected RANK or RANK:FACTOR with 0 < FACTOR < 1\n", text.c_str());
+      std::fprintf(stderr, "gpucert: --slow-gpu '%s': expected RANK or RANK:FACTOR with 0 < FACTOR < 1\n",
+                   text.c_str());
       return kExitBadInput;
     }
     g.rank = at[0];
@@ -91,7 +94,8 @@ int command_simulate(const SimulateArgs& args) {
     std::vector<int> at;
     PlantedNode n;
     if (!parse_planted(text, at, n.factor, 1) || at[0] >= args.nodes) {
-      std::fprintf(stderr, "gpucert: --slow-node '%s': expected NODE or NODE:FACTOR, NODE below --nodes\n", text.c_str());
+      std::fprintf(stderr, "gpucert: --slow-node '%s': expected NODE or NODE:FACTOR, NODE below --nodes\n",
+                   text.c_str());
       return kExitBadInput;
     }
     n.node = at[0];
@@ -101,8 +105,10 @@ int command_simulate(const SimulateArgs& args) {
     std::vector<int> at;
     PlantedPair p;
     if (!parse_planted(text, at, p.factor, 2) || at[0] == at[1] || at[0] >= args.nodes || at[1] >= args.nodes) {
-      std::fprintf(stderr, "gpucert: --slow-pair '%s': expected NODE,NODE or NODE,NODE:FACTOR, two nodes below "
-                           "--nodes\n", text.c_str());
+      std::fprintf(stderr,
+                   "gpucert: --slow-pair '%s': expected NODE,NODE or NODE,NODE:FACTOR, two nodes below "
+                   "--nodes\n",
+                   text.c_str());
       return kExitBadInput;
     }
     p.first = at[0];
@@ -126,10 +132,14 @@ int command_simulate(const SimulateArgs& args) {
       if (!cluster.split_nccl || !measured.contains(std::minmax(p.first, p.second))) {
         std::string partners;
         for (const auto& [a, b] : measured)
-          if (a == p.first || b == p.first) partners += (partners.empty() ? "" : ", ") + std::to_string(a == p.first ? b : a);
-        std::fprintf(stderr, "gpucert: --slow-pair %d,%d: the suite's pair rounds never put these nodes together "
-                             "(node %d meets: %s)\n", p.first, p.second, p.first,
-                     partners.empty() ? "no node; the suite has no \"split\": [\"pair\"] or --no-split-nccl" : partners.c_str());
+          if (a == p.first || b == p.first)
+            partners += (partners.empty() ? "" : ", ") + std::to_string(a == p.first ? b : a);
+        std::fprintf(
+            stderr,
+            "gpucert: --slow-pair %d,%d: the suite's pair rounds never put these nodes together "
+            "(node %d meets: %s)\n",
+            p.first, p.second, p.first,
+            partners.empty() ? "no node; the suite has no \"split\": [\"pair\"] or --no-split-nccl" : partners.c_str());
         return kExitBadInput;
       }
   }

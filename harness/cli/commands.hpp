@@ -13,27 +13,27 @@ class App;
 namespace gpucert::cli {
 
 struct RunArgs {
-  std::string suite;        // empty: the embedded quick suite
-  std::string out;          // empty: gpucert-out/run-<time>
-  std::string resume;       // a run's output folder to continue; empty: a fresh run
+  std::string suite;   // empty: the embedded quick suite
+  std::string out;     // empty: gpucert-out/run-<time>
+  std::string resume;  // a run's output folder to continue; empty: a fresh run
   std::uint64_t seed = 1;
   int timeout_s = 600;
-  int rank_timeout_s = 0;   // 0: timeout_s + 300
-  int nccl_timeout_s = 0;   // 0: half of timeout_s
-  std::string thresholds;   // empty: the built-in performance floors
+  int rank_timeout_s = 0;  // 0: timeout_s + 300
+  int nccl_timeout_s = 0;  // 0: half of timeout_s
+  std::string thresholds;  // empty: the built-in performance floors
   std::string command_line;
   // Container environments beside native (environment_plan.hpp).
   std::string runtime = "oci";
   std::vector<std::string> flavors;
   std::string image_prefix;
-  std::string cuda_version;  // empty: the CUDA this gpucert was built with
+  std::string cuda_version;                // empty: the CUDA this gpucert was built with
   std::vector<std::string> cuda_versions;  // --cuda 11.8,12.9,13.0: the flavors in each (empty: the suite's, if any)
   std::string os = "ubuntu24.04";
   std::vector<std::string> images;  // NAME=IMAGE
   int rounds = 5;
-  std::string scratch;  // oci bundles' parent; empty: the temporary folder
+  std::string scratch;           // oci bundles' parent; empty: the temporary folder
   std::string samples_on_nodes;  // empty: every sample is gathered at the root
-  std::set<std::string> given;  // the options given on the command line, by long name ("seed")
+  std::set<std::string> given;   // the options given on the command line, by long name ("seed")
 };
 
 int command_run(const RunArgs& args, int* argc, char*** argv);
@@ -42,9 +42,9 @@ struct DoctorArgs {
   std::string image;    // empty: natively, on every rank
   std::string runtime;  // for --image; empty: oci for a folder
   std::string gpus = "0";
-  std::string scratch;  // oci bundle folder's parent; empty: the temporary folder
-  std::string driver;   // the host driver release the image is judged against; empty: this host's
-  bool static_only = false;  // read the image only, start nothing (a CPU builder)
+  std::string scratch;               // oci bundle folder's parent; empty: the temporary folder
+  std::string driver;                // the host driver release the image is judged against; empty: this host's
+  bool static_only = false;          // read the image only, start nothing (a CPU builder)
   std::string injection = "legacy";  // oci: legacy (docker --gpus) or cdi (podman --device)
   std::string image_config;  // the image's OCI config (or `podman image inspect` output); empty: beside the rootfs
 };
@@ -73,9 +73,9 @@ CLI::App* add_report_command(CLI::App& app, ReportArgs& args);
 int command_report(const ReportArgs& args);
 
 struct CompareArgs {
-  std::string old_path;               // the baseline: an output folder or a report.json file
+  std::string old_path;                // the baseline: an output folder or a report.json file
   std::vector<std::string> new_paths;  // each judged against it
-  std::string threshold = "5%";    // a fraction or a percentage
+  std::string threshold = "5%";        // a fraction or a percentage
   double noise_factor = 3.0;
   std::string thresholds;  // empty: the built-in floors
 };

@@ -21,11 +21,13 @@ Outcome<std::string> image_worker(const runtime::EnvironmentChoice& image, const
   auto builds = runtime::find_worker_builds(own, GPUCERT_CUDA_BUILD_VERSION, named ? named : "");
   if (!builds) return builds.error();
   if (const auto* build = runtime::worker_for_cuda(*builds, cuda->second)) {
-    note = "CUDA_VERSION=" + cuda->second + ": the CUDA " + std::to_string(build->cuda_major) + " worker " + build->path;
+    note =
+        "CUDA_VERSION=" + cuda->second + ": the CUDA " + std::to_string(build->cuda_major) + " worker " + build->path;
     return build->path;
   }
   if (auto fits = check_worker_fits_image(GPUCERT_CUDA_BUILD_VERSION, cuda->second, image.image); !fits)
-    return GPUCERT_ERROR(fits.error().message + " (workers of this gpucert: " + runtime::describe_worker_builds(*builds) + ")");
+    return GPUCERT_ERROR(fits.error().message +
+                         " (workers of this gpucert: " + runtime::describe_worker_builds(*builds) + ")");
   return own;
 }
 

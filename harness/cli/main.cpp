@@ -34,9 +34,10 @@ int main(int argc, char** argv) {
   // ranks that was a fifth of the time of `gpucert report` (docs/PERFORMANCE.md). Memory stays with the process.
   mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, INT_MAX);
-  CLI::App app{"gpucert: GPU benchmark and conformance harness. Runs verified workloads (memory bandwidth, "
-               "GEMM, convolution, NCCL) on every GPU of every MPI rank and writes reports.",
-               "gpucert"};
+  CLI::App app{
+      "gpucert: GPU benchmark and conformance harness. Runs verified workloads (memory bandwidth, "
+      "GEMM, convolution, NCCL) on every GPU of every MPI rank and writes reports.",
+      "gpucert"};
   app.footer(std::string("Examples:\n"
                          "  gpucert run                              the embedded quick suite on this machine\n"
                          "  gpucert run --suite certify --out out/    a named suite, reports in out/\n"
@@ -58,8 +59,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--suite", run.suite,
                       "Suite name (quick, certify, acceptance: see `gpucert list`) or path to a suite .json file; "
                       "default: the embedded quick suite");
-  run_cmd->add_option("--out", run.out, "Output folder for results.jsonl, ranks.json, report.json, report.md, "
-                                        "junit.xml and report.html; default: gpucert-out/run-<UTC time>");
+  run_cmd->add_option("--out", run.out,
+                      "Output folder for results.jsonl, ranks.json, report.json, report.md, "
+                      "junit.xml and report.html; default: gpucert-out/run-<UTC time>");
   run_cmd->add_option("--resume", run.resume,
                       "Continue the run that stopped in this output folder (crash, kill, lost node): the measurements "
                       "its results.jsonl holds for every rank and environment are not run again, the others are "
@@ -77,59 +79,68 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--timeout", run.timeout_s, "Seconds one measurement may take before its worker is killed")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
-  run_cmd->add_option("--rank-timeout", run.rank_timeout_s,
-                      "Seconds rank 0 waits for another rank's result before it names the rank (and its host), "
-                      "writes the reports and ends the job; default: --timeout plus 300")
+  run_cmd
+      ->add_option("--rank-timeout", run.rank_timeout_s,
+                   "Seconds rank 0 waits for another rank's result before it names the rank (and its host), "
+                   "writes the reports and ends the job; default: --timeout plus 300")
       ->check(CLI::Range(1, 172800));
-  run_cmd->add_option("--nccl-timeout", run.nccl_timeout_s,
-                      "Seconds a rank's NCCL waits on the other ranks (communicator set-up, each timed sample) "
-                      "before it aborts its communicator; below --timeout; default: half of --timeout")
+  run_cmd
+      ->add_option("--nccl-timeout", run.nccl_timeout_s,
+                   "Seconds a rank's NCCL waits on the other ranks (communicator set-up, each timed sample) "
+                   "before it aborts its communicator; below --timeout; default: half of --timeout")
       ->check(CLI::Range(1, 86400));
   run_cmd->add_option("--thresholds", run.thresholds,
                       "Performance floors per GPU model for the performance-floor check (JSON, as "
                       "suites/thresholds.json); default: the built-in ones");
-  run_cmd->add_option("--flavors", run.flavors,
-                      "Also run the suite in these CUDA image flavors (base, runtime, runtime-cudnn, devel), "
-                      "interleaved with native, and compare: comma-separated")
+  run_cmd
+      ->add_option("--flavors", run.flavors,
+                   "Also run the suite in these CUDA image flavors (base, runtime, runtime-cudnn, devel), "
+                   "interleaved with native, and compare: comma-separated")
       ->delimiter(',');
-  run_cmd->add_option("--runtime", run.runtime,
-                      "Container runtime of --flavors and --image: oci (runc bundles gpucert writes), podman, docker, "
-                      "apptainer, enroot")
+  run_cmd
+      ->add_option("--runtime", run.runtime,
+                   "Container runtime of --flavors and --image: oci (runc bundles gpucert writes), podman, docker, "
+                   "apptainer, enroot")
       ->capture_default_str();
   run_cmd->add_option("--image-prefix", run.image_prefix,
                       "Where the flavors' images are: for oci the folder of `images/build-local --output bundle DIR` "
                       "(DIR/<flavor>/rootfs); else a repository, e.g. localhost/cuda gives "
                       "localhost/cuda:<cuda-version>-<flavor>-<os>");
   run_cmd->add_option("--cuda-version", run.cuda_version, "CUDA version in the flavors' tags; default: gpucert's own");
-  run_cmd->add_option("--cuda", run.cuda_versions,
-                      "Run --flavors in each of these CUDA versions, comma-separated (11.8,12.9,13.0): a matrix of "
-                      "CUDA version x flavor, each image with the worker of its CUDA major (build/cuda<major>/, "
-                      "GPUCERT_WORKERS); images <prefix>:<version>-<flavor>-<os>, for oci <prefix>/<version>/<flavor>; "
-                      "default: the suite's \"cuda_versions\"")
+  run_cmd
+      ->add_option("--cuda", run.cuda_versions,
+                   "Run --flavors in each of these CUDA versions, comma-separated (11.8,12.9,13.0): a matrix of "
+                   "CUDA version x flavor, each image with the worker of its CUDA major (build/cuda<major>/, "
+                   "GPUCERT_WORKERS); images <prefix>:<version>-<flavor>-<os>, for oci <prefix>/<version>/<flavor>; "
+                   "default: the suite's \"cuda_versions\"")
       ->delimiter(',');
   run_cmd->add_option("--os", run.os, "OS in the flavors' tags")->capture_default_str();
   run_cmd->add_option("--image", run.images,
                       "NAME=IMAGE: one more environment, an image of your own (repeatable); a flavor's name as NAME "
                       "checks it as that flavor");
-  run_cmd->add_option("--rounds", run.rounds,
-                      "With containers: rounds each measurement's repetitions are split into, every round running in "
-                      "every environment in turn")
+  run_cmd
+      ->add_option("--rounds", run.rounds,
+                   "With containers: rounds each measurement's repetitions are split into, every round running in "
+                   "every environment in turn")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   run_cmd->add_option("--samples-on-nodes", run.samples_on_nodes,
                       "A folder on every node (e.g. /var/tmp/gpucert): each rank keeps its results with every sample "
                       "there (HOST/rank-N.jsonl) and sends rank 0 only their time summaries, so that a large job "
                       "gathers less; the reports read them alike");
-  run_cmd->add_option("--scratch", run.scratch, "Folder for the oci bundles (made and removed); default: the temporary folder");
-  run_cmd->footer(std::string("Examples:\n"
-                              "  gpucert run --suite certify --out out/\n"
-                              "  gpucert run --suite certify --resume out/   continue it after a crash\n"
-                              "  images/build-local --rootfs host --output bundle /var/tmp/flavors\n"
-                              "  gpucert run --flavors base,runtime,runtime-cudnn,devel --image-prefix /var/tmp/flavors\n"
-                              "  gpucert run --runtime podman --flavors runtime --image-prefix localhost/cuda --os debian12\n"
-                              "  mpirun -np 2 gpucert run --suite perf-nccl --flavors runtime --image-prefix /var/tmp/flavors\n"
-                              "  gpucert run --runtime podman --cuda 12.9,13.0 --flavors base,runtime --image-prefix localhost/cuda --os debian12\n\n") +
-                  kExitCodes);
+  run_cmd->add_option("--scratch", run.scratch,
+                      "Folder for the oci bundles (made and removed); default: the temporary folder");
+  run_cmd->footer(
+      std::string("Examples:\n"
+                  "  gpucert run --suite certify --out out/\n"
+                  "  gpucert run --suite certify --resume out/   continue it after a crash\n"
+                  "  images/build-local --rootfs host --output bundle /var/tmp/flavors\n"
+                  "  gpucert run --flavors base,runtime,runtime-cudnn,devel --image-prefix /var/tmp/flavors\n"
+                  "  gpucert run --runtime podman --flavors runtime --image-prefix localhost/cuda --os debian12\n"
+                  "  mpirun -np 2 gpucert run --suite perf-nccl --flavors runtime --image-prefix /var/tmp/flavors\n"
+                  "  gpucert run --runtime podman --cuda 12.9,13.0 --flavors base,runtime --image-prefix "
+                  "localhost/cuda --os debian12\n\n") +
+      kExitCodes);
 
   gpucert::cli::DoctorArgs doctor;
   auto* doctor_cmd = gpucert::cli::add_doctor_command(app, doctor);

@@ -41,8 +41,9 @@ void ProgressDisplay::ranks_ready(const std::vector<RankRecord>& ranks) {
 void ProgressDisplay::measurement_started(std::size_t index, std::size_t total, const Measurement& m) {
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   std::string left = "estimating";
-  if (index > 0) left = "about " + format_duration(elapsed / static_cast<double>(index) *
-                                                   static_cast<double>(total - index)) + " left";
+  if (index > 0)
+    left =
+        "about " + format_duration(elapsed / static_cast<double>(index) * static_cast<double>(total - index)) + " left";
   if (terminal_) {
     std::fprintf(out_, "\r\033[K[%zu/%zu] %s  (%s elapsed, %s)", index + 1, total, m.id.c_str(),
                  format_duration(elapsed).c_str(), left.c_str());

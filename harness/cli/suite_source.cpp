@@ -40,8 +40,8 @@ std::vector<std::filesystem::path> suite_folders() {
 }
 
 Outcome<SuiteText> read_suite(const std::string& name_or_path) {
-  const bool is_path = name_or_path.find('/') != std::string::npos ||
-                       (name_or_path.size() > 5 && name_or_path.ends_with(".json"));
+  const bool is_path =
+      name_or_path.find('/') != std::string::npos || (name_or_path.size() > 5 && name_or_path.ends_with(".json"));
   if (is_path) {
     auto text = read_file(name_or_path);
     if (!text) return text.error();

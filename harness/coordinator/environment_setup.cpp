@@ -14,8 +14,9 @@
 namespace gpucert::coordinator {
 namespace fs = std::filesystem;
 
-runtime::Environment container_environment(const runtime::EnvironmentChoice& choice, const std::vector<std::string>& gpus,
-                                           const std::string& worker_path, const std::string& name) {
+runtime::Environment container_environment(const runtime::EnvironmentChoice& choice,
+                                           const std::vector<std::string>& gpus, const std::string& worker_path,
+                                           const std::string& name) {
   runtime::Environment env;
   env.kind = choice.runtime;
   env.image = choice.image;
@@ -65,7 +66,8 @@ ContainerSetup setup_container_rank(const MpiWorld& world, const runtime::Enviro
   // The GPUs of every rank on this host, not this rank's alone: NCCL's peer-to-peer transport between two
   // containers needs to see the peer's GPU (cudaDeviceCanAccessPeer, CUDA IPC of its buffers); with only
   // its own, a collective across them fails with "invalid device ordinal". This rank uses its own by UUID.
-  const auto local_ranks = static_cast<std::size_t>(std::count(world.hosts().begin(), world.hosts().end(), world.host()));
+  const auto local_ranks =
+      static_cast<std::size_t>(std::count(world.hosts().begin(), world.hosts().end(), world.host()));
   std::vector<std::string> gpus;
   const auto shown = options.every_host_gpu ? native.probe.devices.size() : std::max<std::size_t>(local_ranks, 1);
   for (std::size_t d = 0; d < native.probe.devices.size() && d < shown; ++d)
@@ -75,8 +77,9 @@ ContainerSetup setup_container_rank(const MpiWorld& world, const runtime::Enviro
   const auto env = container_environment(choice, gpus, worker_path, name);
   auto started = runtime::start_environment_worker(env, options.runtime, options.scratch_dir);
   if (!started) {
-    record.problem = "the worker did not start in " + choice.name + " (" + std::string(runtime::to_string(choice.runtime)) +
-                     " " + choice.image + "): " + started.error().describe();
+    record.problem = "the worker did not start in " + choice.name + " (" +
+                     std::string(runtime::to_string(choice.runtime)) + " " + choice.image +
+                     "): " + started.error().describe();
     return setup;
   }
   auto probe = started->client().probe(options.timeout);
@@ -114,8 +117,8 @@ ContainerSetup setup_container_rank(const MpiWorld& world, const runtime::Enviro
   return setup;
 }
 
-std::optional<ImageFacts> inspect_image(const runtime::EnvironmentChoice& choice, const runtime::RuntimeOptions& options,
-                                        std::string& note) {
+std::optional<ImageFacts> inspect_image(const runtime::EnvironmentChoice& choice,
+                                        const runtime::RuntimeOptions& options, std::string& note) {
   using runtime::RuntimeKind;
   if (choice.runtime == RuntimeKind::Oci) {
     const auto config = fs::path(choice.image).parent_path() / "image-config.json";
@@ -139,8 +142,8 @@ std::optional<ImageFacts> inspect_image(const runtime::EnvironmentChoice& choice
     spec.argv = {program, "image", "inspect", choice.image};
     auto done = runtime::run_to_completion(spec, std::chrono::seconds(60));
     if (!done || done->exit_code != 0) {
-      note = "`" + program + " image inspect " + choice.image + "` failed: " +
-             (done ? done->err.substr(0, 300) : done.error().describe());
+      note = "`" + program + " image inspect " + choice.image +
+             "` failed: " + (done ? done->err.substr(0, 300) : done.error().describe());
       return std::nullopt;
     }
     auto facts = image_facts_from_inspect(done->out, choice.image);

@@ -34,8 +34,7 @@ MpiWorld::MpiWorld(int* argc, char*** argv) {
   host_.assign(name, static_cast<std::size_t>(length));
   // Every rank is alive here (MPI_Init just returned everywhere), so a blocking exchange is safe.
   std::vector<char> names(static_cast<std::size_t>(size_) * MPI_MAX_PROCESSOR_NAME, '\0');
-  MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, names.data(), MPI_MAX_PROCESSOR_NAME, MPI_CHAR,
-                MPI_COMM_WORLD);
+  MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, names.data(), MPI_MAX_PROCESSOR_NAME, MPI_CHAR, MPI_COMM_WORLD);
   for (int r = 0; r < size_; ++r)
     hosts_.emplace_back(names.data() + static_cast<std::size_t>(r) * MPI_MAX_PROCESSOR_NAME);
 }

@@ -1,6 +1,6 @@
-// The NCCL rendezvous (docs/ARCHITECTURE.md, "NCCL rendezvous"), once per run and only when the plan has nccl measurements: global rank
-// 0's worker makes the unique id, MPI carries it to every rank, every rank's worker joins the communicator
-// with its global rank, the world size and its GPU. Workers never see MPI, so this works the same natively
+// The NCCL rendezvous (docs/ARCHITECTURE.md, "NCCL rendezvous"), once per run and only when the plan has nccl
+// measurements: global rank 0's worker makes the unique id, MPI carries it to every rank, every rank's worker joins the
+// communicator with its global rank, the world size and its GPU. Workers never see MPI, so this works the same natively
 // and in containers. The outcome is the same on every rank: ready, or the reason (naming ranks and hosts)
 // for which every nccl measurement is then recorded as unavailable or error without running.
 #pragma once
@@ -20,8 +20,8 @@
 namespace gpucert::coordinator {
 
 struct NcclSession {
-  bool needed = false;  // the plan has nccl measurements
-  bool ready = false;   // every rank's worker joined the communicator
+  bool needed = false;                        // the plan has nccl measurements
+  bool ready = false;                         // every rank's worker joined the communicator
   RunStatus status = RunStatus::Unavailable;  // of the nccl measurements when not ready
   std::string reason;                         // why not ready
 

@@ -42,9 +42,9 @@ RankSetup setup_rank(const MpiWorld& world, const std::string& worker_path, std:
   const auto count = static_cast<int>(record.probe.devices.size());
   const int slot = runtime::device_slot(world.local_rank(), runtime::slurm_task(env));
   if (slot >= count) {
-    record.problem = "rank " + std::to_string(world.rank()) + " is local rank " +
-                     std::to_string(world.local_rank()) + " on " + world.host() + ", which has only " +
-                     std::to_string(count) + " visible GPU(s): start at most one rank per GPU";
+    record.problem = "rank " + std::to_string(world.rank()) + " is local rank " + std::to_string(world.local_rank()) +
+                     " on " + world.host() + ", which has only " + std::to_string(count) +
+                     " visible GPU(s): start at most one rank per GPU";
     return setup;
   }
   const auto& device = record.probe.devices[static_cast<std::size_t>(slot)];

@@ -15,7 +15,8 @@ int give_up_on_ranks(RunRecord& run, const MpiWorld::Stall& stall, const std::ve
   const auto keep = [&](ResultRecord record) {
     record.run_id = run.run_id;
     if (log)
-      if (auto s = log->append(to_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)); !s) progress.message("gpucert: " + s.error().describe());
+      if (auto s = log->append(to_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)); !s)
+        progress.message("gpucert: " + s.error().describe());
     run.results.push_back(std::move(record));
   };
   if (arrived_are_results)

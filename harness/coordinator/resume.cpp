@@ -27,22 +27,21 @@ std::string new_run_id() {
 }
 
 nlohmann::json to_json(const RunIdentity& identity) {
-  return nlohmann::json{{"format", kRunIdentityFormat},
-                        {"run", identity.run_id},
-                        {"plan", identity.plan},
-                        {"verdict_inputs", identity.verdict_inputs},
-                        {"suite_document", identity.suite_document},
-                        {"options", identity.options},
-                        {"suite", {{"name", identity.suite_name},
-                                   {"source", identity.suite_source},
-                                   {"digest", identity.suite_digest}}},
-                        {"seed", identity.seed},
-                        {"ranks", identity.ranks},
-                        {"rounds", identity.rounds},
-                        {"environments", identity.environments},
-                        {"gpucert", identity.gpucert_version},
-                        {"command", identity.command},
-                        {"started", identity.started}};
+  return nlohmann::json{
+      {"format", kRunIdentityFormat},
+      {"run", identity.run_id},
+      {"plan", identity.plan},
+      {"verdict_inputs", identity.verdict_inputs},
+      {"suite_document", identity.suite_document},
+      {"options", identity.options},
+      {"suite", {{"name", identity.suite_name}, {"source", identity.suite_source}, {"digest", identity.suite_digest}}},
+      {"seed", identity.seed},
+      {"ranks", identity.ranks},
+      {"rounds", identity.rounds},
+      {"environments", identity.environments},
+      {"gpucert", identity.gpucert_version},
+      {"command", identity.command},
+      {"started", identity.started}};
 }
 
 Outcome<RunIdentity> run_identity_from_json(const nlohmann::json& j) {

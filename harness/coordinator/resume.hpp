@@ -33,7 +33,7 @@ struct RunIdentity {
   std::string gpucert_version;
   std::string command;
   std::string started;
-  std::string run_id;  // made when the run starts; a resumed run keeps it, and every result line carries it
+  std::string run_id;             // made when the run starts; a resumed run keeps it, and every result line carries it
   std::vector<std::string> plan;  // the suite's measurement ids: what a complete run has results of
   nlohmann::json verdict_inputs;  // to_json(VerdictInputs): what the verdict is judged by
   // The suite document and the options of `gpucert run`, so that `--resume DIR` alone continues the run.

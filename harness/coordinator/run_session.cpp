@@ -28,8 +28,8 @@ namespace {
 // One environment on this rank: native, or a container of the run.
 struct EnvironmentSlot {
   std::string name;
-  const RankRecord* record = nullptr;        // this rank's, in this environment
-  runtime::WorkerClient* worker = nullptr;   // null when it is not running
+  const RankRecord* record = nullptr;              // this rank's, in this environment
+  runtime::WorkerClient* worker = nullptr;         // null when it is not running
   const std::vector<RankRecord>* ranks = nullptr;  // every rank's record here (meaningful at the root)
   NcclSession nccl;
   int breaks_in_a_row = 0;  // measurements that crashed or timed out, one after the other
@@ -40,15 +40,17 @@ struct EnvironmentSlot {
 EnvironmentRecord describe_environment(ContainerSetup& mine, std::vector<RankRecord> ranks,
                                        const SessionOptions& options, ProgressSink& progress) {
   const auto& choice = mine.choice;
-  EnvironmentRecord e{choice.name, std::string(runtime::to_string(choice.runtime)), choice.image, choice.flavor,
-                      std::move(ranks), mine.image_facts, std::nullopt};
+  EnvironmentRecord e{choice.name,      std::string(runtime::to_string(choice.runtime)),
+                      choice.image,     choice.flavor,
+                      std::move(ranks), mine.image_facts,
+                      std::nullopt};
   if (!mine.image_note.empty()) progress.message("gpucert: " + choice.name + ": " + mine.image_note);
   // nvcc inside the image compiles and runs a kernel: the devel flavor's promise, checked once per run.
   if (choice.flavor == "devel" && mine.worker) e.devel_check = mine.worker->client().devel_check(options.timeout);
   std::size_t usable = 0;
   for (const auto& r : e.ranks) usable += r.usable ? 1 : 0;
-  progress.message("gpucert: environment " + e.name + " (" + e.runtime + " " + e.image + "): " +
-                   std::to_string(usable) + " of " + std::to_string(e.ranks.size()) + " rank(s) can run" +
+  progress.message("gpucert: environment " + e.name + " (" + e.runtime + " " + e.image +
+                   "): " + std::to_string(usable) + " of " + std::to_string(e.ranks.size()) + " rank(s) can run" +
                    (usable == e.ranks.size() || e.ranks.empty() ? "" : "; " + e.ranks.front().problem));
   return e;
 }
@@ -172,8 +174,10 @@ class Session {
       problem = prepare_out_dir(identity_of(world_, suite_, options_, run_.started), options_, run_, progress_);
       if (problem.empty()) {
         auto created = ResultsLog::create(options_.out_dir / "results.jsonl");
-        if (created) log_.emplace(std::move(*created));
-        else problem = created.error().describe();
+        if (created)
+          log_.emplace(std::move(*created));
+        else
+          problem = created.error().describe();
       }
     }
     if (problem = world_.broadcast(problem); !problem.empty()) {
@@ -192,9 +196,11 @@ class Session {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     auto created = ResultsLog::create(dir / ("rank-" + std::to_string(world_.rank()) + ".jsonl"));
-    if (created) node_log_.emplace(std::move(*created));
-    else progress_.message("gpucert: rank " + std::to_string(world_.rank()) + ": " + created.error().describe() +
-                           "; its samples go to the root instead");
+    if (created)
+      node_log_.emplace(std::move(*created));
+    else
+      progress_.message("gpucert: rank " + std::to_string(world_.rank()) + ": " + created.error().describe() +
+                        "; its samples go to the root instead");
   }
 
   // This rank's native worker, then every container environment's beside it, each rank's record gathered at the
@@ -209,8 +215,12 @@ class Session {
         progress_.message("gpucert: " + s.error().describe());
 
     const ContainerOptions container_options{
-        options_.worker_path, options_.runtime, options_.scratch_dir, options_.timeout,
-        options_.build.cuda_build_version, options_.workers,
+        options_.worker_path,
+        options_.runtime,
+        options_.scratch_dir,
+        options_.timeout,
+        options_.build.cuda_build_version,
+        options_.workers,
         std::any_of(suite_.plan.begin(), suite_.plan.end(),
                     [](const Measurement& m) { return needs_setup(m, WorkloadSetup::HostGpus); })};
     for (const auto& choice : options_.environments) {
@@ -225,12 +235,21 @@ class Session {
         progress_.message("gpucert: " + s.error().describe());
 
     // containers_ and container_ranks_ are complete: the slots may point into them.
-    slots_.push_back({std::string(kNativeEnvironment), &native_.record, native_.worker ? &*native_.worker : nullptr,
-                      &run_.ranks, {}, 0, {}});
+    slots_.push_back({std::string(kNativeEnvironment),
+                      &native_.record,
+                      native_.worker ? &*native_.worker : nullptr,
+                      &run_.ranks,
+                      {},
+                      0,
+                      {}});
     for (std::size_t c = 0; c < containers_.size(); ++c)
-      slots_.push_back({containers_[c].choice.name, &containers_[c].record,
-                        containers_[c].worker ? &containers_[c].worker->client() : nullptr, &container_ranks_[c], {},
-                        0, {}});
+      slots_.push_back({containers_[c].choice.name,
+                        &containers_[c].record,
+                        containers_[c].worker ? &containers_[c].worker->client() : nullptr,
+                        &container_ranks_[c],
+                        {},
+                        0,
+                        {}});
   }
 
   // The set-up step of the plan's workloads, per environment: every rank joins one communicator for those that
@@ -361,8 +380,8 @@ class Session {
       const auto& message = replies[e].message;
       slot.given_up = "the GPU of rank " + std::to_string(slot.record->placement.rank) + " (" +
                       slot.record->placement.device_name + ") in " + slot.name + " was given up after " +
-                      std::to_string(slot.breaks_in_a_row) + " measurements in a row crashed or timed out; the last: " +
-                      message.substr(0, message.find('\n'));
+                      std::to_string(slot.breaks_in_a_row) +
+                      " measurements in a row crashed or timed out; the last: " + message.substr(0, message.find('\n'));
       std::fprintf(stderr, "gpucert: %s\n", slot.given_up.c_str());
     }
   }
@@ -446,8 +465,10 @@ class Session {
       if (stop_signal_) code = 128 + stop_signal_;
       if (const auto c = run_.completeness(); !c.complete())
         progress_.message("gpucert: the run is INCOMPLETE: " + std::to_string(c.incomplete) + " of " +
-                          std::to_string(c.planned) + " measurement(s) lack results; continue it with: gpucert run "
-                          "--resume " + options_.out_dir.string());
+                          std::to_string(c.planned) +
+                          " measurement(s) lack results; continue it with: gpucert run "
+                          "--resume " +
+                          options_.out_dir.string());
     }
     if (options_.reports_written) *options_.reports_written = world_.broadcast(written ? 1 : 0) != 0;
     return world_.broadcast(code);
@@ -476,8 +497,8 @@ class Session {
   // A rank that stops answering: the root records what it has and ends the job (rank_stall.hpp).
   MpiWorld::StallHandler stall_handler() {
     return [this](const MpiWorld::Stall& stall) {
-      return give_up_on_ranks(run_, stall, unfinished_, gathering_results_, log_ ? &*log_ : nullptr,
-                              options_.out_dir, progress_);
+      return give_up_on_ranks(run_, stall, unfinished_, gathering_results_, log_ ? &*log_ : nullptr, options_.out_dir,
+                              progress_);
     };
   }
 
@@ -495,10 +516,10 @@ class Session {
   RankSetup native_;
   std::vector<ContainerSetup> containers_;
   std::vector<std::vector<RankRecord>> container_ranks_;  // at the root: the gathered records, per environment
-  std::vector<EnvironmentSlot> slots_;                   // native first, then each container environment
+  std::vector<EnvironmentSlot> slots_;                    // native first, then each container environment
 
-  std::vector<bool> done_;         // per plan entry: recorded by the run this one resumes
-  std::size_t total_ = 0;          // the plan entries this run may measure: none without a usable GPU
+  std::vector<bool> done_;                 // per plan entry: recorded by the run this one resumes
+  std::size_t total_ = 0;                  // the plan entries this run may measure: none without a usable GPU
   std::size_t to_run_ = 0, position_ = 0;  // for the progress display: the measurements this run does
   NodeLayout layout_;                      // which host each rank is on, for collectives split per node
   int stop_signal_ = 0;

@@ -21,7 +21,7 @@ namespace gpucert::coordinator {
 struct SessionOptions {
   std::string worker_path;
   std::vector<runtime::WorkerBuild> workers;  // one per CUDA major, for the images (runtime/worker_builds.hpp)
-  std::filesystem::path out_dir;  // meaningful at the root
+  std::filesystem::path out_dir;              // meaningful at the root
   std::uint64_t seed = 1;
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};
   // How long a rank's NCCL waits on the other ranks (communicator set-up, each batch of collectives) before it

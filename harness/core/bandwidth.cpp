@@ -33,10 +33,16 @@ std::uint64_t stream_bytes(StreamKernel kernel, std::uint64_t elements, std::uin
   switch (kernel) {
     case StreamKernel::Copy:
     case StreamKernel::Mul:
-    case StreamKernel::Dot: arrays = 2; break;
+    case StreamKernel::Dot:
+      arrays = 2;
+      break;
     case StreamKernel::Add:
-    case StreamKernel::Triad: arrays = 3; break;
-    case StreamKernel::Nstream: arrays = 4; break;
+    case StreamKernel::Triad:
+      arrays = 3;
+      break;
+    case StreamKernel::Nstream:
+      arrays = 4;
+      break;
   }
   return arrays * elements * element_bytes;
 }

@@ -8,9 +8,12 @@ namespace gpucert {
 
 std::string_view name_of(Verdict verdict) {
   switch (verdict) {
-    case Verdict::Pass: return "pass";
-    case Verdict::Fail: return "fail";
-    case Verdict::Waived: return "waived";
+    case Verdict::Pass:
+      return "pass";
+    case Verdict::Fail:
+      return "fail";
+    case Verdict::Waived:
+      return "waived";
   }
   return "fail";
 }
@@ -22,9 +25,14 @@ std::optional<Verdict> parse_verdict(std::string_view name) {
 }
 
 nlohmann::json to_json(const Check& c) {
-  return {{"name", c.name},         {"environment", c.environment}, {"subject", c.subject},
-          {"rank", c.rank},         {"verdict", name_of(c.verdict)}, {"evidence", c.evidence},
-          {"diagnosis", c.diagnosis}, {"fix", c.fix}};
+  return {{"name", c.name},
+          {"environment", c.environment},
+          {"subject", c.subject},
+          {"rank", c.rank},
+          {"verdict", name_of(c.verdict)},
+          {"evidence", c.evidence},
+          {"diagnosis", c.diagnosis},
+          {"fix", c.fix}};
 }
 
 Outcome<Check> check_from_json(const nlohmann::json& j) {

@@ -30,9 +30,9 @@ struct Check {
   std::string subject;      // what it was checked on: "rank 0", a workload, "stream/triad/fp64/2GiB rank 0"
   int rank = -1;            // the rank it concerns; -1 for the run, a workload, an image
   Verdict verdict = Verdict::Fail;
-  std::string evidence;     // what was seen, quoted: versions, device names, loader messages, figures
-  std::string diagnosis;    // why it failed, when it failed
-  std::string fix;          // the command or change that fixes it, when it failed
+  std::string evidence;   // what was seen, quoted: versions, device names, loader messages, figures
+  std::string diagnosis;  // why it failed, when it failed
+  std::string fix;        // the command or change that fixes it, when it failed
 };
 
 nlohmann::json to_json(const Check& check);

@@ -32,10 +32,14 @@ std::optional<std::vector<long>> release_fields(std::string_view release) {
 
 std::string minimum_driver_for_cuda_major(int cuda_major) {
   switch (cuda_major) {
-    case 13: return "580";
-    case 12: return "525.60.13";
-    case 11: return "450.80.02";
-    default: return {};
+    case 13:
+      return "580";
+    case 12:
+      return "525.60.13";
+    case 11:
+      return "450.80.02";
+    default:
+      return {};
   }
 }
 
@@ -97,13 +101,13 @@ Status check_worker_fits_image(int worker_build_version, const std::string& imag
   }
   const int worker_major = worker_build_version / 1000;
   if (image_major == worker_major) return ok_status();
-  return GPUCERT_ERROR("the worker was built with CUDA " + format_cuda_version(worker_build_version) +
-                       " and links libcudart.so." + std::to_string(worker_major) + ", so it cannot run in " + image +
-                       ", a CUDA " + image_cuda_version + " image: build a CUDA " + std::to_string(image_major) +
-                       " worker beside it (scripts/setup --cuda " + std::to_string(image_major) +
-                       ", then GPUCERT_CUDA=" + std::to_string(image_major) +
-                       " scripts/build: docs/CUDA_VERSIONS.md), or name one in GPUCERT_WORKERS=" +
-                       std::to_string(image_major) + "=PATH");
+  return GPUCERT_ERROR(
+      "the worker was built with CUDA " + format_cuda_version(worker_build_version) + " and links libcudart.so." +
+      std::to_string(worker_major) + ", so it cannot run in " + image + ", a CUDA " + image_cuda_version +
+      " image: build a CUDA " + std::to_string(image_major) + " worker beside it (scripts/setup --cuda " +
+      std::to_string(image_major) + ", then GPUCERT_CUDA=" + std::to_string(image_major) +
+      " scripts/build: docs/CUDA_VERSIONS.md), or name one in GPUCERT_WORKERS=" + std::to_string(image_major) +
+      "=PATH");
 }
 
 }  // namespace gpucert

@@ -95,8 +95,8 @@ std::vector<Check> gpu_visible_checks(const RunRecord& run) {
         diagnoses.push_back(d.summary + " [" + d.cause + "]: " + d.explanation);
         fixes.push_back(d.fix);
       }
-      c.diagnosis = diagnoses.empty() ? "the worker" + on_host(r) + " did not report a usable GPU"
-                                      : join(diagnoses, "\n");
+      c.diagnosis =
+          diagnoses.empty() ? "the worker" + on_host(r) + " did not report a usable GPU" : join(diagnoses, "\n");
       c.fix = fixes.empty() ? "run `gpucert doctor`" + on_host(r) + " to see why" : join(fixes, "\n");
     }
     out.push_back(std::move(c));
@@ -108,8 +108,14 @@ std::vector<Check> driver_runtime_alignment_checks(const RunRecord& run) {
   std::vector<Check> out;
   for (const auto& [environment, r] : every_rank(run)) {
     const auto& p = r.probe;
-    Check c{"driver-runtime-alignment", environment, rank_subject(r.placement.rank), r.placement.rank, Verdict::Pass,
-            "", "", ""};
+    Check c{"driver-runtime-alignment",
+            environment,
+            rank_subject(r.placement.rank),
+            r.placement.rank,
+            Verdict::Pass,
+            "",
+            "",
+            ""};
     const std::string release = p.driver_release.empty() ? "release unknown" : p.driver_release;
     c.evidence = "driver " + release + " supports CUDA " + format_cuda_version(p.driver_version) +
                  " (cudaDriverGetVersion); the CUDA runtime is " + format_cuda_version(p.runtime_version) +
@@ -120,30 +126,35 @@ std::vector<Check> driver_runtime_alignment_checks(const RunRecord& run) {
       c.verdict = Verdict::Waived;
       c.evidence = std::string("cannot be judged without both versions: ") +
                    (p.driver_version <= 0 ? "the driver's CUDA version is unknown" : "the CUDA runtime's is unknown") +
-                   (p.libcuda.loaded ? "" : " (libcuda.so.1 did not load)") + "; the gpu-visible check of this rank "
+                   (p.libcuda.loaded ? "" : " (libcuda.so.1 did not load)") +
+                   "; the gpu-visible check of this rank "
                    "says why";
     } else if (p.driver_version >= p.runtime_version) {
       // Passes as is.
     } else if (driver_major == runtime_major && p.driver_release.empty()) {
       c.verdict = Verdict::Waived;
-      c.evidence += ": the driver is older than the runtime, and without the driver release it is unknown "
-                    "whether minor-version compatibility (driver " + minimum + " or newer) applies";
+      c.evidence +=
+          ": the driver is older than the runtime, and without the driver release it is unknown "
+          "whether minor-version compatibility (driver " +
+          minimum + " or newer) applies";
     } else if (driver_major == runtime_major && minor_version_compatible(p.driver_release, p.runtime_version)) {
       c.evidence += "; minor-version compatibility: any CUDA " + std::to_string(runtime_major) +
                     ".x runtime runs on driver " + minimum + " or newer";
     } else {
       c.verdict = Verdict::Fail;
-      c.diagnosis = "the driver supports CUDA " + format_cuda_version(p.driver_version) +
-                    ", older than the CUDA " + format_cuda_version(p.runtime_version) + " runtime" +
+      c.diagnosis = "the driver supports CUDA " + format_cuda_version(p.driver_version) + ", older than the CUDA " +
+                    format_cuda_version(p.runtime_version) + " runtime" +
                     (minimum.empty() ? std::string(", and no minor-version compatibility is known for CUDA ") +
                                            std::to_string(runtime_major) + ".x"
                                      : ", and minor-version compatibility needs driver " + minimum +
                                            " or newer (this one is " + release + ")");
-      c.fix = minimum.empty() ? std::string("upgrade the driver, or use an image of an older CUDA")
-                              : "upgrade the driver to " + minimum + " or newer; on data-centre GPUs, install "
-                                "cuda-compat-" + std::to_string(runtime_major) + "-" +
-                                std::to_string((p.runtime_version % 1000) / 10) +
-                                " and put its folder first on LD_LIBRARY_PATH; or use an image of an older CUDA";
+      c.fix = minimum.empty()
+                  ? std::string("upgrade the driver, or use an image of an older CUDA")
+                  : "upgrade the driver to " + minimum +
+                        " or newer; on data-centre GPUs, install "
+                        "cuda-compat-" +
+                        std::to_string(runtime_major) + "-" + std::to_string((p.runtime_version % 1000) / 10) +
+                        " and put its folder first on LD_LIBRARY_PATH; or use an image of an older CUDA";
     }
     if (c.verdict != Verdict::Fail && p.driver_version > 0 && p.runtime_version > 0)
       c.evidence += driver_compatibility_note(p.driver_release, p.runtime_version, p.libcuda.path);
@@ -193,12 +204,14 @@ Check verified(const std::string& environment, int rank, const std::vector<const
     c.diagnosis = join(diagnoses, "\n");
     std::vector<std::string> fixes;
     if (verification_failed)
-      fixes.push_back("rerun the suite: a wrong result that repeats on one GPU and not on the others points at "
-                      "that GPU (`nvidia-smi -q -d ECC,ROW_REMAPPER`, `dcgmi diag -r 3`); one that repeats "
-                      "everywhere points at the library or driver version");
+      fixes.push_back(
+          "rerun the suite: a wrong result that repeats on one GPU and not on the others points at "
+          "that GPU (`nvidia-smi -q -d ECC,ROW_REMAPPER`, `dcgmi diag -r 3`); one that repeats "
+          "everywhere points at the library or driver version");
     if (broke)
-      fixes.push_back("read the message above; `gpucert doctor` checks the environment, and the worker's log "
-                      "on stderr says where it stopped");
+      fixes.push_back(
+          "read the message above; `gpucert doctor` checks the environment, and the worker's log "
+          "on stderr says where it stopped");
     c.fix = join(fixes, "\n");
   } else if (ran == 0) {
     c.verdict = Verdict::Waived;
@@ -300,7 +313,9 @@ class DeviceIndex {
   }
   [[nodiscard]] const DeviceInfo* find(const ResultRecord& r) const {
     const auto* d = find_in(r.environment, r);
-    return d ? d : find_in(std::string(kNativeEnvironment), r);  // a container's result whose table lacks the rank: the host's view
+    return d ? d
+             : find_in(std::string(kNativeEnvironment),
+                       r);  // a container's result whose table lacks the rank: the host's view
   }
 
  private:
@@ -354,8 +369,8 @@ std::vector<Check> performance_floor_checks(const RunRecord& run, const Threshol
         continue;
       }
     }
-    Check c{"performance-floor", environment, r.measurement.id + " " + rank_subject(rank), rank, Verdict::Pass,
-            "", "", ""};
+    Check c{
+        "performance-floor", environment, r.measurement.id + " " + rank_subject(rank), rank, Verdict::Pass, "", "", ""};
     const std::string unit(unit_of(r.measurement.metric));
     if (floor->metric != r.measurement.metric) {
       c.verdict = Verdict::Waived;
@@ -372,9 +387,8 @@ std::vector<Check> performance_floor_checks(const RunRecord& run, const Threshol
     if (median < floor->minimum) {
       c.verdict = Verdict::Fail;
       c.diagnosis = "the median is " + fixed(100.0 * (1.0 - median / floor->minimum), 1) + "% below the floor" +
-                    (floor->measured ? " and " + fixed(100.0 * (1.0 - median / *floor->measured), 1) +
-                                           "% below the " + fixed(*floor->measured, 1) + " " + unit +
-                                           " measured on a healthy " + gpu
+                    (floor->measured ? " and " + fixed(100.0 * (1.0 - median / *floor->measured), 1) + "% below the " +
+                                           fixed(*floor->measured, 1) + " " + unit + " measured on a healthy " + gpu
                                      : std::string{}) +
                     (floor->datasheet ? "; it reaches " + fixed(100.0 * median / *floor->datasheet, 1) + "% of the " +
                                             fixed(*floor->datasheet, 1) + " " + unit + " peak"
@@ -402,12 +416,12 @@ std::vector<Check> conformance_checks(const RunRecord& run, const Thresholds& th
   }
   const auto host = context.host_architecture.empty() ? host_architecture_of(run) : context.host_architecture;
   std::vector<Check> out;
-  for (auto part : {gpu_visible_checks(run), driver_runtime_alignment_checks(run),
-                    library_inventory_checks(run, *flavors), results_verified_checks(run),
-                    workload_availability_checks(run), performance_floor_checks(run, thresholds), health_checks(run),
-                    performance_peer_checks(run),
-                    performance_parity_checks(run, context.parity_threshold), devel_compiles_checks(run, *flavors),
-                    image_hygiene_checks(run, *flavors, host), framework_alignment_checks(run)})
+  for (auto part :
+       {gpu_visible_checks(run), driver_runtime_alignment_checks(run), library_inventory_checks(run, *flavors),
+        results_verified_checks(run), workload_availability_checks(run), performance_floor_checks(run, thresholds),
+        health_checks(run), performance_peer_checks(run), performance_parity_checks(run, context.parity_threshold),
+        devel_compiles_checks(run, *flavors), image_hygiene_checks(run, *flavors, host),
+        framework_alignment_checks(run)})
     for (auto& c : part) out.push_back(std::move(c));
   return out;
 }

@@ -21,8 +21,8 @@ std::string environment_of(const ResultRecord& result);
 std::vector<Check> gpu_visible_checks(const RunRecord& run);
 
 // One per rank, natively and in each container environment: the driver's CUDA version is at least the
-// runtime's (in a container, the image's), or minor-version compatibility covers the difference (same major, driver at least compat.hpp's minimum for it). Waived where a version
-// is unknown: the rank's gpu-visible check already says why.
+// runtime's (in a container, the image's), or minor-version compatibility covers the difference (same major, driver at
+// least compat.hpp's minimum for it). Waived where a version is unknown: the rank's gpu-visible check already says why.
 std::vector<Check> driver_runtime_alignment_checks(const RunRecord& run);
 
 // One per rank and environment that ran something: every result verified; a failure names the

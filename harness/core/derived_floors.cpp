@@ -32,7 +32,7 @@ std::int64_t dimension_param(const nlohmann::json& params, const char* key) {
 double bandwidth_fraction(const std::string& kernel) { return kernel == "dot" ? 0.75 : 0.78; }
 double throughput_fraction(const std::string& precision) {
   static const std::map<std::string, double> kFraction = {{"fp64", 0.70}, {"fp32", 0.62}, {"tf32", 0.55},
-                                                           {"fp16", 0.55}, {"bf16", 0.55}, {"fp8", 0.50}};
+                                                          {"fp16", 0.55}, {"bf16", 0.55}, {"fp8", 0.50}};
   const auto it = kFraction.find(precision);
   return it == kFraction.end() ? 0 : it->second;
 }
@@ -45,12 +45,12 @@ double flop_per_sm_clock(int cc_major, int cc_minor, const std::string& precisio
     double fp64, fp32, tf32, fp16, bf16, fp8;
   };
   static const std::map<int, Rates> kRates = {
-      {70, {64, 128, 0, 1024, 0, 0}},          // V100
-      {75, {4, 128, 0, 1024, 0, 0}},           // T4
-      {80, {128, 128, 1024, 2048, 2048, 0}},   // A100 (fp64: DMMA)
-      {86, {4, 256, 512, 1024, 1024, 0}},      // A10, A40, RTX A-series
-      {89, {4, 256, 512, 1024, 1024, 2048}},   // L4, L40S, RTX Ada
-      {90, {256, 256, 2048, 4096, 4096, 8192}},  // H100, H200, GH200
+      {70, {64, 128, 0, 1024, 0, 0}},              // V100
+      {75, {4, 128, 0, 1024, 0, 0}},               // T4
+      {80, {128, 128, 1024, 2048, 2048, 0}},       // A100 (fp64: DMMA)
+      {86, {4, 256, 512, 1024, 1024, 0}},          // A10, A40, RTX A-series
+      {89, {4, 256, 512, 1024, 1024, 2048}},       // L4, L40S, RTX Ada
+      {90, {256, 256, 2048, 4096, 4096, 8192}},    // H100, H200, GH200
       {100, {128, 256, 4096, 8192, 8192, 16384}},  // B200, GB200
   };
   const auto it = kRates.find(cc_major * 10 + cc_minor);

@@ -25,8 +25,11 @@ std::string truncate_output(std::string_view text, std::size_t limit) {
 }
 
 nlohmann::json to_json(const ProcessOutcome& p) {
-  return {{"argv", p.argv},     {"exit_code", p.exit_code}, {"signal", p.signal},
-          {"timed_out", p.timed_out}, {"output", p.output}};
+  return {{"argv", p.argv},
+          {"exit_code", p.exit_code},
+          {"signal", p.signal},
+          {"timed_out", p.timed_out},
+          {"output", p.output}};
 }
 
 nlohmann::json to_json(const DevelCheckReply& r) {
@@ -60,7 +63,9 @@ ProcessOutcome process_from_json(const nlohmann::json& j) {
 }  // namespace
 
 Outcome<DevelCheckReply> devel_check_reply_from_json(const nlohmann::json& j) {
-  if (!j.is_object()) return GPUCERT_ERROR("devel_check reply: expected an object, got " + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
+  if (!j.is_object())
+    return GPUCERT_ERROR("devel_check reply: expected an object, got " +
+                         j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
   try {
     DevelCheckReply r;
     const auto op = j.value("op", "");
@@ -71,7 +76,8 @@ Outcome<DevelCheckReply> devel_check_reply_from_json(const nlohmann::json& j) {
       return r;
     }
     if (op != "devel_check")
-      return GPUCERT_ERROR("protocol: expected a devel_check reply, got: " + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
+      return GPUCERT_ERROR("protocol: expected a devel_check reply, got: " +
+                           j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
     r.nvcc = j.value("nvcc", "");
     r.nvcc_version = j.value("nvcc_version", "");
     if (const auto c = j.find("compile"); c != j.end() && c->is_object()) r.compile = process_from_json(*c);
@@ -84,7 +90,9 @@ Outcome<DevelCheckReply> devel_check_reply_from_json(const nlohmann::json& j) {
   }
 }
 
-std::string encode_devel_check_reply(const DevelCheckReply& reply) { return to_json(reply).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+std::string encode_devel_check_reply(const DevelCheckReply& reply) {
+  return to_json(reply).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 Outcome<DevelCheckReply> decode_devel_check_reply(std::string_view line) {
   const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);

@@ -29,14 +29,14 @@ std::string describe(const ProcessOutcome& p);
 inline constexpr std::size_t kDevelOutputLimit = 4000;
 
 struct DevelCheckReply {
-  bool ok = false;         // the worker answered the request (false: it could not, see message)
-  std::string nvcc;        // the nvcc it used; empty when none was found
-  std::string nvcc_version;  // the last line of `nvcc --version`
+  bool ok = false;                        // the worker answered the request (false: it could not, see message)
+  std::string nvcc;                       // the nvcc it used; empty when none was found
+  std::string nvcc_version;               // the last line of `nvcc --version`
   std::optional<ProcessOutcome> compile;  // nvcc ... -o ...
   std::optional<ProcessOutcome> run;      // the program it built
-  std::string expected;    // the value the kernel must produce, as the program prints it
-  std::string result;      // what the program printed as its result; empty when it printed none
-  std::string message;     // in words: what went wrong, or what passed
+  std::string expected;                   // the value the kernel must produce, as the program prints it
+  std::string result;                     // what the program printed as its result; empty when it printed none
+  std::string message;                    // in words: what went wrong, or what passed
   // Only what the record shows: compiled (exit 0), ran (exit 0) and the kernel's value is the expected one.
   [[nodiscard]] bool passed() const;
 };

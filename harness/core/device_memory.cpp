@@ -7,8 +7,7 @@
 
 namespace gpucert {
 
-std::optional<std::uint64_t> device_bytes_needed(std::string_view workload, const nlohmann::json& params,
-                                                 int nranks) {
+std::optional<std::uint64_t> device_bytes_needed(std::string_view workload, const nlohmann::json& params, int nranks) {
   const auto* spec = find_workload(workload);
   if (!spec) return std::nullopt;
   return spec->device_bytes(params, nranks);

@@ -105,9 +105,9 @@ std::optional<Diagnosis> libcuda_dependency_missing(const ProbeReport& r) {
   const auto missing = missing_file_in(r.libcuda.error);
   if (missing.empty() || missing == r.libcuda.name || missing.rfind("libcuda.so", 0) == 0) return std::nullopt;
   const bool c_library = is_c_library(missing);
-  const std::string host_driver =
-      r.driver_release.empty() ? std::string()
-                               : " The kernel driver " + r.driver_release + " is loaded (nvidia-smi works on the host).";
+  const std::string host_driver = r.driver_release.empty() ? std::string()
+                                                           : " The kernel driver " + r.driver_release +
+                                                                 " is loaded (nvidia-smi works on the host).";
   return Diagnosis{
       "libcuda-dependency-missing", "libcuda.so.1 was found but cannot load: its dependency " + missing + " is missing",
       "The loader said: " + r.libcuda.error + "." + host_driver +
@@ -117,13 +117,15 @@ std::optional<Diagnosis> libcuda_dependency_missing(const ProbeReport& r) {
                        "fails (cudart reports error 35, insufficient driver, and a driver version of 0)."
                      : " Until it loads, cudart reports error 35 (insufficient driver) and a driver "
                        "version of 0, whatever the driver is."),
-      c_library ? "add " + missing + " to the image (it belongs to the C library: `apt-get install libc6`, "
-                  "`dnf install glibc`, or build from a complete base image); check with "
-                  "`ldd " + libcuda_shown(r) + "`"
+      c_library ? "add " + missing +
+                      " to the image (it belongs to the C library: `apt-get install libc6`, "
+                      "`dnf install glibc`, or build from a complete base image); check with "
+                      "`ldd " +
+                      libcuda_shown(r) + "`"
                 : "install the package that provides " + missing + " (`apt-file search " + missing +
-                  "`, `dnf provides '*/" + missing + "'`); check with `ldd " + libcuda_shown(r) +
-                  "`. A libcuda.so.1 copied into an image belongs to another system: remove it and let "
-                  "the container runtime mount the host's"};
+                      "`, `dnf provides '*/" + missing + "'`); check with `ldd " + libcuda_shown(r) +
+                      "`. A libcuda.so.1 copied into an image belongs to another system: remove it and let "
+                      "the container runtime mount the host's"};
 }
 
 std::optional<Diagnosis> libcuda_stub(const ProbeReport& r) {
@@ -156,12 +158,13 @@ std::optional<Diagnosis> driver_too_old(const ProbeReport& r) {
                    "the driver supports CUDA " + format_cuda_version(r.driver_version) +
                        ", older than this CUDA runtime " + format_cuda_version(r.runtime_version),
                    "cudaErrorInsufficientDriver (35): the runtime needs a newer driver. Minor-version "
-                   "compatibility lets any " + std::to_string(runtime_major) + ".x runtime run on driver " +
+                   "compatibility lets any " +
+                       std::to_string(runtime_major) + ".x runtime run on driver " +
                        minimum_driver_for_cuda_major(runtime_major) +
                        " or newer; forward compatibility (the cuda-compat package) covers data-centre GPUs only.",
                    "upgrade the driver to " + minimum_driver_for_cuda_major(runtime_major) +
-                       " or newer, or on data-centre GPUs install cuda-compat-" + std::to_string(runtime_major) +
-                       "-" + std::to_string((r.runtime_version % 1000) / 10) +
+                       " or newer, or on data-centre GPUs install cuda-compat-" + std::to_string(runtime_major) + "-" +
+                       std::to_string((r.runtime_version % 1000) / 10) +
                        " and put its folder first on LD_LIBRARY_PATH, or use an image of an older CUDA"};
 }
 
@@ -169,15 +172,17 @@ std::optional<Diagnosis> visible_devices_hide_all(const ProbeReport& r) {
   bool set = false;
   const auto cvd = env(r, "CUDA_VISIBLE_DEVICES", &set);
   if (!(r.cuda_error && r.cuda_error->code == kCudaErrorNoDevice && set && has_gpu_nodes(r))) return std::nullopt;
-  return Diagnosis{"cuda-visible-devices-hides-all", "CUDA_VISIBLE_DEVICES='" + cvd + "' hides every GPU from this process",
+  return Diagnosis{"cuda-visible-devices-hides-all",
+                   "CUDA_VISIBLE_DEVICES='" + cvd + "' hides every GPU from this process",
                    "CUDA enumerates only the devices CUDA_VISIBLE_DEVICES lists; an empty value, an index past "
                    "the last GPU or an unknown UUID leaves none.",
                    "unset CUDA_VISIBLE_DEVICES or list valid indices (`nvidia-smi -L` shows them)"};
 }
 
-constexpr CudaRule kCudaRules[] = {visible_devices_void, capabilities_without_compute, libcuda_not_loaded,
-                                   libcuda_dependency_missing, libcuda_stub, no_device_nodes, driver_too_old,
-                                   visible_devices_hide_all};
+constexpr CudaRule kCudaRules[] = {visible_devices_void, capabilities_without_compute,
+                                   libcuda_not_loaded,   libcuda_dependency_missing,
+                                   libcuda_stub,         no_device_nodes,
+                                   driver_too_old,       visible_devices_hide_all};
 
 void diagnose_cuda(const ProbeReport& r, std::vector<Diagnosis>& out) {
   for (const auto rule : kCudaRules)
@@ -185,10 +190,10 @@ void diagnose_cuda(const ProbeReport& r, std::vector<Diagnosis>& out) {
   if (!out.empty()) return;
   // No known cause: the error itself, as CUDA gave it.
   if (r.cuda_error)
-    out.push_back({"cuda-error",
-                   r.cuda_error->call + " failed with " + r.cuda_error->name + " (" + std::to_string(r.cuda_error->code) +
-                       ")",
-                   r.cuda_error->message, "check `nvidia-smi` and the kernel log (`dmesg | grep -i nvrm`)"});
+    out.push_back(
+        {"cuda-error",
+         r.cuda_error->call + " failed with " + r.cuda_error->name + " (" + std::to_string(r.cuda_error->code) + ")",
+         r.cuda_error->message, "check `nvidia-smi` and the kernel log (`dmesg | grep -i nvrm`)"});
   else
     out.push_back({"no-device", "CUDA initialised but reports no device", "cudaGetDeviceCount returned 0 devices.",
                    "check `nvidia-smi -L`"});
@@ -219,12 +224,15 @@ void diagnose_torch(const ProbeReport& r, std::vector<Diagnosis>& out) {
   const auto& t = *r.python_torch;
   if (t.torch_version.empty()) {
     if (!t.error.empty())
-      out.push_back({"torch-import-failed", "asking " + t.python + " for PyTorch's CUDA failed: " + first_line(t.error, 160),
+      out.push_back({"torch-import-failed",
+                     "asking " + t.python + " for PyTorch's CUDA failed: " + first_line(t.error, 160),
                      "torch is on the Python path but the probe's `import torch; torch.cuda.is_available()` did not "
-                     "answer: " + t.error, "repair the PyTorch install (`pip install --force-reinstall torch --index-url " +
-                                  torch_wheel_index(r.runtime_version > 0 ? r.runtime_version : 13000) +
-                                  "`); a missing libcu*.so in the message means the wheel's CUDA libraries "
-                                  "(nvidia-* packages) are missing or shadowed by LD_LIBRARY_PATH"});
+                     "answer: " +
+                         t.error,
+                     "repair the PyTorch install (`pip install --force-reinstall torch --index-url " +
+                         torch_wheel_index(r.runtime_version > 0 ? r.runtime_version : 13000) +
+                         "`); a missing libcu*.so in the message means the wheel's CUDA libraries "
+                         "(nvidia-* packages) are missing or shadowed by LD_LIBRARY_PATH"});
     return;
   }
   const int torch_cuda = parse_cuda_version(t.torch_cuda);
@@ -233,19 +241,18 @@ void diagnose_torch(const ProbeReport& r, std::vector<Diagnosis>& out) {
   const int driver = r.driver_version;
 
   bool explained = false;
-  if (torch_cuda > 0 && driver > 0 && torch_cuda > driver &&
-      (torch_cuda / 1000 > driver / 1000 || !t.is_available)) {
+  if (torch_cuda > 0 && driver > 0 && torch_cuda > driver && (torch_cuda / 1000 > driver / 1000 || !t.is_available)) {
     explained = true;
     out.push_back({"torch-cuda-newer-than-driver",
                    torch_name + " is built for CUDA " + t.torch_cuda + ", newer than the driver supports (CUDA " +
                        format_cuda_version(driver) + ")",
-                   "A CUDA " + t.torch_cuda + " build needs a driver of CUDA " + t.torch_cuda + " or, through "
-                   "minor-version compatibility, at least driver " + minimum_driver_for_cuda_major(torch_cuda / 1000) +
-                       " of the same major; this driver" +
-                       (r.driver_release.empty() ? std::string() : " (" + r.driver_release + ")") +
-                       " supports CUDA " + format_cuda_version(driver) +
-                       ". torch.cuda.is_available() is " + (t.is_available ? "True" : "False") + "." +
-                       quoted_warnings(t),
+                   "A CUDA " + t.torch_cuda + " build needs a driver of CUDA " + t.torch_cuda +
+                       " or, through "
+                       "minor-version compatibility, at least driver " +
+                       minimum_driver_for_cuda_major(torch_cuda / 1000) + " of the same major; this driver" +
+                       (r.driver_release.empty() ? std::string() : " (" + r.driver_release + ")") + " supports CUDA " +
+                       format_cuda_version(driver) + ". torch.cuda.is_available() is " +
+                       (t.is_available ? "True" : "False") + "." + quoted_warnings(t),
                    "install the PyTorch build for this driver's CUDA (`pip install torch --index-url " +
                        torch_wheel_index(driver) + "`), or upgrade the driver to " +
                        minimum_driver_for_cuda_major(torch_cuda / 1000) + " or newer"});
@@ -257,12 +264,12 @@ void diagnose_torch(const ProbeReport& r, std::vector<Diagnosis>& out) {
                    "A PyTorch wheel of another CUDA major brings its own CUDA libraries (or finds the image's of "
                    "the wrong major): what runs is not the CUDA this image ships and certifies, libraries on "
                    "LD_LIBRARY_PATH can shadow the wheel's, and the driver must serve both majors. "
-                   "torch.cuda.is_available() is " + std::string(t.is_available ? "True" : "False") + "." +
-                       quoted_warnings(t),
+                   "torch.cuda.is_available() is " +
+                       std::string(t.is_available ? "True" : "False") + "." + quoted_warnings(t),
                    "install the PyTorch build for CUDA " + std::to_string(image_cuda / 1000) +
-                       " (`pip install torch --index-url " + torch_wheel_index(image_cuda) +
-                       "`, or the CUDA " + std::to_string(image_cuda / 1000) +
-                       ".x wheel nearest to it), or use an image of CUDA " + std::to_string(torch_cuda / 1000)});
+                       " (`pip install torch --index-url " + torch_wheel_index(image_cuda) + "`, or the CUDA " +
+                       std::to_string(image_cuda / 1000) + ".x wheel nearest to it), or use an image of CUDA " +
+                       std::to_string(torch_cuda / 1000)});
 
   if (t.is_available || !r.cuda_usable() || explained) return;
   const std::string seen = std::to_string(r.devices.size()) + " GPU(s)";
@@ -274,18 +281,21 @@ void diagnose_torch(const ProbeReport& r, std::vector<Diagnosis>& out) {
                        torch_wheel_index(image_cuda > 0 ? image_cuda : r.runtime_version) + "`"});
     return;
   }
-  out.push_back({"torch-cuda-unavailable",
-                 "torch.cuda.is_available() is False although gpucert's worker sees " + seen,
+  out.push_back({"torch-cuda-unavailable", "torch.cuda.is_available() is False although gpucert's worker sees " + seen,
                  "CUDA works for the worker in this same environment, so the GPU, its device nodes and libcuda are "
-                 "there; " + torch_name + " (CUDA " + t.torch_cuda + ") fails on its own. Likely causes: "
-                 "CUDA_VISIBLE_DEVICES set differently for Python; the wheel's CUDA libraries (nvidia-*-cu" +
-                     std::to_string(torch_cuda / 1000) + " packages) missing or shadowed by other versions on "
+                 "there; " +
+                     torch_name + " (CUDA " + t.torch_cuda +
+                     ") fails on its own. Likely causes: "
+                     "CUDA_VISIBLE_DEVICES set differently for Python; the wheel's CUDA libraries (nvidia-*-cu" +
+                     std::to_string(torch_cuda / 1000) +
+                     " packages) missing or shadowed by other versions on "
                      "LD_LIBRARY_PATH; a GPU architecture the wheel was not built for; or a torch that found no "
-                     "libcuda on its own search path." + quoted_warnings(t) +
-                     (t.error.empty() ? std::string() : " Python said: " + t.error),
+                     "libcuda on its own search path." +
+                     quoted_warnings(t) + (t.error.empty() ? std::string() : " Python said: " + t.error),
                  kTorchCheck + "; `python3 -c 'import torch; print(torch.cuda.get_arch_list())'` lists the GPU "
-                 "architectures the wheel supports; `ldd $(python3 -c 'import torch, os; "
-                 "print(os.path.dirname(torch.__file__))')/lib/libtorch_cuda.so | grep 'not found'` finds missing libraries"});
+                               "architectures the wheel supports; `ldd $(python3 -c 'import torch, os; "
+                               "print(os.path.dirname(torch.__file__))')/lib/libtorch_cuda.so | grep 'not found'` "
+                               "finds missing libraries"});
 }
 
 }  // namespace
@@ -306,20 +316,22 @@ std::vector<Diagnosis> diagnose_start_failure(const std::string& message) {
       return {{"worker-library-missing",
                "the image lacks " + missing + ": the worker cannot start, and CUDA could not work there either",
                "The loader said: " + first_line(message.substr(at), 300) + "." +
-                   (c_library ? " " + missing + " belongs to the C library; the CUDA runtime (libcudart) and the "
-                                "driver's libcuda.so.1 are both linked against libdl.so.2, libpthread.so.0 and "
-                                "librt.so.1, so a root filesystem without it fails every CUDA program while "
-                                "nvidia-smi works on the host."
+                   (c_library ? " " + missing +
+                                    " belongs to the C library; the CUDA runtime (libcudart) and the "
+                                    "driver's libcuda.so.1 are both linked against libdl.so.2, libpthread.so.0 and "
+                                    "librt.so.1, so a root filesystem without it fails every CUDA program while "
+                                    "nvidia-smi works on the host."
                               : " gpucert-worker is bind-mounted from the host and needs the libraries it was "
                                 "built with, as any CUDA program of the image would."),
-               c_library ? "add " + missing + " to the image (`apt-get install libc6`, `dnf install glibc`, or build "
-                           "from a complete base image)"
+               c_library ? "add " + missing +
+                               " to the image (`apt-get install libc6`, `dnf install glibc`, or build "
+                               "from a complete base image)"
                          : "install the package that provides " + missing + " in the image (`apt-file search " +
                                missing + "`), or use an image of the CUDA version the worker was built for"}};
     }
   }
-  return {{"worker-did-not-start", "gpucert-worker did not start or answer in this environment: " + first_line(message, 200),
-           message,
+  return {{"worker-did-not-start",
+           "gpucert-worker did not start or answer in this environment: " + first_line(message, 200), message,
            "run the runtime's command by hand to see its own error (`gpucert doctor` printed the argv's program; "
            "for oci: `runc run --bundle DIR NAME`), and check that the image runs any program"}};
 }

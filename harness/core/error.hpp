@@ -25,8 +25,8 @@ Error make_error(std::string message, const char* file, int line);
 template <typename T>
 class Outcome {
  public:
-  Outcome(T value) : state_(std::move(value)) {}          // NOLINT: implicit by design
-  Outcome(Error error) : state_(std::move(error)) {}      // NOLINT
+  Outcome(T value) : state_(std::move(value)) {}      // NOLINT: implicit by design
+  Outcome(Error error) : state_(std::move(error)) {}  // NOLINT
   [[nodiscard]] bool ok() const { return std::holds_alternative<T>(state_); }
   explicit operator bool() const { return ok(); }
   T& value() & { return std::get<T>(state_); }

@@ -146,9 +146,10 @@ void check_must_load(const InventoryContext& ctx, Findings& out) {
   for (const auto& library : ctx.held.must_load) {
     const auto* l = probed(ctx.probe, library);
     if (!l) {
-      out.fail_with_common_fix(library + " must load in the " + flavor + " flavour, but the worker's inventory has "
-                               "no entry for it (its catalogue lacks CUDA " + std::to_string(ctx.major) + "'s " +
-                                   library + ")",
+      out.fail_with_common_fix(library + " must load in the " + flavor +
+                                   " flavour, but the worker's inventory has "
+                                   "no entry for it (its catalogue lacks CUDA " +
+                                   std::to_string(ctx.major) + "'s " + library + ")",
                                "use a gpucert-worker built with this gpucert's images/flavors.json");
       continue;
     }
@@ -156,8 +157,8 @@ void check_must_load(const InventoryContext& ctx, Findings& out) {
       loaded.push_back(seen(*l));
       continue;
     }
-    std::string line = library + " (" + l->name + ") must load in the " + flavor + " flavour and did not: " +
-                       (l->error.empty() ? "the loader gave no message" : l->error);
+    std::string line = library + " (" + l->name + ") must load in the " + flavor +
+                       " flavour and did not: " + (l->error.empty() ? "the loader gave no message" : l->error);
     // The loader names the first file it could not open, often a dependency rather than the library itself.
     const auto missing = file_in_loader_message(l->error);
     if (!missing.empty() && missing != l->name)
@@ -205,8 +206,10 @@ void check_tools(const InventoryContext& ctx, Findings& out) {
                                  (!t ? std::string("no record of it (the worker's catalogue lacks it)")
                                   : tool.name == kToolNvcc ? "no nvcc on PATH nor in /usr/local/cuda/bin"
                                                            : "nothing at " + tool.path),
-                             "build the " + flavor + " flavour from NVIDIA's -devel image (images/), or install "
-                             "cuda-toolkit-" + std::to_string(ctx.major) + "-" + std::to_string(ctx.minor) +
+                             "build the " + flavor +
+                                 " flavour from NVIDIA's -devel image (images/), or install "
+                                 "cuda-toolkit-" +
+                                 std::to_string(ctx.major) + "-" + std::to_string(ctx.minor) +
                                  " (and g++ for nvcc) and put /usr/local/cuda/bin on PATH");
   }
   if (!tools.empty()) out.evidence.push_back("tools: " + join(tools, ", "));
@@ -234,7 +237,8 @@ void check_cudart(const InventoryContext& ctx, Findings& out) {
     out.evidence.push_back("cudart " + cudart_version + " against CUDA_VERSION=" + declared);
     out.fail_with_common_fix("the image declares CUDA_VERSION=" + declared + " but its cudart is " + cudart_version,
                              "rebuild the image from a CUDA " + std::to_string(declared_mm->first) + "." +
-                                 std::to_string(declared_mm->second) + " base, or correct its CUDA_VERSION to the "
+                                 std::to_string(declared_mm->second) +
+                                 " base, or correct its CUDA_VERSION to the "
                                  "toolkit it holds");
   }
 }
@@ -258,8 +262,8 @@ Check inventory(const EnvironmentRecord& env, const RankRecord& r, const FlavorC
   check_must_load(ctx, found);
   check_must_be_absent(ctx, found);
   if (!held->not_in_major.empty())
-    found.evidence.push_back("not part of CUDA " + std::to_string(major) + ", not checked: " +
-                             join(held->not_in_major, ", "));
+    found.evidence.push_back("not part of CUDA " + std::to_string(major) +
+                             ", not checked: " + join(held->not_in_major, ", "));
   check_tools(ctx, found);
   check_cudart(ctx, found);
   c.evidence = join(found.evidence, "; ");
@@ -282,14 +286,15 @@ bool mentions(const std::string& text, std::initializer_list<const char*> words)
 Check devel(const EnvironmentRecord& env, const FlavorCatalog& catalog) {
   Check c{"devel-compiles", env.name, env.flavor + " flavour", -1, Verdict::Pass, "", "", ""};
   const auto rules = catalog.rules(env.flavor);
-  const bool promises_nvcc =
-      rules ? std::any_of(rules->tools.begin(), rules->tools.end(), [](const ToolSpec& t) { return t.name == kToolNvcc; })
-            : env.flavor == "devel";
+  const bool promises_nvcc = rules ? std::any_of(rules->tools.begin(), rules->tools.end(),
+                                                 [](const ToolSpec& t) { return t.name == kToolNvcc; })
+                                   : env.flavor == "devel";
   if (!promises_nvcc) {
     c.verdict = Verdict::Waived;
-    c.evidence = rules ? "the " + env.flavor + " flavour promises no compiler (" + catalog.source + "): nothing to compile"
-                       : "the flavour '" + env.flavor + "' is not in the flavour catalogue " + catalog.source +
-                             " and is not devel: nothing to compile";
+    c.evidence =
+        rules ? "the " + env.flavor + " flavour promises no compiler (" + catalog.source + "): nothing to compile"
+              : "the flavour '" + env.flavor + "' is not in the flavour catalogue " + catalog.source +
+                    " and is not devel: nothing to compile";
     return c;
   }
   if (!env.devel_check) {
@@ -344,15 +349,17 @@ Check devel(const EnvironmentRecord& env, const FlavorCatalog& catalog) {
                  ": " + tail(output.empty() ? d.message : output);
     c.diagnosis = "the program nvcc built does not run its kernel here";
     if (mentions(output, {"cudaErrorUnsupportedPtxVersion", "cudaErrorInsufficientDriver", "PTX"}))
-      c.fix = "the toolkit is newer than the driver supports: upgrade the driver, or use an image of the CUDA the "
-              "driver supports (driver-runtime-alignment says which)";
+      c.fix =
+          "the toolkit is newer than the driver supports: upgrade the driver, or use an image of the CUDA the "
+          "driver supports (driver-runtime-alignment says which)";
     else if (mentions(output, {"cudaErrorNoDevice", "no CUDA-capable device"}))
       c.fix = "no GPU is visible in the container: the gpu-visible check of this environment says why";
     else if (mentions(output, {"cudaErrorNoKernelImageForDevice", "no kernel image"}))
       c.fix = "nvcc's default architectures do not cover this GPU: build with -arch=native or the GPU's sm_XY";
     else
-      c.fix = "run the program by hand inside the image and read its CUDA error; `gpucert doctor` checks the "
-              "environment";
+      c.fix =
+          "run the program by hand inside the image and read its CUDA error; `gpucert doctor` checks the "
+          "environment";
     return c;
   }
   c.evidence = with + " compiled the program and it ran, but its kernel summed to " +
@@ -386,9 +393,11 @@ Check without_image_facts(Check c, const Findings& found) {
     return c;
   }
   c.verdict = Verdict::Waived;
-  c.evidence = "the image's configuration is unknown (the record holds no image facts for it: no `podman "
-               "image inspect`, no image-config.json beside the bundle): labels, environment, size and "
-               "architecture unchecked; " + join(found.evidence, "; ");
+  c.evidence =
+      "the image's configuration is unknown (the record holds no image facts for it: no `podman "
+      "image inspect`, no image-config.json beside the bundle): labels, environment, size and "
+      "architecture unchecked; " +
+      join(found.evidence, "; ");
   return c;
 }
 
@@ -413,8 +422,8 @@ struct HygieneContext {
 // declares, each matching its pattern.
 void check_environment(const HygieneContext& ctx, Findings& out) {
   const auto& f = ctx.facts;
-  std::map<std::string, std::string> required{{"CUDA_VERSION", "*"}, {"NVIDIA_REQUIRE_CUDA", "*"},
-                                              {"NVIDIA_DRIVER_CAPABILITIES", "*"}};
+  std::map<std::string, std::string> required{
+      {"CUDA_VERSION", "*"}, {"NVIDIA_REQUIRE_CUDA", "*"}, {"NVIDIA_DRIVER_CAPABILITIES", "*"}};
   if (ctx.rules)
     for (const auto& [name, pattern] : ctx.rules->environment) required[name] = pattern;
   std::vector<std::string> present, missing, mismatched;
@@ -431,16 +440,19 @@ void check_environment(const HygieneContext& ctx, Findings& out) {
   if (!present.empty()) out.evidence.push_back(join(present, ", "));
   // Only a flavour that declares more than NVIDIA's three has a count worth saying.
   const std::size_t declared = required.size() - missing.size() - mismatched.size();
-  if (required.size() > 3) out.evidence.push_back(std::to_string(declared) + " of " + std::to_string(required.size()) +
-                                                  " variables the flavour declares match");
+  if (required.size() > 3)
+    out.evidence.push_back(std::to_string(declared) + " of " + std::to_string(required.size()) +
+                           " variables the flavour declares match");
   if (!missing.empty()) {
     // A label is a common mistake for an ENV: it looks declared but the toolkit never sees it.
     std::vector<std::string> in_labels;
     for (const auto& v : missing)
       if (f.labels.count(v)) in_labels.push_back(v);
     out.fail("the image's environment lacks " + join(missing, ", ") +
-                 (in_labels.empty() ? "" : " (" + join(in_labels, ", ") + " only as a label, which the "
-                                           "container toolkit does not read)"),
+                 (in_labels.empty() ? ""
+                                    : " (" + join(in_labels, ", ") +
+                                          " only as a label, which the "
+                                          "container toolkit does not read)"),
              "declare them in the Containerfile as NVIDIA's images do: ENV CUDA_VERSION=13.0.1 "
              "NVIDIA_REQUIRE_CUDA=\"cuda>=13.0\" NVIDIA_DRIVER_CAPABILITIES=compute,utility");
   }
@@ -471,8 +483,9 @@ void check_labels(const HygieneContext& ctx, Findings& out) {
 void check_driver_capabilities(const HygieneContext& ctx, Findings& out) {
   const auto it = ctx.facts.env.find("NVIDIA_DRIVER_CAPABILITIES");
   if (it == ctx.facts.env.end() || it->second.empty() || mentions(it->second, {"compute", "all"})) return;
-  out.fail("NVIDIA_DRIVER_CAPABILITIES=" + it->second + " lacks compute: the container toolkit mounts "
-           "no CUDA driver library (libcuda.so.1) into the container",
+  out.fail("NVIDIA_DRIVER_CAPABILITIES=" + it->second +
+               " lacks compute: the container toolkit mounts "
+               "no CUDA driver library (libcuda.so.1) into the container",
            "set NVIDIA_DRIVER_CAPABILITIES=compute,utility");
 }
 
@@ -510,8 +523,8 @@ void check_size(const HygieneContext& ctx, Findings& out) {
   if (!size) {
     out.evidence.push_back("size unknown");
   } else if (!rules || !rules->size_budget_bytes) {
-    out.evidence.push_back("size " + gigabytes(*size) + (rules ? ", no budget for the " + flavor + " flavour"
-                                                               : std::string(", no flavour budget")));
+    out.evidence.push_back("size " + gigabytes(*size) +
+                           (rules ? ", no budget for the " + flavor + " flavour" : std::string(", no flavour budget")));
   } else if (*size > *rules->size_budget_bytes) {
     out.evidence.push_back("size " + gigabytes(*size));
     out.fail("the image is " + gigabytes(*size) + " (" + std::to_string(*size) + " bytes), over the " + flavor +
@@ -534,8 +547,8 @@ void check_architecture(const HygieneContext& ctx, Findings& out) {
   if (image_arch.empty()) {
     out.evidence.push_back("architecture unknown");
   } else if (!host_arch.empty() && image_arch != host_arch) {
-    out.fail("the image is built for " + (f.os.empty() ? "" : f.os + "/") + image_arch + ", the host is " +
-                 host_arch + ": it runs under emulation, if at all, and CUDA does not",
+    out.fail("the image is built for " + (f.os.empty() ? "" : f.os + "/") + image_arch + ", the host is " + host_arch +
+                 ": it runs under emulation, if at all, and CUDA does not",
              "build or pull the image for linux/" + host_arch + " (podman build --platform linux/" + host_arch + ")");
   } else {
     out.evidence.push_back((f.os.empty() ? "" : f.os + "/") + image_arch + (host_arch.empty() ? "" : " like the host"));
@@ -623,9 +636,10 @@ std::vector<Check> performance_parity_checks(const RunRecord& run, double thresh
       c.verdict = Verdict::Fail;
       c.diagnosis = "the container runs " + key.second + " " + fixed(100.0 * (1.0 - e.ratio), 1) +
                     "% slower than native, and the whole 95% interval lies below " + fixed(threshold, 3);
-      c.fix = "compare the container's launch with the native one: CPU and memory limits (cgroups, --cpus), NUMA "
-              "and CPU placement, the GPU's clocks during each run (`nvidia-smi -q -d PERFORMANCE,CLOCK`), and for "
-              "nccl --ipc=host and --network=host; then rerun to rule out a noisy neighbour";
+      c.fix =
+          "compare the container's launch with the native one: CPU and memory limits (cgroups, --cpus), NUMA "
+          "and CPU placement, the GPU's clocks during each run (`nvidia-smi -q -d PERFORMANCE,CLOCK`), and for "
+          "nccl --ipc=host and --network=host; then rerun to rule out a noisy neighbour";
     } else if (e.low < threshold) {
       c.evidence += "; the interval reaches below the threshold, so a slowdown is not shown";
     }

@@ -28,9 +28,8 @@ bool is_soname(std::string_view soname) {
 
 bool is_environment_name(const std::string& name) {
   return !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
-         std::all_of(name.begin(), name.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-         });
+         std::all_of(name.begin(), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
 // A list of names that may be empty; each must pass `valid` (which returns the problem, or nothing), none twice.
@@ -40,8 +39,8 @@ std::vector<std::string> read_list(Fields& fields, std::string_view key, std::st
   if (!fields.has(key)) return out;
   const auto& v = fields.object()[std::string(key)];
   if (!v.is_array()) {
-    fields.problems().add(fields.path_of(key), "expected an array of " + std::string(what) + " names, got " +
-                                                   json_type_name(v));
+    fields.problems().add(fields.path_of(key),
+                          "expected an array of " + std::string(what) + " names, got " + json_type_name(v));
     return out;
   }
   std::set<std::string> seen;
@@ -117,8 +116,8 @@ void read_flavor(const std::string& name, const nlohmann::json& json, const std:
                  Problems& problems, FlavorCatalog& catalog) {
   Fields f(json, "flavors." + name, problems);
   if (!f.is_object()) return;
-  f.refuse_unknown({"$comment", "description", "inherits", "nvidia_tag", "must_load", "must_be_absent",
-                    "also_copies", "tools", "size_budget_bytes", "environment", "labels"});
+  f.refuse_unknown({"$comment", "description", "inherits", "nvidia_tag", "must_load", "must_be_absent", "also_copies",
+                    "tools", "size_budget_bytes", "environment", "labels"});
   Flavor flavor;
   flavor.name = name;
   flavor.description = f.text("description", false).value_or(f.text("$comment", false).value_or(""));
@@ -127,8 +126,8 @@ void read_flavor(const std::string& name, const nlohmann::json& json, const std:
   auto library = [&](const std::string& lib) -> std::string {
     if (libraries.count(lib)) return {};
     std::vector<std::string> known(libraries.begin(), libraries.end());
-    return "unknown library '" + lib + "' (expected one declared under cuda_majors.<major>.libraries: " +
-           join(known, ", ") + ")";
+    return "unknown library '" + lib +
+           "' (expected one declared under cuda_majors.<major>.libraries: " + join(known, ", ") + ")";
   };
   flavor.must_load = read_list(f, "must_load", "library", library);
   flavor.must_be_absent = read_list(f, "must_be_absent", "library", library);
@@ -139,8 +138,8 @@ void read_flavor(const std::string& name, const nlohmann::json& json, const std:
   if (f.has("tools")) {
     const auto& tools = json["tools"];
     if (!tools.is_array()) {
-      problems.add(f.path_of("tools"), "expected an array of {\"name\": ..., \"path\": ...}, got " +
-                                           json_type_name(tools));
+      problems.add(f.path_of("tools"),
+                   "expected an array of {\"name\": ..., \"path\": ...}, got " + json_type_name(tools));
     } else {
       std::set<std::string> seen;
       for (std::size_t i = 0; i < tools.size(); ++i) {
@@ -252,7 +251,8 @@ std::optional<FlavorRules> FlavorCatalog::rules(std::string_view name, std::opti
     add_unique(rules.must_load, f.must_load);
     add_unique(rules.must_be_absent, f.must_be_absent);
     for (const auto& t : f.tools) {
-      auto same = std::find_if(rules.tools.begin(), rules.tools.end(), [&](const ToolSpec& x) { return tools_equal(x, t); });
+      auto same =
+          std::find_if(rules.tools.begin(), rules.tools.end(), [&](const ToolSpec& x) { return tools_equal(x, t); });
       if (same == rules.tools.end())
         rules.tools.push_back(t);
       else
@@ -283,8 +283,7 @@ std::optional<FlavorRules> FlavorCatalog::rules(std::string_view name, std::opti
 std::vector<std::string> FlavorCatalog::flavors_allowing(std::string_view library) const {
   std::vector<std::string> out;
   for (const auto& f : flavors)
-    if (auto r = rules(f.name);
-        r && std::find(r->must_load.begin(), r->must_load.end(), library) != r->must_load.end())
+    if (auto r = rules(f.name); r && std::find(r->must_load.begin(), r->must_load.end(), library) != r->must_load.end())
       out.push_back(f.name);
   return out;
 }
@@ -318,8 +317,8 @@ Outcome<FlavorCatalog> parse_flavor_catalog(std::string_view text, const std::st
     if (!top.has("cuda_majors")) {
       problems.add("cuda_majors", "missing (this field is required)");
     } else if (const auto& majors = doc["cuda_majors"]; !majors.is_object() || majors.empty()) {
-      problems.add("cuda_majors", "expected an object of CUDA majors (\"13\": {\"libraries\": {...}}), got " +
-                                      json_type_name(majors));
+      problems.add("cuda_majors",
+                   "expected an object of CUDA majors (\"13\": {\"libraries\": {...}}), got " + json_type_name(majors));
     } else {
       for (const auto& [key, value] : majors.items()) {
         const std::string path = "cuda_majors." + key;
@@ -332,8 +331,8 @@ Outcome<FlavorCatalog> parse_flavor_catalog(std::string_view text, const std::st
         }
         Fields m(value, path, problems);
         if (!m.is_object()) continue;
-        m.refuse_unknown({"$comment", "libraries", "lacks", "require_cuda_driver_branches",
-                          "require_cuda_tesla_driver_branches"});
+        m.refuse_unknown(
+            {"$comment", "libraries", "lacks", "require_cuda_driver_branches", "require_cuda_tesla_driver_branches"});
         CudaMajor cuda;
         const nlohmann::json& table = value;  // clang before 16 cannot capture a structured binding
         auto read_branches = [&](std::string_view field, std::vector<int>& to) {
@@ -359,8 +358,10 @@ Outcome<FlavorCatalog> parse_flavor_catalog(std::string_view text, const std::st
         }
         const auto& libraries = value["libraries"];
         if (!libraries.is_object() || libraries.empty()) {
-          problems.add(m.path_of("libraries"), "expected an object of library name -> soname "
-                                               "(\"cublas\": \"libcublas.so.13\"), got " + json_type_name(libraries));
+          problems.add(m.path_of("libraries"),
+                       "expected an object of library name -> soname "
+                       "(\"cublas\": \"libcublas.so.13\"), got " +
+                           json_type_name(libraries));
           continue;
         }
         for (const auto& [name, soname] : libraries.items()) {
@@ -390,14 +391,13 @@ Outcome<FlavorCatalog> parse_flavor_catalog(std::string_view text, const std::st
             problems.add(at, "unknown library '" + lib + "' (no CUDA major declares it)");
         }
         for (const auto& lib : declared) {
-          if (cuda.libraries.count(lib) ||
-              std::find(cuda.lacks.begin(), cuda.lacks.end(), lib) != cuda.lacks.end())
+          if (cuda.libraries.count(lib) || std::find(cuda.lacks.begin(), cuda.lacks.end(), lib) != cuda.lacks.end())
             continue;
           std::vector<std::string> others;
           for (const auto& [m, c] : catalog.cuda_majors)
             if (c.libraries.count(lib)) others.push_back(std::to_string(m));
-          problems.add(path + ".libraries", "has no '" + lib + "', which CUDA " + join(others, ", ") +
-                                                " declare" + (others.size() == 1 ? "s" : "") +
+          problems.add(path + ".libraries", "has no '" + lib + "', which CUDA " + join(others, ", ") + " declare" +
+                                                (others.size() == 1 ? "s" : "") +
                                                 ": give its soname, or list it under lacks when CUDA " +
                                                 std::to_string(major) + " has no such library");
         }
@@ -414,8 +414,9 @@ Outcome<FlavorCatalog> parse_flavor_catalog(std::string_view text, const std::st
     } else {
       for (const auto& [name, value] : flavors.items()) {
         if (!is_identifier(name, true) || name == "native") {
-          problems.add("flavors." + name, "'" + name + "' is not a flavour name (expected letters, digits, - and _; "
-                                          "not \"native\")");
+          problems.add("flavors." + name, "'" + name +
+                                              "' is not a flavour name (expected letters, digits, - and _; "
+                                              "not \"native\")");
           continue;
         }
         read_flavor(name, value, declared, problems, catalog);
@@ -424,8 +425,8 @@ Outcome<FlavorCatalog> parse_flavor_catalog(std::string_view text, const std::st
       for (const auto& f : catalog.flavors)
         for (const auto* patterns : {&f.environment, &f.labels})
           for (const auto& [name, pattern] : *patterns) {
-            const std::string at = "flavors." + f.name + (patterns == &f.environment ? ".environment." : ".labels.") +
-                                   name;
+            const std::string at =
+                "flavors." + f.name + (patterns == &f.environment ? ".environment." : ".labels.") + name;
             const auto keys = so_version_keys(pattern);
             if (!keys) {
               problems.add(at, "'" + pattern + "': {so_version: is not closed by }");
@@ -442,9 +443,8 @@ Outcome<FlavorCatalog> parse_flavor_catalog(std::string_view text, const std::st
       for (const auto& f : catalog.flavors) {
         if (!f.inherits) continue;
         if (!catalog.find(*f.inherits)) {
-          problems.add("flavors." + f.name + ".inherits",
-                       "unknown flavour '" + *f.inherits + "' (expected one of " + join(catalog.flavor_names(), ", ") +
-                           ", or null)");
+          problems.add("flavors." + f.name + ".inherits", "unknown flavour '" + *f.inherits + "' (expected one of " +
+                                                              join(catalog.flavor_names(), ", ") + ", or null)");
         } else if (!catalog.rules(f.name)) {
           problems.add("flavors." + f.name + ".inherits", "'" + *f.inherits + "' leads back to '" + f.name +
                                                               "': inheritance must not go round in a circle");
@@ -478,8 +478,8 @@ std::string_view embedded_flavors_text() { return embedded::flavors_text; }
 const Outcome<FlavorCatalog>& embedded_flavor_catalog() {
   static const Outcome<FlavorCatalog> catalog = [] {
     if (embedded_flavors_text().empty())
-      return Outcome<FlavorCatalog>(GPUCERT_ERROR(
-          "this gpucert was built without images/flavors.json: pass the catalogue's path instead"));
+      return Outcome<FlavorCatalog>(
+          GPUCERT_ERROR("this gpucert was built without images/flavors.json: pass the catalogue's path instead"));
     return parse_flavor_catalog(embedded_flavors_text(), "embedded:flavors");
   }();
   return catalog;

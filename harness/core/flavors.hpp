@@ -59,10 +59,10 @@ struct Flavor {
   std::string name;
   std::string description;  // its "$comment"
   std::optional<std::string> inherits;
-  std::string nvidia_tag;   // "{version}-runtime-{os}": NVIDIA's image of the same content
-  std::vector<std::string> must_load;       // library names of the catalogue ("cublas"), as written
+  std::string nvidia_tag;              // "{version}-runtime-{os}": NVIDIA's image of the same content
+  std::vector<std::string> must_load;  // library names of the catalogue ("cublas"), as written
   std::vector<std::string> must_be_absent;
-  std::vector<std::string> also_copies;     // present, not required to load
+  std::vector<std::string> also_copies;  // present, not required to load
   std::vector<ToolSpec> tools;
   std::optional<std::uint64_t> size_budget_bytes;
   std::map<std::string, std::string> environment;  // NAME -> pattern of its value

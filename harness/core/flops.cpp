@@ -10,8 +10,7 @@ namespace {
 std::uint64_t checked_product(std::initializer_list<std::uint64_t> factors) {
   std::uint64_t product = 1;
   for (auto f : factors)
-    if (__builtin_mul_overflow(product, f, &product))
-      throw std::overflow_error("flop count exceeds 2^64");
+    if (__builtin_mul_overflow(product, f, &product)) throw std::overflow_error("flop count exceeds 2^64");
   return product;
 }
 

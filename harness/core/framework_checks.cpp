@@ -15,13 +15,15 @@ void check_rank(const std::string& environment, const RankRecord& r, std::vector
   if (!p.python_torch) return;
   const auto& t = *p.python_torch;
   if (t.torch_version.empty() && t.error.empty()) return;  // no torch here
-  Check c{"framework-alignment", environment, rank_subject(r.placement.rank), r.placement.rank, Verdict::Pass, "", "", ""};
+  Check c{
+      "framework-alignment", environment, rank_subject(r.placement.rank), r.placement.rank, Verdict::Pass, "", "", ""};
   const auto found = p.environment.find("CUDA_VERSION");
   const auto cuda_version = found == p.environment.end() ? std::string() : found->second;
   c.evidence = t.torch_version.empty()
                    ? "PyTorch did not import with " + t.python
-                   : "PyTorch " + t.torch_version + " built for CUDA " + (t.torch_cuda.empty() ? "(none: CPU only)" : t.torch_cuda) +
-                         ", torch.cuda.is_available() " + (t.is_available ? "True" : "False") + ", in an environment of CUDA " +
+                   : "PyTorch " + t.torch_version + " built for CUDA " +
+                         (t.torch_cuda.empty() ? "(none: CPU only)" : t.torch_cuda) + ", torch.cuda.is_available() " +
+                         (t.is_available ? "True" : "False") + ", in an environment of CUDA " +
                          (cuda_version.empty() ? "(no CUDA_VERSION)" : cuda_version);
   std::vector<std::string> summaries, explanations, fixes;
   for (const auto& d : diagnose(p)) {

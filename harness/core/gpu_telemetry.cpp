@@ -27,8 +27,10 @@ void put(nlohmann::json& j, const char* key, const std::optional<T>& value) {
 template <typename T>
 void get(const nlohmann::json& j, const char* key, std::optional<T>& value) {
   if (auto it = j.find(key); it != j.end() && !it->is_null()) {
-    if constexpr (WholeNumber<T>) value = whole_number<T>(*it, key);
-    else value = it->get<T>();
+    if constexpr (WholeNumber<T>)
+      value = whole_number<T>(*it, key);
+    else
+      value = it->get<T>();
   }
 }
 // j[key] as {"name": count, ...}, each count a whole number (whole_number); empty when absent.
@@ -280,9 +282,8 @@ Outcome<MeasurementTelemetry> measurement_telemetry_from_json(const nlohmann::js
     for (const auto& s : j.value("samples", nlohmann::json::array()))
       t.samples.push_back({s.value("t_s", 0.0), whole_value(s, "sm_clock_mhz", 0),
                            whole_value(s, "memory_clock_mhz", 0), s.value("power_w", 0.0),
-                           whole_value(s, "temperature_c", 0),
-                           whole_value(s, "gpu_utilization", 0), whole_value(s, "memory_utilization", 0),
-                           whole_value(s, "clock_events", std::uint64_t{0})});
+                           whole_value(s, "temperature_c", 0), whole_value(s, "gpu_utilization", 0),
+                           whole_value(s, "memory_utilization", 0), whole_value(s, "clock_events", std::uint64_t{0})});
     t.clock_events_seen = whole_value(j, "clock_events_seen", std::uint64_t{0});
     t.violation_ns = counters(j, "violation_ns");
     get(j, "power_limit_w", t.power_limit_w);

@@ -31,7 +31,8 @@ inline constexpr std::uint64_t kHwPowerBrakeSlowdown = 0x80;
 inline constexpr std::uint64_t kDisplayClockSetting = 0x100;
 // The reasons that mean the GPU is being slowed against its will: thermal or power-brake slowdown. A software
 // power cap (the board's power limit doing its job) is recorded, not failed.
-inline constexpr std::uint64_t kSlowdownMask = kHwSlowdown | kSwThermalSlowdown | kHwThermalSlowdown | kHwPowerBrakeSlowdown;
+inline constexpr std::uint64_t kSlowdownMask =
+    kHwSlowdown | kSwThermalSlowdown | kHwThermalSlowdown | kHwPowerBrakeSlowdown;
 }  // namespace clock_event
 // "sw_power_cap", "hw_thermal_slowdown", ... for each bit set; unknown bits as "0x..."
 std::vector<std::string> clock_event_names(std::uint64_t reasons);
@@ -70,7 +71,7 @@ struct HealthSnapshot {
   std::optional<bool> remap_pending, remap_failed;
   // PCIe: the link as negotiated now and the most the GPU and its slot allow.
   std::optional<int> pcie_gen, pcie_gen_max, pcie_width, pcie_width_max;
-  std::vector<NvlinkLink> nvlinks;  // empty: no NVLink on this GPU
+  std::vector<NvlinkLink> nvlinks;          // empty: no NVLink on this GPU
   std::optional<std::string> compute_mode;  // "default", "exclusive_process", "prohibited", "exclusive_thread"
   std::optional<bool> mig_enabled;
   std::vector<ComputeProcess> processes;  // every compute process on the GPU, the worker's own included
@@ -108,7 +109,7 @@ struct TelemetrySample {
   double power_w = 0;
   int temperature_c = 0;
   int gpu_utilization = 0, memory_utilization = 0;  // percent
-  std::uint64_t clock_events = 0;  // clock_event bits
+  std::uint64_t clock_events = 0;                   // clock_event bits
 };
 
 // The telemetry of one run request: readings every period_s (fewer when the run was long: the sampler halves
@@ -123,7 +124,7 @@ struct MeasurementTelemetry {
   std::uint64_t clock_events_seen = 0;  // OR of every sample's
   std::map<std::string, std::uint64_t> violation_ns;
   std::optional<double> power_limit_w;
-  std::optional<int> pcie_gen, pcie_width;  // the widest link seen while it ran (links train down when idle)
+  std::optional<int> pcie_gen, pcie_width;      // the widest link seen while it ran (links train down when idle)
   std::vector<ComputeProcess> other_processes;  // compute processes other than the worker, seen while it ran
   bool processes_read = false;                  // whether NVML could list the processes at all
   std::vector<GpuEvent> events;                 // critical events while it ran

@@ -62,8 +62,14 @@ RankHealth readings_of(const RankRecord& r, const std::vector<const ResultRecord
 }
 
 Check base(const char* name, const RankHealth& h) {
-  return {name, std::string(kNativeEnvironment), rank_subject(h.rank.placement.rank), h.rank.placement.rank,
-          Verdict::Pass, "", "", ""};
+  return {name,
+          std::string(kNativeEnvironment),
+          rank_subject(h.rank.placement.rank),
+          h.rank.placement.rank,
+          Verdict::Pass,
+          "",
+          "",
+          ""};
 }
 
 Check waived(const char* name, const RankHealth& h, const std::string& why) {
@@ -149,14 +155,17 @@ Check judge_exclusive_use(const RunRecord& run, const RankHealth& h) {
                        join(when, ", "));
   }
   if (!others.empty())
-    fixes.push_back("stop the other process (`nvidia-smi --query-compute-apps=pid,process_name,used_memory "
-                    "--format=csv`; `kill <pid>`), or drain the node from the scheduler, then run again");
+    fixes.push_back(
+        "stop the other process (`nvidia-smi --query-compute-apps=pid,process_name,used_memory "
+        "--format=csv`; `kill <pid>`), or drain the node from the scheduler, then run again");
   if (h.before->mig_enabled.value_or(false)) {
-    problems.push_back("MIG mode is enabled: the GPU is partitioned, and a measurement sees only a slice that "
-                       "other instances share");
+    problems.push_back(
+        "MIG mode is enabled: the GPU is partitioned, and a measurement sees only a slice that "
+        "other instances share");
     fixes.push_back("disable MIG (`nvidia-smi -i <gpu> -mig 0`, then reset the GPU) to certify the whole GPU");
   }
-  const auto* mps = h.before_report->mps ? &h.before_report->mps : (h.after_report && h.after_report->mps ? &h.after_report->mps : nullptr);
+  const auto* mps = h.before_report->mps ? &h.before_report->mps
+                                         : (h.after_report && h.after_report->mps ? &h.after_report->mps : nullptr);
   if (mps) {
     problems.push_back("an MPS control daemon runs (" + **mps + "): clients of other jobs share the GPU's SMs");
     fixes.push_back("stop MPS (`echo quit | nvidia-cuda-mps-control`) for the certification run");
@@ -186,8 +195,9 @@ Check judge_exclusive_use(const RunRecord& run, const RankHealth& h) {
   } else {
     c.verdict = Verdict::Fail;
     c.evidence = join(problems, "; ") + "; compute mode " + mode;
-    c.diagnosis = "the GPU was not the run's alone: figures measured while something else used it are low "
-                  "by however much that other work took, and a certification on a shared GPU certifies nothing";
+    c.diagnosis =
+        "the GPU was not the run's alone: figures measured while something else used it are low "
+        "by however much that other work took, and a certification on a shared GPU certifies nothing";
     c.fix = join(fixes, "\n");
   }
   return c;
@@ -195,7 +205,9 @@ Check judge_exclusive_use(const RunRecord& run, const RankHealth& h) {
 
 // --- memory errors ---
 
-std::string count_text(const std::optional<std::uint64_t>& value) { return value ? std::to_string(*value) : "not read"; }
+std::string count_text(const std::optional<std::uint64_t>& value) {
+  return value ? std::to_string(*value) : "not read";
+}
 
 Check judge_memory_errors(const RankHealth& h) {
   auto c = base("memory-errors", h);
@@ -240,16 +252,19 @@ Check judge_memory_errors(const RankHealth& h) {
   if (problems.empty()) {
     c.evidence = "before the suite: " + readings + (a ? "; unchanged after it" : after_missing(h));
     if (b.ecc_aggregate_uncorrected.value_or(0) > 0)
-      c.evidence += " (the aggregate count is the board's history; with no remap pending or failed, the "
-                    "memory it hit is already out of service)";
+      c.evidence +=
+          " (the aggregate count is the board's history; with no remap pending or failed, the "
+          "memory it hit is already out of service)";
   } else {
     c.verdict = Verdict::Fail;
     c.evidence = join(problems, "; ") + " (" + readings + ")";
-    c.diagnosis = "the GPU's memory has uncorrectable errors the driver has not yet contained: results computed "
-                  "on it cannot be trusted until the GPU is reset and its rows remapped";
-    c.fix = "drain the GPU, reset it (`nvidia-smi -r -i <gpu>`) so that pending remaps take effect, then run "
-            "`nvidia-smi -q -d ECC,ROW_REMAPPER` and `dcgmi diag -r 3`; a failed remap or recurring errors mean "
-            "an RMA";
+    c.diagnosis =
+        "the GPU's memory has uncorrectable errors the driver has not yet contained: results computed "
+        "on it cannot be trusted until the GPU is reset and its rows remapped";
+    c.fix =
+        "drain the GPU, reset it (`nvidia-smi -r -i <gpu>`) so that pending remaps take effect, then run "
+        "`nvidia-smi -q -d ECC,ROW_REMAPPER` and `dcgmi diag -r 3`; a failed remap or recurring errors mean "
+        "an RMA";
   }
   return c;
 }
@@ -273,11 +288,13 @@ Check judge_xid_events(const RankHealth& h) {
   if (!seen.empty()) {
     c.verdict = Verdict::Fail;
     c.evidence = std::to_string(seen.size()) + " critical event(s) from the driver: " + join(seen, "; ");
-    c.diagnosis = "the driver reported a critical error on this GPU while the suite ran (an Xid names the fault: "
-                  "e.g. 48 double-bit ECC, 63/64 row remapping, 79 fallen off the bus, 13/31/43 an application's "
-                  "fault); figures and results from this run are suspect";
-    c.fix = "read the kernel log (`journalctl -k | grep -i xid`), look the Xid up in NVIDIA's Xid catalogue, "
-            "reset the GPU and run `dcgmi diag -r 3`";
+    c.diagnosis =
+        "the driver reported a critical error on this GPU while the suite ran (an Xid names the fault: "
+        "e.g. 48 double-bit ECC, 63/64 row remapping, 79 fallen off the bus, 13/31/43 an application's "
+        "fault); figures and results from this run are suspect";
+    c.fix =
+        "read the kernel log (`journalctl -k | grep -i xid`), look the Xid up in NVIDIA's Xid catalogue, "
+        "reset the GPU and run `dcgmi diag -r 3`";
     return c;
   }
   if (!h.before_report->events_watched) {
@@ -291,8 +308,9 @@ Check judge_xid_events(const RankHealth& h) {
                  " measurement(s), but no reading after the suite: the events between measurements are unknown";
     return c;
   }
-  c.evidence = "NVML's event set watched for Xid and double-bit ECC events from the probe to the end of the "
-               "suite: none";
+  c.evidence =
+      "NVML's event set watched for Xid and double-bit ECC events from the probe to the end of the "
+      "suite: none";
   return c;
 }
 
@@ -320,8 +338,8 @@ Check judge_pcie(const RankHealth& h) {
   const std::string link = "gen " + std::to_string(gen) + " x" + std::to_string(width);
   const std::string best = "gen " + std::to_string(*b.pcie_gen_max) + " x" + std::to_string(*b.pcie_width_max);
   std::vector<std::string> problems, notes;
-  notes.push_back("link " + link + (under_load ? " under load" : " (read between measurements)") + ", at most " +
-                  best + " for this GPU in this slot");
+  notes.push_back("link " + link + (under_load ? " under load" : " (read between measurements)") + ", at most " + best +
+                  " for this GPU in this slot");
   if (width < *b.pcie_width_max)
     problems.push_back("the link trained to x" + std::to_string(width) + ", below the x" +
                        std::to_string(*b.pcie_width_max) + " it allows");
@@ -333,8 +351,9 @@ Check judge_pcie(const RankHealth& h) {
     const auto& r = *result;
     if (r.measurement.workload != "host_copy" || r.reply.status != RunStatus::Ok || !r.figures || limit <= 0) continue;
     const double share = r.figures->at_median / limit;
-    const std::string line = r.measurement.id + (r.environment == kNativeEnvironment ? "" : " (" + r.environment + ")") +
-                             " " + fixed(r.figures->at_median, 1) + " GB/s, " + fixed(100 * share, 0) + "% of the " +
+    const std::string line = r.measurement.id +
+                             (r.environment == kNativeEnvironment ? "" : " (" + r.environment + ")") + " " +
+                             fixed(r.figures->at_median, 1) + " GB/s, " + fixed(100 * share, 0) + "% of the " +
                              fixed(limit, 1) + " GB/s of " + link;
     if (share < kHostCopyLinkFraction)
       problems.push_back("pinned copy " + line + ", below " + fixed(100 * kHostCopyLinkFraction, 0) + "%");
@@ -348,11 +367,13 @@ Check judge_pcie(const RankHealth& h) {
   } else {
     c.verdict = Verdict::Fail;
     c.evidence = join(problems, "; ") + " (" + notes.front() + ")";
-    c.diagnosis = "the GPU's PCIe link is slower than the GPU and slot allow: a card not fully seated, a riser or "
-                  "retimer at fault, a BIOS capping the slot's generation, or the copies crossing a slow root "
-                  "port; host<->device transfers and everything staged through them run slower";
-    c.fix = "compare `nvidia-smi -q -d PCI` (current vs max link) and `lspci -vv -s <bus id>` (LnkSta vs LnkCap) "
-            "under load; reseat the card or check the slot's BIOS setting; run `nvbandwidth` to confirm";
+    c.diagnosis =
+        "the GPU's PCIe link is slower than the GPU and slot allow: a card not fully seated, a riser or "
+        "retimer at fault, a BIOS capping the slot's generation, or the copies crossing a slow root "
+        "port; host<->device transfers and everything staged through them run slower";
+    c.fix =
+        "compare `nvidia-smi -q -d PCI` (current vs max link) and `lspci -vv -s <bus id>` (LnkSta vs LnkCap) "
+        "under load; reseat the card or check the slot's BIOS setting; run `nvbandwidth` to confirm";
   }
   return c;
 }
@@ -375,7 +396,8 @@ Check judge_nvlink(const RankHealth& h) {
   if (h.after)
     for (const auto& l : h.after->nvlinks) {
       if (!l.active) down_after.push_back(l.index);
-      const auto was = std::find_if(b.nvlinks.begin(), b.nvlinks.end(), [&](const auto& x) { return x.index == l.index; });
+      const auto was =
+          std::find_if(b.nvlinks.begin(), b.nvlinks.end(), [&](const auto& x) { return x.index == l.index; });
       if (was == b.nvlinks.end()) continue;
       for (const auto& [counter, value] : l.errors) {
         const auto old = was->errors.find(counter);
@@ -389,23 +411,29 @@ Check judge_nvlink(const RankHealth& h) {
     return join(s, ", ");
   };
   if (!down_before.empty()) problems.push_back("link(s) " + links(down_before) + " down before the suite");
-  if (!down_after.empty() && down_after != down_before) problems.push_back("link(s) " + links(down_after) + " down after it");
+  if (!down_after.empty() && down_after != down_before)
+    problems.push_back("link(s) " + links(down_after) + " down after it");
   for (const auto& [counter, added] : grown)
     problems.push_back(std::to_string(added) + " " + counter + " error(s) counted during the run");
   std::string evidence = std::to_string(b.nvlinks.size() - down_before.size()) + " of " +
                          std::to_string(b.nvlinks.size()) + " link(s) up before the suite";
-  if (h.after) evidence += ", " + std::to_string(h.after->nvlinks.size() - down_after.size()) + " after";
-  else evidence += after_missing(h);
-  for (const auto& [counter, added] : replays) evidence += "; " + std::to_string(added) + " replay(s) during the run (retried, recorded)";
+  if (h.after)
+    evidence += ", " + std::to_string(h.after->nvlinks.size() - down_after.size()) + " after";
+  else
+    evidence += after_missing(h);
+  for (const auto& [counter, added] : replays)
+    evidence += "; " + std::to_string(added) + " replay(s) during the run (retried, recorded)";
   if (problems.empty()) {
     c.evidence = evidence + (h.after && grown.empty() ? "; no recovery or CRC error counted during the run" : "");
   } else {
     c.verdict = Verdict::Fail;
     c.evidence = join(problems, "; ") + " (" + evidence + ")";
-    c.diagnosis = "an NVLink is down or erring: collectives fall back to slower paths or retry, and a link that "
-                  "errs under load fails jobs later";
-    c.fix = "`nvidia-smi nvlink -s` and `nvidia-smi nvlink -e` name the link; check the NVSwitch fabric manager "
-            "(`systemctl status nvidia-fabricmanager`), reset the GPU, and run `dcgmi diag -r 3`";
+    c.diagnosis =
+        "an NVLink is down or erring: collectives fall back to slower paths or retry, and a link that "
+        "errs under load fails jobs later";
+    c.fix =
+        "`nvidia-smi nvlink -s` and `nvidia-smi nvlink -e` name the link; check the NVSwitch fabric manager "
+        "(`systemctl status nvidia-fabricmanager`), reset the GPU, and run `dcgmi diag -r 3`";
   }
   return c;
 }
@@ -431,9 +459,9 @@ Check judge_throttling(const RankHealth& h) {
     std::vector<std::string> why = clock_event_names(t.clock_events_seen & clock_event::kSlowdownMask);
     if (const auto thermal = t.violation_ns.find("thermal"); thermal != t.violation_ns.end() && thermal->second > 0)
       why.push_back(fixed(static_cast<double>(thermal->second) / 1e6, 1) + " ms of thermal violation");
-    std::string figure = r->figures ? ", median " + fixed(r->figures->at_median, 1) + " " +
-                                          std::string(unit_of(r->measurement.metric))
-                                    : std::string{};
+    std::string figure =
+        r->figures ? ", median " + fixed(r->figures->at_median, 1) + " " + std::string(unit_of(r->measurement.metric))
+                   : std::string{};
     slowed.push_back(r->measurement.id + (r->environment == kNativeEnvironment ? "" : " (" + r->environment + ")") +
                      figure + ": " + join(why, ", "));
   }
@@ -445,17 +473,19 @@ Check judge_throttling(const RankHealth& h) {
       *h.before->power_limit_w + 1 < *h.before->default_power_limit_w)
     power += " (set below the board's default " + fixed(*h.before->default_power_limit_w, 0) + " W)";
   if (slowed.empty()) {
-    c.evidence = "no thermal or power-brake slowdown during " + std::to_string(h.measured.size()) +
-                 " measurement(s); " + power;
+    c.evidence =
+        "no thermal or power-brake slowdown during " + std::to_string(h.measured.size()) + " measurement(s); " + power;
   } else {
     c.verdict = Verdict::Fail;
     c.evidence = std::to_string(slowed.size()) + " of " + std::to_string(h.measured.size()) +
                  " measurement(s) ran while the GPU was slowed down: " + join(slowed, "; ") + "; " + power;
-    c.diagnosis = "the GPU held its clocks down for heat or a power brake while these figures were measured: "
-                  "they understate a healthy GPU, and a GPU that throttles in a test throttles in production";
-    c.fix = "check cooling and inlet temperature (`nvidia-smi -q -d TEMPERATURE,PERFORMANCE`), fans or liquid "
-            "flow, and the power supply (a power brake is the board's external signal); run again once the "
-            "GPU holds its clocks";
+    c.diagnosis =
+        "the GPU held its clocks down for heat or a power brake while these figures were measured: "
+        "they understate a healthy GPU, and a GPU that throttles in a test throttles in production";
+    c.fix =
+        "check cooling and inlet temperature (`nvidia-smi -q -d TEMPERATURE,PERFORMANCE`), fans or liquid "
+        "flow, and the power supply (a power brake is the board's external signal); run again once the "
+        "GPU holds its clocks";
   }
   return c;
 }
@@ -463,9 +493,8 @@ Check judge_throttling(const RankHealth& h) {
 }  // namespace
 
 double pcie_link_gbps(int generation, int width) {
-  static const std::map<int, double> kLaneGbps = {
-      {1, 2.5 * 8 / 10}, {2, 5.0 * 8 / 10}, {3, 8.0 * 128 / 130}, {4, 16.0 * 128 / 130},
-      {5, 32.0 * 128 / 130}, {6, 64.0 * 242 / 256}};
+  static const std::map<int, double> kLaneGbps = {{1, 2.5 * 8 / 10},     {2, 5.0 * 8 / 10},     {3, 8.0 * 128 / 130},
+                                                  {4, 16.0 * 128 / 130}, {5, 32.0 * 128 / 130}, {6, 64.0 * 242 / 256}};
   const auto lane = kLaneGbps.find(generation);
   if (lane == kLaneGbps.end() || width <= 0) return 0;
   return lane->second * width / 8;

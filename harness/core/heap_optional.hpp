@@ -13,9 +13,9 @@ template <typename T>
 class HeapOptional {
  public:
   HeapOptional() = default;
-  HeapOptional(std::nullopt_t) {}                                  // NOLINT: as std::optional
+  HeapOptional(std::nullopt_t) {}                                           // NOLINT: as std::optional
   HeapOptional(T value) : value_(std::make_unique<T>(std::move(value))) {}  // NOLINT
-  HeapOptional(const std::optional<T>& value) {                     // NOLINT
+  HeapOptional(const std::optional<T>& value) {                             // NOLINT
     if (value) value_ = std::make_unique<T>(*value);
   }
   HeapOptional(const HeapOptional& other) : value_(other ? std::make_unique<T>(*other) : nullptr) {}

@@ -21,11 +21,11 @@ struct ImageFiles {
   std::vector<std::string> loader_dirs;
   std::vector<std::string> ld_library_path;  // LD_LIBRARY_PATH's folders alone
   struct Library {
-    std::string path;     // inside the image: "/usr/local/cuda/lib64/stubs/libcuda.so"
-    std::string target;   // where its symlinks lead, inside the image; empty for a plain file
-    bool empty = false;   // a file of 0 bytes: the mount point a container runtime left behind
+    std::string path;    // inside the image: "/usr/local/cuda/lib64/stubs/libcuda.so"
+    std::string target;  // where its symlinks lead, inside the image; empty for a plain file
+    bool empty = false;  // a file of 0 bytes: the mount point a container runtime left behind
   };
-  std::vector<Library> libcuda;  // every libcuda.so* found in the loader's folders and CUDA's own folders
+  std::vector<Library> libcuda;             // every libcuda.so* found in the loader's folders and CUDA's own folders
   std::vector<std::string> compat_libcuda;  // /usr/local/cuda/compat/libcuda.so.<release> files
   struct Soname {
     std::string library;  // "cudart", "cublas", "cublasLt", "nvrtc"

@@ -19,8 +19,8 @@ void read_env(const nlohmann::json& env, const std::string& path, std::map<std::
   }
   for (std::size_t i = 0; i < env.size(); ++i) {
     if (!env[i].is_string()) {
-      problems.add(path + "[" + std::to_string(i) + "]", "expected a \"NAME=value\" string, got " +
-                                                             json_type_name(env[i]));
+      problems.add(path + "[" + std::to_string(i) + "]",
+                   "expected a \"NAME=value\" string, got " + json_type_name(env[i]));
       continue;
     }
     const auto& line = env[i].get_ref<const std::string&>();
@@ -36,7 +36,8 @@ void read_labels(const nlohmann::json& labels, const std::string& path, std::map
     problems.add(path, "expected an object of label -> value, got " + json_type_name(labels));
     return;
   }
-  for (const auto& [key, value] : labels.items()) out[key] = value.is_string() ? value.get<std::string>() : value.dump();
+  for (const auto& [key, value] : labels.items())
+    out[key] = value.is_string() ? value.get<std::string>() : value.dump();
 }
 
 std::optional<std::uint64_t> read_size(const nlohmann::json& object, std::initializer_list<const char*> keys,
@@ -45,7 +46,8 @@ std::optional<std::uint64_t> read_size(const nlohmann::json& object, std::initia
     const auto it = object.find(key);
     if (it == object.end() || it->is_null()) continue;
     if (it->is_number_unsigned()) return it->get<std::uint64_t>();
-    if (it->is_number_integer() && it->get<std::int64_t>() >= 0) return static_cast<std::uint64_t>(it->get<std::int64_t>());
+    if (it->is_number_integer() && it->get<std::int64_t>() >= 0)
+      return static_cast<std::uint64_t>(it->get<std::int64_t>());
     problems.add(key, "expected a size in bytes (a whole number), got " + it->dump());
   }
   return std::nullopt;
@@ -105,7 +107,8 @@ std::optional<std::string> floating_tag_problem(std::string_view reference) {
   if (colon == std::string_view::npos || (last_component != std::string_view::npos && colon < last_component))
     return std::string("has no tag or digest, so it means 'latest'");
   std::string tag(name.substr(colon + 1));
-  std::transform(tag.begin(), tag.end(), tag.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(tag.begin(), tag.end(), tag.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (tag == "latest") return std::string("uses the tag 'latest'");
   if (tag.empty()) return std::string("has an empty tag");
   return std::nullopt;
@@ -118,8 +121,7 @@ Outcome<ImageFacts> image_facts_from_inspect(std::string_view text, const std::s
     if (doc.empty()) return GPUCERT_ERROR("image inspect printed no image for '" + reference + "'");
     doc = doc[0];
   }
-  if (!doc.is_object())
-    return GPUCERT_ERROR("image inspect output: expected an object, got " + json_type_name(doc));
+  if (!doc.is_object()) return GPUCERT_ERROR("image inspect output: expected an object, got " + json_type_name(doc));
   Problems problems;
   ImageFacts facts;
   facts.source = "podman image inspect";
@@ -170,9 +172,9 @@ Outcome<ImageFacts> image_facts_from_oci_config(std::string_view text, const std
 }
 
 nlohmann::json to_json(const ImageFacts& f) {
-  nlohmann::json j = {{"reference", f.reference}, {"id", f.id},     {"labels", f.labels},
-                      {"env", f.env},             {"size_bytes", nullptr}, {"architecture", f.architecture},
-                      {"os", f.os},               {"source", f.source}};
+  nlohmann::json j = {
+      {"reference", f.reference},       {"id", f.id}, {"labels", f.labels}, {"env", f.env}, {"size_bytes", nullptr},
+      {"architecture", f.architecture}, {"os", f.os}, {"source", f.source}};
   if (f.size_bytes) j["size_bytes"] = *f.size_bytes;
   return j;
 }

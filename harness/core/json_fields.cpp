@@ -50,17 +50,14 @@ std::string whole_number_problem(const nlohmann::json& value, std::string_view w
 
 Fields::Fields(const nlohmann::json& object, std::string path, Problems& problems)
     : object_(object), path_(std::move(path)), problems_(problems) {
-  if (!object_.is_object())
-    problems_.add(path_, "expected an object, got " + json_type_name(object_));
+  if (!object_.is_object()) problems_.add(path_, "expected an object, got " + json_type_name(object_));
 }
 
 std::string Fields::path_of(std::string_view key) const {
   return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
 }
 
-bool Fields::has(std::string_view key) const {
-  return object_.is_object() && object_.contains(std::string(key));
-}
+bool Fields::has(std::string_view key) const { return object_.is_object() && object_.contains(std::string(key)); }
 
 const nlohmann::json* Fields::find(std::string_view key, bool required) {
   if (!object_.is_object()) return nullptr;
@@ -82,15 +79,15 @@ std::optional<std::string> Fields::text(std::string_view key, bool required) {
   return v->get<std::string>();
 }
 
-std::optional<std::int64_t> Fields::integer(std::string_view key, bool required, std::int64_t min,
-                                            std::int64_t max, std::string_view unit) {
+std::optional<std::int64_t> Fields::integer(std::string_view key, bool required, std::int64_t min, std::int64_t max,
+                                            std::string_view unit) {
   const auto* v = find(key, required);
   if (!v) return std::nullopt;
   std::string range = "between " + std::to_string(min) + " and " + std::to_string(max);
   if (!unit.empty()) range.append(" ").append(unit);
   if (!v->is_number_integer()) {
-    problems_.add(path_of(key), "expected a whole number " + range + ", got " + json_type_name(*v) +
-                                    " (" + v->dump() + ")");
+    problems_.add(path_of(key),
+                  "expected a whole number " + range + ", got " + json_type_name(*v) + " (" + v->dump() + ")");
     return std::nullopt;
   }
   // Values beyond int64 arrive as unsigned; both are out of any range we accept.
@@ -124,8 +121,7 @@ std::optional<double> Fields::number(std::string_view key, bool required, double
 }
 
 std::optional<std::vector<std::string>> Fields::names(std::string_view key, bool required,
-                                                      const std::vector<std::string>& allowed,
-                                                      std::string_view what) {
+                                                      const std::vector<std::string>& allowed, std::string_view what) {
   const auto* v = find(key, required);
   if (!v) return std::nullopt;
   if (!v->is_array() || v->empty()) {
@@ -147,8 +143,8 @@ std::optional<std::vector<std::string>> Fields::names(std::string_view key, bool
     }
     const auto name = e.get<std::string>();
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      problems_.add(at, "unknown " + std::string(what) + " '" + name + "' (expected one of " +
-                            join(allowed, ", ") + ")");
+      problems_.add(at,
+                    "unknown " + std::string(what) + " '" + name + "' (expected one of " + join(allowed, ", ") + ")");
       good = false;
       continue;
     }

@@ -14,8 +14,10 @@ LineRead read_bounded_line(std::istream& in, std::string& line, std::size_t limi
     }
     any = true;
     if (c == '\n') break;
-    if (line.size() < limit) line += static_cast<char>(c);
-    else too_long = true;
+    if (line.size() < limit)
+      line += static_cast<char>(c);
+    else
+      too_long = true;
   }
   return too_long ? LineRead::TooLong : LineRead::Line;
 }

@@ -19,9 +19,9 @@ enum class Metric {
 };
 
 struct Measurement {
-  std::string id;        // unique in a plan and stable across runs: "stream/triad/fp64/2GiB"
-  std::string workload;  // "stream"
-  nlohmann::json params; // what the worker needs to run it, e.g. {"kernel":"triad","precision":"fp64",...}
+  std::string id;         // unique in a plan and stable across runs: "stream/triad/fp64/2GiB"
+  std::string workload;   // "stream"
+  nlohmann::json params;  // what the worker needs to run it, e.g. {"kernel":"triad","precision":"fp64",...}
   int warmup = 0;
   int repetitions = 0;
   std::uint64_t work = 0;  // bytes or flop per run, by the workload's documented formula
@@ -31,8 +31,8 @@ struct Measurement {
   int timeout_s = 0;
 };
 
-std::string_view unit_of(Metric metric);          // "GB/s", "TFLOP/s"
-std::string_view name_of(Metric metric);          // "bandwidth", "throughput"
+std::string_view unit_of(Metric metric);                           // "GB/s", "TFLOP/s"
+std::string_view name_of(Metric metric);                           // "bandwidth", "throughput"
 double figure(Metric metric, std::uint64_t work, double seconds);  // the figure for one time
 
 // "2GiB", "256MiB", "4KiB", "1000000B": exact, shortest binary unit that divides the size.

@@ -53,7 +53,7 @@ bool has_in_place(Collective c);
 struct CollectiveCounts {
   std::uint64_t send = 0;
   std::uint64_t recv = 0;
-  std::uint64_t count = 0;                // the count argument NCCL receives
+  std::uint64_t count = 0;                 // the count argument NCCL receives
   std::uint64_t send_in_place_offset = 0;  // × rank: all_gather's send chunk inside recv
   std::uint64_t recv_in_place_offset = 0;  // × rank: reduce_scatter's recv chunk inside send
 };

@@ -14,8 +14,8 @@ std::optional<NcclBasis> nccl_basis(const Measurement& m, const nlohmann::json& 
   const auto precision = m.params.find("precision");
   const auto bytes = m.params.find("bytes");
   if (nranks == details.end() || !nranks->is_number_integer() || collective == m.params.end() ||
-      !collective->is_string() || precision == m.params.end() || !precision->is_string() ||
-      bytes == m.params.end() || !bytes->is_number_integer() || bytes->get<std::int64_t>() < 0)
+      !collective->is_string() || precision == m.params.end() || !precision->is_string() || bytes == m.params.end() ||
+      !bytes->is_number_integer() || bytes->get<std::int64_t>() < 0)
     return std::nullopt;
   const auto n = nranks->get<int>();
   const auto c = parse_collective(collective->get<std::string>());

@@ -48,8 +48,8 @@ nlohmann::json split_params(const std::string& scope, const std::string& base_id
 struct RankSplit {
   std::string name;  // the same on every rank: the worker keeps the communicator it made under this name
   int color = -1;
-  int key = 0;       // orders the ranks inside the new communicator: the global rank
-  int nranks = 0;    // the size the new communicator must have
+  int key = 0;                     // orders the ranks inside the new communicator: the global rank
+  int nranks = 0;                  // the size the new communicator must have
   std::vector<std::string> hosts;  // the hosts it spans
   std::string waived;
   // No rank of the run takes part: nobody needs to call the worker at all.

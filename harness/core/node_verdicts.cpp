@@ -29,8 +29,10 @@ std::vector<NodeVerdict> node_verdicts(const RunRecord& run, const OutlierAnalys
   };
   auto fail = [&](NodeVerdict& node, std::string reason) {
     node.pass = false;
-    if (node.reasons.size() < kReasonsPerNode) node.reasons.push_back(std::move(reason));
-    else ++dropped[by_host.at(node.host)];
+    if (node.reasons.size() < kReasonsPerNode)
+      node.reasons.push_back(std::move(reason));
+    else
+      ++dropped[by_host.at(node.host)];
   };
   for (const auto& r : run.ranks) {
     auto& node = node_of_host(r.placement.host);
@@ -52,8 +54,10 @@ std::vector<NodeVerdict> node_verdicts(const RunRecord& run, const OutlierAnalys
         break;
       case SuspectKind::NodePair:
         for (std::size_t i = 0; i < s.hosts.size(); ++i)
-          fail(node_of_host(s.hosts[i]), "NCCL to " + s.hosts[1 - i % 2] + " is slower than between other node "
-                                         "pairs" + evidence);
+          fail(node_of_host(s.hosts[i]), "NCCL to " + s.hosts[1 - i % 2] +
+                                             " is slower than between other node "
+                                             "pairs" +
+                                             evidence);
         break;
     }
   }
@@ -64,8 +68,8 @@ std::vector<NodeVerdict> node_verdicts(const RunRecord& run, const OutlierAnalys
     // gpu-visible repeats the unusable rank above.
     if (c.name == "gpu-visible" && c.environment == kNativeEnvironment) continue;
     fail(out[it->second], c.name + " failed" +
-                              (c.environment == kNativeEnvironment ? std::string() : " in " + c.environment) +
-                              " for " + c.subject + ": " + first_line(c.diagnosis.empty() ? c.evidence : c.diagnosis));
+                              (c.environment == kNativeEnvironment ? std::string() : " in " + c.environment) + " for " +
+                              c.subject + ": " + first_line(c.diagnosis.empty() ? c.evidence : c.diagnosis));
   }
   for (std::size_t i = 0; i < out.size(); ++i)
     if (dropped[i]) out[i].reasons.push_back("and " + std::to_string(dropped[i]) + " more (report.json)");
@@ -87,10 +91,10 @@ nlohmann::json scheduler_job(const RunRecord& run) {
     nlohmann::json out = {{"scheduler", "slurm"}, {"job_id", job->second}};
     for (const auto& [key, name] :
          std::initializer_list<std::pair<const char*, const char*>>{{"SLURM_STEP_ID", "step_id"},
-                                                                     {"SLURM_JOB_NAME", "job_name"},
-                                                                     {"SLURM_CLUSTER_NAME", "cluster"},
-                                                                     {"SLURM_JOB_PARTITION", "partition"},
-                                                                     {"SLURM_JOB_NODELIST", "nodelist"}})
+                                                                    {"SLURM_JOB_NAME", "job_name"},
+                                                                    {"SLURM_CLUSTER_NAME", "cluster"},
+                                                                    {"SLURM_JOB_PARTITION", "partition"},
+                                                                    {"SLURM_JOB_NODELIST", "nodelist"}})
       if (const auto it = env.find(key); it != env.end()) out[name] = it->second;
     return out;
   }
@@ -100,15 +104,13 @@ nlohmann::json scheduler_job(const RunRecord& run) {
 nlohmann::json to_json(const RunRecord& run, const std::vector<NodeVerdict>& verdicts) {
   nlohmann::json nodes = nlohmann::json::array(), failed = nlohmann::json::array();
   for (const auto& v : verdicts) {
-    nodes.push_back({{"host", v.host}, {"verdict", v.pass ? "pass" : "fail"}, {"ranks", v.ranks}, {"reasons", v.reasons}});
+    nodes.push_back(
+        {{"host", v.host}, {"verdict", v.pass ? "pass" : "fail"}, {"ranks", v.ranks}, {"reasons", v.reasons}});
     if (!v.pass) failed.push_back(v.host);
   }
-  return {{"schema_version", 1},
-          {"job", scheduler_job(run)},
-          {"started", run.started},
-          {"exit_code", node_exit_code(verdicts)},
-          {"nodes", std::move(nodes)},
-          {"failed", std::move(failed)}};
+  return {{"schema_version", 1},       {"job", scheduler_job(run)},
+          {"started", run.started},    {"exit_code", node_exit_code(verdicts)},
+          {"nodes", std::move(nodes)}, {"failed", std::move(failed)}};
 }
 
 std::string failed_nodes_text(const std::vector<NodeVerdict>& verdicts) {

@@ -85,9 +85,9 @@ Judged judge(const Groups& groups, const OutlierOptions& options) {
       const double below = median - m.value;
       const double gap = below / median, mads = below / spread;
       if (gap >= options.min_gap && mads >= options.min_mads)
-        out.flagged.push_back({{g.environment, g.measurement_id, g.unit, g.gpu_model, m.value, median, gap, mads,
-                                g.members.size()},
-                               m.index});
+        out.flagged.push_back(
+            {{g.environment, g.measurement_id, g.unit, g.gpu_model, m.value, median, gap, mads, g.members.size()},
+             m.index});
     }
   }
   return out;
@@ -120,8 +120,8 @@ struct Building {
 };
 
 std::string gpu_subject(const Placement& p) {
-  return "rank " + std::to_string(p.rank) + " (" + (p.host.empty() ? std::string("host unknown") : p.host) +
-         ", GPU " + (p.device >= 0 ? std::to_string(p.device) : std::string("?")) + ")";
+  return "rank " + std::to_string(p.rank) + " (" + (p.host.empty() ? std::string("host unknown") : p.host) + ", GPU " +
+         (p.device >= 0 ? std::to_string(p.device) : std::string("?")) + ")";
 }
 
 std::string ranks_list(const std::vector<int>& ranks) {
@@ -159,7 +159,8 @@ bool has_declared_hosts(const ResultRecord& r) {
   const auto c = r.reply.details.find("communicator");
   if (c == r.reply.details.end() || !c->is_object()) return false;
   const auto h = c->find("hosts");
-  return h != c->end() && h->is_array() && std::any_of(h->begin(), h->end(), [](const auto& n) { return n.is_string(); });
+  return h != c->end() && h->is_array() &&
+         std::any_of(h->begin(), h->end(), [](const auto& n) { return n.is_string(); });
 }
 
 std::vector<Communicator> nccl_communicators(const RunRecord& run, const OutlierOptions& options,
@@ -188,7 +189,8 @@ std::vector<Communicator> nccl_communicators(const RunRecord& run, const Outlier
     if (hosts.empty()) {
       // A world of thousands of hosts is counted, never copied per record.
       const auto& world = world_hosts.find(world_key(r))->second;
-      if (world.size() <= 2) hosts.assign(world.begin(), world.end());
+      if (world.size() <= 2)
+        hosts.assign(world.begin(), world.end());
       else {
         ++wide;
         widest = std::max(widest, world.size());
@@ -246,9 +248,12 @@ std::vector<std::string> declared_hosts(const ResultRecord& r) {
 
 std::string_view name_of(SuspectKind kind) {
   switch (kind) {
-    case SuspectKind::Gpu: return "gpu";
-    case SuspectKind::Node: return "node";
-    case SuspectKind::NodePair: return "node-pair";
+    case SuspectKind::Gpu:
+      return "gpu";
+    case SuspectKind::Node:
+      return "node";
+    case SuspectKind::NodePair:
+      return "node-pair";
   }
   return "gpu";
 }
@@ -294,8 +299,8 @@ OutlierAnalysis find_outliers(const RunRecord& run, const OutlierOptions& option
     const std::string scope = c.hosts.size() == 1 ? "node" : "pair";
     const std::string key = c.environment + '\n' + c.measurement_id + '\n' + scope + '\n' +
                             std::to_string(c.busbw.size()) + '\n' + c.gpu_model;
-    nccl_groups.at(key, c.environment, c.measurement_id, "GB/s busbw", c.gpu_model).members.push_back(
-        {median_of(c.busbw), i});
+    nccl_groups.at(key, c.environment, c.measurement_id, "GB/s busbw", c.gpu_model)
+        .members.push_back({median_of(c.busbw), i});
   }
   const auto nccl_judged = judge(nccl_groups, options);
   analysis.nccl_groups_judged = nccl_judged.figures;
@@ -316,8 +321,7 @@ OutlierAnalysis find_outliers(const RunRecord& run, const OutlierOptions& option
   for (const auto& f : nccl_judged.flagged) {
     const auto& c = communicators[f.index];
     if (c.hosts.size() == 1) {
-      node(c.hosts[0]).add(f.figure.gap, "NCCL within the node, " +
-                                             figure_text(f.figure, "single-node communicators"));
+      node(c.hosts[0]).add(f.figure.gap, "NCCL within the node, " + figure_text(f.figure, "single-node communicators"));
       continue;
     }
     auto& b = pairs[c.hosts];
@@ -332,8 +336,8 @@ OutlierAnalysis find_outliers(const RunRecord& run, const OutlierOptions& option
   }
   std::set<std::string> slow_network;
   for (const auto& [host, slow] : slow_partners_of_host)
-    if (slow.size() >= 2 && static_cast<double>(slow.size()) >=
-                                options.node_share * static_cast<double>(partners_of_host[host].size()))
+    if (slow.size() >= 2 &&
+        static_cast<double>(slow.size()) >= options.node_share * static_cast<double>(partners_of_host[host].size()))
       slow_network.insert(host);
   for (auto& [hosts, b] : pairs) {
     const bool first = slow_network.count(hosts[0]) > 0, second = slow_network.count(hosts[1]) > 0;
@@ -379,16 +383,24 @@ OutlierAnalysis find_outliers(const RunRecord& run, const OutlierOptions& option
     return weight(a.kind) < weight(b.kind);
   });
   if (nccl_judged.too_small)
-    analysis.notes.push_back(std::to_string(nccl_judged.too_small) + " per-node or per-pair NCCL measurement(s) had "
-                             "fewer than " + std::to_string(options.min_peers) + " communicators to compare");
+    analysis.notes.push_back(std::to_string(nccl_judged.too_small) +
+                             " per-node or per-pair NCCL measurement(s) had "
+                             "fewer than " +
+                             std::to_string(options.min_peers) + " communicators to compare");
   return analysis;
 }
 
 std::vector<Check> performance_peer_checks(const OutlierAnalysis& analysis) {
   std::vector<Check> out;
   for (const auto& s : analysis.suspects) {
-    Check c{"performance-peers", std::string(kNativeEnvironment), s.subject,
-            s.kind == SuspectKind::Gpu ? s.ranks.front() : -1, Verdict::Fail, join(s.evidence, "; "), "", ""};
+    Check c{"performance-peers",
+            std::string(kNativeEnvironment),
+            s.subject,
+            s.kind == SuspectKind::Gpu ? s.ranks.front() : -1,
+            Verdict::Fail,
+            join(s.evidence, "; "),
+            "",
+            ""};
     const std::string worst = fixed(100 * s.worst_gap, 1) + "%";
     switch (s.kind) {
       case SuspectKind::Gpu:
@@ -400,7 +412,8 @@ std::vector<Check> performance_peer_checks(const OutlierAnalysis& analysis) {
         c.fix = kNodeFix;
         break;
       case SuspectKind::NodePair:
-        c.diagnosis = "NCCL between these two nodes is up to " + worst + " slower than between other node pairs, "
+        c.diagnosis = "NCCL between these two nodes is up to " + worst +
+                      " slower than between other node pairs, "
                       "while each node is fine with its other partners";
         c.fix = kPairFix;
         break;

@@ -20,9 +20,9 @@
 namespace gpucert {
 
 struct OutlierOptions {
-  double min_mads = 5.0;       // robust standard deviations below the peers' median
-  double min_gap = 0.05;       // and at least this fraction below it
-  std::size_t min_peers = 3;   // figures in a group (the judged one included) before it is judged at all
+  double min_mads = 5.0;      // robust standard deviations below the peers' median
+  double min_gap = 0.05;      // and at least this fraction below it
+  std::size_t min_peers = 3;  // figures in a group (the judged one included) before it is judged at all
   // A node stands out as a whole when at least this share of its GPUs (and at least two) stand out, or when
   // at least this share of its node pairs (and at least two) are slow.
   double node_share = 0.5;
@@ -45,20 +45,20 @@ struct OutlierFigure {
 
 struct Suspect {
   SuspectKind kind = SuspectKind::Gpu;
-  std::string subject;               // "rank 17 (node-03, GPU 1)", "node-03", "node-03 and node-07"
-  std::vector<std::string> hosts;    // one, or two for a pair
-  std::vector<int> ranks;            // the GPUs concerned; empty for a node pair
-  double worst_gap = 0;              // the ranking key: the largest gap of its figures
-  std::size_t figures = 0;           // how many figures stand out
-  std::vector<std::string> evidence; // worst first, at most OutlierOptions::evidence_lines, then "and N more"
+  std::string subject;                // "rank 17 (node-03, GPU 1)", "node-03", "node-03 and node-07"
+  std::vector<std::string> hosts;     // one, or two for a pair
+  std::vector<int> ranks;             // the GPUs concerned; empty for a node pair
+  double worst_gap = 0;               // the ranking key: the largest gap of its figures
+  std::size_t figures = 0;            // how many figures stand out
+  std::vector<std::string> evidence;  // worst first, at most OutlierOptions::evidence_lines, then "and N more"
 };
 
 struct OutlierAnalysis {
-  std::vector<Suspect> suspects;   // worst first
-  std::size_t figures_judged = 0;  // per-GPU figures that had enough peers
-  std::size_t groups_judged = 0;   // peer groups (environment, measurement, GPU model) of those
+  std::vector<Suspect> suspects;       // worst first
+  std::size_t figures_judged = 0;      // per-GPU figures that had enough peers
+  std::size_t groups_judged = 0;       // peer groups (environment, measurement, GPU model) of those
   std::size_t nccl_groups_judged = 0;  // per-node and per-pair NCCL communicators judged
-  std::vector<std::string> notes;  // what could not be judged, and why
+  std::vector<std::string> notes;      // what could not be judged, and why
 };
 
 OutlierAnalysis find_outliers(const RunRecord& run, const OutlierOptions& options = {});

@@ -21,7 +21,6 @@ struct RatioEstimate {
 };
 
 // Empty when no verified result ran outside the native environment next to a native one.
-std::vector<RatioEstimate> container_native_ratios(const RunRecord& run, int resamples = 2000,
-                                                   std::uint64_t seed = 1);
+std::vector<RatioEstimate> container_native_ratios(const RunRecord& run, int resamples = 2000, std::uint64_t seed = 1);
 
 }  // namespace gpucert

@@ -4,9 +4,7 @@
 
 namespace gpucert {
 
-double DeviceInfo::peak_bandwidth_gbps() const {
-  return 2.0 * memory_clock_khz * 1e3 * (memory_bus_bits / 8.0) / 1e9;
-}
+double DeviceInfo::peak_bandwidth_gbps() const { return 2.0 * memory_clock_khz * 1e3 * (memory_bus_bits / 8.0) / 1e9; }
 
 std::string format_cuda_version(int version) {
   if (version <= 0) return "unknown";
@@ -16,7 +14,8 @@ std::string format_cuda_version(int version) {
 int parse_cuda_version(const std::string& text) {
   const auto dot = text.find('.');
   const auto major_text = text.substr(0, dot);
-  const auto minor_text = dot == std::string::npos ? std::string("0") : text.substr(dot + 1, text.find('.', dot + 1) - dot - 1);
+  const auto minor_text =
+      dot == std::string::npos ? std::string("0") : text.substr(dot + 1, text.find('.', dot + 1) - dot - 1);
   auto number = [](const std::string& t) {
     if (t.empty() || t.size() > 3 || t.find_first_not_of("0123456789") != std::string::npos) return -1;
     return std::stoi(t);
@@ -27,8 +26,12 @@ int parse_cuda_version(const std::string& text) {
 }
 
 nlohmann::json to_json(const PythonTorchProbe& t) {
-  return {{"python", t.python},         {"torch_version", t.torch_version}, {"torch_cuda", t.torch_cuda},
-          {"is_available", t.is_available}, {"device_count", t.device_count},   {"error", t.error},
+  return {{"python", t.python},
+          {"torch_version", t.torch_version},
+          {"torch_cuda", t.torch_cuda},
+          {"is_available", t.is_available},
+          {"device_count", t.device_count},
+          {"error", t.error},
           {"warnings", t.warnings}};
 }
 
@@ -65,8 +68,8 @@ nlohmann::json to_json(const ProbeReport& r) {
       {"runtime_version", r.runtime_version},
       {"cuda_error", nullptr},
       {"devices", devices},
-      {"libcuda", {{"name", r.libcuda.name}, {"loaded", r.libcuda.loaded}, {"path", r.libcuda.path},
-                   {"error", r.libcuda.error}}},
+      {"libcuda",
+       {{"name", r.libcuda.name}, {"loaded", r.libcuda.loaded}, {"path", r.libcuda.path}, {"error", r.libcuda.error}}},
       {"device_nodes", r.device_nodes},
       {"environment", r.environment},
       {"workloads", workloads},
@@ -74,14 +77,20 @@ nlohmann::json to_json(const ProbeReport& r) {
   if (r.python_torch) j["python_torch"] = to_json(*r.python_torch);
   if (r.health) j["health"] = to_json(*r.health);
   if (r.cuda_error)
-    j["cuda_error"] = {{"code", r.cuda_error->code}, {"name", r.cuda_error->name},
-                       {"message", r.cuda_error->message}, {"call", r.cuda_error->call}};
+    j["cuda_error"] = {{"code", r.cuda_error->code},
+                       {"name", r.cuda_error->name},
+                       {"message", r.cuda_error->message},
+                       {"call", r.cuda_error->call}};
   // The inventory only where a worker took it: records of older workers read and write as before.
   if (!r.libraries.empty()) {
     nlohmann::json libraries = nlohmann::json::array();
     for (const auto& l : r.libraries)
-      libraries.push_back({{"library", l.library}, {"name", l.name},       {"loaded", l.loaded},
-                           {"path", l.path},       {"version", l.version}, {"error", l.error}});
+      libraries.push_back({{"library", l.library},
+                           {"name", l.name},
+                           {"loaded", l.loaded},
+                           {"path", l.path},
+                           {"version", l.version},
+                           {"error", l.error}});
     j["libraries"] = std::move(libraries);
   }
   if (!r.tools.empty()) {
@@ -136,12 +145,15 @@ Outcome<ProbeReport> probe_report_from_json(const nlohmann::json& j) {
     r.machine = j.value("machine", "");
     r.environment = j.value("environment", std::map<std::string, std::string>{});
     for (const auto& w : j.value("workloads", nlohmann::json::array()))
-      r.workloads.push_back({w.value("name", ""), w.value("available", false), w.value("backend", ""),
-                             w.value("evidence", "")});
+      r.workloads.push_back(
+          {w.value("name", ""), w.value("available", false), w.value("backend", ""), w.value("evidence", "")});
     if (auto t = j.find("python_torch"); t != j.end() && t->is_object())
-      r.python_torch = PythonTorchProbe{t->value("python", ""),        t->value("torch_version", ""),
-                                        t->value("torch_cuda", ""),    t->value("is_available", false),
-                                        whole_value(*t, "device_count", 0), t->value("error", ""),
+      r.python_torch = PythonTorchProbe{t->value("python", ""),
+                                        t->value("torch_version", ""),
+                                        t->value("torch_cuda", ""),
+                                        t->value("is_available", false),
+                                        whole_value(*t, "device_count", 0),
+                                        t->value("error", ""),
                                         t->value("warnings", std::vector<std::string>{})};
     if (auto h = j.find("health"); h != j.end() && h->is_object()) {
       auto health = gpu_health_report_from_json(*h);

@@ -39,10 +39,10 @@ struct DeviceInfo {
 };
 
 struct LibraryProbe {
-  std::string name;     // "libcuda.so.1"
+  std::string name;  // "libcuda.so.1"
   bool loaded = false;
-  std::string path;     // where the loader found it, when loaded
-  std::string error;    // the loader's own message, when not
+  std::string path;   // where the loader found it, when loaded
+  std::string error;  // the loader's own message, when not
   // (initialised, so the four-field initialisers of libcuda's probe stay warning-free)
   std::string library = {};  // the flavour catalogue's name ("cublas"), in ProbeReport::libraries
   std::string version = {};  // "13.0.2", from the library's own version call, when it has a cheap one
@@ -65,12 +65,12 @@ struct WorkloadAvailability {
 // What the environment's PyTorch says about CUDA: `python3 -c` with a fixed script, run by the worker's probe
 // when python3 is on PATH (GPUCERT_PROBE_PYTHON=0 turns it off). Absent when no python3 was run.
 struct PythonTorchProbe {
-  std::string python;         // the python3 that ran, as found on PATH
-  std::string torch_version;  // torch.__version__; empty when torch is not installed or did not import
-  std::string torch_cuda;     // torch.version.cuda ("12.1"); empty for a CPU-only build
-  bool is_available = false;  // torch.cuda.is_available()
-  int device_count = 0;       // torch.cuda.device_count()
-  std::string error;          // import failure, timeout or unreadable output, in the words that said it
+  std::string python;                 // the python3 that ran, as found on PATH
+  std::string torch_version;          // torch.__version__; empty when torch is not installed or did not import
+  std::string torch_cuda;             // torch.version.cuda ("12.1"); empty for a CPU-only build
+  bool is_available = false;          // torch.cuda.is_available()
+  int device_count = 0;               // torch.cuda.device_count()
+  std::string error;                  // import failure, timeout or unreadable output, in the words that said it
   std::vector<std::string> warnings;  // what torch warned while asking (e.g. "found version 12040")
 };
 
@@ -89,7 +89,7 @@ struct ProbeReport {
   std::vector<LibraryProbe> libraries;
   std::vector<ToolProbe> tools;
   std::string machine;
-  std::vector<std::string> device_nodes;       // /dev/nvidia* present
+  std::vector<std::string> device_nodes;           // /dev/nvidia* present
   std::map<std::string, std::string> environment;  // selected variables that are set
   std::vector<WorkloadAvailability> workloads;
   std::optional<PythonTorchProbe> python_torch;

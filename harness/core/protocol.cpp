@@ -23,7 +23,9 @@ constexpr std::array<std::pair<RunStatus, std::string_view>, 7> kStatusNames{{
 Outcome<nlohmann::json> parse_object(std::string_view line) {
   nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return GPUCERT_ERROR("protocol: not a JSON line: '" + std::string(line.substr(0, 200)) + "'");
-  if (!j.is_object()) return GPUCERT_ERROR("protocol: expected a JSON object, got: " + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
+  if (!j.is_object())
+    return GPUCERT_ERROR("protocol: expected a JSON object, got: " +
+                         j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
   return j;
 }
 
@@ -61,11 +63,11 @@ bool broke(RunStatus status) {
 bool poisons_context(std::string_view message) {
   // The "sticky" errors of the CUDA runtime API documentation: the context cannot be used after them.
   static constexpr std::string_view kSticky[] = {
-      "cudaErrorIllegalAddress",   "cudaErrorLaunchFailure",   "cudaErrorHardwareStackError",
-      "cudaErrorIllegalInstruction", "cudaErrorMisalignedAddress", "cudaErrorInvalidAddressSpace",
-      "cudaErrorInvalidPc",        "cudaErrorECCUncorrectable", "cudaErrorAssert",
-      "cudaErrorLaunchTimeout",    "cudaErrorContextIsDestroyed", "cudaErrorTensorMemoryLeak",
-      "CUDA_ERROR_ILLEGAL_ADDRESS", "CUDA_ERROR_LAUNCH_FAILED",  "CUDA_ERROR_ECC_UNCORRECTABLE"};
+      "cudaErrorIllegalAddress",     "cudaErrorLaunchFailure",      "cudaErrorHardwareStackError",
+      "cudaErrorIllegalInstruction", "cudaErrorMisalignedAddress",  "cudaErrorInvalidAddressSpace",
+      "cudaErrorInvalidPc",          "cudaErrorECCUncorrectable",   "cudaErrorAssert",
+      "cudaErrorLaunchTimeout",      "cudaErrorContextIsDestroyed", "cudaErrorTensorMemoryLeak",
+      "CUDA_ERROR_ILLEGAL_ADDRESS",  "CUDA_ERROR_LAUNCH_FAILED",    "CUDA_ERROR_ECC_UNCORRECTABLE"};
   for (const auto name : kSticky)
     if (message.find(name) != std::string_view::npos) return true;
   return false;
@@ -93,9 +95,8 @@ std::string encode_request(const Request& request) {
     j = {{"op", "devel_check"}, {"timeout_s", devel->timeout_s}};
   } else {
     const auto& r = std::get<RunRequest>(request);
-    j = {{"op", "run"},        {"id", r.id},
-         {"workload", r.workload}, {"params", r.params},
-         {"warmup", r.warmup}, {"repetitions", r.repetitions},
+    j = {{"op", "run"},        {"id", r.id},         {"workload", r.workload},
+         {"params", r.params}, {"warmup", r.warmup}, {"repetitions", r.repetitions},
          {"device", r.device}, {"seed", r.seed}};
   }
   j["protocol"] = kProtocolVersion;
@@ -159,9 +160,12 @@ Outcome<Request> decode_request(std::string_view line) {
 }
 
 nlohmann::json to_json(const Verification& v) {
-  return {{"passed", v.passed},         {"checked", v.checked},     {"mismatches", v.mismatches},
+  return {{"passed", v.passed},
+          {"checked", v.checked},
+          {"mismatches", v.mismatches},
           {"max_rel_error", std::isfinite(v.max_rel_error) ? nlohmann::json(v.max_rel_error) : nlohmann::json("nan")},
-          {"tolerance", v.tolerance}, {"method", v.method}};
+          {"tolerance", v.tolerance},
+          {"method", v.method}};
 }
 
 Verification verification_from_json(const nlohmann::json& j) {
@@ -179,17 +183,19 @@ Verification verification_from_json(const nlohmann::json& j) {
 
 nlohmann::json to_json(const RunReply& reply) {
   nlohmann::json j = {{"op", "run"},
-          {"ok", true},
-          {"status", name_of(reply.status)},
-          {"samples_s", reply.samples_s},
-          {"verification", to_json(reply.verification)},
-          {"message", reply.message},
-          {"details", reply.details}};
+                      {"ok", true},
+                      {"status", name_of(reply.status)},
+                      {"samples_s", reply.samples_s},
+                      {"verification", to_json(reply.verification)},
+                      {"message", reply.message},
+                      {"details", reply.details}};
   if (reply.telemetry) j["telemetry"] = to_json(*reply.telemetry);
   return j;
 }
 
-std::string encode_run_reply(const RunReply& reply) { return to_json(reply).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+std::string encode_run_reply(const RunReply& reply) {
+  return to_json(reply).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 namespace {
 
@@ -198,10 +204,14 @@ namespace {
 Outcome<RunReply> run_reply_from_json(const nlohmann::json& j) {
   if (j.value("ok", false) == false)
     return GPUCERT_ERROR("worker refused the request: " + j.value("message", std::string("(no message)")));
-  if (j.value("op", "") != "run") return GPUCERT_ERROR("protocol: expected a run reply, got: " + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
+  if (j.value("op", "") != "run")
+    return GPUCERT_ERROR("protocol: expected a run reply, got: " +
+                         j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
   RunReply reply;
   auto status = parse_run_status(j.value("status", ""));
-  if (!status) return GPUCERT_ERROR("protocol: run reply with unknown status: " + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
+  if (!status)
+    return GPUCERT_ERROR("protocol: run reply with unknown status: " +
+                         j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
   reply.status = *status;
   try {
     reply.samples_s = j.value("samples_s", std::vector<double>{});
@@ -234,16 +244,17 @@ Outcome<RunReply> decode_run_reply(std::string_view line) {
   } catch (const nlohmann::json::exception& e) {
     std::string what = e.what();  // "[json.exception.type_error.302] type must be string, but is number"
     if (auto end = what.find("] "); end != std::string::npos) what.erase(0, end + 2);
-    return GPUCERT_ERROR("protocol: run reply with a field of the wrong type (" + what + "): " +
-                         parsed->dump().substr(0, 200));
+    return GPUCERT_ERROR("protocol: run reply with a field of the wrong type (" + what +
+                         "): " + parsed->dump().substr(0, 200));
   } catch (const JsonNumberError& e) {
-    return GPUCERT_ERROR(std::string("protocol: run reply with a number out of range (") + e.what() + "): " +
-                         parsed->dump().substr(0, 200));
+    return GPUCERT_ERROR(std::string("protocol: run reply with a number out of range (") + e.what() +
+                         "): " + parsed->dump().substr(0, 200));
   }
 }
 
 std::string encode_error_reply(std::string_view message) {
-  return nlohmann::json{{"op", "error"}, {"ok", false}, {"message", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return nlohmann::json{{"op", "error"}, {"ok", false}, {"message", message}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string encode_health_reply(const GpuHealthReport& report) {
@@ -255,9 +266,11 @@ std::string encode_health_reply(const GpuHealthReport& report) {
 
 Outcome<GpuHealthReport> decode_health_reply(std::string_view line) {
   const auto j = nlohmann::json::parse(line, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return GPUCERT_ERROR("protocol: a health reply that is not JSON: " + std::string(line.substr(0, 200)));
+  if (j.is_discarded() || !j.is_object())
+    return GPUCERT_ERROR("protocol: a health reply that is not JSON: " + std::string(line.substr(0, 200)));
   if (j.value("op", "") != "health" || j.value("ok", nlohmann::json(false)) != true)
-    return GPUCERT_ERROR("the worker did not answer the health request: " + j.value("message", std::string(line.substr(0, 200))));
+    return GPUCERT_ERROR("the worker did not answer the health request: " +
+                         j.value("message", std::string(line.substr(0, 200))));
   return gpu_health_report_from_json(j);
 }
 

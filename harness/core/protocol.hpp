@@ -48,8 +48,8 @@ struct RunRequest {
 inline constexpr std::size_t kNcclUniqueIdBytes = 128;  // NCCL_UNIQUE_ID_BYTES; the plugin checks they agree
 struct NcclIdRequest {};
 struct NcclInitRequest {
-  std::string id;       // kNcclUniqueIdBytes as lowercase hex, from rank 0's nccl_id
-  int rank = 0;         // this worker's rank in the communicator, 0 <= rank < nranks
+  std::string id;  // kNcclUniqueIdBytes as lowercase hex, from rank 0's nccl_id
+  int rank = 0;    // this worker's rank in the communicator, 0 <= rank < nranks
   int nranks = 1;
   int device = 0;
   int timeout_s = 300;  // how long to wait on the other ranks, here and in every later collective
@@ -94,7 +94,7 @@ struct RunReply {
   RunStatus status = RunStatus::Error;
   std::vector<double> samples_s;  // one per repetition, device time in seconds
   Verification verification;
-  std::string message;  // error text, loader message (unavailable) or reason (waived)
+  std::string message;                                // error text, loader message (unavailable) or reason (waived)
   nlohmann::json details = nlohmann::json::object();  // workload-specific facts (algorithm chosen, ...)
   // The GPU's state while it ran (clocks, power, clock-event reasons, other processes), from the worker's NVML
   // sampler; absent from workers that predate it.

@@ -66,7 +66,7 @@ Outcome<std::vector<unsigned char>> from_hex(std::string_view hex, std::size_t e
 namespace protocol_detail {
 
 nlohmann::json nccl_init_to_json(const NcclInitRequest& r) {
-  return {{"op", "nccl_init"}, {"id", r.id},         {"rank", r.rank},
+  return {{"op", "nccl_init"},  {"id", r.id},         {"rank", r.rank},
           {"nranks", r.nranks}, {"device", r.device}, {"timeout_s", r.timeout_s}};
 }
 
@@ -76,17 +76,15 @@ Outcome<NcclInitRequest> nccl_init_from_json(const nlohmann::json& j) {
   auto nranks = required<int>(j, "nranks", "nccl_init");
   auto device = required<int>(j, "device", "nccl_init");
   auto timeout = required<int>(j, "timeout_s", "nccl_init");
-  for (const Error* e : {id ? nullptr : &id.error(), rank ? nullptr : &rank.error(),
-                         nranks ? nullptr : &nranks.error(), device ? nullptr : &device.error(),
-                         timeout ? nullptr : &timeout.error()})
+  for (const Error* e : {id ? nullptr : &id.error(), rank ? nullptr : &rank.error(), nranks ? nullptr : &nranks.error(),
+                         device ? nullptr : &device.error(), timeout ? nullptr : &timeout.error()})
     if (e) return *e;
   if (auto bytes = from_hex(*id, kNcclUniqueIdBytes); !bytes)
     return GPUCERT_ERROR("protocol: nccl_init id is not an NCCL unique id: " + bytes.error().message);
   if (*nranks < 1 || *rank < 0 || *rank >= *nranks)
-    return GPUCERT_ERROR("protocol: nccl_init needs 0 <= rank < nranks, got rank " + std::to_string(*rank) +
-                         " of " + std::to_string(*nranks));
-  if (*device < 0 || *timeout < 1)
-    return GPUCERT_ERROR("protocol: nccl_init needs device >= 0 and timeout_s >= 1");
+    return GPUCERT_ERROR("protocol: nccl_init needs 0 <= rank < nranks, got rank " + std::to_string(*rank) + " of " +
+                         std::to_string(*nranks));
+  if (*device < 0 || *timeout < 1) return GPUCERT_ERROR("protocol: nccl_init needs device >= 0 and timeout_s >= 1");
   return NcclInitRequest{*id, *rank, *nranks, *device, *timeout};
 }
 
@@ -115,16 +113,16 @@ Outcome<NcclReply> decode_nccl_reply(std::string_view line, std::string_view exp
       return reply;
     }
     if (reply.op != expected_op)
-      return GPUCERT_ERROR("protocol: expected a " + std::string(expected_op) +
-                           " reply, got: " + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
+      return GPUCERT_ERROR("protocol: expected a " + std::string(expected_op) + " reply, got: " +
+                           j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
     if (reply.ok && expected_op == "nccl_id") {
       if (auto bytes = from_hex(reply.id, kNcclUniqueIdBytes); !bytes)
         return GPUCERT_ERROR("protocol: nccl_id reply carries no valid id: " + bytes.error().message);
     }
     return reply;
   } catch (const nlohmann::json::exception&) {
-    return GPUCERT_ERROR("protocol: " + std::string(expected_op) +
-                         " reply with a field of the wrong type: " + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
+    return GPUCERT_ERROR("protocol: " + std::string(expected_op) + " reply with a field of the wrong type: " +
+                         j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 200));
   }
 }
 

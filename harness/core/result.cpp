@@ -7,7 +7,7 @@ namespace gpucert {
 namespace {
 
 nlohmann::json to_json(const Summary& s) {
-  return {{"count", s.count}, {"min", s.min},       {"max", s.max},       {"mean", s.mean},
+  return {{"count", s.count},   {"min", s.min}, {"max", s.max},       {"mean", s.mean},
           {"median", s.median}, {"p95", s.p95}, {"stddev", s.stddev}, {"cv", s.cv}};
 }
 
@@ -40,7 +40,8 @@ void figures_from_summary(ResultRecord& r, const Summary& s) {
 }
 
 ResultRecord make_record(Measurement m, Placement where, RunReply reply) {
-  ResultRecord r{std::move(m), std::move(where), std::move(reply), std::nullopt, std::nullopt, std::nullopt, "native", {}, {}};
+  ResultRecord r{
+      std::move(m), std::move(where), std::move(reply), std::nullopt, std::nullopt, std::nullopt, "native", {}, {}};
   // A collective's bytes depend on how many ranks took part, which only its reply says.
   const auto nccl = nccl_basis(r.measurement, r.reply.details);
   if (nccl) r.measurement.work = nccl->algbw_bytes;
@@ -57,9 +58,7 @@ ResultRecord make_record(Measurement m, Placement where, RunReply reply) {
   return r;
 }
 
-bool is_failure(const ResultRecord& r) {
-  return r.reply.status == RunStatus::Failed || broke(r.reply.status);
-}
+bool is_failure(const ResultRecord& r) { return r.reply.status == RunStatus::Failed || broke(r.reply.status); }
 
 nlohmann::json to_json(const ResultRecord& r) {
   const auto& m = r.measurement;
@@ -92,8 +91,8 @@ nlohmann::json to_json(const ResultRecord& r) {
   if (r.figures)
     j["figure"] = {{"at_median", r.figures->at_median}, {"best", r.figures->best}, {"worst", r.figures->worst}};
   if (r.bus_figures)
-    j["bus_figure"] = {{"at_median", r.bus_figures->at_median}, {"best", r.bus_figures->best},
-                       {"worst", r.bus_figures->worst}};
+    j["bus_figure"] = {
+        {"at_median", r.bus_figures->at_median}, {"best", r.bus_figures->best}, {"worst", r.bus_figures->worst}};
   if (r.reply.telemetry) j["telemetry"] = to_json(*r.reply.telemetry);
   return j;
 }

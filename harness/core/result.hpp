@@ -24,17 +24,17 @@ struct Placement {
   std::string device_uuid;
 };
 
-struct Figures {           // the headline figure, by the measurement's Metric
-  double at_median = 0;    // work / median time: the figure reports quote
-  double best = 0;         // work / min time (BabelStream's "max")
-  double worst = 0;        // work / max time
+struct Figures {         // the headline figure, by the measurement's Metric
+  double at_median = 0;  // work / median time: the figure reports quote
+  double best = 0;       // work / min time (BabelStream's "max")
+  double worst = 0;      // work / max time
 };
 
 struct ResultRecord {
   Measurement measurement;
   Placement placement;
   RunReply reply;
-  std::optional<Summary> time;      // of reply.samples_s, when there are samples
+  std::optional<Summary> time;  // of reply.samples_s, when there are samples
   std::optional<Figures> figures;
   // nccl only: nccl-tests' busbw, the figures times the collective's correction (nccl_figures.hpp).
   std::optional<Figures> bus_figures;

@@ -51,13 +51,22 @@ void append_value(std::string& out, const nlohmann::json& j) {
       out += ']';
       return;
     }
-    case Type::string: return append_string(out, j.get_ref<const std::string&>());
-    case Type::boolean: out += j.get<bool>() ? "true" : "false"; return;
-    case Type::number_integer: return append_integer(out, j.get<std::int64_t>());
-    case Type::number_unsigned: return append_integer(out, j.get<std::uint64_t>());
-    case Type::number_float: return append_double(out, j.get<double>());
-    case Type::null: out += "null"; return;
-    default: return append_json(out, j);  // binary or discarded: nlohmann's own text
+    case Type::string:
+      return append_string(out, j.get_ref<const std::string&>());
+    case Type::boolean:
+      out += j.get<bool>() ? "true" : "false";
+      return;
+    case Type::number_integer:
+      return append_integer(out, j.get<std::int64_t>());
+    case Type::number_unsigned:
+      return append_integer(out, j.get<std::uint64_t>());
+    case Type::number_float:
+      return append_double(out, j.get<double>());
+    case Type::null:
+      out += "null";
+      return;
+    default:
+      return append_json(out, j);  // binary or discarded: nlohmann's own text
   }
 }
 
@@ -111,8 +120,8 @@ void append_summary(std::string& out, const Summary& s) {
   out += "{\"count\":";
   append_integer(out, s.count);
   const std::pair<std::string_view, double> fields[] = {{"cv", s.cv},         {"max", s.max}, {"mean", s.mean},
-                                                       {"median", s.median}, {"min", s.min}, {"p95", s.p95},
-                                                       {"stddev", s.stddev}};
+                                                        {"median", s.median}, {"min", s.min}, {"p95", s.p95},
+                                                        {"stddev", s.stddev}};
   for (const auto& [name, value] : fields) {
     key(out, name);
     append_double(out, value);
@@ -177,7 +186,7 @@ bool read_number(std::string_view token, Number& out) {
 bool to_double(std::string_view token, double& out) {
   Number n;
   if (!read_number(token, n)) return false;
-  out = n.signed_integer ? static_cast<double>(*n.signed_integer)
+  out = n.signed_integer     ? static_cast<double>(*n.signed_integer)
         : n.unsigned_integer ? static_cast<double>(*n.unsigned_integer)
                              : n.real;
   return true;
@@ -272,13 +281,18 @@ class Cursor {
   bool skip(int depth = 0) {
     std::string_view ignored;
     switch (peek()) {
-      case '"': return string(ignored);
-      case 't': return literal("true");
-      case 'f': return literal("false");
-      case 'n': return literal("null");
+      case '"':
+        return string(ignored);
+      case 't':
+        return literal("true");
+      case 'f':
+        return literal("false");
+      case 'n':
+        return literal("null");
       case '{':
         return depth <= 32 && sequence('{', '}', [&] { return string(ignored) && eat(':') && skip(depth + 1); });
-      case '[': return depth <= 32 && sequence('[', ']', [&] { return skip(depth + 1); });
+      case '[':
+        return depth <= 32 && sequence('[', ']', [&] { return skip(depth + 1); });
       default: {
         // As nlohmann reads it: a number no double holds ("1e400") makes the whole line unreadable.
         double x = 0;
@@ -342,9 +356,12 @@ bool fields(Cursor& c, const std::array<std::string_view, N>& names, Field&& fie
 bool number_value(std::string_view token, nlohmann::json& out) {
   Number n;
   if (!read_number(token, n)) return false;
-  if (n.signed_integer) out = *n.signed_integer;
-  else if (n.unsigned_integer) out = *n.unsigned_integer;
-  else out = n.real;
+  if (n.signed_integer)
+    out = *n.signed_integer;
+  else if (n.unsigned_integer)
+    out = *n.unsigned_integer;
+  else
+    out = n.real;
   return true;
 }
 
@@ -371,9 +388,15 @@ bool subtree(Cursor& c, nlohmann::json& out, int depth = 0) {
       out = std::string(text);
       return true;
     }
-    case 't': out = true; return c.literal("true");
-    case 'f': out = false; return c.literal("false");
-    case 'n': out = nullptr; return c.literal("null");
+    case 't':
+      out = true;
+      return c.literal("true");
+    case 'f':
+      out = false;
+      return c.literal("false");
+    case 'n':
+      out = nullptr;
+      return c.literal("null");
     default: {
       std::string_view token;
       return c.number(token) && number_value(token, out);
@@ -393,53 +416,78 @@ bool object_or_skip(Cursor& c, const std::array<std::string_view, N>& names, Fie
 bool read_device(Cursor& c, Placement& p) {
   static constexpr std::array<std::string_view, 3> kNames{"index", "name", "uuid"};
   bool object = false;
-  return object_or_skip(c, kNames, [&p](std::size_t field, Cursor& in) {
-    switch (field) {
-      case 0: return whole(in, p.device);
-      case 1: return text(in, p.device_name);
-      default: return text(in, p.device_uuid);
-    }
-  }, object);
+  return object_or_skip(
+      c, kNames,
+      [&p](std::size_t field, Cursor& in) {
+        switch (field) {
+          case 0:
+            return whole(in, p.device);
+          case 1:
+            return text(in, p.device_name);
+          default:
+            return text(in, p.device_uuid);
+        }
+      },
+      object);
 }
 
 bool read_verification(Cursor& c, Verification& v) {
-  static constexpr std::array<std::string_view, 6> kNames{"passed", "checked", "mismatches", "max_rel_error",
-                                                          "tolerance", "method"};
+  static constexpr std::array<std::string_view, 6> kNames{"passed",        "checked",   "mismatches",
+                                                          "max_rel_error", "tolerance", "method"};
   bool object = false;
-  return object_or_skip(c, kNames, [&v](std::size_t field, Cursor& in) {
-    switch (field) {
-      case 0:
-        v.passed = in.literal("true");
-        return v.passed || in.literal("false");
-      case 1: return whole(in, v.checked);
-      case 2: return whole(in, v.mismatches);
-      case 3: {
-        // Anything but a number ("nan", null) is NaN, as verification_from_json reads it.
-        if (const char next = in.peek(); next == '-' || (next >= '0' && next <= '9')) return real(in, v.max_rel_error);
-        v.max_rel_error = std::nan("");
-        return in.skip();
-      }
-      case 4: return real(in, v.tolerance);
-      default: return text(in, v.method);
-    }
-  }, object);
+  return object_or_skip(
+      c, kNames,
+      [&v](std::size_t field, Cursor& in) {
+        switch (field) {
+          case 0:
+            v.passed = in.literal("true");
+            return v.passed || in.literal("false");
+          case 1:
+            return whole(in, v.checked);
+          case 2:
+            return whole(in, v.mismatches);
+          case 3: {
+            // Anything but a number ("nan", null) is NaN, as verification_from_json reads it.
+            if (const char next = in.peek(); next == '-' || (next >= '0' && next <= '9'))
+              return real(in, v.max_rel_error);
+            v.max_rel_error = std::nan("");
+            return in.skip();
+          }
+          case 4:
+            return real(in, v.tolerance);
+          default:
+            return text(in, v.method);
+        }
+      },
+      object);
 }
 
 bool read_time(Cursor& c, Summary& s, bool& present) {
-  static constexpr std::array<std::string_view, 8> kNames{"count", "min", "max", "mean", "median", "p95", "stddev",
-                                                          "cv"};
-  return object_or_skip(c, kNames, [&s](std::size_t field, Cursor& in) {
-    switch (field) {
-      case 0: return whole(in, s.count);
-      case 1: return real(in, s.min);
-      case 2: return real(in, s.max);
-      case 3: return real(in, s.mean);
-      case 4: return real(in, s.median);
-      case 5: return real(in, s.p95);
-      case 6: return real(in, s.stddev);
-      default: return real(in, s.cv);
-    }
-  }, present);
+  static constexpr std::array<std::string_view, 8> kNames{"count",  "min", "max",    "mean",
+                                                          "median", "p95", "stddev", "cv"};
+  return object_or_skip(
+      c, kNames,
+      [&s](std::size_t field, Cursor& in) {
+        switch (field) {
+          case 0:
+            return whole(in, s.count);
+          case 1:
+            return real(in, s.min);
+          case 2:
+            return real(in, s.max);
+          case 3:
+            return real(in, s.mean);
+          case 4:
+            return real(in, s.median);
+          case 5:
+            return real(in, s.p95);
+          case 6:
+            return real(in, s.stddev);
+          default:
+            return real(in, s.cv);
+        }
+      },
+      present);
 }
 
 bool read_samples(Cursor& c, std::vector<double>& samples) {
@@ -452,13 +500,33 @@ bool read_samples(Cursor& c, std::vector<double>& samples) {
 }
 
 enum Field : std::size_t {
-  kId, kWorkload, kParams, kWarmup, kRepetitions, kWork, kMetric, kRank, kLocalRank, kHost, kDevice, kStatus,
-  kSamples, kVerification, kMessage, kDetails, kTelemetry, kTime, kEnvironment, kRun, kEarlierAttempts, kFieldCount
+  kId,
+  kWorkload,
+  kParams,
+  kWarmup,
+  kRepetitions,
+  kWork,
+  kMetric,
+  kRank,
+  kLocalRank,
+  kHost,
+  kDevice,
+  kStatus,
+  kSamples,
+  kVerification,
+  kMessage,
+  kDetails,
+  kTelemetry,
+  kTime,
+  kEnvironment,
+  kRun,
+  kEarlierAttempts,
+  kFieldCount
 };
 constexpr std::array<std::string_view, kFieldCount> kFieldNames{
-    "id",      "workload",  "params",  "warmup",       "repetitions", "work",    "metric",
-    "rank",    "local_rank", "host",   "device",       "status",      "samples_s", "verification",
-    "message", "details",   "telemetry", "time_s",     "environment", "run",     "earlier_attempts"};
+    "id",      "workload",   "params",    "warmup", "repetitions", "work",      "metric",
+    "rank",    "local_rank", "host",      "device", "status",      "samples_s", "verification",
+    "message", "details",    "telemetry", "time_s", "environment", "run",       "earlier_attempts"};
 
 }  // namespace
 
@@ -560,34 +628,54 @@ std::optional<ResultRecord> read_result_line(std::string_view line) {
   const bool read = fields(c, kFieldNames, [&](std::size_t field, Cursor& in) {
     seen[field] = true;
     switch (static_cast<Field>(field)) {
-      case kId: return text(in, m.id);
-      case kWorkload: return text(in, m.workload);
+      case kId:
+        return text(in, m.id);
+      case kWorkload:
+        return text(in, m.workload);
       case kParams:
         if (!subtree(in, m.params)) return false;
         if (m.params.is_null()) m.params = nlohmann::json::object();
         return m.params.is_object();
-      case kWarmup: return whole(in, m.warmup);
-      case kRepetitions: return whole(in, m.repetitions);
-      case kWork: return whole(in, m.work);
-      case kMetric: return text(in, metric);
-      case kRank: return whole(in, p.rank);
-      case kLocalRank: return whole(in, p.local_rank);
-      case kHost: return text(in, p.host);
-      case kDevice: return read_device(in, p);
-      case kStatus: return text(in, status);
-      case kSamples: return read_samples(in, reply.samples_s);
-      case kVerification: return read_verification(in, reply.verification);
-      case kMessage: return text(in, reply.message);
+      case kWarmup:
+        return whole(in, m.warmup);
+      case kRepetitions:
+        return whole(in, m.repetitions);
+      case kWork:
+        return whole(in, m.work);
+      case kMetric:
+        return text(in, metric);
+      case kRank:
+        return whole(in, p.rank);
+      case kLocalRank:
+        return whole(in, p.local_rank);
+      case kHost:
+        return text(in, p.host);
+      case kDevice:
+        return read_device(in, p);
+      case kStatus:
+        return text(in, status);
+      case kSamples:
+        return read_samples(in, reply.samples_s);
+      case kVerification:
+        return read_verification(in, reply.verification);
+      case kMessage:
+        return text(in, reply.message);
       case kDetails:
         if (!subtree(in, reply.details)) return false;
         if (reply.details.is_null()) reply.details = nlohmann::json::object();
         return true;
-      case kTelemetry: return subtree(in, telemetry);
-      case kTime: return read_time(in, time, time_is_object);
-      case kEnvironment: return text(in, environment) && !environment.empty();
-      case kRun: return text(in, run_id);
-      case kEarlierAttempts: return subtree(in, attempts);
-      case kFieldCount: break;
+      case kTelemetry:
+        return subtree(in, telemetry);
+      case kTime:
+        return read_time(in, time, time_is_object);
+      case kEnvironment:
+        return text(in, environment) && !environment.empty();
+      case kRun:
+        return text(in, run_id);
+      case kEarlierAttempts:
+        return subtree(in, attempts);
+      case kFieldCount:
+        break;
     }
     return false;
   });

@@ -98,15 +98,15 @@ nlohmann::json to_json(const RankRecord& r) {
   for (const auto& d : r.diagnoses)
     diagnoses.push_back({{"cause", d.cause}, {"summary", d.summary}, {"explanation", d.explanation}, {"fix", d.fix}});
   nlohmann::json j = {{"rank", r.placement.rank},
-          {"local_rank", r.placement.local_rank},
-          {"host", r.placement.host},
-          {"device", r.placement.device},
-          {"device_name", r.placement.device_name},
-          {"device_uuid", r.placement.device_uuid},
-          {"usable", r.usable},
-          {"problem", r.problem},
-          {"diagnoses", diagnoses},
-          {"probe", to_json(r.probe)}};
+                      {"local_rank", r.placement.local_rank},
+                      {"host", r.placement.host},
+                      {"device", r.placement.device},
+                      {"device_name", r.placement.device_name},
+                      {"device_uuid", r.placement.device_uuid},
+                      {"usable", r.usable},
+                      {"problem", r.problem},
+                      {"diagnoses", diagnoses},
+                      {"probe", to_json(r.probe)}};
   if (r.health_after) j["health_after"] = to_json(*r.health_after);
   return j;
 }
@@ -165,7 +165,8 @@ Outcome<EnvironmentRecord> environment_record_from_json(const nlohmann::json& j)
     return GPUCERT_ERROR("environment " + e.name + ": " + ex.what());
   }
   if (e.name.empty() || e.name == "native")
-    return GPUCERT_ERROR("an environment record named \"" + e.name + "\": container environments need a name of "
+    return GPUCERT_ERROR("an environment record named \"" + e.name +
+                         "\": container environments need a name of "
                          "their own");
   for (const auto& rank : j.value("ranks", nlohmann::json::array())) {
     auto r = rank_record_from_json(rank);
@@ -202,8 +203,8 @@ nlohmann::json report_head_json(const RunRecord& run) {
     if (r.probe.runtime_version) runtimes.insert(r.probe.runtime_version);
     ranks.push_back(to_json(r));
   }
-  std::map<std::string, int> counts{{"ok", 0},          {"failed", 0}, {"error", 0},    {"crashed", 0},
-                                    {"timed_out", 0},   {"unavailable", 0}, {"waived", 0}};
+  std::map<std::string, int> counts{{"ok", 0},        {"failed", 0},      {"error", 0}, {"crashed", 0},
+                                    {"timed_out", 0}, {"unavailable", 0}, {"waived", 0}};
   nlohmann::json results = nlohmann::json::array();
   for (const auto& r : run.results) ++counts[std::string(name_of(r.reply.status))];
   auto versions = [](const std::set<int>& v) {
@@ -249,7 +250,8 @@ nlohmann::json report_head_json(const RunRecord& run) {
   // The communicator's view of each collective (nccl-tests' line), only where collectives ran.
   if (auto collectives = nccl_summaries(run.results); !collectives.empty()) out["nccl"] = std::move(collectives);
   // Peer verdicts, only where a run had peers to compare (core/outliers.hpp).
-  if (const auto peers = peers_of(run); peers->figures_judged + peers->nccl_groups_judged) out["peers"] = to_json(*peers);
+  if (const auto peers = peers_of(run); peers->figures_judged + peers->nccl_groups_judged)
+    out["peers"] = to_json(*peers);
   // Conformance checks, only where they were derived: a record without them reads as before.
   if (!run.checks.empty()) {
     nlohmann::json checks = nlohmann::json::array();

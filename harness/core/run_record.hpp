@@ -27,12 +27,12 @@ inline constexpr int kReportSchemaVersion = 1;
 
 // Documented exit codes of every gpucert command.
 enum ExitCode : int {
-  kExitPassed = 0,          // every check passed
-  kExitCheckFailed = 1,     // a verification failed, a measurement broke or a conformance check failed
-  kExitBadInput = 2,        // bad usage or bad input (suite, options)
-  kExitEnvironment = 3,     // the environment cannot run the suite (no GPU, no driver)
-  kExitIncomplete = 4,      // nothing failed, but measurements of the suite are missing: `--resume` completes it
-  kExitInterrupted = 130,   // SIGINT stopped `gpucert run` (the partial reports are written; 143: SIGTERM)
+  kExitPassed = 0,         // every check passed
+  kExitCheckFailed = 1,    // a verification failed, a measurement broke or a conformance check failed
+  kExitBadInput = 2,       // bad usage or bad input (suite, options)
+  kExitEnvironment = 3,    // the environment cannot run the suite (no GPU, no driver)
+  kExitIncomplete = 4,     // nothing failed, but measurements of the suite are missing: `--resume` completes it
+  kExitInterrupted = 130,  // SIGINT stopped `gpucert run` (the partial reports are written; 143: SIGTERM)
 };
 
 struct RankRecord {
@@ -49,10 +49,10 @@ struct RankRecord {
 // A container environment of the run: one image (of a flavor, when it is one) under one runtime, and every
 // rank's view from inside it. The native environment is RunRecord::ranks.
 struct EnvironmentRecord {
-  std::string name;     // unique in the run, never "native": the flavor ("runtime") or the image's name
-  std::string runtime;  // "podman", "oci", ... (runtime/environment.hpp)
-  std::string image;    // the reference, or the root filesystem for oci
-  std::string flavor;   // "base", "runtime", "runtime-cudnn", "devel"; empty when the image is no flavor
+  std::string name;               // unique in the run, never "native": the flavor ("runtime") or the image's name
+  std::string runtime;            // "podman", "oci", ... (runtime/environment.hpp)
+  std::string image;              // the reference, or the root filesystem for oci
+  std::string flavor;             // "base", "runtime", "runtime-cudnn", "devel"; empty when the image is no flavor
   std::vector<RankRecord> ranks;  // the probe of each rank's worker in this environment
   // What the image says about itself (podman image inspect, or the builder's image-config.json), when known:
   // the image-hygiene check's input.
@@ -63,18 +63,18 @@ struct EnvironmentRecord {
 };
 
 struct BuildInfo {
-  std::string version;        // gpucert version
-  std::string git;            // commit, when known
-  int cuda_build_version = 0; // toolkit the worker was built with
-  std::string architectures;  // CUDA architectures compiled in
+  std::string version;         // gpucert version
+  std::string git;             // commit, when known
+  int cuda_build_version = 0;  // toolkit the worker was built with
+  std::string architectures;   // CUDA architectures compiled in
 };
 
 // Which of the suite's measurements have no result yet, for every (environment, rank) that can run them.
 struct Completeness {
-  std::size_t planned = 0;          // measurements in the suite
-  std::size_t incomplete = 0;       // of those, without a result on some rank or environment that can run them
-  std::size_t never_started = 0;    // of those, without any result at all
-  std::size_t results_missing = 0;  // (measurement, environment, rank) results expected and absent
+  std::size_t planned = 0;            // measurements in the suite
+  std::size_t incomplete = 0;         // of those, without a result on some rank or environment that can run them
+  std::size_t never_started = 0;      // of those, without any result at all
+  std::size_t results_missing = 0;    // (measurement, environment, rank) results expected and absent
   std::vector<std::string> examples;  // the first few incomplete measurement ids
   [[nodiscard]] bool complete() const { return incomplete == 0; }
 };
@@ -84,11 +84,11 @@ struct RunRecord {
   std::string run_id;  // run.json's "run": every result line of this run carries it
   std::string suite_name;
   std::string suite_source;
-  std::string started;   // ISO 8601 UTC
+  std::string started;  // ISO 8601 UTC
   std::string finished;
-  std::string command;   // how it was started, for the record
-  std::vector<RankRecord> ranks;               // the native environment
-  std::vector<EnvironmentRecord> environments; // container environments, in the order they were asked for
+  std::string command;                          // how it was started, for the record
+  std::vector<RankRecord> ranks;                // the native environment
+  std::vector<EnvironmentRecord> environments;  // container environments, in the order they were asked for
   std::vector<ResultRecord> results;
   // Conformance checks, once derived (conformance.hpp) by whoever completes the record; a failed one fails
   // the run like a failed result.

@@ -43,7 +43,7 @@ enum class Scope { World, Node, Pair };
 
 // nccl-tests' bus bandwidth at a size: latency plus size over the link's bandwidth.
 double healthy_busbw(std::uint64_t bytes, Scope scope) {
-  const double link = scope == Scope::Node ? 470e9 : 46e9;       // NVLink within a node; 400 Gb/s NICs between
+  const double link = scope == Scope::Node ? 470e9 : 46e9;  // NVLink within a node; 400 Gb/s NICs between
   const double latency = scope == Scope::Node ? 12e-6 : 35e-6;
   const double b = static_cast<double>(std::max<std::uint64_t>(bytes, 1));
   return b / (latency + b / link) / 1e9;
@@ -152,7 +152,8 @@ void simulate_results(const Suite& suite, const SimulatedCluster& c, const std::
       auto& speeds = gpu_speed[m.workload];
       for (int r = 0; r < total; ++r) speeds.push_back(noise.factor(c.gpu_spread));
     }
-  std::vector<double> gpu_factor(static_cast<std::size_t>(total), 1.0), node_factor(static_cast<std::size_t>(c.nodes), 1.0);
+  std::vector<double> gpu_factor(static_cast<std::size_t>(total), 1.0),
+      node_factor(static_cast<std::size_t>(c.nodes), 1.0);
   std::vector<bool> slow_compute(static_cast<std::size_t>(total), false);
   for (const auto& g : c.slow_gpus)
     if (g.rank >= 0 && g.rank < total) gpu_factor[static_cast<std::size_t>(g.rank)] *= g.factor;

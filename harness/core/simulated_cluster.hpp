@@ -43,7 +43,7 @@ struct SimulatedCluster {
   double gpu_spread = 0.015;     // relative standard deviation from GPU to GPU (silicon, cooling)
   double figure_spread = 0.008;  // of one measurement's median on one GPU
   double sample_spread = 0.004;  // of one sample around that median
-  bool split_nccl = true;  // false: the plan's per-node and per-pair measurements are left out
+  bool split_nccl = true;        // false: the plan's per-node and per-pair measurements are left out
   std::vector<PlantedGpu> slow_gpus;
   std::vector<PlantedNode> slow_nodes;
   std::vector<PlantedPair> slow_pairs;

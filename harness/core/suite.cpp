@@ -45,8 +45,8 @@ void read_item(const nlohmann::json& json, std::size_t index, const ItemDefaults
   for (auto& f : spec->fields()) known.push_back(std::move(f));
   for (const auto& [key, value] : json.items())
     if (std::find(known.begin(), known.end(), key) == known.end())
-      problems.add(item.path_of(key), "unknown field for workload '" + *workload + "' (expected one of " +
-                                          join(known, ", ") + ")");
+      problems.add(item.path_of(key),
+                   "unknown field for workload '" + *workload + "' (expected one of " + join(known, ", ") + ")");
   for (auto& m : measurements) plan.push_back(std::move(m));
 }
 
@@ -72,8 +72,8 @@ std::vector<std::string> string_list(Fields& top, const char* key, Problems& pro
 }  // namespace
 
 std::vector<std::string> suite_fields() {
-  return {"$schema", "schema_version", "name", "description", "defaults", "items", "parity_threshold", "flavors",
-          "cuda_versions"};
+  return {"$schema", "schema_version",   "name",    "description",  "defaults",
+          "items",   "parity_threshold", "flavors", "cuda_versions"};
 }
 
 Outcome<Suite> parse_suite(std::string_view text, const std::string& source) {
@@ -98,9 +98,8 @@ Outcome<Suite> parse_suite(std::string_view text, const std::string& source) {
     top.refuse_unknown({"$schema", "schema_version", "name", "description", "defaults", "items", "parity_threshold",
                         "flavors", "cuda_versions"});
     if (auto version = top.integer("schema_version", true, 1, 1000); version && *version != kSuiteSchemaVersion)
-      problems.add("schema_version", "this gpucert reads suite schema version " +
-                                         std::to_string(kSuiteSchemaVersion) + ", the file has " +
-                                         std::to_string(*version));
+      problems.add("schema_version", "this gpucert reads suite schema version " + std::to_string(kSuiteSchemaVersion) +
+                                         ", the file has " + std::to_string(*version));
     suite.name = top.text("name", true).value_or("");
     suite.description = top.text("description", false).value_or("");
     suite.parity_threshold = top.number("parity_threshold", false, kMinParityThreshold, kMaxParityThreshold);

@@ -16,8 +16,8 @@ namespace gpucert {
 
 inline constexpr int kSuiteSchemaVersion = 1;
 
-// The performance-parity check's pass mark (docs/ARCHITECTURE.md, "Conformance": fails only when the container/native ratio's whole
-// 95% interval lies below it); a suite may set its own, "parity_threshold", within these bounds.
+// The performance-parity check's pass mark (docs/ARCHITECTURE.md, "Conformance": fails only when the container/native
+// ratio's whole 95% interval lies below it); a suite may set its own, "parity_threshold", within these bounds.
 inline constexpr double kDefaultParityThreshold = 0.97;
 inline constexpr double kMinParityThreshold = 0.5;
 inline constexpr double kMaxParityThreshold = 1.0;

@@ -32,14 +32,14 @@ void read_floor(const std::string& gpu, const std::string& key, const nlohmann::
                 std::vector<PerformanceFloor>& out) {
   const std::string path = "\"" + gpu + "\".\"" + key + "\"";
   if (!valid_key(key)) {
-    problems.add(path, "not a measurement id or id prefix of a known workload (one of " +
-                           join(workload_names(), ", ") + ")");
+    problems.add(path,
+                 "not a measurement id or id prefix of a known workload (one of " + join(workload_names(), ", ") + ")");
     return;
   }
   Fields fields(entry, path, problems);
   if (!fields.is_object()) return;
-  fields.refuse_unknown({"min_GBps", "min_TFLOPs", "measured_GBps", "measured_TFLOPs", "datasheet_GBps",
-                         "datasheet_TFLOPs", "source"});
+  fields.refuse_unknown(
+      {"min_GBps", "min_TFLOPs", "measured_GBps", "measured_TFLOPs", "datasheet_GBps", "datasheet_TFLOPs", "source"});
   PerformanceFloor floor;
   floor.key = key;
   floor.source = fields.text("source", true).value_or("");

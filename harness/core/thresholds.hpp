@@ -26,11 +26,11 @@
 namespace gpucert {
 
 struct PerformanceFloor {
-  std::string key;                  // measurement id or id prefix
+  std::string key;                    // measurement id or id prefix
   Metric metric = Metric::Bandwidth;  // min_GBps: bandwidth; min_TFLOPs: throughput
-  double minimum = 0;               // in the metric's unit
-  std::optional<double> measured;   // the figure the floor was derived from, when it was measured
-  std::optional<double> datasheet;  // the peak it is a fraction of: a datasheet's, or the hardware's (derived)
+  double minimum = 0;                 // in the metric's unit
+  std::optional<double> measured;     // the figure the floor was derived from, when it was measured
+  std::optional<double> datasheet;    // the peak it is a fraction of: a datasheet's, or the hardware's (derived)
   std::string source;
   bool derived = false;  // derived from the hardware (derived_floors.hpp), not read from the table
 };

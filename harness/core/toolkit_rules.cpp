@@ -31,7 +31,8 @@ const std::string* find(const Env& env, const char* name) {
 }
 
 bool is_version_text(std::string_view v) {
-  return !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; });
+  return !v.empty() && std::all_of(v.begin(), v.end(),
+                                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; });
 }
 
 struct CapabilityName {
@@ -46,20 +47,41 @@ constexpr CapabilityName kCapabilityNames[] = {{kCompat32, "compat32"}, {kComput
 // libnvidia-container src/nvc_info.c: utility_libs, compute_libs, video_libs, graphics_libs (with the glvnd
 // and compat ones), ngx_libs; utility_bins, compute_bins.
 constexpr std::string_view kUtilityLibraries[] = {"libnvidia-ml.so", "libnvidia-cfg.so", "libnvidia-nscq.so"};
-constexpr std::string_view kComputeLibraries[] = {
-    "libcuda.so",          "libcudadebugger.so",        "libnvidia-opencl.so",          "libnvidia-gpucomp.so",
-    "libnvidia-ptxjitcompiler.so", "libnvidia-fatbinaryloader.so", "libnvidia-allocator.so", "libnvidia-compiler.so",
-    "libnvidia-pkcs11.so", "libnvidia-pkcs11-openssl3.so", "libnvidia-nvvm.so",        "libnvidia-tileiras.so"};
+constexpr std::string_view kComputeLibraries[] = {"libcuda.so",
+                                                  "libcudadebugger.so",
+                                                  "libnvidia-opencl.so",
+                                                  "libnvidia-gpucomp.so",
+                                                  "libnvidia-ptxjitcompiler.so",
+                                                  "libnvidia-fatbinaryloader.so",
+                                                  "libnvidia-allocator.so",
+                                                  "libnvidia-compiler.so",
+                                                  "libnvidia-pkcs11.so",
+                                                  "libnvidia-pkcs11-openssl3.so",
+                                                  "libnvidia-nvvm.so",
+                                                  "libnvidia-tileiras.so"};
 constexpr std::string_view kVideoLibraries[] = {"libvdpau_nvidia.so", "libnvidia-encode.so", "libnvidia-opticalflow.so",
                                                 "libnvcuvid.so"};
-constexpr std::string_view kGraphicsLibraries[] = {
-    "libnvidia-eglcore.so", "libnvidia-glcore.so",    "libnvidia-tls.so",       "libnvidia-glsi.so",
-    "libnvidia-fbc.so",     "libnvidia-ifr.so",       "libnvidia-rtcore.so",    "libnvoptix.so",
-    "libGLX_nvidia.so",     "libEGL_nvidia.so",       "libGLESv2_nvidia.so",    "libGLESv1_CM_nvidia.so",
-    "libnvidia-glvkspirv.so", "libnvidia-cbl.so",     "libGL.so",               "libEGL.so",
-    "libGLESv1_CM.so",      "libGLESv2.so"};
+constexpr std::string_view kGraphicsLibraries[] = {"libnvidia-eglcore.so",
+                                                   "libnvidia-glcore.so",
+                                                   "libnvidia-tls.so",
+                                                   "libnvidia-glsi.so",
+                                                   "libnvidia-fbc.so",
+                                                   "libnvidia-ifr.so",
+                                                   "libnvidia-rtcore.so",
+                                                   "libnvoptix.so",
+                                                   "libGLX_nvidia.so",
+                                                   "libEGL_nvidia.so",
+                                                   "libGLESv2_nvidia.so",
+                                                   "libGLESv1_CM_nvidia.so",
+                                                   "libnvidia-glvkspirv.so",
+                                                   "libnvidia-cbl.so",
+                                                   "libGL.so",
+                                                   "libEGL.so",
+                                                   "libGLESv1_CM.so",
+                                                   "libGLESv2.so"};
 constexpr std::string_view kNgxLibraries[] = {"libnvidia-ngx.so"};
-constexpr std::string_view kUtilityPrograms[] = {"nvidia-smi", "nvidia-debugdump", "nvidia-persistenced", "nv-fabricmanager"};
+constexpr std::string_view kUtilityPrograms[] = {"nvidia-smi", "nvidia-debugdump", "nvidia-persistenced",
+                                                 "nv-fabricmanager"};
 constexpr std::string_view kComputePrograms[] = {"nvidia-cuda-mps-control", "nvidia-cuda-mps-server"};
 
 template <std::size_t N>
@@ -83,7 +105,8 @@ std::string major_minor(const std::string& version) {
   auto fields = split(version, '.');
   if (fields.empty() || fields.size() > 3) return {};
   for (const auto& f : fields)
-    if (f.empty() || !std::all_of(f.begin(), f.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+    if (f.empty() ||
+        !std::all_of(f.begin(), f.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
       return {};
   return std::to_string(std::atoi(fields[0].c_str())) + "." +
          std::to_string(fields.size() > 1 ? std::atoi(fields[1].c_str()) : 0);
@@ -96,12 +119,18 @@ int compare_with(std::string_view have, Comparator cmp, std::string_view want) {
   const auto order = compare_versions(have, want);
   if (!order) return -1;
   switch (cmp) {
-    case Comparator::Equal: return *order == 0;
-    case Comparator::NotEqual: return *order != 0;
-    case Comparator::Less: return *order < 0;
-    case Comparator::LessEqual: return *order <= 0;
-    case Comparator::Greater: return *order > 0;
-    case Comparator::GreaterEqual: return *order >= 0;
+    case Comparator::Equal:
+      return *order == 0;
+    case Comparator::NotEqual:
+      return *order != 0;
+    case Comparator::Less:
+      return *order < 0;
+    case Comparator::LessEqual:
+      return *order <= 0;
+    case Comparator::Greater:
+      return *order > 0;
+    case Comparator::GreaterEqual:
+      return *order >= 0;
   }
   return -1;
 }
@@ -121,9 +150,9 @@ int evaluate(const std::string& expression, const HostDriver& driver, const GpuT
   const auto value = op_end == std::string::npos ? std::string() : expression.substr(op_end);
   // libnvidia-container matches the operator text by its length against its table in order: "=", "!=",
   // "<", "<=", ">", ">=" (strncmp over the operator's length).
-  static const std::pair<const char*, Comparator> kOperators[] = {{"=", Comparator::Equal},      {"!=", Comparator::NotEqual},
-                                                                   {"<", Comparator::Less},       {"<=", Comparator::LessEqual},
-                                                                   {">", Comparator::Greater},    {">=", Comparator::GreaterEqual}};
+  static const std::pair<const char*, Comparator> kOperators[] = {
+      {"=", Comparator::Equal},      {"!=", Comparator::NotEqual}, {"<", Comparator::Less},
+      {"<=", Comparator::LessEqual}, {">", Comparator::Greater},   {">=", Comparator::GreaterEqual}};
   std::optional<Comparator> cmp;
   for (const auto& [text, c] : kOperators)
     if (op.compare(0, op.size(), text, std::min(op.size(), std::char_traits<char>::length(text))) == 0 &&
@@ -223,10 +252,14 @@ VisibleDevices visible_devices(const Env& env) {
 
 std::string describe(const VisibleDevices& d) {
   switch (d.selection) {
-    case DeviceSelection::Void: return "void";
-    case DeviceSelection::None: return "none";
-    case DeviceSelection::All: return "all";
-    case DeviceSelection::List: break;
+    case DeviceSelection::Void:
+      return "void";
+    case DeviceSelection::None:
+      return "none";
+    case DeviceSelection::All:
+      return "all";
+    case DeviceSelection::List:
+      break;
   }
   std::string out;
   for (const auto& id : d.ids) out += (out.empty() ? "" : ",") + id;
@@ -265,8 +298,10 @@ Outcome<unsigned> driver_capabilities(const Env& env) {
     }
     const auto it = std::find_if(std::begin(kCapabilityNames), std::end(kCapabilityNames),
                                  [&](const CapabilityName& c) { return name == c.name; });
-    if (it == std::end(kCapabilityNames)) unknown.insert(name);
-    else capabilities |= it->bit;
+    if (it == std::end(kCapabilityNames))
+      unknown.insert(name);
+    else
+      capabilities |= it->bit;
   }
   if (named.count("all")) return static_cast<unsigned>(kAllCapabilities);
   if (!unknown.empty()) {
@@ -299,7 +334,8 @@ std::vector<std::string_view> capability_programs(unsigned capabilities) {
 
 bool library_of(std::string_view file, unsigned capabilities) {
   const auto libraries = capability_libraries(capabilities);
-  return std::any_of(libraries.begin(), libraries.end(), [&](std::string_view p) { return has_library_prefix(file, p); });
+  return std::any_of(libraries.begin(), libraries.end(),
+                     [&](std::string_view p) { return has_library_prefix(file, p); });
 }
 
 bool is_driver_library_file(std::string_view file) { return library_of(file, kAllCapabilities); }
@@ -330,7 +366,8 @@ Status check_requirements(const Env& env, const HostDriver& driver, const std::v
   auto all = requirements(env);
   if (!all) return all.error();
   for (const auto& r : *all)
-    if (auto s = check_requirement(r, driver, gpus); !s) return GPUCERT_ERROR("requirement error: " + s.error().message);
+    if (auto s = check_requirement(r, driver, gpus); !s)
+      return GPUCERT_ERROR("requirement error: " + s.error().message);
   return ok_status();
 }
 
@@ -370,7 +407,9 @@ std::string release_of_library(std::string_view file) {
 
 CompatDecision cuda_compat(std::string_view compat_libcuda_file, std::string_view host_release) {
   const auto compat = release_of_library(compat_libcuda_file);
-  if (compat.empty()) return {false, "the forward-compatibility libcuda (" + std::string(compat_libcuda_file) + ") names no driver release"};
+  if (compat.empty())
+    return {false,
+            "the forward-compatibility libcuda (" + std::string(compat_libcuda_file) + ") names no driver release"};
   if (host_release.empty()) return {false, "the host driver's release is unknown: the compat libraries are left out"};
   const int compat_major = std::atoi(compat.c_str());
   const int host_major = std::atoi(std::string(host_release).c_str());

@@ -14,7 +14,7 @@
 namespace gpucert {
 
 struct VerdictInputs {
-  std::string thresholds_source;  // "embedded:thresholds" or the --thresholds file
+  std::string thresholds_source;                         // "embedded:thresholds" or the --thresholds file
   nlohmann::json thresholds = nlohmann::json::object();  // the floors document itself
   double parity_threshold = 0.97;
   std::string parity_threshold_source = "default";  // "suite" when the suite set it

@@ -27,8 +27,8 @@ Outcome<LaunchSpec> apptainer_launch(const Environment& env, const ApptainerOpti
 
   // Variables travel as <PREFIX>ENV_NAME in apptainer's own environment, not as --env: --env is parsed as
   // CSV, which would split CUDA_VISIBLE_DEVICES=0,1 and reinterpret quotes. --cleanenv keeps these.
-  const bool singularity = options.program.size() >= 11 &&
-                           options.program.compare(options.program.size() - 11, 11, "singularity") == 0;
+  const bool singularity =
+      options.program.size() >= 11 && options.program.compare(options.program.size() - 11, 11, "singularity") == 0;
   const std::string prefix = singularity ? "SINGULARITYENV_" : "APPTAINERENV_";
   for (const auto& [name, value] : worker_variables(env)) spec.set_env[prefix + name] = value;
   if (options.nvccli) {

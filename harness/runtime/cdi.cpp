@@ -35,7 +35,8 @@ std::string dirname(const std::string& path) { return path.substr(0, path.rfind(
 Status check_cdi_options(const CdiOptions& options) {
   const auto& kind = options.kind;
   const auto slash = kind.find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 == kind.size() || kind.find('/', slash + 1) != std::string::npos)
+  if (slash == std::string::npos || slash == 0 || slash + 1 == kind.size() ||
+      kind.find('/', slash + 1) != std::string::npos)
     return GPUCERT_ERROR("CDI kind '" + kind + "' is not of the form vendor.com/class");
   if (!options.hook_program.empty() && options.hook_program.front() != '/')
     return GPUCERT_ERROR("the hook program must be an absolute path, got '" + options.hook_program + "'");
@@ -67,13 +68,15 @@ Outcome<json> cdi_spec(const HostFacts& facts, const CdiOptions& options) {
   std::string libcuda_dir;
   std::set<std::string> folders;
   for (const auto& bind : plan->libraries) {
-    mounts.push_back({{"hostPath", bind.host}, {"containerPath", bind.container}, {"options", {"ro", "nosuid", "nodev", "bind"}}});
+    mounts.push_back(
+        {{"hostPath", bind.host}, {"containerPath", bind.container}, {"options", {"ro", "nosuid", "nodev", "bind"}}});
     folders.insert(dirname(bind.container));
     if (bind.container.size() > 13 && bind.container.compare(bind.container.size() - 13, 13, "/libcuda.so.1") == 0)
       libcuda_dir = dirname(bind.container);
   }
   for (const auto& bind : plan->programs)
-    mounts.push_back({{"hostPath", bind.host}, {"containerPath", bind.container}, {"options", {"ro", "nosuid", "nodev", "bind"}}});
+    mounts.push_back(
+        {{"hostPath", bind.host}, {"containerPath", bind.container}, {"options", {"ro", "nosuid", "nodev", "bind"}}});
   json edits = {{"env", {"NVIDIA_VISIBLE_DEVICES=void"}}, {"deviceNodes", control}, {"mounts", mounts}};
   if (!libcuda_dir.empty()) edits["env"].insert(edits["env"].begin(), "NVIDIA_CTK_LIBCUDA_DIR=" + libcuda_dir);
   if (!options.hook_program.empty()) {
@@ -113,7 +116,8 @@ Outcome<std::vector<std::string>> run_cdi_hook(const std::string& hook_name, con
     if (auto s = write_conf("00-compat-gpucert.conf", {"/usr/local/cuda/compat"}); !s) return s.error();
     return std::vector<std::string>{};
   }
-  if (hook_name != "update-ldcache") return GPUCERT_ERROR("unknown hook '" + hook_name + "': enable-cuda-compat or update-ldcache");
+  if (hook_name != "update-ldcache")
+    return GPUCERT_ERROR("unknown hook '" + hook_name + "': enable-cuda-compat or update-ldcache");
   if (ldconfig.empty()) return GPUCERT_ERROR("no ldconfig on this host to rebuild the container's ld cache");
   if (auto s = write_conf("00-nvcr-gpucert.conf", folders); !s) return s.error();
   ImageLayout layout;

@@ -20,8 +20,9 @@ Outcome<LaunchSpec> enroot_launch(const Environment& env, const EnrootOptions& o
   if (auto s = check_environment(env, RuntimeKind::Enroot); !s) return s.error();
   // enroot makes only mount and user namespaces: it cannot keep a worker off the host's network or IPC.
   if (!env.host_network || !env.host_ipc)
-    return GPUCERT_ERROR("enroot always shares the host's network and IPC namespaces; a private one needs "
-                         "another runtime (podman, docker, oci)");
+    return GPUCERT_ERROR(
+        "enroot always shares the host's network and IPC namespaces; a private one needs "
+        "another runtime (podman, docker, oci)");
   if (is_image_uri(env.image)) {
     if (auto s = check_image_reference(env.image); !s) return s.error();
     return GPUCERT_ERROR("enroot starts only local images, not '" + env.image +
@@ -52,11 +53,13 @@ Outcome<LaunchSpec> enroot_launch(const Environment& env, const EnrootOptions& o
   return spec;
 }
 
-Outcome<LaunchSpec> enroot_import_launch(const std::string& uri, const std::string& output, const EnrootOptions& options) {
+Outcome<LaunchSpec> enroot_import_launch(const std::string& uri, const std::string& output,
+                                         const EnrootOptions& options) {
   if (uri.rfind("docker://", 0) != 0 && uri.rfind("dockerd://", 0) != 0)
     return GPUCERT_ERROR("enroot imports docker:// or dockerd:// URIs, not '" + uri + "'");
   if (auto s = check_image_reference(uri); !s) return s.error();
-  if (output.empty() || output.front() == '-') return GPUCERT_ERROR("enroot import needs an output file, got '" + output + "'");
+  if (output.empty() || output.front() == '-')
+    return GPUCERT_ERROR("enroot import needs an output file, got '" + output + "'");
   LaunchSpec spec;
   spec.argv = {options.program, "import", "--output", output, "--", uri};
   return spec;

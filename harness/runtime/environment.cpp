@@ -23,13 +23,13 @@ Status check_gpu(const std::string& id) {
   const bool index = !id.empty() && id.size() <= 4 && all_of(id, is_digit);
   const bool uuid = (id.rfind("GPU-", 0) == 0 || id.rfind("MIG-", 0) == 0) && id.size() > 4 && all_of(id, is_uuid_char);
   if (index || uuid) return ok_status();
-  return GPUCERT_ERROR("GPU '" + id + "' is neither an index (0, 1, ...) nor a UUID (GPU-...): name each GPU "
+  return GPUCERT_ERROR("GPU '" + id +
+                       "' is neither an index (0, 1, ...) nor a UUID (GPU-...): name each GPU "
                        "to expose, as `nvidia-smi -L` lists them");
 }
 
 Status check_absolute(const std::string& path, const std::string& what) {
-  if (path.empty() || path.front() != '/')
-    return GPUCERT_ERROR(what + " must be an absolute path, got '" + path + "'");
+  if (path.empty() || path.front() != '/') return GPUCERT_ERROR(what + " must be an absolute path, got '" + path + "'");
   if (path.find('\0') != std::string::npos) return GPUCERT_ERROR(what + " contains a NUL byte");
   return ok_status();
 }
@@ -38,12 +38,18 @@ Status check_absolute(const std::string& path, const std::string& what) {
 
 std::string_view to_string(RuntimeKind kind) {
   switch (kind) {
-    case RuntimeKind::Native: return "native";
-    case RuntimeKind::Docker: return "docker";
-    case RuntimeKind::Podman: return "podman";
-    case RuntimeKind::Apptainer: return "apptainer";
-    case RuntimeKind::Enroot: return "enroot";
-    case RuntimeKind::Oci: return "oci";
+    case RuntimeKind::Native:
+      return "native";
+    case RuntimeKind::Docker:
+      return "docker";
+    case RuntimeKind::Podman:
+      return "podman";
+    case RuntimeKind::Apptainer:
+      return "apptainer";
+    case RuntimeKind::Enroot:
+      return "enroot";
+    case RuntimeKind::Oci:
+      return "oci";
   }
   return "unknown";
 }
@@ -72,7 +78,8 @@ Status check_environment(const Environment& env) {
     if (!seen.insert(gpu).second) return GPUCERT_ERROR(where + "GPU '" + gpu + "' is listed twice");
   }
   if (auto s = check_absolute(env.worker_container_path, "worker_container_path"); !s) return fail(s.error());
-  if (!all_of(env.worker_container_path, is_plain_path_char) || env.worker_container_path.find("..") != std::string::npos)
+  if (!all_of(env.worker_container_path, is_plain_path_char) ||
+      env.worker_container_path.find("..") != std::string::npos)
     return GPUCERT_ERROR(where + "worker_container_path '" + env.worker_container_path +
                          "' may hold only letters, digits and / . _ - +");
   if (!env.worker_host_path.empty())
@@ -84,14 +91,16 @@ Status check_environment(const Environment& env) {
   for (const auto& [name, value] : env.extra_env) {
     if (name.empty() || is_digit(name.front()) || !all_of(name, is_variable_char))
       return GPUCERT_ERROR(where + "'" + name + "' is not a valid variable name");
-    if (value.find('\0') != std::string::npos) return GPUCERT_ERROR(where + "value of " + name + " contains a NUL byte");
+    if (value.find('\0') != std::string::npos)
+      return GPUCERT_ERROR(where + "value of " + name + " contains a NUL byte");
     if (name == "NVIDIA_VISIBLE_DEVICES" || name == "CUDA_VISIBLE_DEVICES")
       return GPUCERT_ERROR(where + name + " is set from the environment's GPU list; list the GPUs there instead");
     if (name == "NCCL_NVLS_ENABLE" && value != "0")
       return GPUCERT_ERROR(where + "NCCL_NVLS_ENABLE=" + value +
                            " refused: NVLink multicast stays off in every environment gpucert starts");
   }
-  if (!env.name.empty() && (!std::isalnum(static_cast<unsigned char>(env.name.front())) || !all_of(env.name, is_name_char)))
+  if (!env.name.empty() &&
+      (!std::isalnum(static_cast<unsigned char>(env.name.front())) || !all_of(env.name, is_name_char)))
     return GPUCERT_ERROR(where + "name '" + env.name + "' may hold only letters, digits, '_', '-' and '.'");
   return ok_status();
 }
@@ -119,9 +128,12 @@ std::string join_gpus(const std::vector<std::string>& gpus) {
 Status check_mount_path(const std::string& path, std::string_view runtime, std::string_view separators) {
   for (const char c : path)
     if (separators.find(c) != std::string_view::npos) {
-      const std::string shown = c == '\n' ? "a newline" : std::isspace(static_cast<unsigned char>(c)) ? "a space" : std::string("'") + c + "'";
+      const std::string shown = c == '\n'                                     ? "a newline"
+                                : std::isspace(static_cast<unsigned char>(c)) ? "a space"
+                                                                              : std::string("'") + c + "'";
       return GPUCERT_ERROR("cannot mount '" + path + "' with " + std::string(runtime) + ": the path contains " + shown +
-                           ", which " + std::string(runtime) + " reads as a separator; move or link the file to a plain path");
+                           ", which " + std::string(runtime) +
+                           " reads as a separator; move or link the file to a plain path");
     }
   return ok_status();
 }

@@ -24,7 +24,8 @@ bool plain_name(const std::string& name) {
 Status check_image(RuntimeKind runtime, const std::string& image, const std::string& option) {
   if (runtime == RuntimeKind::Oci) {
     if (image.empty() || image.front() != '/')
-      return GPUCERT_ERROR(option + ": '" + image + "' is not an absolute path; the oci runtime runs a root "
+      return GPUCERT_ERROR(option + ": '" + image +
+                           "' is not an absolute path; the oci runtime runs a root "
                            "filesystem folder (images/build-local --output bundle writes them)");
     return ok_status();
   }
@@ -37,11 +38,12 @@ Status check_image(RuntimeKind runtime, const std::string& image, const std::str
 
 }  // namespace
 
-std::string flavor_image(const EnvironmentRequest& request, const std::string& flavor, const std::string& cuda_version) {
+std::string flavor_image(const EnvironmentRequest& request, const std::string& flavor,
+                         const std::string& cuda_version) {
   if (request.runtime == RuntimeKind::Oci)
     return request.image_prefix + "/" + (cuda_version.empty() ? "" : cuda_version + "/") + flavor + "/rootfs";
-  return request.image_prefix + ":" + (cuda_version.empty() ? request.cuda_version : cuda_version) + "-" + flavor + "-" +
-         request.os;
+  return request.image_prefix + ":" + (cuda_version.empty() ? request.cuda_version : cuda_version) + "-" + flavor +
+         "-" + request.os;
 }
 
 // "12.9", "11.8.0": a major and a minor at least, digits only between the dots.
@@ -65,8 +67,9 @@ bool cuda_version_text(const std::string& v) {
 Outcome<std::vector<EnvironmentChoice>> plan_environments(const EnvironmentRequest& request,
                                                           const std::vector<std::string>& known_flavors) {
   if (request.runtime == RuntimeKind::Native && (!request.flavors.empty() || !request.images.empty()))
-    return GPUCERT_ERROR("--runtime native runs no image: name a container runtime (oci, podman, docker, apptainer, "
-                         "enroot) for --flavors and --image");
+    return GPUCERT_ERROR(
+        "--runtime native runs no image: name a container runtime (oci, podman, docker, apptainer, "
+        "enroot) for --flavors and --image");
   std::vector<EnvironmentChoice> out;
   std::set<std::string> names;
   auto add = [&](EnvironmentChoice choice, const std::string& option) -> Status {
@@ -100,8 +103,9 @@ Outcome<std::vector<EnvironmentChoice>> plan_environments(const EnvironmentReque
   }
   if (!request.flavors.empty() && request.runtime != RuntimeKind::Oci &&
       ((request.cuda_version.empty() && request.cuda_versions.empty()) || request.os.empty()))
-    return GPUCERT_ERROR("--flavors with a registry needs --cuda-version and --os for the tag "
-                         "(<prefix>:<cuda-version>-<flavor>-<os>; --cuda gives several versions)");
+    return GPUCERT_ERROR(
+        "--flavors with a registry needs --cuda-version and --os for the tag "
+        "(<prefix>:<cuda-version>-<flavor>-<os>; --cuda gives several versions)");
   for (const auto& flavor : request.flavors)
     if (std::find(known_flavors.begin(), known_flavors.end(), flavor) == known_flavors.end())
       return GPUCERT_ERROR("--flavors: '" + flavor + "' is not a flavor; the flavors are " + joined(known_flavors));

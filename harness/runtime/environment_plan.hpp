@@ -21,7 +21,7 @@ struct EnvironmentRequest {
   // `--cuda 11.8,12.9,13.0`: every flavor in each of these CUDA versions, named "cuda<version>-<flavor>"; the
   // images are <prefix>:<version>-<flavor>-<os>, for oci <prefix>/<version>/<flavor>/rootfs. Not with cuda_version.
   std::vector<std::string> cuda_versions;
-  std::string os;            // "ubuntu24.04": the tag's last part
+  std::string os;                   // "ubuntu24.04": the tag's last part
   std::vector<std::string> images;  // "NAME=REF": an image of no flavor, or a flavor's image given outright
 };
 
@@ -29,7 +29,7 @@ struct EnvironmentChoice {
   std::string name;    // unique, never "native": the flavor, or NAME of --image
   std::string flavor;  // empty for an image of no flavor
   RuntimeKind runtime = RuntimeKind::Oci;
-  std::string image;   // reference, or the root filesystem folder for oci
+  std::string image;         // reference, or the root filesystem folder for oci
   std::string cuda_version;  // the `--cuda` version it was planned for; empty otherwise
 };
 

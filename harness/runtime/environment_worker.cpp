@@ -44,7 +44,8 @@ void remove_bundle(const fs::path& dir) {
   if (dir.empty()) return;
   std::ifstream list(dir / kMountpointList);
   for (std::string path; std::getline(list, path);)
-    if (fs::is_regular_file(path, ec) && !fs::is_symlink(path, ec) && fs::file_size(path, ec) == 0) fs::remove(path, ec);
+    if (fs::is_regular_file(path, ec) && !fs::is_symlink(path, ec) && fs::file_size(path, ec) == 0)
+      fs::remove(path, ec);
   fs::remove_all(dir, ec);
 }
 
@@ -106,7 +107,8 @@ Outcome<std::map<std::string, std::string>> image_env_from_config(const nlohmann
     if (!item.is_string()) return GPUCERT_ERROR("the image config's Env holds a non-string: " + item.dump());
     const auto text = item.get<std::string>();
     const auto eq = text.find('=');
-    if (eq == std::string::npos || eq == 0) return GPUCERT_ERROR("the image config's Env entry '" + text + "' is not NAME=VALUE");
+    if (eq == std::string::npos || eq == 0)
+      return GPUCERT_ERROR("the image config's Env entry '" + text + "' is not NAME=VALUE");
     env[text.substr(0, eq)] = text.substr(eq + 1);
   }
   return env;

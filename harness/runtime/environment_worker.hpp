@@ -67,7 +67,8 @@ void carry_host_worker(Environment& env, const std::string& worker_path);
 // removed again by stop(). Other runtimes do not use scratch_dir. On failure nothing is left behind: no
 // bundle folder, no container. The worker has not been probed yet: call client().probe().
 Outcome<StartedWorker> start_environment_worker(const Environment& env, const RuntimeOptions& options,
-                                                const std::filesystem::path& scratch_dir, const StartOptions& start = {});
+                                                const std::filesystem::path& scratch_dir,
+                                                const StartOptions& start = {});
 
 // The Env of an OCI image config (`{"config": {"Env": ["PATH=/usr/bin", ...]}}`, as `podman image inspect`
 // or skopeo write it; a bare `{"Env": [...]}` is read too). Entries without '=' are refused.

@@ -30,12 +30,12 @@ struct HostGpu {
 };
 
 struct HostFacts {
-  std::vector<HostGpu> gpus;               // by index
-  std::vector<DeviceNode> control_nodes;   // those present of /dev/nvidiactl, /dev/nvidia-uvm, /dev/nvidia-uvm-tools
+  std::vector<HostGpu> gpus;                  // by index
+  std::vector<DeviceNode> control_nodes;      // those present of /dev/nvidiactl, /dev/nvidia-uvm, /dev/nvidia-uvm-tools
   std::vector<std::string> driver_libraries;  // absolute host paths, one per library name
   std::string driver_release;                 // "580.95.05" from /proc/driver/nvidia/version; empty: unknown
-  std::vector<std::string> driver_programs;   // nvidia-smi, ... (absolute host paths) found in /usr/bin, /usr/sbin, /bin
-  std::string ldconfig;                       // the host's ldconfig, which the toolkit runs in the container's root
+  std::vector<std::string> driver_programs;  // nvidia-smi, ... (absolute host paths) found in /usr/bin, /usr/sbin, /bin
+  std::string ldconfig;                      // the host's ldconfig, which the toolkit runs in the container's root
 };
 
 // "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.95.05  Tue Sep 23 ..." -> "580.95.05"; empty if absent.

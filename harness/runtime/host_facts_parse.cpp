@@ -57,15 +57,18 @@ Status check_driver_facts(const HostFacts& facts) {
                                      [&](const DeviceNode& n) { return n.path == needed; });
     // nvidia-modprobe makes them on the host at the first CUDA call there; a container cannot.
     if (!present)
-      return GPUCERT_ERROR(std::string(needed) + " is missing on this host, and CUDA needs it: load the driver's "
-                           "modules (`nvidia-modprobe -u -c=0`, or run any CUDA program on the host once) and try again");
+      return GPUCERT_ERROR(
+          std::string(needed) +
+          " is missing on this host, and CUDA needs it: load the driver's "
+          "modules (`nvidia-modprobe -u -c=0`, or run any CUDA program on the host once) and try again");
   }
-  const bool libcuda = std::any_of(facts.driver_libraries.begin(), facts.driver_libraries.end(), [](const std::string& p) {
-    return p.size() >= 13 && p.compare(p.size() - 13, 13, "/libcuda.so.1") == 0;
-  });
+  const bool libcuda = std::any_of(
+      facts.driver_libraries.begin(), facts.driver_libraries.end(),
+      [](const std::string& p) { return p.size() >= 13 && p.compare(p.size() - 13, 13, "/libcuda.so.1") == 0; });
   if (!libcuda)
-    return GPUCERT_ERROR("the loader knows no libcuda.so.1 on this host (`ldconfig -p | grep libcuda`): install the "
-                         "NVIDIA driver, or add its library folder to /etc/ld.so.conf.d and run ldconfig");
+    return GPUCERT_ERROR(
+        "the loader knows no libcuda.so.1 on this host (`ldconfig -p | grep libcuda`): install the "
+        "NVIDIA driver, or add its library folder to /etc/ld.so.conf.d and run ldconfig");
   return ok_status();
 }
 

@@ -50,11 +50,15 @@ void read_ld_conf(const std::string& rootfs, const std::string& file, std::vecto
       const auto glob = pattern.substr(slash + 1);
       // glob -> regex: '*' and '?' only
       std::string re;
-      for (char c : glob) re += c == '*' ? std::string(".*") : c == '?' ? std::string(".") : std::string(std::isalnum(static_cast<unsigned char>(c)) ? "" : "\\") + c;
+      for (char c : glob)
+        re += c == '*'   ? std::string(".*")
+              : c == '?' ? std::string(".")
+                         : std::string(std::isalnum(static_cast<unsigned char>(c)) ? "" : "\\") + c;
       std::vector<std::string> names;
       std::error_code ec;
       for (const auto& entry : fs::directory_iterator(resolve_in_root(rootfs, dir), ec))
-        if (std::regex_match(entry.path().filename().string(), std::regex(re))) names.push_back(entry.path().filename().string());
+        if (std::regex_match(entry.path().filename().string(), std::regex(re)))
+          names.push_back(entry.path().filename().string());
       std::sort(names.begin(), names.end());
       for (const auto& name : names) read_ld_conf(rootfs, dir + "/" + name, dirs, depth + 1);
       continue;
@@ -134,8 +138,9 @@ std::string resolve_in_root(const std::string& rootfs, const std::string& path) 
     while (fs::is_symlink(current, ec) && ++hops < 40) {
       const auto target = fs::read_symlink(current, ec);
       if (ec) break;
-      current = target.is_absolute() ? fs::path(resolve_in_root(rootfs, target.string()))
-                                     : fs::path(resolve_in_root(rootfs, image_path(rootfs, current.parent_path() / target)));
+      current = target.is_absolute()
+                    ? fs::path(resolve_in_root(rootfs, target.string()))
+                    : fs::path(resolve_in_root(rootfs, image_path(rootfs, current.parent_path() / target)));
     }
   }
   return current.lexically_normal().string();
@@ -149,24 +154,30 @@ ImageFiles read_image_files(const std::string& rootfs, const std::map<std::strin
     std::istringstream parts(it->second);
     std::string dir;
     while (std::getline(parts, dir, ':'))
-      if (!dir.empty() && dir.front() == '/') add_unique(files.ld_library_path, fs::path(dir).lexically_normal().string());
+      if (!dir.empty() && dir.front() == '/')
+        add_unique(files.ld_library_path, fs::path(dir).lexically_normal().string());
   }
   files.loader_dirs = files.ld_library_path;
   std::vector<std::string> conf;
   read_ld_conf(rootfs, "/etc/ld.so.conf", conf, 0);
   for (auto& d : conf) add_unique(files.loader_dirs, fs::path(d).lexically_normal().string());
   const std::vector<std::string> system = files.debian_family
-      ? std::vector<std::string>{"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu",
-                                 "/usr/lib/aarch64-linux-gnu", "/lib", "/usr/lib"}
-      : std::vector<std::string>{"/lib64", "/usr/lib64", "/lib", "/usr/lib"};
+                                              ? std::vector<std::string>{"/lib/x86_64-linux-gnu",
+                                                                         "/usr/lib/x86_64-linux-gnu",
+                                                                         "/lib/aarch64-linux-gnu",
+                                                                         "/usr/lib/aarch64-linux-gnu",
+                                                                         "/lib",
+                                                                         "/usr/lib"}
+                                              : std::vector<std::string>{"/lib64", "/usr/lib64", "/lib", "/usr/lib"};
   for (const auto& d : system) add_unique(files.loader_dirs, d);
 
   // Where libcuda and the CUDA libraries are looked for: the loader's folders and CUDA's own, with its stubs.
   std::vector<std::string> scan = files.loader_dirs;
-  for (const char* d : {"/usr/local/cuda/lib64", "/usr/local/cuda/lib64/stubs", "/usr/local/cuda/lib", "/usr/local/cuda/lib/stubs",
-                        "/usr/local/cuda/targets/x86_64-linux/lib", "/usr/local/cuda/targets/x86_64-linux/lib/stubs",
-                        "/usr/local/cuda/targets/sbsa-linux/lib", "/usr/local/cuda/targets/sbsa-linux/lib/stubs",
-                        "/usr/local/nvidia/lib64", "/usr/local/nvidia/lib", "/usr/local/lib"})
+  for (const char* d :
+       {"/usr/local/cuda/lib64", "/usr/local/cuda/lib64/stubs", "/usr/local/cuda/lib", "/usr/local/cuda/lib/stubs",
+        "/usr/local/cuda/targets/x86_64-linux/lib", "/usr/local/cuda/targets/x86_64-linux/lib/stubs",
+        "/usr/local/cuda/targets/sbsa-linux/lib", "/usr/local/cuda/targets/sbsa-linux/lib/stubs",
+        "/usr/local/nvidia/lib64", "/usr/local/nvidia/lib", "/usr/local/lib"})
     add_unique(scan, d);
   std::set<std::string> seen_files;
   static const std::regex kCudaSoname(R"(lib(cudart|cublas|cublasLt|nvrtc)\.so\.([0-9]+))");

@@ -44,18 +44,20 @@ Status check_image_reference(std::string_view reference) {
   // The tag follows the last ':' of the last path component; a ':' before a '/' (or enroot's '#') is a port.
   const auto last_component = name.find_last_of("/#");
   const auto colon = name.rfind(':');
-  const bool has_tag_separator = colon != std::string_view::npos &&
-                                 (last_component == std::string_view::npos || colon > last_component);
+  const bool has_tag_separator =
+      colon != std::string_view::npos && (last_component == std::string_view::npos || colon > last_component);
   const auto tag = has_tag_separator ? name.substr(colon + 1) : std::string_view{};
   if (has_tag_separator && tag.empty()) return GPUCERT_ERROR("image '" + shown + "' has an empty tag");
   std::string lowered(tag);
   std::transform(lowered.begin(), lowered.end(), lowered.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (lowered == "latest")
-    return GPUCERT_ERROR("image '" + shown + "' uses the tag 'latest', which names different content over time: "
+    return GPUCERT_ERROR("image '" + shown +
+                         "' uses the tag 'latest', which names different content over time: "
                          "pin a version tag (e.g. :13.0-runtime-ubuntu24.04) or a digest (@sha256:...)");
   if (!has_tag_separator && !has_digest)
-    return GPUCERT_ERROR("image '" + shown + "' has no tag, so the runtime would take 'latest': pin a version tag "
+    return GPUCERT_ERROR("image '" + shown +
+                         "' has no tag, so the runtime would take 'latest': pin a version tag "
                          "(e.g. :13.0-runtime-ubuntu24.04) or a digest (@sha256:...)");
   return ok_status();
 }

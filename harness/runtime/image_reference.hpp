@@ -1,5 +1,5 @@
-// The image policy (docs/ARCHITECTURE.md, "The image policy"): an image is named so that its content cannot change under the same name,
-// a version tag or a digest, and never `latest`. Checked before any runtime sees the name.
+// The image policy (docs/ARCHITECTURE.md, "The image policy"): an image is named so that its content cannot change
+// under the same name, a version tag or a digest, and never `latest`. Checked before any runtime sees the name.
 #pragma once
 
 #include <string_view>

@@ -17,11 +17,16 @@ Outcome<LaunchSpec> launch(const Environment& env, const RuntimeOptions& options
       }
       return spec;
     }
-    case RuntimeKind::Docker: return docker_launch(env, options.docker);
-    case RuntimeKind::Podman: return podman_launch(env, options.podman);
-    case RuntimeKind::Apptainer: return apptainer_launch(env, options.apptainer);
-    case RuntimeKind::Enroot: return enroot_launch(env, options.enroot);
-    case RuntimeKind::Oci: return oci_launch(env, options.oci);
+    case RuntimeKind::Docker:
+      return docker_launch(env, options.docker);
+    case RuntimeKind::Podman:
+      return podman_launch(env, options.podman);
+    case RuntimeKind::Apptainer:
+      return apptainer_launch(env, options.apptainer);
+    case RuntimeKind::Enroot:
+      return enroot_launch(env, options.enroot);
+    case RuntimeKind::Oci:
+      return oci_launch(env, options.oci);
   }
   return GPUCERT_ERROR("unknown runtime");
 }
@@ -30,13 +35,20 @@ std::optional<LaunchSpec> removal_launch(const Environment& env, const RuntimeOp
   if (env.name.empty()) return std::nullopt;
   LaunchSpec spec;
   switch (env.kind) {
-    case RuntimeKind::Docker: spec.argv = {options.docker.program, "rm", "--force", env.name}; break;
-    case RuntimeKind::Podman: spec.argv = {options.podman.program, "rm", "--force", env.name}; break;
-    case RuntimeKind::Oci: spec.argv = {options.oci.program, "delete", "--force", env.name}; break;
+    case RuntimeKind::Docker:
+      spec.argv = {options.docker.program, "rm", "--force", env.name};
+      break;
+    case RuntimeKind::Podman:
+      spec.argv = {options.podman.program, "rm", "--force", env.name};
+      break;
+    case RuntimeKind::Oci:
+      spec.argv = {options.oci.program, "delete", "--force", env.name};
+      break;
     // apptainer and enroot containers are processes of their client: killing it ends them.
     case RuntimeKind::Native:
     case RuntimeKind::Apptainer:
-    case RuntimeKind::Enroot: return std::nullopt;
+    case RuntimeKind::Enroot:
+      return std::nullopt;
   }
   return spec;
 }

@@ -10,9 +10,9 @@
 namespace gpucert::runtime {
 
 struct LaunchSpec {
-  std::vector<std::string> argv;                 // argv[0] is the program, looked up on PATH if relative
-  std::map<std::string, std::string> set_env;    // added to or replacing the parent's variables
-  std::vector<std::string> unset_env;            // removed from the parent's variables
+  std::vector<std::string> argv;               // argv[0] is the program, looked up on PATH if relative
+  std::map<std::string, std::string> set_env;  // added to or replacing the parent's variables
+  std::vector<std::string> unset_env;          // removed from the parent's variables
 };
 
 // The native environment: the worker as a child process, seeing the GPUs this process sees.

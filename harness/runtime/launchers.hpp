@@ -86,7 +86,8 @@ Outcome<LaunchSpec> oci_launch(const Environment& env, const OciOptions& options
 
 // `enroot import -o OUTPUT docker://...`: enroot starts only local images, so a registry image is imported
 // into a squashfs file once, then started from it.
-Outcome<LaunchSpec> enroot_import_launch(const std::string& uri, const std::string& output, const EnrootOptions& options = {});
+Outcome<LaunchSpec> enroot_import_launch(const std::string& uri, const std::string& output,
+                                         const EnrootOptions& options = {});
 
 // Any environment, by its kind.
 Outcome<LaunchSpec> launch(const Environment& env, const RuntimeOptions& options = {});

@@ -51,16 +51,19 @@ ImageLayout inspect_image_layout(const std::string& rootfs, const std::string& m
   return layout;
 }
 
-Outcome<std::string> prepare_bundle_etc(const std::string& rootfs, const std::string& bundle_dir, const InjectionPlan& plan) {
+Outcome<std::string> prepare_bundle_etc(const std::string& rootfs, const std::string& bundle_dir,
+                                        const InjectionPlan& plan) {
   const fs::path etc = fs::path(bundle_dir) / "etc";
   std::error_code ec;
   const auto image_etc = inside(rootfs, "/etc");
   fs::create_directories(etc, ec);
   if (ec) return GPUCERT_ERROR("cannot create " + etc.string() + ": " + ec.message());
   if (fs::is_directory(image_etc, ec)) {
-    fs::copy(image_etc, etc, fs::copy_options::recursive | fs::copy_options::copy_symlinks | fs::copy_options::overwrite_existing,
-             ec);
-    if (ec) return GPUCERT_ERROR("cannot copy the image's /etc (" + image_etc.string() + ") into the bundle: " + ec.message());
+    fs::copy(image_etc, etc,
+             fs::copy_options::recursive | fs::copy_options::copy_symlinks | fs::copy_options::overwrite_existing, ec);
+    if (ec)
+      return GPUCERT_ERROR("cannot copy the image's /etc (" + image_etc.string() +
+                           ") into the bundle: " + ec.message());
   }
   fs::create_directories(etc / "ld.so.conf.d", ec);
   // As the toolkit's ldconfig hook: a root without ld.so.conf gets one that reads ld.so.conf.d.

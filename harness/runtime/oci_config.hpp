@@ -27,7 +27,8 @@ ImageLayout inspect_image_layout(const std::string& rootfs, const std::string& m
 
 // BUNDLE_DIR/etc: a copy of the image's /etc (an ld.so.conf made when it has none) with the plan's
 // ld.so.conf.d files, for OciOptions::etc_dir. Returns its path.
-Outcome<std::string> prepare_bundle_etc(const std::string& rootfs, const std::string& bundle_dir, const InjectionPlan& plan);
+Outcome<std::string> prepare_bundle_etc(const std::string& rootfs, const std::string& bundle_dir,
+                                        const InjectionPlan& plan);
 
 // Writes BUNDLE_DIR/config.json (created whole, then renamed into place).
 Status write_oci_config(const std::string& bundle_dir, const nlohmann::json& config);

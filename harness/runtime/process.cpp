@@ -116,9 +116,7 @@ void WorkerProcess::drain_stderr() {
   if (stderr_tail_.size() > kStderrTailBytes) stderr_tail_.erase(0, stderr_tail_.size() - kStderrTailBytes);
 }
 
-std::string WorkerProcess::last_words() const {
-  return stderr_tail_.empty() ? "(nothing)" : valid_utf8(stderr_tail_);
-}
+std::string WorkerProcess::last_words() const { return stderr_tail_.empty() ? "(nothing)" : valid_utf8(stderr_tail_); }
 
 std::string WorkerProcess::stderr_tail() const { return valid_utf8(stderr_tail_); }
 
@@ -173,14 +171,15 @@ Outcome<std::string> WorkerProcess::exchange(const std::string& line, std::chron
       return GPUCERT_ERROR("worker wrote more than " + std::to_string(kMaxReplyBytes >> 20) +
                            " MiB without ending its reply line, and was killed; its last words: " + last_words());
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       kill_now();
       last_failure_ = ExchangeFailure::TimedOut;
       const auto limit = timeout.count() % 1000 == 0 ? std::to_string(timeout.count() / 1000) + " s"
                                                      : std::to_string(timeout.count()) + " ms";
-      return GPUCERT_ERROR("worker gave no answer within " + limit + " and was killed; its last words: " +
-                           last_words());
+      return GPUCERT_ERROR("worker gave no answer within " + limit +
+                           " and was killed; its last words: " + last_words());
     }
     if (const int signal = stop_requested()) {
       kill_now();
@@ -220,8 +219,7 @@ Outcome<std::string> WorkerProcess::exchange(const std::string& line, std::chron
         exit_status_ = status;
         drain_stderr();
         last_failure_ = ExchangeFailure::Died;
-        return GPUCERT_ERROR("worker " + describe_exit(status) + " before answering; its last words: " +
-                             last_words());
+        return GPUCERT_ERROR("worker " + describe_exit(status) + " before answering; its last words: " + last_words());
       }
     }
   }
@@ -286,7 +284,8 @@ Outcome<CompletedProcess> run_bounded(const LaunchSpec& spec, std::chrono::milli
   std::string* sinks[2] = {&done.out, &done.err};
   int open_fds = err[0] >= 0 ? 2 : 1;
   while (open_fds > 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       done.timed_out = true;
       break;

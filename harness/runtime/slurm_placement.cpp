@@ -20,11 +20,10 @@ std::string text(const EnvironmentLookup& env, const char* name) {
   return value ? value : "";
 }
 
-constexpr const char* kFacts[] = {"SLURM_JOB_ID",        "SLURM_STEP_ID",      "SLURM_JOB_NAME",
-                                  "SLURM_CLUSTER_NAME",  "SLURM_JOB_PARTITION", "SLURM_JOB_NODELIST",
-                                  "SLURMD_NODENAME",     "SLURM_PROCID",        "SLURM_LOCALID",
-                                  "SLURM_NODEID",        "SLURM_NTASKS",        "SLURM_GPUS_PER_TASK",
-                                  "SLURM_STEP_GPUS",     "SLURM_JOB_GPUS",      "CUDA_VISIBLE_DEVICES"};
+constexpr const char* kFacts[] = {
+    "SLURM_JOB_ID",       "SLURM_STEP_ID",       "SLURM_JOB_NAME",  "SLURM_CLUSTER_NAME", "SLURM_JOB_PARTITION",
+    "SLURM_JOB_NODELIST", "SLURMD_NODENAME",     "SLURM_PROCID",    "SLURM_LOCALID",      "SLURM_NODEID",
+    "SLURM_NTASKS",       "SLURM_GPUS_PER_TASK", "SLURM_STEP_GPUS", "SLURM_JOB_GPUS",     "CUDA_VISIBLE_DEVICES"};
 
 }  // namespace
 

@@ -80,7 +80,8 @@ Outcome<InjectionPlan> plan_injection(InjectionMode mode, const std::map<std::st
   }
   for (const auto& n : facts.control_nodes) plan.nodes.push_back(n);
 
-  if (mode == InjectionMode::Legacy) plan.library_dir = toolkit::legacy_library_dir(layout.debian_family, layout.machine);
+  if (mode == InjectionMode::Legacy)
+    plan.library_dir = toolkit::legacy_library_dir(layout.debian_family, layout.machine);
   std::set<std::string> names, host_dirs;
   for (const auto& library : facts.driver_libraries) {
     const auto name = basename(library);

@@ -25,9 +25,9 @@ std::string_view to_string(InjectionMode mode);
 
 // What the toolkit looks at in the image's root filesystem.
 struct ImageLayout {
-  bool debian_family = false;       // /etc/debian_version
-  std::string compat_libcuda;       // the one /usr/local/cuda/compat/libcuda.so.*.* file name; empty: none (or several)
-  std::string machine = "x86_64";   // the image's architecture, as uname spells it
+  bool debian_family = false;      // /etc/debian_version
+  std::string compat_libcuda;      // the one /usr/local/cuda/compat/libcuda.so.*.* file name; empty: none (or several)
+  std::string machine = "x86_64";  // the image's architecture, as uname spells it
 };
 
 struct FileBind {
@@ -37,19 +37,19 @@ struct FileBind {
 
 struct InjectionPlan {
   InjectionMode mode = InjectionMode::Legacy;
-  bool inject = false;                   // false: NVIDIA_VISIBLE_DEVICES void (or unset): nothing at all
-  toolkit::VisibleDevices devices;       // what was asked
+  bool inject = false;              // false: NVIDIA_VISIBLE_DEVICES void (or unset): nothing at all
+  toolkit::VisibleDevices devices;  // what was asked
   unsigned capabilities = 0;
-  std::vector<DeviceNode> nodes;         // the GPUs' nodes, then the control nodes
-  std::vector<FileBind> libraries;       // read-only binds of the driver's libraries
-  std::vector<FileBind> programs;        // nvidia-smi and friends
-  std::string library_dir;               // legacy: the image's library folder; cdi: empty
+  std::vector<DeviceNode> nodes;    // the GPUs' nodes, then the control nodes
+  std::vector<FileBind> libraries;  // read-only binds of the driver's libraries
+  std::vector<FileBind> programs;   // nvidia-smi and friends
+  std::string library_dir;          // legacy: the image's library folder; cdi: empty
   // /etc/ld.so.conf.d files written for the container before its ld cache is rebuilt, by name, one folder a
   // line: 00-compat-gpucert.conf (forward compatibility, first), 00-nvcr-gpucert.conf (the injected
   // libraries' folders), zz-nvcr-gpucert.conf (the image's system folders, last), as nvidia-cdi-hook does.
   std::vector<std::pair<std::string, std::vector<std::string>>> ld_conf_files;
-  std::string compat_note;               // why /usr/local/cuda/compat is or is not used
-  std::vector<std::string> skipped;      // requested GPUs the host lacks (doctor: gpu_optional)
+  std::string compat_note;           // why /usr/local/cuda/compat is or is not used
+  std::vector<std::string> skipped;  // requested GPUs the host lacks (doctor: gpu_optional)
 };
 
 // requested: the GPUs the runtime was asked for (docker --gpus device=0,1 / "all"; CDI device names "0",
@@ -58,7 +58,8 @@ struct InjectionPlan {
 // unsatisfied condition: cuda>=..."), an unknown GPU (unless gpu_optional).
 Outcome<InjectionPlan> plan_injection(InjectionMode mode, const std::map<std::string, std::string>& image_env,
                                       const std::vector<std::string>& requested, const ImageLayout& layout,
-                                      const HostFacts& facts, const toolkit::HostDriver& driver, bool gpu_optional = false);
+                                      const HostFacts& facts, const toolkit::HostDriver& driver,
+                                      bool gpu_optional = false);
 
 // "0,1" (no spaces), the request as NVIDIA_VISIBLE_DEVICES spells it.
 std::string join_devices(const std::vector<std::string>& ids);

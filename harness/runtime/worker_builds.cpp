@@ -19,9 +19,12 @@ std::optional<int> leading_number(std::string_view text) {
 }
 
 void put(std::vector<WorkerBuild>& builds, WorkerBuild build) {
-  auto same = std::find_if(builds.begin(), builds.end(), [&](const WorkerBuild& b) { return b.cuda_major == build.cuda_major; });
-  if (same != builds.end()) *same = std::move(build);
-  else builds.push_back(std::move(build));
+  auto same = std::find_if(builds.begin(), builds.end(),
+                           [&](const WorkerBuild& b) { return b.cuda_major == build.cuda_major; });
+  if (same != builds.end())
+    *same = std::move(build);
+  else
+    builds.push_back(std::move(build));
 }
 
 }  // namespace
@@ -43,7 +46,8 @@ Outcome<std::vector<WorkerBuild>> find_worker_builds(const std::string& own, int
     if (!fs::is_regular_file(worker, ec)) continue;
     found.push_back({*major, 0, worker.string()});
   }
-  std::sort(found.begin(), found.end(), [](const WorkerBuild& a, const WorkerBuild& b) { return a.cuda_major > b.cuda_major; });
+  std::sort(found.begin(), found.end(),
+            [](const WorkerBuild& a, const WorkerBuild& b) { return a.cuda_major > b.cuda_major; });
   for (auto& f : found)
     if (std::none_of(builds.begin(), builds.end(), [&](const WorkerBuild& b) { return b.cuda_major == f.cuda_major; }))
       builds.push_back(std::move(f));
@@ -71,7 +75,8 @@ Outcome<std::vector<WorkerBuild>> find_worker_builds(const std::string& own, int
 const WorkerBuild* worker_for_cuda(const std::vector<WorkerBuild>& builds, const std::string& image_cuda_version) {
   const auto major = leading_number(image_cuda_version);
   if (!major) return nullptr;
-  const auto it = std::find_if(builds.begin(), builds.end(), [&](const WorkerBuild& b) { return b.cuda_major == *major; });
+  const auto it =
+      std::find_if(builds.begin(), builds.end(), [&](const WorkerBuild& b) { return b.cuda_major == *major; });
   return it == builds.end() ? nullptr : &*it;
 }
 

@@ -73,7 +73,8 @@ RunReply WorkerClient::run(const Measurement& m, int device, std::uint64_t seed,
   return *reply;
 }
 
-NcclReply WorkerClient::nccl_exchange(const Request& request, const std::string& op, std::chrono::milliseconds timeout) {
+NcclReply WorkerClient::nccl_exchange(const Request& request, const std::string& op,
+                                      std::chrono::milliseconds timeout) {
   NcclReply failed;
   failed.op = op;
   if (!process_) {
@@ -111,8 +112,9 @@ DevelCheckReply WorkerClient::devel_check(std::chrono::milliseconds timeout) {
   const auto seconds = std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(timeout).count());
   // The worker keeps its own deadline; the exchange waits a little longer so the worker's answer, a timeout
   // included, arrives before the process is given up.
-  auto line = process_->exchange(encode_request(DevelCheckRequest{static_cast<int>(std::min<long long>(seconds, 86400))}),
-                                 timeout + std::chrono::seconds(15));
+  auto line =
+      process_->exchange(encode_request(DevelCheckRequest{static_cast<int>(std::min<long long>(seconds, 86400))}),
+                         timeout + std::chrono::seconds(15));
   if (!line) {
     failed.message = line.error().describe();
     process_.reset();

@@ -71,7 +71,9 @@ int main(int argc, char** argv) {
     }
     if (arg == "--probe") {
       const auto plugins = gpucert::worker::PluginSet::load_all();
-      std::cout << gpucert::to_json(gpucert::worker::probe_environment(plugins.availability())).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      std::cout << gpucert::to_json(gpucert::worker::probe_environment(plugins.availability()))
+                       .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+                << "\n";
       return 0;
     }
     std::cerr << "gpucert-worker: unknown argument '" << arg << "'\n\n" << kUsage;
@@ -118,7 +120,8 @@ int main(int argc, char** argv) {
       continue;
     }
     if (const auto* devel = std::get_if<gpucert::DevelCheckRequest>(&*request)) {
-      std::cerr << "gpucert-worker: devel check (nvcc, then the program it built), " << devel->timeout_s << " s at most\n";
+      std::cerr << "gpucert-worker: devel check (nvcc, then the program it built), " << devel->timeout_s
+                << " s at most\n";
       reply(out, gpucert::encode_devel_check_reply(gpucert::worker::run_devel_check(devel->timeout_s)));
       continue;
     }

@@ -24,8 +24,8 @@ std::optional<RunReply> refuse_if_too_large(const RunRequest& request, int nrank
     gpu += " (" + std::string(props.name) + ")";
   else
     (void)cudaGetLastError();
-  auto refusal = device_memory_refusal(request.id.empty() ? request.workload : request.id, *needed, free_bytes,
-                                       total_bytes, gpu);
+  auto refusal =
+      device_memory_refusal(request.id.empty() ? request.workload : request.id, *needed, free_bytes, total_bytes, gpu);
   if (!refusal) return std::nullopt;
   return kernels::error_reply(*refusal);
 }

@@ -12,10 +12,10 @@
 namespace gpucert::worker {
 
 struct LoadedPlugin {
-  std::string file;                       // "libgpucert-gemm.so"
-  const gpucert_plugin_v1* api = nullptr; // null when it could not load
+  std::string file;                             // "libgpucert-gemm.so"
+  const gpucert_plugin_v1* api = nullptr;       // null when it could not load
   gpucert_plugin_control_fn control = nullptr;  // GPUCERT_PLUGIN_CONTROL, when the plugin has one
-  std::string evidence;                   // loader message, or the plugin's describe() JSON
+  std::string evidence;                         // loader message, or the plugin's describe() JSON
 };
 
 class PluginSet {

@@ -23,9 +23,8 @@ namespace {
 
 // The variables that decide whether and which GPUs a process sees.
 constexpr const char* kEnvironmentFacts[] = {
-    "CUDA_VISIBLE_DEVICES",       "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES",
-    "NVIDIA_REQUIRE_CUDA",        "CUDA_VERSION",           "LD_LIBRARY_PATH",
-    "CUDA_DEVICE_ORDER",          "NCCL_NVLS_ENABLE",
+    "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES", "NVIDIA_REQUIRE_CUDA",
+    "CUDA_VERSION",         "LD_LIBRARY_PATH",        "CUDA_DEVICE_ORDER",          "NCCL_NVLS_ENABLE",
 };
 
 std::string hostname() {
@@ -121,7 +120,7 @@ ProbeReport probe_environment(const std::vector<WorkloadAvailability>& workloads
   if (r.driver_version == 0) r.driver_version = libcuda_driver_version;
   cudaRuntimeGetVersion(&r.runtime_version);
   r.python_torch = probe_python_torch();  // its own process: whatever CUDA does below cannot disturb it
-  r.health = gpu_health();  // NVML needs no CUDA: a GPU that CUDA cannot use still has its health read
+  r.health = gpu_health();                // NVML needs no CUDA: a GPU that CUDA cannot use still has its health read
 
   int count = 0;
   if (const auto status = cudaGetDeviceCount(&count); status != cudaSuccess) {

@@ -17,17 +17,17 @@ namespace {
 // The sonames of the CUDA majors this worker can be built for, used when the embedded catalogue lacks one.
 std::map<std::string, std::string> builtin_sonames(int cuda_major) {
   if (cuda_major == 11)
-    return {{"cudart", "libcudart.so.11.0"}, {"cublas", "libcublas.so.11"},     {"cublasLt", "libcublasLt.so.11"},
-            {"cufft", "libcufft.so.10"},     {"curand", "libcurand.so.10"},     {"cusolver", "libcusolver.so.11"},
-            {"cusparse", "libcusparse.so.11"}, {"nccl", "libnccl.so.2"},        {"cudnn", "libcudnn.so.8"}};
+    return {{"cudart", "libcudart.so.11.0"},   {"cublas", "libcublas.so.11"}, {"cublasLt", "libcublasLt.so.11"},
+            {"cufft", "libcufft.so.10"},       {"curand", "libcurand.so.10"}, {"cusolver", "libcusolver.so.11"},
+            {"cusparse", "libcusparse.so.11"}, {"nccl", "libnccl.so.2"},      {"cudnn", "libcudnn.so.8"}};
   if (cuda_major == 12)
-    return {{"cudart", "libcudart.so.12"},   {"cublas", "libcublas.so.12"},     {"cublasLt", "libcublasLt.so.12"},
-            {"cufft", "libcufft.so.11"},     {"curand", "libcurand.so.10"},     {"cusolver", "libcusolver.so.11"},
-            {"cusparse", "libcusparse.so.12"}, {"nccl", "libnccl.so.2"},        {"cudnn", "libcudnn.so.9"}};
+    return {{"cudart", "libcudart.so.12"},     {"cublas", "libcublas.so.12"}, {"cublasLt", "libcublasLt.so.12"},
+            {"cufft", "libcufft.so.11"},       {"curand", "libcurand.so.10"}, {"cusolver", "libcusolver.so.11"},
+            {"cusparse", "libcusparse.so.12"}, {"nccl", "libnccl.so.2"},      {"cudnn", "libcudnn.so.9"}};
   const std::string m = std::to_string(cuda_major);
-  return {{"cudart", "libcudart.so." + m},   {"cublas", "libcublas.so." + m},   {"cublasLt", "libcublasLt.so." + m},
-          {"cufft", "libcufft.so.12"},       {"curand", "libcurand.so.10"},     {"cusolver", "libcusolver.so.12"},
-          {"cusparse", "libcusparse.so.12"}, {"nccl", "libnccl.so.2"},          {"cudnn", "libcudnn.so.9"}};
+  return {{"cudart", "libcudart.so." + m},   {"cublas", "libcublas.so." + m}, {"cublasLt", "libcublasLt.so." + m},
+          {"cufft", "libcufft.so.12"},       {"curand", "libcurand.so.10"},   {"cusolver", "libcusolver.so.12"},
+          {"cusparse", "libcusparse.so.12"}, {"nccl", "libnccl.so.2"},        {"cudnn", "libcudnn.so.9"}};
 }
 
 std::string dotted(long major, long minor, long patch) {
@@ -49,10 +49,10 @@ std::string version_of(void* handle, const std::string& library) {
   using GetInt = int (*)(int*);
   using GetSize = std::size_t (*)();
   static const std::map<std::string, std::string> kGetProperty = {{"cublas", "cublasGetProperty"},
-                                                                   {"cufft", "cufftGetProperty"},
-                                                                   {"curand", "curandGetProperty"},
-                                                                   {"cusolver", "cusolverGetProperty"},
-                                                                   {"cusparse", "cusparseGetProperty"}};
+                                                                  {"cufft", "cufftGetProperty"},
+                                                                  {"curand", "curandGetProperty"},
+                                                                  {"cusolver", "cusolverGetProperty"},
+                                                                  {"cusparse", "cusparseGetProperty"}};
   if (const auto it = kGetProperty.find(library); it != kGetProperty.end()) {
     auto get = reinterpret_cast<GetProperty>(dlsym(handle, it->second.c_str()));
     int major = 0, minor = 0, patch = 0;

@@ -66,7 +66,8 @@ std::string last_line(const std::string& text) {
   auto end = text.find_last_not_of("\r\n ");
   if (end == std::string::npos) return {};
   const auto start = text.rfind('\n', end);
-  return text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+  return text.substr(start == std::string::npos ? 0 : start + 1,
+                     end - (start == std::string::npos ? 0 : start + 1) + 1);
 }
 
 std::string tail(const std::string& text, std::size_t n) {

@@ -20,10 +20,10 @@ class CudaFailure : public std::runtime_error {
 
 }  // namespace gpucert::kernels
 
-#define GPUCERT_CUDA_TRY(call)                                                        \
-  do {                                                                                \
-    const cudaError_t gpucert_status_ = (call);                                       \
-    if (gpucert_status_ != cudaSuccess)                                               \
+#define GPUCERT_CUDA_TRY(call)                                                           \
+  do {                                                                                   \
+    const cudaError_t gpucert_status_ = (call);                                          \
+    if (gpucert_status_ != cudaSuccess)                                                  \
       throw ::gpucert::kernels::CudaFailure(gpucert_status_, #call, __FILE__, __LINE__); \
   } while (0)
 

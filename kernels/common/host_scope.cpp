@@ -18,12 +18,15 @@ int visible_gpu_count() {
 std::optional<RunReply> waive_unless_host_leader(const RunRequest& request, int min_gpus) {
   const int count = visible_gpu_count();
   if (count < min_gpus)
-    return waived_reply(request.workload + " needs " + std::to_string(min_gpus) + " GPUs visible to one worker; it sees " +
-                        std::to_string(count) +
-                        " (a container needs the host's GPUs, and a scheduler binding one GPU per task hides the others)");
+    return waived_reply(
+        request.workload + " needs " + std::to_string(min_gpus) + " GPUs visible to one worker; it sees " +
+        std::to_string(count) +
+        " (a container needs the host's GPUs, and a scheduler binding one GPU per task hides the others)");
   if (request.device != 0)
-    return waived_reply(request.workload + " measures the host's GPUs together, once per host: the worker of GPU 0 "
-                        "runs it, and this one is on GPU " + std::to_string(request.device));
+    return waived_reply(request.workload +
+                        " measures the host's GPUs together, once per host: the worker of GPU 0 "
+                        "runs it, and this one is on GPU " +
+                        std::to_string(request.device));
   return std::nullopt;
 }
 

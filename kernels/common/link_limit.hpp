@@ -9,9 +9,9 @@
 namespace gpucert::kernels {
 
 struct LinkLimit {
-  std::string kind;       // "nvlink", "nvswitch", "pcie", or "" when unknown
-  double gbps = 0;        // one direction; 0 when unknown
-  std::string evidence;   // how it was found, or why not
+  std::string kind;      // "nvlink", "nvswitch", "pcie", or "" when unknown
+  double gbps = 0;       // one direction; 0 when unknown
+  std::string evidence;  // how it was found, or why not
   nlohmann::json to_json() const;
 };
 

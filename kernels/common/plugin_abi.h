@@ -14,9 +14,9 @@ extern "C" {
 #define GPUCERT_PLUGIN_ENTRY "gpucert_plugin_entry_v1"
 
 struct gpucert_plugin_v1 {
-  int abi_version;               /* GPUCERT_PLUGIN_ABI_VERSION */
-  const char* name;              /* "gemm" */
-  const char* const* workloads;  /* NULL-terminated: the workload names this plugin runs */
+  int abi_version;              /* GPUCERT_PLUGIN_ABI_VERSION */
+  const char* name;             /* "gemm" */
+  const char* const* workloads; /* NULL-terminated: the workload names this plugin runs */
   /* JSON object describing the library it wraps: {"library":"cuBLAS","version":"13.1.0", ...}. */
   char* (*describe)(void);
   /* One run request (the protocol's "run" object) in, one run reply object out. Never throws. */

@@ -50,8 +50,6 @@ std::vector<double> sample_device_time(const std::string& name, int warmup, int 
   return samples;
 }
 
-double median_seconds(const std::vector<double>& samples) {
-  return samples.empty() ? 0 : summarize(samples).median;
-}
+double median_seconds(const std::vector<double>& samples) { return samples.empty() ? 0 : summarize(samples).median; }
 
 }  // namespace gpucert::kernels

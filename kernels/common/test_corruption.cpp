@@ -22,7 +22,8 @@ bool corrupt_output_for_test(std::string_view workload, void* output, std::size_
   // fp8 e4m3, and no seeded 64-bit word.
   const std::size_t offset = span == CorruptSpan::Element ? bytes / 2 / 8 * 8 : bytes / 3 / 8 * 8;
   const std::size_t length = span == CorruptSpan::Element ? 8 : std::max<std::size_t>(bytes / 64 / 8 * 8, 8);
-  GPUCERT_CUDA_TRY(cudaMemsetAsync(static_cast<char*>(output) + offset, 0x40, std::min(length, bytes - offset), stream));
+  GPUCERT_CUDA_TRY(
+      cudaMemsetAsync(static_cast<char*>(output) + offset, 0x40, std::min(length, bytes - offset), stream));
   return true;
 }
 

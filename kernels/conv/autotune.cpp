@@ -20,13 +20,12 @@ bool launch_gate_enabled() {
   return enabled;
 }
 
-double time_plan(const ConvPlans& plans, std::size_t plan, const ConvBuffers& b, cudaStream_t stream,
-                 LaunchGate& gate, EventTimer& timer) {
+double time_plan(const ConvPlans& plans, std::size_t plan, const ConvBuffers& b, cudaStream_t stream, LaunchGate& gate,
+                 EventTimer& timer) {
   std::string failure;
   if (!launch_gate_enabled()) {  // the events then include the host's submission, as a framework's do
-    const double seconds = timer.seconds(stream, [&](cudaStream_t) {
-      failure = plans.execute(plan, b.x, b.w, b.y, b.workspace);
-    });
+    const double seconds =
+        timer.seconds(stream, [&](cudaStream_t) { failure = plans.execute(plan, b.x, b.w, b.y, b.workspace); });
     if (!failure.empty()) throw std::runtime_error(failure);
     return seconds;
   }

@@ -43,19 +43,26 @@ std::int64_t workspace_limit() {
 
 const char* math_of(ConvPrecision precision) {
   switch (precision) {
-    case ConvPrecision::Fp32: return "fp32 data, fp32 math, tensor-core (TF32) engines excluded";
-    case ConvPrecision::Tf32: return "fp32 data, TF32 tensor-core engines only, fp32 accumulation";
-    case ConvPrecision::Fp16: return "fp16 data, fp32 accumulation";
-    case ConvPrecision::Bf16: return "bf16 data, fp32 accumulation";
+    case ConvPrecision::Fp32:
+      return "fp32 data, fp32 math, tensor-core (TF32) engines excluded";
+    case ConvPrecision::Tf32:
+      return "fp32 data, TF32 tensor-core engines only, fp32 accumulation";
+    case ConvPrecision::Fp16:
+      return "fp16 data, fp32 accumulation";
+    case ConvPrecision::Bf16:
+      return "bf16 data, fp32 accumulation";
   }
   return "";
 }
 
 const char* computes(ConvDirection direction) {
   switch (direction) {
-    case ConvDirection::Forward: return "y from x and w (conv2d)";
-    case ConvDirection::BackwardData: return "dx from dy and w (convolution_backward's grad_input)";
-    case ConvDirection::BackwardFilter: return "dw from x and dy (convolution_backward's grad_weight)";
+    case ConvDirection::Forward:
+      return "y from x and w (conv2d)";
+    case ConvDirection::BackwardData:
+      return "dx from dy and w (convolution_backward's grad_input)";
+    case ConvDirection::BackwardFilter:
+      return "dw from x and dy (convolution_backward's grad_weight)";
   }
   return "";
 }
@@ -63,9 +70,12 @@ const char* computes(ConvDirection direction) {
 // What the reference sums, for the verification's method.
 const char* reference_of(ConvDirection direction) {
   switch (direction) {
-    case ConvDirection::Forward: return "fp64 direct convolution";
-    case ConvDirection::BackwardData: return "fp64 direct backward-data convolution (dx)";
-    case ConvDirection::BackwardFilter: return "fp64 direct backward-filter convolution (dw)";
+    case ConvDirection::Forward:
+      return "fp64 direct convolution";
+    case ConvDirection::BackwardData:
+      return "fp64 direct backward-data convolution (dx)";
+    case ConvDirection::BackwardFilter:
+      return "fp64 direct backward-filter convolution (dw)";
   }
   return "";
 }
@@ -135,10 +145,11 @@ RunReply run_conv(const RunRequest& request) {
 
   Verification verification;
   verification.tolerance = limit;
-  verification.method = std::string(reference_of(problem.direction)) + " of the same inputs at " +
-                        (verifier.every_element() ? "every output" : std::to_string(verifier.samples()) +
-                                                                         " outputs chosen by a seeded hash") +
-                        ", relative Frobenius error, every run; NaN/inf scan of the whole output";
+  verification.method =
+      std::string(reference_of(problem.direction)) + " of the same inputs at " +
+      (verifier.every_element() ? "every output"
+                                : std::to_string(verifier.samples()) + " outputs chosen by a seeded hash") +
+      ", relative Frobenius error, every run; NaN/inf scan of the whole output";
   std::uint64_t nonfinite = 0;
   reply.samples_s = sample_device_time(request.id, request.warmup, request.repetitions, [&] {
     tensors.poison_output(s);
@@ -148,8 +159,8 @@ RunReply run_conv(const RunRequest& request) {
     verification.checked += check.checked;
     verification.mismatches += check.mismatches;
     nonfinite += check.nonfinite;
-    const double error = std::isnan(check.relative_error) ? std::numeric_limits<double>::infinity()
-                                                          : check.relative_error;
+    const double error =
+        std::isnan(check.relative_error) ? std::numeric_limits<double>::infinity() : check.relative_error;
     verification.max_rel_error = std::max(verification.max_rel_error, error);
     return seconds;
   });

@@ -22,9 +22,12 @@ constexpr std::size_t kRejectionsKept = 8;  // enough to see why engines were dr
 
 fe::DataType_t io_type(ConvPrecision precision) {
   switch (precision) {
-    case ConvPrecision::Fp16: return fe::DataType_t::HALF;
-    case ConvPrecision::Bf16: return fe::DataType_t::BFLOAT16;
-    default: return fe::DataType_t::FLOAT;
+    case ConvPrecision::Fp16:
+      return fe::DataType_t::HALF;
+    case ConvPrecision::Bf16:
+      return fe::DataType_t::BFLOAT16;
+    default:
+      return fe::DataType_t::FLOAT;
   }
 }
 
@@ -62,17 +65,28 @@ class NotedGraph final : public fe::graph::Graph {
 // leaves out.
 const char* name_of(fe::NumericalNote_t note) {
   switch (note) {
-    case fe::NumericalNote_t::TENSOR_CORE: return "TENSOR_CORE";
-    case fe::NumericalNote_t::DOWN_CONVERT_INPUTS: return "DOWN_CONVERT_INPUTS";
-    case fe::NumericalNote_t::REDUCED_PRECISION_REDUCTION: return "REDUCED_PRECISION_REDUCTION";
-    case fe::NumericalNote_t::FFT: return "FFT";
-    case fe::NumericalNote_t::NONDETERMINISTIC: return "NONDETERMINISTIC";
-    case fe::NumericalNote_t::WINOGRAD: return "WINOGRAD";
-    case fe::NumericalNote_t::WINOGRAD_TILE_4x4: return "WINOGRAD_TILE_4x4";
-    case fe::NumericalNote_t::WINOGRAD_TILE_6x6: return "WINOGRAD_TILE_6x6";
-    case fe::NumericalNote_t::WINOGRAD_TILE_13x13: return "WINOGRAD_TILE_13x13";
-    case fe::NumericalNote_t::STRICT_NAN_PROP: return "STRICT_NAN_PROP";
-    case fe::NumericalNote_t::NOT_SET: break;
+    case fe::NumericalNote_t::TENSOR_CORE:
+      return "TENSOR_CORE";
+    case fe::NumericalNote_t::DOWN_CONVERT_INPUTS:
+      return "DOWN_CONVERT_INPUTS";
+    case fe::NumericalNote_t::REDUCED_PRECISION_REDUCTION:
+      return "REDUCED_PRECISION_REDUCTION";
+    case fe::NumericalNote_t::FFT:
+      return "FFT";
+    case fe::NumericalNote_t::NONDETERMINISTIC:
+      return "NONDETERMINISTIC";
+    case fe::NumericalNote_t::WINOGRAD:
+      return "WINOGRAD";
+    case fe::NumericalNote_t::WINOGRAD_TILE_4x4:
+      return "WINOGRAD_TILE_4x4";
+    case fe::NumericalNote_t::WINOGRAD_TILE_6x6:
+      return "WINOGRAD_TILE_6x6";
+    case fe::NumericalNote_t::WINOGRAD_TILE_13x13:
+      return "WINOGRAD_TILE_13x13";
+    case fe::NumericalNote_t::STRICT_NAN_PROP:
+      return "STRICT_NAN_PROP";
+    case fe::NumericalNote_t::NOT_SET:
+      break;
   }
   return "NOT_SET";
 }
@@ -118,15 +132,12 @@ ConvPlans::ConvPlans(cudnnHandle_t handle, const ConvProblem& problem, std::int6
   };
   const Tensor x{kUidX, {problem.n, problem.c, problem.h, problem.w}, channels_last(problem.c, problem.h, problem.w)};
   const Tensor w{kUidW, {problem.k, problem.c, problem.r, problem.s}, channels_last(problem.c, problem.r, problem.s)};
-  const Tensor y{kUidY, {problem.n, problem.k, problem.p(), problem.q()},
-                 channels_last(problem.k, problem.p(), problem.q())};
+  const Tensor y{
+      kUidY, {problem.n, problem.k, problem.p(), problem.q()}, channels_last(problem.k, problem.p(), problem.q())};
   const auto input = [&](const char* name, const Tensor& t) {
-    return g.tensor(fe::graph::Tensor_attributes()
-                        .set_name(name)
-                        .set_uid(t.uid)
-                        .set_data_type(io)
-                        .set_dim(t.dim)
-                        .set_stride(t.stride));
+    return g.tensor(
+        fe::graph::Tensor_attributes().set_name(name).set_uid(t.uid).set_data_type(io).set_dim(t.dim).set_stride(
+            t.stride));
   };
   // The same convolution in every direction: PyTorch's conv2d (cross-correlation), fp32 accumulation.
   const std::vector<std::int64_t> padding{problem.pad, problem.pad}, stride{problem.stride, problem.stride},
@@ -184,7 +195,8 @@ ConvPlans::ConvPlans(cudnnHandle_t handle, const ConvProblem& problem, std::int6
   // PyTorch drops the former too.
   if (problem.precision == ConvPrecision::Fp32) g.deselect_numeric_notes({fe::NumericalNote_t::TENSOR_CORE});
   if (problem.precision == ConvPrecision::Tf32) g.select_numeric_notes({fe::NumericalNote_t::TENSOR_CORE});
-  g.deselect_numeric_notes({fe::NumericalNote_t::DOWN_CONVERT_INPUTS, fe::NumericalNote_t::REDUCED_PRECISION_REDUCTION});
+  g.deselect_numeric_notes(
+      {fe::NumericalNote_t::DOWN_CONVERT_INPUTS, fe::NumericalNote_t::REDUCED_PRECISION_REDUCTION});
   g.deselect_workspace_greater_than(max_workspace_bytes);
 
   std::set<std::string> seen;

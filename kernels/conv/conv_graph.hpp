@@ -43,8 +43,7 @@ class ConvPlans {
   // within `max_workspace_bytes`, drops those that convert inputs down or reduce in less than fp32, and builds
   // up to `max_plans` distinct plans in heuristic order. The same filters hold in every direction.
   // Throws ConvUnsupported when no plan builds, std::runtime_error on any other failure.
-  ConvPlans(cudnnHandle_t handle, const ConvProblem& problem, std::int64_t max_workspace_bytes,
-            std::size_t max_plans);
+  ConvPlans(cudnnHandle_t handle, const ConvProblem& problem, std::int64_t max_workspace_bytes, std::size_t max_plans);
   ~ConvPlans();
   ConvPlans(const ConvPlans&) = delete;
   ConvPlans& operator=(const ConvPlans&) = delete;

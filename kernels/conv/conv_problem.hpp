@@ -33,8 +33,8 @@ enum class ConvRole { X, W, Y };
 struct ConvProblem {
   ConvPrecision precision = ConvPrecision::Fp32;
   ConvDirection direction = ConvDirection::Forward;
-  std::int64_t n = 1, c = 1, h = 1, w = 1;  // input
-  std::int64_t k = 1, r = 1, s = 1;         // filters: K of C x R x S
+  std::int64_t n = 1, c = 1, h = 1, w = 1;         // input
+  std::int64_t k = 1, r = 1, s = 1;                // filters: K of C x R x S
   std::int64_t pad = 0, stride = 1, dilation = 1;  // the same for both spatial dimensions
 
   // PyTorch's and cuDNN's output size; <= 0 when the dilated filter does not fit the padded input.
@@ -64,9 +64,12 @@ struct ConvProblem {
   // per checked output.
   [[nodiscard]] std::uint64_t terms_per_output() const {
     switch (direction) {
-      case ConvDirection::BackwardData: return static_cast<std::uint64_t>(k * r * s);
-      case ConvDirection::BackwardFilter: return static_cast<std::uint64_t>(n * p() * q());
-      case ConvDirection::Forward: break;
+      case ConvDirection::BackwardData:
+        return static_cast<std::uint64_t>(k * r * s);
+      case ConvDirection::BackwardFilter:
+        return static_cast<std::uint64_t>(n * p() * q());
+      case ConvDirection::Forward:
+        break;
     }
     return static_cast<std::uint64_t>(c * r * s);
   }
@@ -78,19 +81,26 @@ struct ConvProblem {
 
 inline const char* name_of(ConvDirection direction) {
   switch (direction) {
-    case ConvDirection::Forward: return "forward";
-    case ConvDirection::BackwardData: return "backward_data";
-    case ConvDirection::BackwardFilter: return "backward_filter";
+    case ConvDirection::Forward:
+      return "forward";
+    case ConvDirection::BackwardData:
+      return "backward_data";
+    case ConvDirection::BackwardFilter:
+      return "backward_filter";
   }
   return "?";
 }
 
 inline const char* name_of(ConvPrecision precision) {
   switch (precision) {
-    case ConvPrecision::Fp32: return "fp32";
-    case ConvPrecision::Tf32: return "tf32";
-    case ConvPrecision::Fp16: return "fp16";
-    case ConvPrecision::Bf16: return "bf16";
+    case ConvPrecision::Fp32:
+      return "fp32";
+    case ConvPrecision::Tf32:
+      return "tf32";
+    case ConvPrecision::Fp16:
+      return "fp16";
+    case ConvPrecision::Bf16:
+      return "bf16";
   }
   return "?";
 }

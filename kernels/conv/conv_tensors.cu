@@ -22,8 +22,8 @@ template <typename T>
 void fill_inputs(const ConvProblem& problem, void* const (&buffers)[3], std::uint64_t seed, cudaStream_t stream) {
   for (const ConvRole role : {ConvRole::X, ConvRole::W, ConvRole::Y}) {
     if (role == problem.output_role()) continue;
-    fill_uniform<T>(static_cast<T*>(buffers[static_cast<int>(role)]), problem.elements(role), seed_of(role, seed),
-                    -1.0, 1.0, stream);
+    fill_uniform<T>(static_cast<T*>(buffers[static_cast<int>(role)]), problem.elements(role), seed_of(role, seed), -1.0,
+                    1.0, stream);
   }
 }
 
@@ -36,9 +36,15 @@ ConvTensors::ConvTensors(const ConvProblem& problem, std::uint64_t seed, cudaStr
       output_role_(problem.output_role()) {
   void* const buffers[3] = {x_.get(), w_.get(), y_.get()};  // in ConvRole's order
   switch (problem.precision) {
-    case ConvPrecision::Fp16: fill_inputs<__half>(problem, buffers, seed, stream); break;
-    case ConvPrecision::Bf16: fill_inputs<__nv_bfloat16>(problem, buffers, seed, stream); break;
-    default: fill_inputs<float>(problem, buffers, seed, stream); break;
+    case ConvPrecision::Fp16:
+      fill_inputs<__half>(problem, buffers, seed, stream);
+      break;
+    case ConvPrecision::Bf16:
+      fill_inputs<__nv_bfloat16>(problem, buffers, seed, stream);
+      break;
+    default:
+      fill_inputs<float>(problem, buffers, seed, stream);
+      break;
   }
 }
 

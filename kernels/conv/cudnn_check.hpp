@@ -36,9 +36,9 @@ std::string cudnn_version_text(std::size_t version);
 
 }  // namespace gpucert::kernels::conv
 
-#define GPUCERT_CUDNN_TRY(call)                                                          \
-  do {                                                                                   \
-    const cudnnStatus_t gpucert_cudnn_status_ = (call);                                  \
-    if (gpucert_cudnn_status_ != CUDNN_STATUS_SUCCESS)                                   \
+#define GPUCERT_CUDNN_TRY(call)                                                                       \
+  do {                                                                                                \
+    const cudnnStatus_t gpucert_cudnn_status_ = (call);                                               \
+    if (gpucert_cudnn_status_ != CUDNN_STATUS_SUCCESS)                                                \
       throw ::gpucert::kernels::conv::CudnnFailure(gpucert_cudnn_status_, #call, __FILE__, __LINE__); \
   } while (0)

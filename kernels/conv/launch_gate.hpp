@@ -38,7 +38,7 @@ class LaunchGate {
   };
 
  private:
-  volatile unsigned* flag_ = nullptr;  // pinned, mapped host memory the kernel polls
+  volatile unsigned* flag_ = nullptr;           // pinned, mapped host memory the kernel polls
   volatile unsigned* timeout_count_ = nullptr;  // pinned, mapped: the kernel counts its timeouts here
 };
 

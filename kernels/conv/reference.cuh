@@ -69,8 +69,8 @@ __global__ void __launch_bounds__(kReferenceThreads)
 }
 
 struct SampleTally {
-  double squared_error;      // over finite sampled outputs (non-finite ones are the scan's)
-  unsigned long long over;   // sampled outputs whose |error| exceeds the bound
+  double squared_error;     // over finite sampled outputs (non-finite ones are the scan's)
+  unsigned long long over;  // sampled outputs whose |error| exceeds the bound
 };
 
 template <typename T>

@@ -61,7 +61,7 @@ struct Geometry {
 };
 
 inline Geometry geometry_of(const ConvProblem& problem) {
-  return {problem.n, problem.c,   problem.h,   problem.w,      problem.k,        problem.r,        problem.s,
+  return {problem.n,   problem.c,   problem.h,   problem.w,      problem.k,        problem.r,        problem.s,
           problem.p(), problem.q(), problem.pad, problem.stride, problem.dilation, problem.direction};
 }
 
@@ -74,7 +74,7 @@ struct OutputPoint {
 // The output element at `offset` in the output tensor (the layouts of conv_problem.hpp).
 GPUCERT_CONV_HOST_DEVICE inline OutputPoint output_point(const Geometry& g, long long offset) {
   // The sizes of the output's three inner dimensions, innermost last.
-  long long d1 = g.p, d2 = g.q, d3 = g.k;  // forward: y in NPQK
+  long long d1 = g.p, d2 = g.q, d3 = g.k;            // forward: y in NPQK
   if (g.direction == ConvDirection::BackwardData) {  // dx in NHWC
     d1 = g.h;
     d2 = g.w;
@@ -105,19 +105,19 @@ GPUCERT_CONV_HOST_DEVICE inline bool term(const Geometry& g, const OutputPoint& 
       const long long ih = o.i1 * g.stride - g.pad + r * g.dilation;
       const long long iw = o.i2 * g.stride - g.pad + s * g.dilation;
       if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) return false;
-      first = ((o.i0 * g.h + ih) * g.w + iw) * g.c + c;         // x[n, c, ih, iw]
-      second = ((o.i3 * g.r + r) * g.s + s) * g.c + c;          // w[k, c, r, s]
+      first = ((o.i0 * g.h + ih) * g.w + iw) * g.c + c;  // x[n, c, ih, iw]
+      second = ((o.i3 * g.r + r) * g.s + s) * g.c + c;   // w[k, c, r, s]
       return true;
     }
     case ConvDirection::BackwardData: {  // o = (n, h, w, c); t = (r, s, k), k fastest
       const long long k = t % g.k, rs = t / g.k, r = rs / g.s, s = rs % g.s;
-      const long long row = o.i1 + g.pad - r * g.dilation;     // = p·stride for the output row p it came from
+      const long long row = o.i1 + g.pad - r * g.dilation;  // = p·stride for the output row p it came from
       const long long col = o.i2 + g.pad - s * g.dilation;
       if (row < 0 || col < 0 || row % g.stride != 0 || col % g.stride != 0) return false;
       const long long p = row / g.stride, q = col / g.stride;
       if (p >= g.p || q >= g.q) return false;
-      first = ((o.i0 * g.p + p) * g.q + q) * g.k + k;           // dy[n, k, p, q]
-      second = ((k * g.r + r) * g.s + s) * g.c + o.i3;          // w[k, c, r, s]
+      first = ((o.i0 * g.p + p) * g.q + q) * g.k + k;   // dy[n, k, p, q]
+      second = ((k * g.r + r) * g.s + s) * g.c + o.i3;  // w[k, c, r, s]
       return true;
     }
     case ConvDirection::BackwardFilter: {  // o = (k, r, s, c); t = (n, p, q), q fastest
@@ -125,8 +125,8 @@ GPUCERT_CONV_HOST_DEVICE inline bool term(const Geometry& g, const OutputPoint& 
       const long long ih = p * g.stride - g.pad + o.i1 * g.dilation;
       const long long iw = q * g.stride - g.pad + o.i2 * g.dilation;
       if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) return false;
-      first = ((n * g.h + ih) * g.w + iw) * g.c + o.i3;         // x[n, c, ih, iw]
-      second = ((n * g.p + p) * g.q + q) * g.k + o.i0;          // dy[n, k, p, q]
+      first = ((n * g.h + ih) * g.w + iw) * g.c + o.i3;  // x[n, c, ih, iw]
+      second = ((n * g.p + p) * g.q + q) * g.k + o.i0;   // dy[n, k, p, q]
       return true;
     }
   }

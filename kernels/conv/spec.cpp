@@ -80,8 +80,10 @@ std::optional<Shape> read_shape(const nlohmann::json& entry, const std::string& 
     }
   }
   if (!good) return std::nullopt;
-  const auto p = static_cast<std::int64_t>(conv_output_size(shape[H], shape[R], shape[Pad], shape[Stride], shape[Dilation]));
-  const auto q = static_cast<std::int64_t>(conv_output_size(shape[W], shape[S], shape[Pad], shape[Stride], shape[Dilation]));
+  const auto p =
+      static_cast<std::int64_t>(conv_output_size(shape[H], shape[R], shape[Pad], shape[Stride], shape[Dilation]));
+  const auto q =
+      static_cast<std::int64_t>(conv_output_size(shape[W], shape[S], shape[Pad], shape[Stride], shape[Dilation]));
   const std::array<std::pair<const char*, std::uint64_t>, 3> tensors{{
       {"input (N·C·H·W)", product({shape[N], shape[C], shape[H], shape[W]})},
       {"filter (K·C·R·S)", product({shape[K], shape[C], shape[R], shape[S]})},
@@ -147,7 +149,10 @@ class ConvSpec final : public WorkloadSpec {
     })json");
   }
   nlohmann::json schema_definitions() const override {
-    return {{"conv_shape", nlohmann::json::parse(R"json({"type": "object", "additionalProperties": false, "required": ["n", "c", "h", "w", "k", "r", "s"], "properties": {"n": {"type": "integer", "minimum": 1, "maximum": 4096, "description": "batch"}, "c": {"type": "integer", "minimum": 1, "maximum": 65536, "description": "input channels"}, "h": {"type": "integer", "minimum": 1, "maximum": 16384}, "w": {"type": "integer", "minimum": 1, "maximum": 16384}, "k": {"type": "integer", "minimum": 1, "maximum": 65536, "description": "output channels (filters)"}, "r": {"type": "integer", "minimum": 1, "maximum": 15}, "s": {"type": "integer", "minimum": 1, "maximum": 15}, "pad": {"type": "integer", "minimum": 0, "maximum": 1024, "description": "default 0"}, "stride": {"type": "integer", "minimum": 1, "maximum": 64, "description": "default 1"}, "dilation": {"type": "integer", "minimum": 1, "maximum": 64, "description": "default 1"}}})json")}};
+    return {
+        {"conv_shape",
+         nlohmann::json::parse(
+             R"json({"type": "object", "additionalProperties": false, "required": ["n", "c", "h", "w", "k", "r", "s"], "properties": {"n": {"type": "integer", "minimum": 1, "maximum": 4096, "description": "batch"}, "c": {"type": "integer", "minimum": 1, "maximum": 65536, "description": "input channels"}, "h": {"type": "integer", "minimum": 1, "maximum": 16384}, "w": {"type": "integer", "minimum": 1, "maximum": 16384}, "k": {"type": "integer", "minimum": 1, "maximum": 65536, "description": "output channels (filters)"}, "r": {"type": "integer", "minimum": 1, "maximum": 15}, "s": {"type": "integer", "minimum": 1, "maximum": 15}, "pad": {"type": "integer", "minimum": 0, "maximum": 1024, "description": "default 0"}, "stride": {"type": "integer", "minimum": 1, "maximum": 64, "description": "default 1"}, "dilation": {"type": "integer", "minimum": 1, "maximum": 64, "description": "default 1"}}})json")}};
   }
 
   // The kernel (conv.cpp) allocates x (N·C·H·W), w (K·C·R·S) and y (N·K·P·Q) in the data type (fp32 and tf32
@@ -157,8 +162,10 @@ class ConvSpec final : public WorkloadSpec {
   std::optional<std::uint64_t> device_bytes(const nlohmann::json& params, int /*nranks*/) const override {
     const auto precision = text_param(params, "precision");
     std::uint64_t element = 0;
-    if (precision == "fp32" || precision == "tf32") element = 4;
-    else if (precision == "fp16" || precision == "bf16") element = 2;
+    if (precision == "fp32" || precision == "tf32")
+      element = 4;
+    else if (precision == "fp16" || precision == "bf16")
+      element = 2;
     const auto n = count_param(params, "n"), c = count_param(params, "c"), h = count_param(params, "h"),
                w = count_param(params, "w"), k = count_param(params, "k"), r = count_param(params, "r"),
                s = count_param(params, "s"), pad = count_param(params, "pad"), stride = count_param(params, "stride"),
@@ -172,7 +179,7 @@ class ConvSpec final : public WorkloadSpec {
       return std::nullopt;
     }
     return saturating_sum({saturating_product({*n, *c, *h, *w, element}), saturating_product({*k, *c, *r, *s, element}),
-                saturating_product({*n, *k, p, q, element}), kMiB, 512 * kMiB});
+                           saturating_product({*n, *k, p, q, element}), kMiB, 512 * kMiB});
   }
 
   ReportStyle report_style() const override {
@@ -209,8 +216,16 @@ class ConvSpec final : public WorkloadSpec {
           // history and compare keep matching them; a backward measurement names its direction in both.
           m.id = "conv/" + precision + "/" + (forward ? "" : direction + "/") + shape_text(s);
           m.workload = "conv";
-          m.params = {{"precision", precision}, {"n", s[N]}, {"c", s[C]}, {"h", s[H]}, {"w", s[W]},
-                      {"k", s[K]}, {"r", s[R]}, {"s", s[S]}, {"pad", s[Pad]}, {"stride", s[Stride]},
+          m.params = {{"precision", precision},
+                      {"n", s[N]},
+                      {"c", s[C]},
+                      {"h", s[H]},
+                      {"w", s[W]},
+                      {"k", s[K]},
+                      {"r", s[R]},
+                      {"s", s[S]},
+                      {"pad", s[Pad]},
+                      {"stride", s[Stride]},
                       {"dilation", s[Dilation]}};
           if (!forward) m.params["direction"] = direction;
           m.warmup = warmup;

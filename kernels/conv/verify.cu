@@ -21,9 +21,15 @@ constexpr unsigned kScanBlocks = 1024;
 template <typename Visitor>
 void with_element_type(ConvPrecision precision, Visitor&& visit) {
   switch (precision) {
-    case ConvPrecision::Fp16: visit(__half{}); break;
-    case ConvPrecision::Bf16: visit(__nv_bfloat16{}); break;
-    default: visit(float{}); break;
+    case ConvPrecision::Fp16:
+      visit(__half{});
+      break;
+    case ConvPrecision::Bf16:
+      visit(__nv_bfloat16{});
+      break;
+    default:
+      visit(float{});
+      break;
   }
 }
 
@@ -52,8 +58,8 @@ struct ConvVerifier::Impl {
         nonfinite(sizeof(unsigned long long)) {}
 };
 
-ConvVerifier::ConvVerifier(const ConvProblem& problem, const void* x, const void* w, const void* y,
-                           std::uint64_t seed, double limit, std::uint64_t max_samples, cudaStream_t stream) {
+ConvVerifier::ConvVerifier(const ConvProblem& problem, const void* x, const void* w, const void* y, std::uint64_t seed,
+                           double limit, std::uint64_t max_samples, cudaStream_t stream) {
   const std::uint64_t total = problem.output_elements();
   const Sampling sampling{std::min(total, max_samples), total, splitmix64(seed ^ 0x5A)};
   impl_ = std::make_unique<Impl>(problem, sampling, limit);
@@ -64,8 +70,8 @@ ConvVerifier::ConvVerifier(const ConvProblem& problem, const void* x, const void
   with_element_type(problem.precision, [&](auto tag) {
     using T = decltype(tag);
     reference_kernel<T><<<blocks, kReferenceThreads, 0, stream>>>(static_cast<const T*>(first),
-                                                                   static_cast<const T*>(second), impl_->geometry,
-                                                                   sampling, impl_->expected.as<double>());
+                                                                  static_cast<const T*>(second), impl_->geometry,
+                                                                  sampling, impl_->expected.as<double>());
   });
   GPUCERT_CUDA_CHECK_LAUNCH();
   std::vector<double> expected(sampling.count);
@@ -85,9 +91,8 @@ RunCheck ConvVerifier::check(const void* output, cudaStream_t stream) const {
   GPUCERT_CUDA_TRY(cudaMemsetAsync(counter, 0, sizeof(unsigned long long), stream));
   with_element_type(impl_->precision, [&](auto tag) {
     using T = decltype(tag);
-    compare_kernel<T><<<blocks, kCheckThreads, 0, stream>>>(static_cast<const T*>(output), s,
-                                                             impl_->expected.as<double>(), bound,
-                                                             impl_->tallies.as<SampleTally>());
+    compare_kernel<T><<<blocks, kCheckThreads, 0, stream>>>(
+        static_cast<const T*>(output), s, impl_->expected.as<double>(), bound, impl_->tallies.as<SampleTally>());
     GPUCERT_CUDA_CHECK_LAUNCH();
     nonfinite_kernel<T><<<kScanBlocks, kCheckThreads, 0, stream>>>(static_cast<const T*>(output), s.total, counter);
     GPUCERT_CUDA_CHECK_LAUNCH();

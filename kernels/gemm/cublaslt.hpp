@@ -44,9 +44,9 @@ using Owned = std::unique_ptr<std::remove_pointer_t<Handle>, Destroyer<Handle>>;
 
 }  // namespace gpucert::kernels
 
-#define GPUCERT_CUBLAS_TRY(call)                                                         \
-  do {                                                                                   \
-    const cublasStatus_t gpucert_cublas_status_ = (call);                                \
-    if (gpucert_cublas_status_ != CUBLAS_STATUS_SUCCESS)                                 \
+#define GPUCERT_CUBLAS_TRY(call)                                                                  \
+  do {                                                                                            \
+    const cublasStatus_t gpucert_cublas_status_ = (call);                                         \
+    if (gpucert_cublas_status_ != CUBLAS_STATUS_SUCCESS)                                          \
       throw ::gpucert::kernels::CublasFailure(gpucert_cublas_status_, #call, __FILE__, __LINE__); \
   } while (0)

@@ -21,12 +21,23 @@ struct Tag {
 template <typename F>
 void with_element_type(cudaDataType_t type, F&& f) {
   switch (type) {
-    case CUDA_R_64F: f(Tag<double>{}); break;
-    case CUDA_R_32F: f(Tag<float>{}); break;
-    case CUDA_R_16F: f(Tag<__half>{}); break;
-    case CUDA_R_16BF: f(Tag<__nv_bfloat16>{}); break;
-    case CUDA_R_8F_E4M3: f(Tag<__nv_fp8_e4m3>{}); break;
-    default: throw std::invalid_argument("gemm: unsupported element type " + std::to_string(static_cast<int>(type)));
+    case CUDA_R_64F:
+      f(Tag<double>{});
+      break;
+    case CUDA_R_32F:
+      f(Tag<float>{});
+      break;
+    case CUDA_R_16F:
+      f(Tag<__half>{});
+      break;
+    case CUDA_R_16BF:
+      f(Tag<__nv_bfloat16>{});
+      break;
+    case CUDA_R_8F_E4M3:
+      f(Tag<__nv_fp8_e4m3>{});
+      break;
+    default:
+      throw std::invalid_argument("gemm: unsupported element type " + std::to_string(static_cast<int>(type)));
   }
 }
 

@@ -5,8 +5,8 @@
 
 namespace gpucert::kernels {
 
-void fill_operands(cudaDataType_t type, void* a, std::size_t a_count, void* b, std::size_t b_count,
-                   std::uint64_t seed, cudaStream_t stream) {
+void fill_operands(cudaDataType_t type, void* a, std::size_t a_count, void* b, std::size_t b_count, std::uint64_t seed,
+                   cudaStream_t stream) {
   with_element_type(type, [&](auto tag) {
     using T = typename decltype(tag)::type;
     fill_uniform<T>(static_cast<T*>(a), a_count, splitmix64(seed ^ 0xA), -1.0, 1.0, stream);

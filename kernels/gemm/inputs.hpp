@@ -12,8 +12,8 @@
 namespace gpucert::kernels {
 
 // A (a_count elements) and B (b_count) of `type`, each from its own stream of the request's seed.
-void fill_operands(cudaDataType_t type, void* a, std::size_t a_count, void* b, std::size_t b_count,
-                   std::uint64_t seed, cudaStream_t stream);
+void fill_operands(cudaDataType_t type, void* a, std::size_t a_count, void* b, std::size_t b_count, std::uint64_t seed,
+                   cudaStream_t stream);
 
 // Before each run: D filled with NaN (common/random.cuh's poison), so an element left unwritten fails.
 void poison_output(void* d, std::size_t bytes, cudaStream_t stream);

@@ -58,7 +58,7 @@ std::vector<cublasLtMatmulHeuristicResult_t> Matmul::heuristics(cublasLtHandle_t
   std::vector<cublasLtMatmulHeuristicResult_t> results(static_cast<std::size_t>(count));
   int returned = 0;
   const cublasStatus_t status = cublasLtMatmulAlgoGetHeuristic(handle, desc_.get(), a_.get(), b_.get(), d_.get(),
-                                                                d_.get(), raw, count, results.data(), &returned);
+                                                               d_.get(), raw, count, results.data(), &returned);
   if (status == CUBLAS_STATUS_NOT_SUPPORTED) return {};
   GPUCERT_CUBLAS_TRY(status);
   results.resize(static_cast<std::size_t>(std::max(returned, 0)));

@@ -38,8 +38,7 @@ class Matmul {
   // Up to `count` working algorithms, cuBLASLt's estimate of the fastest first; empty when cuBLASLt has
   // none for this problem (fp8 with leading dimensions that are not 16-byte aligned, for instance).
   [[nodiscard]] std::vector<cublasLtMatmulHeuristicResult_t> heuristics(cublasLtHandle_t handle,
-                                                                        std::size_t workspace_bytes,
-                                                                        int count) const;
+                                                                        std::size_t workspace_bytes, int count) const;
 
   // Enqueues the multiply; the status is returned, not thrown, so that selection can pass over an
   // algorithm that refuses.

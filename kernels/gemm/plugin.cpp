@@ -42,7 +42,7 @@ char* run(const char* request_json) { return gpucert::kernels::run_json(request_
 
 const char* const kWorkloads[] = {"gemm", nullptr};
 
-const gpucert_plugin_v1 kPlugin{GPUCERT_PLUGIN_ABI_VERSION, "gemm", kWorkloads, describe, run,
+const gpucert_plugin_v1 kPlugin{GPUCERT_PLUGIN_ABI_VERSION,       "gemm", kWorkloads, describe, run,
                                 gpucert::kernels::release_for_abi};
 
 }  // namespace

@@ -29,32 +29,47 @@ const GemmPrecision* find_gemm_precision(std::string_view name) {
 
 std::size_t element_bytes(cudaDataType_t type) {
   switch (type) {
-    case CUDA_R_64F: return 8;
-    case CUDA_R_32F: return 4;
+    case CUDA_R_64F:
+      return 8;
+    case CUDA_R_32F:
+      return 4;
     case CUDA_R_16F:
-    case CUDA_R_16BF: return 2;
-    case CUDA_R_8F_E4M3: return 1;
-    default: return 0;
+    case CUDA_R_16BF:
+      return 2;
+    case CUDA_R_8F_E4M3:
+      return 1;
+    default:
+      return 0;
   }
 }
 
 std::string_view type_name(cudaDataType_t type) {
   switch (type) {
-    case CUDA_R_64F: return "fp64";
-    case CUDA_R_32F: return "fp32";
-    case CUDA_R_16F: return "fp16";
-    case CUDA_R_16BF: return "bf16";
-    case CUDA_R_8F_E4M3: return "e4m3";
-    default: return "unknown";
+    case CUDA_R_64F:
+      return "fp64";
+    case CUDA_R_32F:
+      return "fp32";
+    case CUDA_R_16F:
+      return "fp16";
+    case CUDA_R_16BF:
+      return "bf16";
+    case CUDA_R_8F_E4M3:
+      return "e4m3";
+    default:
+      return "unknown";
   }
 }
 
 std::string_view compute_name(cublasComputeType_t compute) {
   switch (compute) {
-    case CUBLAS_COMPUTE_64F: return "CUBLAS_COMPUTE_64F";
-    case CUBLAS_COMPUTE_32F: return "CUBLAS_COMPUTE_32F";
-    case CUBLAS_COMPUTE_32F_FAST_TF32: return "CUBLAS_COMPUTE_32F_FAST_TF32";
-    default: return "other";
+    case CUBLAS_COMPUTE_64F:
+      return "CUBLAS_COMPUTE_64F";
+    case CUBLAS_COMPUTE_32F:
+      return "CUBLAS_COMPUTE_32F";
+    case CUBLAS_COMPUTE_32F_FAST_TF32:
+      return "CUBLAS_COMPUTE_32F_FAST_TF32";
+    default:
+      return "other";
   }
 }
 

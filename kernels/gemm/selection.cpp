@@ -37,9 +37,8 @@ Selection select_fastest(cublasLtHandle_t handle, const std::vector<Matmul>& pla
       const double once = timer.seconds(stream, enqueue);
       c.runs = std::clamp(static_cast<int>(std::ceil(kBudgetSeconds / std::max(once, 1e-7))), kMinRuns, kMaxRuns);
       c.seconds = timer.seconds(stream, [&](cudaStream_t s) {
-                    for (int i = 0; i < c.runs; ++i) enqueue(s);
-                  }) /
-                  c.runs;
+        for (int i = 0; i < c.runs; ++i) enqueue(s);
+      }) / c.runs;
       selection.candidates.push_back(std::move(c));
       const auto& added = selection.candidates.back();
       if (!selection.best || added.seconds < selection.candidates[*selection.best].seconds)

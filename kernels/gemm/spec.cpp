@@ -31,10 +31,10 @@ std::optional<std::vector<Shape>> read_shapes(Fields& item) {
     const auto& entry = (*list)[i];
     const std::string at = path + "[" + std::to_string(i) + "]";
     if (!entry.is_array() || entry.size() != 3) {
-      item.problems().add(at, "expected [M, N, K], an array of 3 whole numbers, got " +
-                                  (entry.is_array() ? "an array of " + std::to_string(entry.size())
-                                                    : json_type_name(entry)) +
-                                  " (" + entry.dump() + ")");
+      item.problems().add(
+          at, "expected [M, N, K], an array of 3 whole numbers, got " +
+                  (entry.is_array() ? "an array of " + std::to_string(entry.size()) : json_type_name(entry)) + " (" +
+                  entry.dump() + ")");
       good = false;
       continue;
     }
@@ -45,14 +45,14 @@ std::optional<std::vector<Shape>> read_shapes(Fields& item) {
       const std::string dimension(1, "MNK"[d]);
       const std::string where = at + "[" + std::to_string(d) + "]";
       if (!value.is_number_integer()) {
-        item.problems().add(where, "expected " + dimension + " as " + range + ", got " +
-                                       json_type_name(value) + " (" + value.dump() + ")");
+        item.problems().add(where, "expected " + dimension + " as " + range + ", got " + json_type_name(value) + " (" +
+                                       value.dump() + ")");
         shape_good = false;
         continue;
       }
       // Values beyond int64 arrive as unsigned; they are out of range either way.
-      const bool too_big = value.is_number_unsigned() &&
-                           value.get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxDimension);
+      const bool too_big =
+          value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxDimension);
       const auto n = too_big ? kMaxDimension + 1 : value.get<std::int64_t>();
       if (n < 1 || n > kMaxDimension) {
         item.problems().add(where, "expected " + dimension + " as " + range + ", got " + value.dump());
@@ -97,12 +97,17 @@ class GemmSpec final : public WorkloadSpec {
     const auto m = count_param(params, "m"), n = count_param(params, "n"), k = count_param(params, "k");
     const auto precision = text_param(params, "precision");
     std::uint64_t in = 0, out = 0;
-    if (precision == "fp64") in = out = 8;
-    else if (precision == "fp32" || precision == "tf32") in = out = 4;
-    else if (precision == "fp16" || precision == "bf16") in = out = 2;
-    else if (precision == "fp8") in = 1, out = 2;  // e4m3 inputs, bf16 output
+    if (precision == "fp64")
+      in = out = 8;
+    else if (precision == "fp32" || precision == "tf32")
+      in = out = 4;
+    else if (precision == "fp16" || precision == "bf16")
+      in = out = 2;
+    else if (precision == "fp8")
+      in = 1, out = 2;  // e4m3 inputs, bf16 output
     if (!m || !n || !k || !in) return std::nullopt;
-    return saturating_sum({saturating_product({*m, *k, in}), saturating_product({*k, *n, in}), saturating_product({*m, *n, out}), 64 * kMiB, kMiB});
+    return saturating_sum({saturating_product({*m, *k, in}), saturating_product({*k, *n, in}),
+                           saturating_product({*m, *n, out}), 64 * kMiB, kMiB});
   }
 
   ReportStyle report_style() const override {
@@ -126,14 +131,14 @@ class GemmSpec final : public WorkloadSpec {
     for (const auto& precision : precisions.value_or(all_precisions)) {
       for (const auto& [m, n, k] : shapes.value_or(std::vector<Shape>{{8192, 8192, 8192}})) {
         Measurement measurement;
-        measurement.id = "gemm/" + precision + "/" + std::to_string(m) + "x" + std::to_string(n) + "x" +
-                         std::to_string(k);
+        measurement.id =
+            "gemm/" + precision + "/" + std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k);
         measurement.workload = "gemm";
         measurement.params = {{"precision", precision}, {"m", m}, {"n", n}, {"k", k}};
         measurement.warmup = warmup;
         measurement.repetitions = repetitions;
-        measurement.work = gemm_flops(static_cast<std::uint64_t>(m), static_cast<std::uint64_t>(n),
-                                      static_cast<std::uint64_t>(k));
+        measurement.work =
+            gemm_flops(static_cast<std::uint64_t>(m), static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(k));
         measurement.metric = Metric::Throughput;
         out.push_back(std::move(measurement));
       }

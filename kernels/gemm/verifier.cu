@@ -34,8 +34,8 @@ std::vector<std::uint64_t> sample_indices(std::uint64_t extent, std::uint64_t li
   return out;
 }
 
-Verifier::Verifier(MatrixView a, MatrixView b, cudaDataType_t output, std::uint64_t m, std::uint64_t n,
-                   std::uint64_t k, cudaStream_t stream)
+Verifier::Verifier(MatrixView a, MatrixView b, cudaDataType_t output, std::uint64_t m, std::uint64_t n, std::uint64_t k,
+                   cudaStream_t stream)
     : output_(output),
       m_(m),
       n_(n),

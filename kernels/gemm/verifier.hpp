@@ -16,9 +16,9 @@
 namespace gpucert::kernels {
 
 struct CheckResult {
-  double relative_error = 0;             // ||D − ref|| / ||ref|| over the sampled elements; +inf if any is NaN/inf
-  std::uint64_t nonfinite_sampled = 0;   // NaN/inf among the sampled elements
-  std::uint64_t nonfinite_output = 0;    // NaN/inf anywhere in D
+  double relative_error = 0;            // ||D − ref|| / ||ref|| over the sampled elements; +inf if any is NaN/inf
+  std::uint64_t nonfinite_sampled = 0;  // NaN/inf among the sampled elements
+  std::uint64_t nonfinite_output = 0;   // NaN/inf anywhere in D
 };
 
 class Verifier {

@@ -37,14 +37,18 @@ struct GpuCopy {
   std::string bus_id;
 
   GpuCopy(int d, std::size_t words, std::uint64_t run_seed, bool h2d)
-      : device(select_device(d)), seed(splitmix64(run_seed ^ (0xC0FFEEull * (d + 1)))), on_device(words), wrong(1),
+      : device(select_device(d)),
+        seed(splitmix64(run_seed ^ (0xC0FFEEull * (d + 1)))),
+        on_device(words),
+        wrong(1),
         on_host(words) {
     char bus[32] = {};
     GPUCERT_CUDA_TRY(cudaDeviceGetPCIBusId(bus, sizeof bus, d));
     bus_id = bus;
     fill_seeded_words(on_device.get(), words, seed, stream.get());
     if (h2d)  // the source lives on the host: bring the seeded words there once, untimed
-      GPUCERT_CUDA_TRY(cudaMemcpyAsync(on_host.get(), on_device.get(), words * 8, cudaMemcpyDeviceToHost, stream.get()));
+      GPUCERT_CUDA_TRY(
+          cudaMemcpyAsync(on_host.get(), on_device.get(), words * 8, cudaMemcpyDeviceToHost, stream.get()));
     GPUCERT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
   }
 
@@ -59,8 +63,9 @@ struct GpuCopy {
   }
   void enqueue(bool h2d, std::size_t bytes) {
     select_device(device);
-    GPUCERT_CUDA_TRY(h2d ? cudaMemcpyAsync(on_device.get(), on_host.get(), bytes, cudaMemcpyHostToDevice, stream.get())
-                         : cudaMemcpyAsync(on_host.get(), on_device.get(), bytes, cudaMemcpyDeviceToHost, stream.get()));
+    GPUCERT_CUDA_TRY(
+        h2d ? cudaMemcpyAsync(on_device.get(), on_host.get(), bytes, cudaMemcpyHostToDevice, stream.get())
+            : cudaMemcpyAsync(on_host.get(), on_device.get(), bytes, cudaMemcpyDeviceToHost, stream.get()));
   }
   std::uint64_t wrong_words(bool h2d, std::size_t words) {
     select_device(device);
@@ -135,7 +140,8 @@ RunReply run_host_copy_all(const RunRequest& request) {
       limit = link.gbps;
       link_evidence = "GPU " + std::to_string(c.device) + ": " + link.evidence;
     }
-    alone.push_back({{"gpu", c.device}, {"median_gbps", gbps}, {"limit_gbps", link.gbps}, {"link_evidence", link.evidence}});
+    alone.push_back(
+        {{"gpu", c.device}, {"median_gbps", gbps}, {"limit_gbps", link.gbps}, {"link_evidence", link.evidence}});
   }
   std::vector<GpuCopy*> all;
   for (auto& c : copies) all.push_back(&c);

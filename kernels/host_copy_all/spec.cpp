@@ -39,7 +39,7 @@ class HostCopyAllSpec final : public WorkloadSpec {
         "(bytes over the time of the copies to all GPUs), median of the repetitions. Below the GPU's figure alone "
         "(details.alone), the host's shared path limits it. The report's fraction of peak divides it by the GPU's "
         "PCIe link at the generation and width it allows.";
-    style.series = {"", 2};       // the size
+    style.series = {"", 2};  // the size
     style.category = {"direction", 1, 2};
     style.limit = ReportStyle::Limit::Details;
     return style;

@@ -76,11 +76,11 @@ void Communicator::expired(const Expiry& why, const char* what, const char* caus
   if (ncclComm_t comm = watched_.exchange(nullptr, std::memory_order_acq_rel)) ncclCommAbort(comm);
   comm_ = nullptr;
   const std::string on_rank = " on rank " + std::to_string(rank_);
-  const std::string text = why.deadline_passed
-                               ? std::string(what) + " made no progress within " + seconds_text(timeout_) + on_rank +
-                                     " (" + cause + "); communicator aborted"
-                               : std::string("NCCL failed during ") + what + on_rank + ": " + why.error +
-                                     "; communicator aborted";
+  const std::string text =
+      why.deadline_passed
+          ? std::string(what) + " made no progress within " + seconds_text(timeout_) + on_rank + " (" + cause +
+                "); communicator aborted"
+          : std::string("NCCL failed during ") + what + on_rank + ": " + why.error + "; communicator aborted";
   absent_reason_ = "the NCCL communicator was aborted: " + text;
   throw std::runtime_error(text);
 }
@@ -185,7 +185,8 @@ void Communicator::join(const ncclUniqueId& id, int rank, int nranks, int device
   nranks_ = nranks;
   device_ = device;
   timeout_ = timeout;
-  auto blocking = blocking_from_environment(std::getenv("GPUCERT_NCCL_NONBLOCKING"), std::getenv("GPUCERT_NCCL_BLOCKING"));
+  auto blocking =
+      blocking_from_environment(std::getenv("GPUCERT_NCCL_NONBLOCKING"), std::getenv("GPUCERT_NCCL_BLOCKING"));
   if (!blocking) throw std::runtime_error(blocking.error().message);
   blocking_ = *blocking;
   GPUCERT_CUDA_TRY(cudaSetDevice(device));
@@ -241,8 +242,8 @@ void Communicator::join_nonblocking(const ncclUniqueId& id, ncclConfig_t& config
   Backoff backoff;
   while (state("communicator set-up") == ncclInProgress) {
     if (Clock::now() > until)
-      abort("ncclCommInitRankConfig: the communicator of " + std::to_string(nranks_) + " ranks was not complete within " +
-            seconds_text(timeout_) + " on rank " + std::to_string(rank_) +
+      abort("ncclCommInitRankConfig: the communicator of " + std::to_string(nranks_) +
+            " ranks was not complete within " + seconds_text(timeout_) + " on rank " + std::to_string(rank_) +
             " (a rank did not join: dead, hung, or unreachable over the network)");
     backoff.pause();
   }

@@ -52,7 +52,8 @@ std::string control(const char* request_json) {
       return encode_nccl_reply(make_id());
     }
     if (const auto* init = std::get_if<NcclInitRequest>(&*request)) return encode_nccl_reply(join(*init));
-    return encode_nccl_reply({op, false, false, "", "the nccl plugin's control entry takes nccl_id and nccl_init only"});
+    return encode_nccl_reply(
+        {op, false, false, "", "the nccl plugin's control entry takes nccl_id and nccl_init only"});
   } catch (const std::exception& e) {
     return encode_nccl_reply({op, false, false, "", e.what()});
   } catch (...) {

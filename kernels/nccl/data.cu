@@ -149,11 +149,21 @@ std::uint32_t exact_sum_spread(Element type, int nranks) {
   // Largest integer L such that every integer up to L is exact: 2^(mantissa bits + 1), or INT_MAX.
   double limit = 0;
   switch (type) {
-    case Element::F32: limit = 16777216.0; break;
-    case Element::F16: limit = 2048.0; break;
-    case Element::BF16: limit = 256.0; break;
-    case Element::F64: limit = 9007199254740992.0; break;
-    case Element::I32: limit = 2147483647.0; break;
+    case Element::F32:
+      limit = 16777216.0;
+      break;
+    case Element::F16:
+      limit = 2048.0;
+      break;
+    case Element::BF16:
+      limit = 256.0;
+      break;
+    case Element::F64:
+      limit = 9007199254740992.0;
+      break;
+    case Element::I32:
+      limit = 2147483647.0;
+      break;
   }
   const double spread = std::floor((limit - 1.0) / nranks);
   return spread < 1.0 ? 0u : static_cast<std::uint32_t>(spread < 8.0 ? spread : 8.0);
@@ -184,7 +194,7 @@ Check check_outputs(const void* out, std::uint64_t elements, const Values& v, co
     with_type(v.type, [&](auto tag) {
       using T = decltype(tag);
       check_kernel<T><<<kBlocks, kThreads, 0, stream>>>(static_cast<const T*>(out), elements, v, source, tolerance,
-                                                         &counters->mismatches, &counters->max_error_bits);
+                                                        &counters->mismatches, &counters->max_error_bits);
     });
     GPUCERT_CUDA_CHECK_LAUNCH();
     GPUCERT_CUDA_TRY(cudaMemcpyAsync(&host, counters, sizeof(Counters), cudaMemcpyDeviceToHost, stream));

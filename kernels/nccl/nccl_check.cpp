@@ -5,8 +5,8 @@
 namespace gpucert::kernels::nccl {
 
 std::string describe_failure(ncclResult_t result, const char* call, ncclComm_t comm) {
-  std::string text = std::string(call) + ": " + ncclGetErrorString(result) + " (" +
-                     std::to_string(static_cast<int>(result)) + ")";
+  std::string text =
+      std::string(call) + ": " + ncclGetErrorString(result) + " (" + std::to_string(static_cast<int>(result)) + ")";
   // NCCL keeps the detail (the failing CUDA call, the unreachable peer) in its last error, per thread.
   if (const char* last = ncclGetLastError(comm); last && *last) text += ": " + std::string(last);
   return text;

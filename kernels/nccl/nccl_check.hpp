@@ -22,9 +22,9 @@ std::string describe_failure(ncclResult_t result, const char* call, ncclComm_t c
 
 // For calls that never return ncclInProgress (ncclGetUniqueId, ncclGetVersion); communicator calls go through
 // Communicator::check, which waits out ncclInProgress.
-#define GPUCERT_NCCL_TRY(call)                                                                         \
-  do {                                                                                                 \
-    const ncclResult_t gpucert_nccl_result_ = (call);                                                  \
-    if (gpucert_nccl_result_ != ncclSuccess)                                                           \
+#define GPUCERT_NCCL_TRY(call)                                                                               \
+  do {                                                                                                       \
+    const ncclResult_t gpucert_nccl_result_ = (call);                                                        \
+    if (gpucert_nccl_result_ != ncclSuccess)                                                                 \
       throw ::gpucert::kernels::nccl::NcclFailure(gpucert_nccl_result_, #call, nullptr, __FILE__, __LINE__); \
   } while (0)

@@ -144,20 +144,21 @@ RunReply run_nccl(const RunRequest& request) {
   }
   auto& comm = *chosen;
   const int rank = comm.rank(), n = comm.nranks();
-  if (plan.root >= n) return error_reply("nccl: root " + std::to_string(plan.root) + " is not among the " +
-                                         std::to_string(n) + " ranks");
+  if (plan.root >= n)
+    return error_reply("nccl: root " + std::to_string(plan.root) + " is not among the " + std::to_string(n) + " ranks");
   const auto counts = collective_counts(plan.collective, plan.bytes, plan.type_bytes, n);
   const std::string label = std::string(name_of(plan.collective)) + " of " + std::to_string(plan.bytes) + " B (" +
                             plan.precision + ") over " + std::to_string(n) + " ranks";
   if (counts.count == 0)
-    return waived_reply(label + " moves no element: each rank's share rounds down to 0 (nccl-tests prints it as a "
-                          "0-byte line)");
+    return waived_reply(label +
+                        " moves no element: each rank's share rounds down to 0 (nccl-tests prints it as a "
+                        "0-byte line)");
   Values values{plan.element, plan.op, n, request.seed, 8};
   if (plan.op == Op::Sum) {
     values.spread = exact_sum_spread(plan.element, n);
     if (values.spread == 0)
       return waived_reply(label + ": a sum over " + std::to_string(n) + " ranks is not exact in " + plan.precision +
-                    ", so its result cannot be verified");
+                          ", so its result cannot be verified");
   }
 
   GPUCERT_CUDA_TRY(cudaSetDevice(comm.device()));
@@ -237,8 +238,10 @@ RunReply run_nccl(const RunRequest& request) {
   const bool defined_here = plan.collective != Collective::Reduce || rank == plan.root;
   const double tolerance = tolerance_of(plan, n);
   Check check;
-  corrupt_output_for_test("nccl", buffers.recv, static_cast<std::size_t>(counts.recv * plan.type_bytes), stream, CorruptSpan::Element, rank);
-  if (defined_here) check = check_outputs(buffers.recv, counts.recv, values, source_of(plan, counts, rank, n), tolerance, stream);
+  corrupt_output_for_test("nccl", buffers.recv, static_cast<std::size_t>(counts.recv * plan.type_bytes), stream,
+                          CorruptSpan::Element, rank);
+  if (defined_here)
+    check = check_outputs(buffers.recv, counts.recv, values, source_of(plan, counts, rank, n), tolerance, stream);
 
   auto& v = reply.verification;
   v.checked = defined_here ? counts.recv : 0;
@@ -246,7 +249,7 @@ RunReply run_nccl(const RunRequest& request) {
   v.max_rel_error = check.max_rel_error;
   v.tolerance = tolerance;
   v.passed = check.mismatches == 0;
-  v.method = !defined_here ? "reduce defines only the root's output; nothing to compare on this rank"
+  v.method = !defined_here   ? "reduce defines only the root's output; nothing to compare on this rank"
              : tolerance > 0 ? "every output element against its closed-form value, within n ulp (avg rounds 1/n)"
                              : "every output element against its closed-form value, exactly";
   reply.status = v.passed ? RunStatus::Ok : RunStatus::Failed;

@@ -41,7 +41,7 @@ char* run(const char* request_json) {
 
 const char* const kWorkloads[] = {"nccl", nullptr};
 
-const gpucert_plugin_v1 kPlugin{GPUCERT_PLUGIN_ABI_VERSION, "nccl", kWorkloads, describe, run,
+const gpucert_plugin_v1 kPlugin{GPUCERT_PLUGIN_ABI_VERSION,       "nccl", kWorkloads, describe, run,
                                 gpucert::kernels::release_for_abi};
 
 }  // namespace

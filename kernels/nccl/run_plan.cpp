@@ -92,9 +92,9 @@ Outcome<RunPlan> read_plan(const nlohmann::json& params) {
     auto key = param<int>(*split, "key", 0);
     auto nranks = param<int>(*split, "nranks", 0);
     auto waived = param<std::string>(*split, "waived", "");
-    for (const Error* e : {name ? nullptr : &name.error(), color ? nullptr : &color.error(),
-                           key ? nullptr : &key.error(), nranks ? nullptr : &nranks.error(),
-                           waived ? nullptr : &waived.error()})
+    for (const Error* e :
+         {name ? nullptr : &name.error(), color ? nullptr : &color.error(), key ? nullptr : &key.error(),
+          nranks ? nullptr : &nranks.error(), waived ? nullptr : &waived.error()})
       if (e) return *e;
     if (name->empty()) return GPUCERT_ERROR("nccl: parameter 'communicator' has no name");
     if (*color >= 0 && *nranks < 1)

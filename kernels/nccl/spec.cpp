@@ -17,7 +17,7 @@ namespace gpucert {
 namespace {
 
 constexpr std::int64_t kMaxMessageBytes = 64 * kGiB;  // beyond any single GPU's memory for two buffers
-constexpr std::size_t kMaxSizesPerItem = 1024;         // a step sweep can otherwise ask for millions
+constexpr std::size_t kMaxSizesPerItem = 1024;        // a step sweep can otherwise ask for millions
 
 // False when a field is present but could not be read (its problem is already recorded); an absent
 // field reads as "not given", never as a failure.
@@ -95,9 +95,9 @@ Sweep read_sweep(Fields& item) {
   sweep.sizes = message_sizes(first, last, step ? 1 : static_cast<std::uint64_t>(factor.value_or(2)),
                               static_cast<std::uint64_t>(step.value_or(0)));
   if (sweep.sizes.size() > kMaxSizesPerItem) {
-    item.problems().add(item.path_of("step_bytes"),
-                        "the sweep has " + std::to_string(sweep.sizes.size()) + " sizes; at most " +
-                            std::to_string(kMaxSizesPerItem) + " per item (use a larger step or a factor)");
+    item.problems().add(item.path_of("step_bytes"), "the sweep has " + std::to_string(sweep.sizes.size()) +
+                                                        " sizes; at most " + std::to_string(kMaxSizesPerItem) +
+                                                        " per item (use a larger step or a factor)");
     sweep.good = false;
   }
   return sweep;
@@ -117,8 +117,7 @@ constexpr int kDefaultPairRounds = 3;
 // communicators are made from the run's, so it has made its connections first. Each pair round is a
 // measurement of its own (every rank takes part in each), compared with the other rounds under one group.
 void add_splits(Measurement world,  // a copy: `out` may move its elements
-                const std::vector<std::string>& splits, int pair_rounds,
-                std::vector<Measurement>& out) {
+                const std::vector<std::string>& splits, int pair_rounds, std::vector<Measurement>& out) {
   for (const auto& scope : splits) {
     const int rounds = scope == "pair" ? pair_rounds : 1;
     for (int round = 1; round <= rounds; ++round) {
@@ -135,7 +134,8 @@ class NcclSpec final : public WorkloadSpec {
   std::string_view name() const override { return "nccl"; }
   std::string_view description() const override {
     return "NCCL collectives across all ranks and hosts (all_reduce, all_gather, reduce_scatter, broadcast, reduce, "
-           "alltoall, sendrecv), algbw and busbw as nccl-tests defines them, GB/s; with split, also per node and per node "
+           "alltoall, sendrecv), algbw and busbw as nccl-tests defines them, GB/s; with split, also per node and per "
+           "node "
            "pair, to find a slow node or link";
   }
   std::string_view backend() const override { return "libgpucert-nccl.so"; }
@@ -214,9 +214,9 @@ class NcclSpec final : public WorkloadSpec {
       if (names) {
         for (auto c : collectives)
           if (!has_in_place(c)) {
-            item.problems().add(item.path_of("in_place"),
-                                std::string(name_of(c)) + " has no in-place form (NCCL's send/recv pairs need "
-                                                          "separate buffers); list it in an item without in_place");
+            item.problems().add(item.path_of("in_place"), std::string(name_of(c)) +
+                                                              " has no in-place form (NCCL's send/recv pairs need "
+                                                              "separate buffers); list it in an item without in_place");
             good = false;
           }
       } else {
@@ -230,8 +230,9 @@ class NcclSpec final : public WorkloadSpec {
     }
     const auto splits = split.value_or(std::vector<std::string>{});
     if (pair_rounds && std::find(splits.begin(), splits.end(), "pair") == splits.end()) {
-      item.problems().add(item.path_of("pair_rounds"), "pair_rounds counts the rounds of a \"pair\" split, and "
-                                                       "split does not list \"pair\"");
+      item.problems().add(item.path_of("pair_rounds"),
+                          "pair_rounds counts the rounds of a \"pair\" split, and "
+                          "split does not list \"pair\"");
       good = false;
     }
     if (!good) return {};

@@ -115,8 +115,8 @@ Outcome<bool> blocking_from_environment(const char* nonblocking, const char* blo
   auto wants_blocking = flag("GPUCERT_NCCL_BLOCKING", blocking);
   if (!wants_blocking) return wants_blocking.error();
   if (*wants_nonblocking && *wants_blocking && **wants_nonblocking == **wants_blocking)
-    return GPUCERT_ERROR(std::string("GPUCERT_NCCL_NONBLOCKING=") + nonblocking + " and GPUCERT_NCCL_BLOCKING=" +
-                         blocking + " contradict each other; set one of them");
+    return GPUCERT_ERROR(std::string("GPUCERT_NCCL_NONBLOCKING=") + nonblocking +
+                         " and GPUCERT_NCCL_BLOCKING=" + blocking + " contradict each other; set one of them");
   if (*wants_nonblocking) return !**wants_nonblocking;
   if (*wants_blocking) return **wants_blocking;
   return true;

@@ -48,8 +48,11 @@ struct GpuSide {
   std::string bus_id;
 
   GpuSide(int d, std::size_t words, std::uint64_t run_seed)
-      : device(select_device(d)), seed(splitmix64(run_seed ^ (0x9E3779B97F4A7C15ull * (d + 1)))), source(words),
-        target(words), wrong(1) {
+      : device(select_device(d)),
+        seed(splitmix64(run_seed ^ (0x9E3779B97F4A7C15ull * (d + 1)))),
+        source(words),
+        target(words),
+        wrong(1) {
     int sms = 0;
     GPUCERT_CUDA_TRY(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, d));
     copy_blocks = sms * kCopyBlocksPerSm;
@@ -105,8 +108,8 @@ void enqueue_copy(bool sm, GpuSide& from, GpuSide& to, std::size_t bytes) {
         reinterpret_cast<const uint4*>(from.source.get()), reinterpret_cast<uint4*>(to.target.get()), bytes / 16);
     GPUCERT_CUDA_CHECK_LAUNCH();
   } else {
-    GPUCERT_CUDA_TRY(cudaMemcpyPeerAsync(to.target.get(), to.device, from.source.get(), from.device, bytes,
-                                         from.stream.get()));
+    GPUCERT_CUDA_TRY(
+        cudaMemcpyPeerAsync(to.target.get(), to.device, from.source.get(), from.device, bytes, from.stream.get()));
   }
 }
 
@@ -148,7 +151,8 @@ RunReply run_peer_copy(const RunRequest& request) {
   const auto engine = request.params.value("engine", std::string{});
   const auto direction = request.params.value("direction", std::string{});
   const auto requested = request.params.value("bytes", std::uint64_t{0});
-  if (engine != "ce" && engine != "sm") return error_reply("peer_copy: params.engine must be ce or sm, not '" + engine + "'");
+  if (engine != "ce" && engine != "sm")
+    return error_reply("peer_copy: params.engine must be ce or sm, not '" + engine + "'");
   if (direction != "uni" && direction != "bi")
     return error_reply("peer_copy: params.direction must be uni or bi, not '" + direction + "'");
   if (requested < 16) return error_reply("peer_copy: params.bytes must be at least 16");

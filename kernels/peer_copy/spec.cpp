@@ -45,7 +45,7 @@ class PeerCopySpec final : public WorkloadSpec {
         "writing into the peer), each ordered pair measured alone; the bar is the slowest pair's median, and "
         "bidirectional counts the bytes of both directions. The report's fraction of peak divides it by the link's "
         "physical limit: NVLinks &times; their per-link rate, or the narrower PCIe link.";
-    style.series = {"", 3};     // the size
+    style.series = {"", 3};       // the size
     style.category = {"", 1, 3};  // engine/direction
     style.limit = ReportStyle::Limit::Details;
     return style;

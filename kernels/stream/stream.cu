@@ -48,8 +48,11 @@ struct alignas(16) Pack {
 // scalar form for the tail past the last full pack.
 template <typename T>
 struct CopyOp {
-  const T* a; T* c;
-  struct Regs { Pack<T> x; };
+  const T* a;
+  T* c;
+  struct Regs {
+    Pack<T> x;
+  };
   __device__ Regs load(std::size_t p) const { return {reinterpret_cast<const Pack<T>*>(a)[p]}; }
   __device__ void store(std::size_t p, const Regs& r) const { reinterpret_cast<Pack<T>*>(c)[p] = r.x; }
   __device__ void elem(std::size_t i) const { c[i] = a[i]; }
@@ -57,8 +60,12 @@ struct CopyOp {
 
 template <typename T>
 struct MulOp {
-  T* b; const T* c; T s;
-  struct Regs { Pack<T> x; };
+  T* b;
+  const T* c;
+  T s;
+  struct Regs {
+    Pack<T> x;
+  };
   __device__ Regs load(std::size_t p) const { return {reinterpret_cast<const Pack<T>*>(c)[p]}; }
   __device__ void store(std::size_t p, Regs r) const {
 #pragma unroll
@@ -70,8 +77,12 @@ struct MulOp {
 
 template <typename T>
 struct AddOp {
-  const T* a; const T* b; T* c;
-  struct Regs { Pack<T> x, y; };
+  const T* a;
+  const T* b;
+  T* c;
+  struct Regs {
+    Pack<T> x, y;
+  };
   __device__ Regs load(std::size_t p) const {
     return {reinterpret_cast<const Pack<T>*>(a)[p], reinterpret_cast<const Pack<T>*>(b)[p]};
   }
@@ -85,8 +96,13 @@ struct AddOp {
 
 template <typename T>
 struct TriadOp {
-  T* a; const T* b; const T* c; T s;
-  struct Regs { Pack<T> x, y; };
+  T* a;
+  const T* b;
+  const T* c;
+  T s;
+  struct Regs {
+    Pack<T> x, y;
+  };
   __device__ Regs load(std::size_t p) const {
     return {reinterpret_cast<const Pack<T>*>(b)[p], reinterpret_cast<const Pack<T>*>(c)[p]};
   }
@@ -100,8 +116,13 @@ struct TriadOp {
 
 template <typename T>
 struct NstreamOp {
-  T* a; const T* b; const T* c; T s;
-  struct Regs { Pack<T> x, y, z; };
+  T* a;
+  const T* b;
+  const T* c;
+  T s;
+  struct Regs {
+    Pack<T> x, y, z;
+  };
   __device__ Regs load(std::size_t p) const {
     return {reinterpret_cast<const Pack<T>*>(a)[p], reinterpret_cast<const Pack<T>*>(b)[p],
             reinterpret_cast<const Pack<T>*>(c)[p]};
@@ -193,11 +214,16 @@ struct Gold {
   __device__ T at(std::size_t i) const {
     const T a0 = start_value<T>(seeds.a, i), b0 = start_value<T>(seeds.b, i), c0 = start_value<T>(seeds.c, i);
     switch (kernel) {
-      case StreamKernel::Copy: return a0;                          // c = a
-      case StreamKernel::Mul: return s * c0;                       // b = s * c
-      case StreamKernel::Add: return a0 + b0;                      // c = a + b
-      case StreamKernel::Triad: return b0 + s * c0;                // a = b + s * c
-      default: return previous[i] + (b0 + s * c0);                 // nstream: a += b + s * c (dot has no Gold)
+      case StreamKernel::Copy:
+        return a0;  // c = a
+      case StreamKernel::Mul:
+        return s * c0;  // b = s * c
+      case StreamKernel::Add:
+        return a0 + b0;  // c = a + b
+      case StreamKernel::Triad:
+        return b0 + s * c0;  // a = b + s * c
+      default:
+        return previous[i] + (b0 + s * c0);  // nstream: a += b + s * c (dot has no Gold)
     }
   }
 };
@@ -208,8 +234,8 @@ struct Tally {
 };
 
 template <typename T>
-__global__ void __launch_bounds__(kThreads) verify_kernel(const T* got, std::size_t n, Gold<T> gold, double tolerance,
-                                                         Tally* per_block) {
+__global__ void __launch_bounds__(kThreads)
+    verify_kernel(const T* got, std::size_t n, Gold<T> gold, double tolerance, Tally* per_block) {
   unsigned long long bad = 0;
   double worst = 0;
   for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < n;
@@ -270,8 +296,7 @@ LaunchShape launch_shape() {
   LaunchShape shape;
   if (const char* text = std::getenv("GPUCERT_STREAM_SHAPE")) {
     int unroll = 0, per_sm = -1;
-    if (std::sscanf(text, "%dx%d", &unroll, &per_sm) == 2 && (unroll == 1 || unroll == 2 || unroll == 4) &&
-        per_sm >= 0)
+    if (std::sscanf(text, "%dx%d", &unroll, &per_sm) == 2 && (unroll == 1 || unroll == 2 || unroll == 4) && per_sm >= 0)
       shape = {unroll, per_sm};
   }
   return shape;
@@ -286,15 +311,18 @@ const void* elementwise_entry(int unroll) {
 
 template <typename T, typename Op>
 void launch_elementwise(const Op& op, std::size_t n, int unroll, int blocks, cudaStream_t stream) {
-  if (unroll == 4) elementwise_kernel<T, Op, 4><<<blocks, kThreads, 0, stream>>>(op, n);
-  else if (unroll == 2) elementwise_kernel<T, Op, 2><<<blocks, kThreads, 0, stream>>>(op, n);
-  else elementwise_kernel<T, Op, 1><<<blocks, kThreads, 0, stream>>>(op, n);
+  if (unroll == 4)
+    elementwise_kernel<T, Op, 4><<<blocks, kThreads, 0, stream>>>(op, n);
+  else if (unroll == 2)
+    elementwise_kernel<T, Op, 2><<<blocks, kThreads, 0, stream>>>(op, n);
+  else
+    elementwise_kernel<T, Op, 1><<<blocks, kThreads, 0, stream>>>(op, n);
 }
 
 Tally reduce_tallies(const DeviceArray<Tally>& tallies, int blocks, cudaStream_t stream) {
   std::vector<Tally> host(static_cast<std::size_t>(blocks));
-  GPUCERT_CUDA_TRY(cudaMemcpyAsync(host.data(), tallies.get(), host.size() * sizeof(Tally), cudaMemcpyDeviceToHost,
-                                   stream));
+  GPUCERT_CUDA_TRY(
+      cudaMemcpyAsync(host.data(), tallies.get(), host.size() * sizeof(Tally), cudaMemcpyDeviceToHost, stream));
   GPUCERT_CUDA_TRY(cudaStreamSynchronize(stream));
   Tally total{0, 0};
   for (const auto& t : host) {
@@ -355,27 +383,34 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
       T sum{};
       GPUCERT_CUDA_TRY(cudaMemcpyAsync(&sum, result.get(), sizeof(T), cudaMemcpyDeviceToHost, s));
       GPUCERT_CUDA_TRY(cudaStreamSynchronize(s));
-      double rel = std::fabs(static_cast<double>(static_cast<long double>(sum) - reference) /
-                             static_cast<double>(reference));
+      double rel =
+          std::fabs(static_cast<double>(static_cast<long double>(sum) - reference) / static_cast<double>(reference));
       if (std::isnan(rel)) rel = std::numeric_limits<double>::infinity();
       ++verification.checked;
       if (!(rel <= tolerance)) ++verification.mismatches;
       verification.max_rel_error = std::max(verification.max_rel_error, rel);
       return seconds;
     });
-    reply.details = {{"blocks", blocks}, {"threads_per_block", kThreads}, {"reference_sum", static_cast<double>(reference)}};
+    reply.details = {
+        {"blocks", blocks}, {"threads_per_block", kThreads}, {"reference_sum", static_cast<double>(reference)}};
   } else {
     // Each kernel's output array (bandwidth.hpp lists them): c for copy and add, b for mul, a for triad and nstream.
-    T* out = kernel == StreamKernel::Mul                                    ? b.get()
+    T* out = kernel == StreamKernel::Mul                                   ? b.get()
              : kernel == StreamKernel::Copy || kernel == StreamKernel::Add ? c.get()
                                                                            : a.get();
     const LaunchShape shape = launch_shape();
     int blocks = 0;
     auto launch = [&](cudaStream_t st) {
       switch (kernel) {
-        case StreamKernel::Copy: launch_elementwise<T>(CopyOp<T>{a.get(), c.get()}, n, shape.unroll, blocks, st); break;
-        case StreamKernel::Mul: launch_elementwise<T>(MulOp<T>{b.get(), c.get(), scalar}, n, shape.unroll, blocks, st); break;
-        case StreamKernel::Add: launch_elementwise<T>(AddOp<T>{a.get(), b.get(), c.get()}, n, shape.unroll, blocks, st); break;
+        case StreamKernel::Copy:
+          launch_elementwise<T>(CopyOp<T>{a.get(), c.get()}, n, shape.unroll, blocks, st);
+          break;
+        case StreamKernel::Mul:
+          launch_elementwise<T>(MulOp<T>{b.get(), c.get(), scalar}, n, shape.unroll, blocks, st);
+          break;
+        case StreamKernel::Add:
+          launch_elementwise<T>(AddOp<T>{a.get(), b.get(), c.get()}, n, shape.unroll, blocks, st);
+          break;
         case StreamKernel::Triad:
           launch_elementwise<T>(TriadOp<T>{a.get(), b.get(), c.get(), scalar}, n, shape.unroll, blocks, st);
           break;
@@ -392,8 +427,8 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
     const std::size_t packs = n / Pack<T>::kWidth;
     blocks = shape.blocks_per_sm > 0
                  ? grid_size(entry, shape.blocks_per_sm)
-                 : static_cast<int>(std::min<std::size_t>((packs + kThreads * shape.unroll - 1) / (kThreads * shape.unroll),
-                                                          std::size_t{1} << 30));
+                 : static_cast<int>(std::min<std::size_t>(
+                       (packs + kThreads * shape.unroll - 1) / (kThreads * shape.unroll), std::size_t{1} << 30));
     blocks = std::max(blocks, 1);
     const double tolerance = 100 * eps;
     verification.tolerance = tolerance;

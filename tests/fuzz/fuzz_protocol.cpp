@@ -15,14 +15,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // gpucert hands the decoders what WorkerProcess::exchange returns: the line with invalid UTF-8 replaced.
   const std::string raw(reinterpret_cast<const char*>(data), size);
   for (const std::string& line : {raw, gpucert::valid_utf8(raw)}) {
-    if (auto request = gpucert::decode_request(line); request.ok()) (void)gpucert::encode_request(*request);
-    else (void)gpucert::encode_error_reply(request.error().message);
+    if (auto request = gpucert::decode_request(line); request.ok())
+      (void)gpucert::encode_request(*request);
+    else
+      (void)gpucert::encode_error_reply(request.error().message);
     if (auto reply = gpucert::decode_run_reply(line); reply.ok()) (void)gpucert::encode_run_reply(*reply);
     (void)gpucert::decode_nccl_reply(line, "nccl_init");
     (void)gpucert::decode_devel_check_reply(line);
     const auto j = nlohmann::json::parse(line, nullptr, false);
-    if (auto probe = gpucert::probe_report_from_json(j); probe.ok())
-      (void)gpucert::dump_json(gpucert::to_json(*probe));
+    if (auto probe = gpucert::probe_report_from_json(j); probe.ok()) (void)gpucert::dump_json(gpucert::to_json(*probe));
   }
   return 0;
 }

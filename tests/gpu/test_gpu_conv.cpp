@@ -51,8 +51,17 @@ constexpr Shape kConv1{"conv1", 4, 3, 32, 32, 16, 7, 7, 3, 2, 1};
 constexpr Shape kDilated{"3x3s2d2", 2, 8, 17, 17, 8, 3, 3, 2, 2, 2};
 
 nlohmann::json params_of(const Shape& s, const std::string& precision, const std::string& direction) {
-  nlohmann::json p{{"precision", precision}, {"n", s.n}, {"c", s.c}, {"h", s.h}, {"w", s.w}, {"k", s.k},
-                   {"r", s.r}, {"s", s.s}, {"pad", s.pad}, {"stride", s.stride}, {"dilation", s.dilation}};
+  nlohmann::json p{{"precision", precision},
+                   {"n", s.n},
+                   {"c", s.c},
+                   {"h", s.h},
+                   {"w", s.w},
+                   {"k", s.k},
+                   {"r", s.r},
+                   {"s", s.s},
+                   {"pad", s.pad},
+                   {"stride", s.stride},
+                   {"dilation", s.dilation}};
   if (direction != "forward") p["direction"] = direction;  // as the suite writes forward params: without it
   return p;
 }
@@ -150,21 +159,21 @@ class WrongGradient : public ::testing::TestWithParam<std::tuple<std::string, Sh
     tensors_->poison_output(stream_.get());
     ASSERT_EQ(plans.execute(0, tensors_->x(), tensors_->w(), tensors_->y(), workspace.get()), "");
     GPUCERT_CUDA_TRY(cudaStreamSynchronize(stream_.get()));
-    verifier_ = std::make_unique<kernels::conv::ConvVerifier>(
-        problem_, tensors_->x(), tensors_->w(), tensors_->y(), kSeed, limit_,
-        kernels::conv::reference_samples(problem_), stream_.get());
+    verifier_ = std::make_unique<kernels::conv::ConvVerifier>(problem_, tensors_->x(), tensors_->w(), tensors_->y(),
+                                                              kSeed, limit_, kernels::conv::reference_samples(problem_),
+                                                              stream_.get());
     ASSERT_TRUE(verifier_->every_element());
     correct_.resize(problem_.output_elements());
-    GPUCERT_CUDA_TRY(cudaMemcpy(correct_.data(), tensors_->output(), correct_.size() * sizeof(float),
-                                cudaMemcpyDeviceToHost));
+    GPUCERT_CUDA_TRY(
+        cudaMemcpy(correct_.data(), tensors_->output(), correct_.size() * sizeof(float), cudaMemcpyDeviceToHost));
   }
 
   // The verifier's check of the correct output changed by `change`.
   kernels::conv::RunCheck check_with(const std::function<void(std::vector<float>&)>& change) {
     std::vector<float> values = correct_;
     change(values);
-    GPUCERT_CUDA_TRY(cudaMemcpy(tensors_->output(), values.data(), values.size() * sizeof(float),
-                                cudaMemcpyHostToDevice));
+    GPUCERT_CUDA_TRY(
+        cudaMemcpy(tensors_->output(), values.data(), values.size() * sizeof(float), cudaMemcpyHostToDevice));
     // From pageable memory cudaMemcpy may return before the copy lands, and stream_ does not wait for the
     // legacy stream: wait for the device before the check reads the output.
     GPUCERT_CUDA_TRY(cudaDeviceSynchronize());

@@ -16,7 +16,6 @@
 namespace gpucert {
 namespace {
 
-
 RunRequest stream_request(const std::string& kernel, const std::string& precision, std::uint64_t elements) {
   RunRequest r;
   r.id = "test/" + kernel + "/" + precision;

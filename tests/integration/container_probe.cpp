@@ -102,7 +102,8 @@ void check_gpu_one_only(const ProbeReport& r, const std::string& visible_devices
   check(r.device_nodes == nodes, "the container holds /dev/nvidia1 and the control nodes, and no /dev/nvidia0");
   check(r.devices.empty() && !r.cuda_usable(), "CUDA finds no device (the nodes are stand-ins)");
   check(variable(r, "NCCL_NVLS_ENABLE") == "0", "NCCL_NVLS_ENABLE=0 inside");
-  check(variable(r, "NVIDIA_VISIBLE_DEVICES") == visible_devices, "NVIDIA_VISIBLE_DEVICES=" + visible_devices + " inside");
+  check(variable(r, "NVIDIA_VISIBLE_DEVICES") == visible_devices,
+        "NVIDIA_VISIBLE_DEVICES=" + visible_devices + " inside");
 }
 
 int run_podman(const std::string& image, const std::string& worker, const std::string& cdi_file,
@@ -130,7 +131,8 @@ int run_podman(const std::string& image, const std::string& worker, const std::s
   check(report->libcuda.loaded && report->libcuda.path == library,
         "the libcuda.so.1 CDI bound at its host path was loaded through the rebuilt ld cache (" +
             (report->libcuda.loaded ? report->libcuda.path : report->libcuda.error) + ")");
-  check(variable(*report, "CUDA_VERSION") == env.extra_env["CUDA_VERSION"], "a value with shell syntax arrived unaltered");
+  check(variable(*report, "CUDA_VERSION") == env.extra_env["CUDA_VERSION"],
+        "a value with shell syntax arrived unaltered");
   for (const auto& w : report->workloads)
     if (w.backend.rfind("libgpucert-", 0) == 0)
       check(w.evidence.find(w.backend + ": cannot open") == std::string::npos,
@@ -158,7 +160,8 @@ std::string host_ldconfig() {
   return {};
 }
 
-int run_oci(const std::string& rootfs, const std::string& bundle, const std::string& worker, const std::string& library) {
+int run_oci(const std::string& rootfs, const std::string& bundle, const std::string& worker,
+            const std::string& library) {
   auto facts = stand_in_facts();
   facts.driver_libraries = {library};
   facts.ldconfig = host_ldconfig();
@@ -179,7 +182,8 @@ int run_oci(const std::string& rootfs, const std::string& bundle, const std::str
         "the driver library was placed in the image's library folder and found through the rebuilt ld cache (" +
             (report->libcuda.loaded ? report->libcuda.path : report->libcuda.error) + ")");
   check(variable(*report, "LD_LIBRARY_PATH") == "(unset)", "gpucert set no LD_LIBRARY_PATH of its own");
-  check(variable(*report, "CUDA_VERSION") == env.extra_env["CUDA_VERSION"], "a value with shell syntax arrived unaltered");
+  check(variable(*report, "CUDA_VERSION") == env.extra_env["CUDA_VERSION"],
+        "a value with shell syntax arrived unaltered");
   return failures == 0 ? 0 : 1;
 }
 
@@ -218,7 +222,8 @@ int run_oci_host(const std::string& rootfs, const std::string& bundle, const std
       auto gpu = find_gpu(*facts, id);
       return gpu && (gpu->uuid == d.uuid || same_bus(gpu->bus_id, d.pci_bus_id));
     });
-    check(listed, "device " + std::to_string(d.index) + " (" + d.uuid + ", " + d.pci_bus_id + ") is one of those listed");
+    check(listed,
+          "device " + std::to_string(d.index) + " (" + d.uuid + ", " + d.pci_bus_id + ") is one of those listed");
   }
   return failures == 0 ? 0 : 1;
 }

@@ -61,8 +61,8 @@ RankRecord in_container(RankRecord r) {
   r.probe.environment["CUDA_VERSION"] = "13.0.2";
   r.probe.libraries.clear();
   const std::pair<const char*, const char*> loaded[] = {
-      {"cudart", "libcudart.so.13"},   {"cublas", "libcublas.so.13"},     {"cublasLt", "libcublasLt.so.13"},
-      {"cufft", "libcufft.so.12"},     {"curand", "libcurand.so.10"},     {"cusolver", "libcusolver.so.12"},
+      {"cudart", "libcudart.so.13"},     {"cublas", "libcublas.so.13"},       {"cublasLt", "libcublasLt.so.13"},
+      {"cufft", "libcufft.so.12"},       {"curand", "libcurand.so.10"},       {"cusolver", "libcusolver.so.12"},
       {"cusparse", "libcusparse.so.12"}, {"nvjitlink", "libnvJitLink.so.13"}, {"nccl", "libnccl.so.2"}};
   for (auto [library, soname] : loaded) {
     LibraryProbe l;
@@ -129,8 +129,8 @@ int main(int argc, char** argv) {
         run.results.push_back(
             stream_result(kernels[k], precision, kernel_bytes[k] * 2 * 1073741824.0 / (gbps * 1e9), at));
       }
-    for (auto [precision, tflops] : {std::pair{"fp64", 55.9}, {"fp32", 50.8}, {"tf32", 380.0}, {"fp16", 749.0},
-                                     {"bf16", 770.0}, {"fp8", 1298.0}})
+    for (auto [precision, tflops] :
+         {std::pair{"fp64", 55.9}, {"fp32", 50.8}, {"tf32", 380.0}, {"fp16", 749.0}, {"bf16", 770.0}, {"fp8", 1298.0}})
       run.results.push_back(gemm_result(precision, tflops * skew, at));
     for (auto [precision, tflops] : {std::pair{"fp32", 31.0}, {"tf32", 160.0}, {"fp16", 310.0}, {"bf16", 305.0}})
       run.results.push_back(conv_result(precision, tflops * skew, at));

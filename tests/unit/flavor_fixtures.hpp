@@ -19,7 +19,7 @@ namespace gpucert::flavor_fixtures {
 inline const std::vector<std::pair<std::string, std::string>>& libraries13() {
   static const std::vector<std::pair<std::string, std::string>> libs = {
       {"cudart", "libcudart.so.13"}, {"cublas", "libcublas.so.13"}, {"cublasLt", "libcublasLt.so.13"},
-      {"nccl", "libnccl.so.2"},      {"cudnn", "libcudnn.so.9"},         {"cudnn_graph", "libcudnn_graph.so.9"}};
+      {"nccl", "libnccl.so.2"},      {"cudnn", "libcudnn.so.9"},    {"cudnn_graph", "libcudnn_graph.so.9"}};
   return libs;
 }
 
@@ -96,8 +96,8 @@ inline DevelCheckReply devel_passed() {
   d.ok = true;
   d.nvcc = "/usr/local/cuda/bin/nvcc";
   d.nvcc_version = "Cuda compilation tools, release 13.0, V13.0.88";
-  d.compile = ProcessOutcome{{d.nvcc, "-o", "/tmp/gpucert-devel-x/devel_check", "/tmp/gpucert-devel-x/devel_check.cu"},
-                             0, 0, false, ""};
+  d.compile = ProcessOutcome{
+      {d.nvcc, "-o", "/tmp/gpucert-devel-x/devel_check", "/tmp/gpucert-devel-x/devel_check.cu"}, 0, 0, false, ""};
   d.run = ProcessOutcome{{"/tmp/gpucert-devel-x/devel_check"}, 0, 0, false, "gpucert-devel-check: result 25188352\n"};
   d.expected = "25188352";
   d.result = "25188352";

@@ -141,9 +141,12 @@ inline RunRecord healthy_run() {
   run.ranks = {usable_rank(0, "node-a")};
   const auto at = placement(0, "node-a");
   // 2 GiB arrays: copy moves 4 GiB, triad 6 GiB. 1.43 ms and 2.12 ms give about 3003 and 3039 GB/s.
-  run.results = {stream_result("copy", "fp64", 1.43e-3, at),  stream_result("triad", "fp64", 2.12e-3, at),
-                 stream_result("copy", "fp32", 1.43e-3, at),  stream_result("triad", "fp32", 2.12e-3, at),
-                 gemm_result("fp16", 749, at),                gemm_result("bf16", 770, at),
+  run.results = {stream_result("copy", "fp64", 1.43e-3, at),
+                 stream_result("triad", "fp64", 2.12e-3, at),
+                 stream_result("copy", "fp32", 1.43e-3, at),
+                 stream_result("triad", "fp32", 2.12e-3, at),
+                 gemm_result("fp16", 749, at),
+                 gemm_result("bf16", 770, at),
                  unavailable_result("conv", "conv/fp16/n32c64h56w56k64r3s3",
                                     "libcudnn.so.9: cannot open shared object file: No such file or directory", at)};
   return run;

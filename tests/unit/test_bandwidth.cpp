@@ -37,9 +37,7 @@ TEST(Bandwidth, StreamBytesOfTwoGiBArrays) {
   EXPECT_EQ(stream_bytes(StreamKernel::Nstream, elements, 8), 8ull * 1024 * 1024 * 1024);
 }
 
-TEST(Bandwidth, StreamBytesOfNothingIsNothing) {
-  EXPECT_EQ(stream_bytes(StreamKernel::Triad, 0, 8), 0u);
-}
+TEST(Bandwidth, StreamBytesOfNothingIsNothing) { EXPECT_EQ(stream_bytes(StreamKernel::Triad, 0, 8), 0u); }
 
 TEST(Bandwidth, KernelNamesRoundTrip) {
   for (const auto* name : {"copy", "mul", "add", "triad", "dot", "nstream"}) {

@@ -80,7 +80,8 @@ TEST(CdiSpec, DeviceNamesFollowTheCdiNameRule) {
   for (const auto& d : spec["devices"]) {
     const std::string name = d["name"];
     ASSERT_FALSE(name.empty());
-    EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(name.front())) && std::isalnum(static_cast<unsigned char>(name.back())))
+    EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(name.front())) &&
+                std::isalnum(static_cast<unsigned char>(name.back())))
         << name;
     for (char c : name)
       EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':') << name;
@@ -94,14 +95,16 @@ TEST(CdiSpec, CommonEditsAsNvidiaCtkWritesThem) {
   options.hook_program = "/opt/gpucert/bin/gpucert";
   auto spec = spec_for(facts, options);
   const auto& edits = spec["containerEdits"];
-  EXPECT_EQ(node_paths(edits), (std::vector<std::string>{"/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools"}));
+  EXPECT_EQ(node_paths(edits),
+            (std::vector<std::string>{"/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools"}));
   // Every library at its host path, libcuda.so beside libcuda.so.1 (nvidia-ctk's create-symlinks).
   ASSERT_EQ(edits["mounts"].size(), 3u);
   EXPECT_EQ(edits["mounts"][0], (json{{"hostPath", "/usr/local/nvidia/lib64/libcuda.so.1"},
-                                       {"containerPath", "/usr/local/nvidia/lib64/libcuda.so.1"},
-                                       {"options", {"ro", "nosuid", "nodev", "bind"}}}));
+                                      {"containerPath", "/usr/local/nvidia/lib64/libcuda.so.1"},
+                                      {"options", {"ro", "nosuid", "nodev", "bind"}}}));
   EXPECT_EQ(edits["mounts"][1]["containerPath"], "/usr/local/nvidia/lib64/libcuda.so");
-  EXPECT_EQ(edits["env"], json::array({"NVIDIA_CTK_LIBCUDA_DIR=/usr/local/nvidia/lib64", "NVIDIA_VISIBLE_DEVICES=void"}));
+  EXPECT_EQ(edits["env"],
+            json::array({"NVIDIA_CTK_LIBCUDA_DIR=/usr/local/nvidia/lib64", "NVIDIA_VISIBLE_DEVICES=void"}));
   ASSERT_EQ(edits["hooks"].size(), 2u);
   EXPECT_EQ(edits["hooks"][0]["hookName"], "createContainer");
   EXPECT_EQ(edits["hooks"][0]["args"], json::array({"/opt/gpucert/bin/gpucert", "cdi", "hook", "enable-cuda-compat",

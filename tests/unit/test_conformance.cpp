@@ -159,9 +159,8 @@ TEST(Conformance, ResultsVerifiedPassesWithTheTally) {
   const auto c = only(results_verified_checks(healthy_run()));
   EXPECT_EQ(c.verdict, Verdict::Pass);
   EXPECT_EQ(c.subject, "rank 0");
-  EXPECT_EQ(c.evidence,
-            "6 measurement(s) ran and verified: " + std::to_string(4 * 268435456ull + 2 * 4096 * 4096) +
-                " value(s) checked, 0 wrong; 1 unavailable");
+  EXPECT_EQ(c.evidence, "6 measurement(s) ran and verified: " + std::to_string(4 * 268435456ull + 2 * 4096 * 4096) +
+                            " value(s) checked, 0 wrong; 1 unavailable");
 }
 
 TEST(Conformance, ResultsVerifiedFailureNamesTheMeasurements) {
@@ -185,8 +184,8 @@ TEST(Conformance, ResultsVerifiedFailureNamesTheMeasurements) {
 TEST(Conformance, ResultsVerifiedIsWaivedWhereNothingVerifiableRan) {
   auto run = empty_run();
   run.ranks = {usable_rank(0, "node-a"), unusable_rank(1, "node-b"), usable_rank(2, "node-c")};
-  run.results = {unavailable_result("gemm", "gemm/fp16/4096x4096x4096", "libcublasLt.so.13: cannot open",
-                                    placement(0, "node-a"))};
+  run.results = {
+      unavailable_result("gemm", "gemm/fp16/4096x4096x4096", "libcublasLt.so.13: cannot open", placement(0, "node-a"))};
   const auto checks = results_verified_checks(run);
   ASSERT_EQ(checks.size(), 3u);
   // Rank by rank; those that produced nothing say why.
@@ -235,8 +234,8 @@ TEST(Conformance, AvailabilityGathersRanksWithTheSameMessage) {
   auto run = empty_run();
   run.ranks = {usable_rank(0, "a"), usable_rank(1, "b"), usable_rank(2, "c")};
   for (int r : {0, 1})
-    run.results.push_back(unavailable_result("gemm", "gemm/fp16/4096x4096x4096", "libcublasLt.so.13: missing",
-                                             placement(r, "x")));
+    run.results.push_back(
+        unavailable_result("gemm", "gemm/fp16/4096x4096x4096", "libcublasLt.so.13: missing", placement(r, "x")));
   run.results.push_back(gemm_result("fp16", 700, placement(2, "c")));
   const auto& c = only(workload_availability_checks(run));
   EXPECT_EQ(c.verdict, Verdict::Waived);
@@ -309,8 +308,9 @@ TEST(Conformance, PerformanceFloorIsWaivedOncePerRankOnlyWhereCudaDidNotDescribe
   const auto& c = only(performance_floor_checks(run, test_thresholds()));
   EXPECT_EQ(c.verdict, Verdict::Waived);
   EXPECT_EQ(c.subject, "rank 0");
-  EXPECT_HAS(c.evidence, "no performance floors for 'NVIDIA A100-SXM4-80GB' in test-thresholds.json, and none can be "
-                         "derived: CUDA did not report the memory clock and bus width");
+  EXPECT_HAS(c.evidence,
+             "no performance floors for 'NVIDIA A100-SXM4-80GB' in test-thresholds.json, and none can be "
+             "derived: CUDA did not report the memory clock and bus width");
 }
 
 TEST(Conformance, PerformanceFloorSkipsResultsThatDidNotVerify) {
@@ -380,9 +380,9 @@ TEST(Thresholds, ShippedFileParsesAndCitesItsSources) {
   EXPECT_EQ(triad->datasheet, 3350);
   EXPECT_HAS(triad->source, "80% of the H100 datasheet (SXM5) memory bandwidth");
   // Every GPU model the datacenter runs has its table, each floor a stated fraction of a datasheet peak.
-  for (const char* gpu : {"NVIDIA A100-SXM4-40GB", "NVIDIA A100-SXM4-80GB", "NVIDIA A100-PCIE-40GB", "NVIDIA A100 80GB PCIe",
-                          "NVIDIA H100 PCIe", "NVIDIA H100 NVL", "NVIDIA H200", "NVIDIA GH200 480GB", "NVIDIA B200",
-                          "NVIDIA L40S", "NVIDIA L4"}) {
+  for (const char* gpu : {"NVIDIA A100-SXM4-40GB", "NVIDIA A100-SXM4-80GB", "NVIDIA A100-PCIE-40GB",
+                          "NVIDIA A100 80GB PCIe", "NVIDIA H100 PCIe", "NVIDIA H100 NVL", "NVIDIA H200",
+                          "NVIDIA GH200 480GB", "NVIDIA B200", "NVIDIA L40S", "NVIDIA L4"}) {
     ASSERT_TRUE(t.covers(gpu)) << gpu;
     const auto* stream = t.floor_for(gpu, "stream/copy/fp64/2GiB");
     ASSERT_NE(stream, nullptr) << gpu;

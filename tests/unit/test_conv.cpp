@@ -63,15 +63,25 @@ TEST(ConvSuite, ExpandsPrecisionsTimesShapes) {
                            "test");
   ASSERT_TRUE(suite.ok()) << suite.error().describe();
   const auto ids = testing_helpers::plan_ids(suite->plan);
-  EXPECT_EQ(ids, (std::vector<std::string>{"conv/fp16/n256c64h56w56k64r3s3p1u1", "conv/fp16/n256c3h224w224k64r7s7p3u2",
-                                           "conv/tf32/n256c64h56w56k64r3s3p1u1", "conv/tf32/n256c3h224w224k64r7s7p3u2"}));
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{"conv/fp16/n256c64h56w56k64r3s3p1u1", "conv/fp16/n256c3h224w224k64r7s7p3u2",
+                                      "conv/tf32/n256c64h56w56k64r3s3p1u1", "conv/tf32/n256c3h224w224k64r7s7p3u2"}));
   const auto& m = suite->plan[1];
   EXPECT_EQ(m.workload, "conv");
   EXPECT_EQ(m.metric, Metric::Throughput);
   EXPECT_EQ(m.work, 60423143424u);
   EXPECT_EQ(m.repetitions, 9);
-  EXPECT_EQ(m.params, (nlohmann::json{{"precision", "fp16"}, {"n", 256}, {"c", 3}, {"h", 224}, {"w", 224},
-                                      {"k", 64}, {"r", 7}, {"s", 7}, {"pad", 3}, {"stride", 2}, {"dilation", 1}}));
+  EXPECT_EQ(m.params, (nlohmann::json{{"precision", "fp16"},
+                                      {"n", 256},
+                                      {"c", 3},
+                                      {"h", 224},
+                                      {"w", 224},
+                                      {"k", 64},
+                                      {"r", 7},
+                                      {"s", 7},
+                                      {"pad", 3},
+                                      {"stride", 2},
+                                      {"dilation", 1}}));
   EXPECT_EQ(suite->plan[0].work, 59190018048u);
 }
 
@@ -79,9 +89,9 @@ TEST(ConvSuite, DefaultsToEveryPrecisionAndTheComparedShape) {
   auto suite = parse_suite(suite_with(R"({"workload": "conv"})"), "test");
   ASSERT_TRUE(suite.ok()) << suite.error().describe();
   const auto ids = testing_helpers::plan_ids(suite->plan);
-  EXPECT_EQ(ids, (std::vector<std::string>{
-                     "conv/fp32/n256c64h56w56k64r3s3p1u1", "conv/tf32/n256c64h56w56k64r3s3p1u1",
-                     "conv/fp16/n256c64h56w56k64r3s3p1u1", "conv/bf16/n256c64h56w56k64r3s3p1u1"}));
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{"conv/fp32/n256c64h56w56k64r3s3p1u1", "conv/tf32/n256c64h56w56k64r3s3p1u1",
+                                      "conv/fp16/n256c64h56w56k64r3s3p1u1", "conv/bf16/n256c64h56w56k64r3s3p1u1"}));
 }
 
 TEST(ConvSuite, ExpandsPrecisionsTimesDirectionsTimesShapes) {
@@ -94,23 +104,30 @@ TEST(ConvSuite, ExpandsPrecisionsTimesDirectionsTimesShapes) {
   const auto ids = testing_helpers::plan_ids(suite->plan);
   // Precisions outer, then directions, then shapes; forward ids as they always were, backward ones name the
   // direction after the precision.
-  EXPECT_EQ(ids, (std::vector<std::string>{
-                     "conv/fp16/n256c64h56w56k64r3s3p1u1", "conv/fp16/n256c3h224w224k64r7s7p3u2",
-                     "conv/fp16/backward_data/n256c64h56w56k64r3s3p1u1",
-                     "conv/fp16/backward_data/n256c3h224w224k64r7s7p3u2",
-                     "conv/fp16/backward_filter/n256c64h56w56k64r3s3p1u1",
-                     "conv/fp16/backward_filter/n256c3h224w224k64r7s7p3u2",
-                     "conv/fp32/n256c64h56w56k64r3s3p1u1", "conv/fp32/n256c3h224w224k64r7s7p3u2",
-                     "conv/fp32/backward_data/n256c64h56w56k64r3s3p1u1",
-                     "conv/fp32/backward_data/n256c3h224w224k64r7s7p3u2",
-                     "conv/fp32/backward_filter/n256c64h56w56k64r3s3p1u1",
-                     "conv/fp32/backward_filter/n256c3h224w224k64r7s7p3u2"}));
+  EXPECT_EQ(
+      ids,
+      (std::vector<std::string>{
+          "conv/fp16/n256c64h56w56k64r3s3p1u1", "conv/fp16/n256c3h224w224k64r7s7p3u2",
+          "conv/fp16/backward_data/n256c64h56w56k64r3s3p1u1", "conv/fp16/backward_data/n256c3h224w224k64r7s7p3u2",
+          "conv/fp16/backward_filter/n256c64h56w56k64r3s3p1u1", "conv/fp16/backward_filter/n256c3h224w224k64r7s7p3u2",
+          "conv/fp32/n256c64h56w56k64r3s3p1u1", "conv/fp32/n256c3h224w224k64r7s7p3u2",
+          "conv/fp32/backward_data/n256c64h56w56k64r3s3p1u1", "conv/fp32/backward_data/n256c3h224w224k64r7s7p3u2",
+          "conv/fp32/backward_filter/n256c64h56w56k64r3s3p1u1",
+          "conv/fp32/backward_filter/n256c3h224w224k64r7s7p3u2"}));
   // Forward params have no direction (they are what they were); backward ones name it for the worker.
   EXPECT_FALSE(suite->plan[1].params.contains("direction"));
-  EXPECT_EQ(suite->plan[3].params,
-            (nlohmann::json{{"precision", "fp16"}, {"n", 256}, {"c", 3}, {"h", 224}, {"w", 224}, {"k", 64},
-                            {"r", 7}, {"s", 7}, {"pad", 3}, {"stride", 2}, {"dilation", 1},
-                            {"direction", "backward_data"}}));
+  EXPECT_EQ(suite->plan[3].params, (nlohmann::json{{"precision", "fp16"},
+                                                   {"n", 256},
+                                                   {"c", 3},
+                                                   {"h", 224},
+                                                   {"w", 224},
+                                                   {"k", 64},
+                                                   {"r", 7},
+                                                   {"s", 7},
+                                                   {"pad", 3},
+                                                   {"stride", 2},
+                                                   {"dilation", 1},
+                                                   {"direction", "backward_data"}}));
   EXPECT_EQ(suite->plan[5].params["direction"], "backward_filter");
   // The same multiply-adds in every direction: 2·N·K·P·Q·C·R·S (conv1's, worked out above).
   for (std::size_t i : {1, 3, 5}) {
@@ -128,8 +145,8 @@ TEST(ConvSuite, DirectionsDefaultToForwardAlone) {
   EXPECT_EQ(suite->plan[0].id, "conv/bf16/n256c64h56w56k64r3s3p1u1");
   EXPECT_FALSE(suite->plan[0].params.contains("direction"));
   // Listing forward alone is the same measurement.
-  auto listed = parse_suite(suite_with(R"({"workload": "conv", "precisions": ["bf16"], "directions": ["forward"]})"),
-                            "test");
+  auto listed =
+      parse_suite(suite_with(R"({"workload": "conv", "precisions": ["bf16"], "directions": ["forward"]})"), "test");
   ASSERT_TRUE(listed.ok()) << listed.error().describe();
   ASSERT_EQ(listed->plan.size(), 1u);
   EXPECT_EQ(listed->plan[0].id, suite->plan[0].id);
@@ -144,8 +161,7 @@ TEST(ConvSuite, RefusesBadDirections) {
   expect_refused(R"({"workload": "conv", "directions": ["backward_filter", "backward_filter"]})",
                  "items[0].directions[1]", "twice");
   expect_refused(R"({"workload": "conv", "directions": []})", "items[0].directions", "non-empty array");
-  expect_refused(R"({"workload": "conv", "directions": "backward_data"})", "items[0].directions",
-                 "non-empty array");
+  expect_refused(R"({"workload": "conv", "directions": "backward_data"})", "items[0].directions", "non-empty array");
   expect_refused(R"({"workload": "conv", "direction": ["backward_data"]})", "items[0].direction", "unknown field");
 }
 
@@ -154,7 +170,8 @@ TEST(ConvSuite, RefusesADirectionListedByTwoItems) {
   const std::string shape = R"([{"n": 8, "c": 16, "h": 32, "w": 32, "k": 32, "r": 1, "s": 1}])";
   auto suite = parse_suite(suite_with(R"({"workload": "conv", "directions": ["backward_filter"], "shapes": )" + shape +
                                       R"(}, {"workload": "conv", "directions": ["forward", "backward_filter"],
-                                             "shapes": )" + shape + "}"),
+                                             "shapes": )" +
+                                      shape + "}"),
                            "bad.json");
   ASSERT_FALSE(suite.ok());
   EXPECT_NE(suite.error().message.find("conv/fp32/backward_filter/n8c16h32w32k32r1s1p0u1' appears twice"),

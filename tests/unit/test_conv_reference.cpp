@@ -29,7 +29,7 @@ std::vector<double> integers(std::uint64_t count, int salt) {
   std::vector<double> out(count);
   for (std::uint64_t i = 0; i < count; ++i) {
     const int v = static_cast<int>((i * 7 + static_cast<std::uint64_t>(salt) * 13) % 10) - 5;  // -5..4
-    out[i] = v >= 0 ? v + 1 : v;                                                                // -5..-1, 1..5
+    out[i] = v >= 0 ? v + 1 : v;                                                               // -5..-1, 1..5
   }
   return out;
 }
@@ -201,8 +201,9 @@ TEST(ConvReferenceSamples, BoundedByOutputsAndByTheReferencesWork) {
 }
 
 nlohmann::json params(const std::string& direction) {
-  nlohmann::json p{{"precision", "fp16"}, {"n", 2}, {"c", 3}, {"h", 9}, {"w", 9}, {"k", 4}, {"r", 3}, {"s", 3},
-                   {"pad", 1}, {"stride", 2}};
+  nlohmann::json p{
+      {"precision", "fp16"}, {"n", 2}, {"c", 3}, {"h", 9}, {"w", 9}, {"k", 4}, {"r", 3}, {"s", 3}, {"pad", 1},
+      {"stride", 2}};
   if (!direction.empty()) p["direction"] = direction;
   return p;
 }

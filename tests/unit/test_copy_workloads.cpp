@@ -23,7 +23,7 @@ TEST(PeerCopySpec, ExpandsEveryEngineAndDirectionAndCountsBothDirectionsBytes) {
   const auto suite = suite_of(R"({"workload": "peer_copy", "bytes": 1048576})");
   ASSERT_TRUE(suite) << suite.error().message;
   EXPECT_EQ(plan_ids(suite->plan), (std::vector<std::string>{"peer_copy/ce/uni/1MiB", "peer_copy/ce/bi/1MiB",
-                                                              "peer_copy/sm/uni/1MiB", "peer_copy/sm/bi/1MiB"}));
+                                                             "peer_copy/sm/uni/1MiB", "peer_copy/sm/bi/1MiB"}));
   EXPECT_EQ(suite->plan[0].work, 1048576u);
   EXPECT_EQ(suite->plan[1].work, 2 * 1048576u);
   EXPECT_EQ(suite->plan[1].params["engine"], "ce");

@@ -72,15 +72,18 @@ TEST(CudaMatrix, BadVersionListsAreRefusedNamingTheValue) {
 TEST(CudaMatrix, SuiteFileNamesFlavorsAndVersions) {
   const std::string items = R"("items": [{"workload": "stream"}])";
   auto ok = parse_suite(R"({"schema_version": 1, "name": "m", "flavors": ["base", "runtime"],
-                            "cuda_versions": ["12.9", "13.0"], )" + items + "}",
+                            "cuda_versions": ["12.9", "13.0"], )" +
+                            items + "}",
                         "m.json");
   ASSERT_TRUE(ok) << ok.error().message;
   EXPECT_EQ(ok->flavors, (std::vector<std::string>{"base", "runtime"}));
   EXPECT_EQ(ok->cuda_versions, (std::vector<std::string>{"12.9", "13.0"}));
-  auto lonely = parse_suite(R"({"schema_version": 1, "name": "m", "cuda_versions": ["12.9"], )" + items + "}", "m.json");
+  auto lonely =
+      parse_suite(R"({"schema_version": 1, "name": "m", "cuda_versions": ["12.9"], )" + items + "}", "m.json");
   ASSERT_FALSE(lonely);
   EXPECT_NE(lonely.error().message.find("needs \"flavors\""), std::string::npos) << lonely.error().message;
-  auto twice = parse_suite(R"({"schema_version": 1, "name": "m", "flavors": ["base", "base"], )" + items + "}", "m.json");
+  auto twice =
+      parse_suite(R"({"schema_version": 1, "name": "m", "flavors": ["base", "base"], )" + items + "}", "m.json");
   ASSERT_FALSE(twice);
   EXPECT_NE(twice.error().message.find("flavors[1]"), std::string::npos) << twice.error().message;
 }
@@ -88,8 +91,9 @@ TEST(CudaMatrix, SuiteFileNamesFlavorsAndVersions) {
 class WorkerBuilds : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("gpucert-worker-builds-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    root_ = fs::temp_directory_path() /
+            ("gpucert-worker-builds-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
     for (auto dir : {"bin", "cuda12/bin", "cuda11/bin", "cudaX/bin", "cuda12x/bin"}) {
       fs::create_directories(root_ / dir);
@@ -125,9 +129,11 @@ TEST_F(WorkerBuilds, NamedWorkersReplaceFoundOnesAndBadEntriesAreRefused) {
   ASSERT_TRUE(builds) << builds.error().message;
   EXPECT_EQ(runtime::worker_for_cuda(*builds, "12.4")->path, other);
 
-  auto missing = runtime::find_worker_builds((root_ / "bin/gpucert-worker").string(), 13000, "12=/nowhere/gpucert-worker");
+  auto missing =
+      runtime::find_worker_builds((root_ / "bin/gpucert-worker").string(), 13000, "12=/nowhere/gpucert-worker");
   ASSERT_FALSE(missing);
-  EXPECT_NE(missing.error().message.find("/nowhere/gpucert-worker (the CUDA 12 worker) is not a file"), std::string::npos);
+  EXPECT_NE(missing.error().message.find("/nowhere/gpucert-worker (the CUDA 12 worker) is not a file"),
+            std::string::npos);
   auto malformed = runtime::find_worker_builds((root_ / "bin/gpucert-worker").string(), 13000, "twelve=" + other);
   ASSERT_FALSE(malformed);
   EXPECT_NE(malformed.error().message.find("is not MAJOR=PATH"), std::string::npos);
@@ -158,7 +164,8 @@ TEST(DriverPerRelease, NotesMinorVersionCompatibilityAndForwardCompatibilityOnly
   EXPECT_EQ(driver_compatibility_note("580.95.05", 12090, "/usr/lib/x86_64-linux-gnu/libcuda.so.1"), "");
   const auto minor = driver_compatibility_note("550.54.15", 12090, "/usr/lib/x86_64-linux-gnu/libcuda.so.1");
   EXPECT_NE(minor.find("below 575.51.03 (CUDA 12.9's driver), so only minor-version compatibility applies"),
-            std::string::npos) << minor;
+            std::string::npos)
+      << minor;
   const auto forward = driver_compatibility_note("535.104.05", 12090, "/usr/local/cuda/compat/libcuda.so.1");
   EXPECT_NE(forward.find("forward-compatibility package"), std::string::npos) << forward;
   EXPECT_EQ(driver_compatibility_note("", 12090, ""), "");
@@ -184,7 +191,8 @@ EnvironmentRecord cell(const std::string& name, const std::string& flavor, const
 
 RunRecord matrix_run() {
   RunRecord run;
-  run.environments = {cell("cuda12.9-base", "base", "12.9.1", true), cell("cuda12.9-runtime", "runtime", "12.9.1", true),
+  run.environments = {cell("cuda12.9-base", "base", "12.9.1", true),
+                      cell("cuda12.9-runtime", "runtime", "12.9.1", true),
                       cell("cuda13.0-base", "base", "13.0.2", true)};
   run.checks = {{"gpu-visible", "cuda12.9-base", "rank 0", 0, Verdict::Pass, "", "", ""},
                 {"gpu-visible", "cuda12.9-runtime", "rank 0", 0, Verdict::Pass, "", "", ""},
@@ -206,10 +214,14 @@ TEST(CudaMatrixReport, OneRowPerVersionOneColumnPerFlavorWithTheCellsVerdict) {
   EXPECT_EQ(m.cells[1][0].checks.waived, 1u);
 
   const auto md = reports::cuda_matrix_markdown(run);
-  EXPECT_NE(md.find("| 12.9 | PASSED: 1 passed, 0 failed, 0 waived; parity -; no PyTorch | **FAILED**: 1 passed, 1 failed"),
-            std::string::npos) << md;
+  EXPECT_NE(
+      md.find("| 12.9 | PASSED: 1 passed, 0 failed, 0 waived; parity -; no PyTorch | **FAILED**: 1 passed, 1 failed"),
+      std::string::npos)
+      << md;
   EXPECT_NE(md.find("PyTorch misaligned"), std::string::npos) << md;
-  EXPECT_NE(md.find("| 13.0 | PASSED: 1 passed, 0 failed, 1 waived; parity -; no PyTorch | not run |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 13.0 | PASSED: 1 passed, 0 failed, 1 waived; parity -; no PyTorch | not run |"),
+            std::string::npos)
+      << md;
   const auto html = reports::cuda_matrix_html(run);
   EXPECT_NE(html.find("<section id=\"cuda-matrix\">"), std::string::npos);
   EXPECT_NE(html.find("<span class=\"pill fail\">FAILED</span>"), std::string::npos) << html;
@@ -224,7 +236,8 @@ TEST(CudaMatrixReport, ARunOfOneCudaVersionHasNoMatrix) {
 
 TEST(FrameworkAlignment, PyTorchOfTheImagesMajorPassesAnotherMajorFailsNoTorchNoCheck) {
   RunRecord run;
-  run.environments = {cell("cuda12.9-runtime", "runtime", "12.9.1", true), cell("cuda13.0-runtime", "runtime", "13.0.2", true),
+  run.environments = {cell("cuda12.9-runtime", "runtime", "12.9.1", true),
+                      cell("cuda13.0-runtime", "runtime", "13.0.2", true),
                       cell("cuda13.0-base", "base", "13.0.2", true)};
   PythonTorchProbe aligned{"python3", "2.8.0+cu129", "12.9", true, 1, "", {}};
   PythonTorchProbe other{"python3", "2.8.0+cu126", "12.6", true, 1, "", {}};

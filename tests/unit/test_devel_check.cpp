@@ -77,8 +77,7 @@ TEST(DevelCheckProtocol, AWorkerThatDoesNotKnowTheOpGivesAFailedReply) {
   EXPECT_EQ(reply->message, "protocol: unknown op 'devel_check'");
   EXPECT_FALSE(decode_devel_check_reply("garbage").ok());
   EXPECT_HAS(decode_devel_check_reply(R"({"op":"run","ok":true})").error().message, "expected a devel_check reply");
-  EXPECT_HAS(decode_devel_check_reply(R"({"op":"devel_check","ok":true,"nvcc":7})").error().message,
-             "wrong type");
+  EXPECT_HAS(decode_devel_check_reply(R"({"op":"devel_check","ok":true,"nvcc":7})").error().message, "wrong type");
 }
 
 TEST(DevelCheckProtocol, LongOutputKeepsItsBeginningAndItsEnd) {

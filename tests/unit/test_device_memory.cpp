@@ -46,8 +46,9 @@ TEST(DeviceMemory, GemmCountsOperandsWorkspaceAndVerifier) {
 }
 
 TEST(DeviceMemory, ConvCountsInputFilterOutputAndCudnnsReserve) {
-  nlohmann::json params{{"precision", "fp16"}, {"n", 256}, {"c", 64}, {"h", 56}, {"w", 56}, {"k", 64}, {"r", 3},
-                        {"s", 3}, {"pad", 1}, {"stride", 1}, {"dilation", 1}};
+  nlohmann::json params{
+      {"precision", "fp16"}, {"n", 256},     {"c", 64}, {"h", 56}, {"w", 56}, {"k", 64}, {"r", 3}, {"s", 3}, {"pad", 1},
+      {"stride", 1},         {"dilation", 1}};
   const std::uint64_t x = 256ull * 64 * 56 * 56, w = 64ull * 64 * 3 * 3, y = 256ull * 64 * 56 * 56;
   EXPECT_EQ(device_bytes_needed("conv", params), (x + w + y) * 2 + 513 * kMiB);
   // Stride 2 halves the output's height and width: P = Q = (56 + 2 - 2 - 1) / 2 + 1 = 28.
@@ -75,19 +76,17 @@ TEST(DeviceMemory, NcclCountsSendAndReceiveBuffersByRankCount) {
 TEST(DeviceMemory, UnknownWorkloadsAndMalformedParamsHaveNoFigure) {
   EXPECT_EQ(device_bytes_needed("my_plugin", {{"bytes", 1}}), std::nullopt);
   EXPECT_EQ(device_bytes_needed("stream", {{"kernel", "copy"}, {"precision", "fp64"}}), std::nullopt);
-  EXPECT_EQ(device_bytes_needed("stream", {{"kernel", "copy"}, {"precision", "fp64"}, {"elements", -1}}),
-            std::nullopt);
-  EXPECT_EQ(device_bytes_needed("stream", {{"kernel", "copy"}, {"precision", "int8"}, {"elements", 1}}),
-            std::nullopt);
+  EXPECT_EQ(device_bytes_needed("stream", {{"kernel", "copy"}, {"precision", "fp64"}, {"elements", -1}}), std::nullopt);
+  EXPECT_EQ(device_bytes_needed("stream", {{"kernel", "copy"}, {"precision", "int8"}, {"elements", 1}}), std::nullopt);
   EXPECT_EQ(device_bytes_needed("host_copy", nlohmann::json::array()), std::nullopt);
 }
 
 TEST(DeviceMemory, ASizePastTwoToTheSixtyFourSaturatesInsteadOfWrapping) {
   const nlohmann::json huge{{"kernel", "copy"}, {"precision", "fp64"}, {"elements", std::uint64_t{1} << 62}};
   EXPECT_EQ(device_bytes_needed("stream", huge), std::numeric_limits<std::uint64_t>::max());
-  EXPECT_TRUE(device_memory_refusal("stream", std::numeric_limits<std::uint64_t>::max(), 100 * kGiB, 140 * kGiB,
-                                    "GPU 0")
-                  .has_value());
+  EXPECT_TRUE(
+      device_memory_refusal("stream", std::numeric_limits<std::uint64_t>::max(), 100 * kGiB, 140 * kGiB, "GPU 0")
+          .has_value());
 }
 
 TEST(DeviceMemory, EveryMeasurementOfTheShippedSuitesHasAFigure) {

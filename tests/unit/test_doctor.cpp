@@ -299,7 +299,6 @@ TEST(Doctor, MachineWithoutDriverAsThisBuildMachineReportsIt) {
   EXPECT_EQ(find_cause(d, "driver-too-old"), nullptr);
 }
 
-
 TEST(Doctor, StubRecognisedByItsErrorWhereverItLies) {
   // The stub copied into a plain folder as libcuda.so.1: the path says nothing, cudaErrorStubLibrary does.
   auto r = failing(34, "cudaErrorStubLibrary", "CUDA driver is a stub library");
@@ -396,7 +395,8 @@ TEST(Doctor, TorchNewerMajorThanTheDriver) {
   r.driver_version = 12040;
   r.driver_release = "550.54.15";
   r.python_torch = torch_probe("2.9.0+cu130", "13.0", false);
-  r.python_torch->warnings = {"CUDA initialization: The NVIDIA driver on your system is too old (found version 12040)."};
+  r.python_torch->warnings = {
+      "CUDA initialization: The NVIDIA driver on your system is too old (found version 12040)."};
   const auto d = diagnose(r);
   expect_complete(d);
   EXPECT_EQ(causes(d), std::vector<std::string>{"torch-cuda-newer-than-driver"});
@@ -449,9 +449,14 @@ TEST(Doctor, TorchCpuOnlyBuild) {
 
 TEST(Doctor, TorchImportFailed) {
   auto r = healthy();
-  r.python_torch = PythonTorchProbe{"/usr/bin/python3", "", "", false, 0,
-                                    "ImportError: libcudnn.so.9: cannot open shared object file: No such file or directory",
-                                    {}};
+  r.python_torch =
+      PythonTorchProbe{"/usr/bin/python3",
+                       "",
+                       "",
+                       false,
+                       0,
+                       "ImportError: libcudnn.so.9: cannot open shared object file: No such file or directory",
+                       {}};
   const auto d = diagnose(r);
   expect_complete(d);
   EXPECT_EQ(causes(d), std::vector<std::string>{"torch-import-failed"});

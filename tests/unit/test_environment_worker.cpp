@@ -187,7 +187,8 @@ TEST(StartEnvironmentWorker, AStartedWorkerWritesItsBundleAndStopRemovesIt) {
   options.oci.program = "true";
   runtime::StartOptions start;
   start.host_facts = one_gpu_host();
-  auto worker = runtime::start_environment_worker(oci_env((dir.path / "rootfs").string()), options, dir.path / "s", start);
+  auto worker =
+      runtime::start_environment_worker(oci_env((dir.path / "rootfs").string()), options, dir.path / "s", start);
   ASSERT_TRUE(worker.ok()) << worker.error().describe();
   const auto bundle = worker->bundle_dir();
   ASSERT_TRUE(fs::exists(bundle / "config.json"));

@@ -93,7 +93,8 @@ TEST(LibraryInventory, Cuda11RequiresCudnn8AndNamesWhatCuda11Lacks) {
   ops.error = "libcudnn_ops_infer.so.8: cannot open shared object file: No such file or directory";
   c = only(library_inventory_checks(run_with({e}), catalog()));
   EXPECT_EQ(c.verdict, Verdict::Fail);
-  EXPECT_HAS(c.diagnosis, "cudnn_ops_infer (libcudnn_ops_infer.so.8) must load in the runtime-cudnn flavour and did not");
+  EXPECT_HAS(c.diagnosis,
+             "cudnn_ops_infer (libcudnn_ops_infer.so.8) must load in the runtime-cudnn flavour and did not");
   EXPECT_HAS(c.fix, "install libcudnn8 from NVIDIA's CUDA repository");
 
   // On CUDA 13 the same flavour wants cudnn_graph, and says that cuDNN 8's split is not part of it.
@@ -129,8 +130,9 @@ TEST(LibraryInventory, AMissingLibraryFailsWithTheLoadersMessage) {
   nccl.error = "libnccl.so.2: cannot open shared object file: No such file or directory";
   const auto c = only(library_inventory_checks(run_with({e}), catalog()));
   EXPECT_EQ(c.verdict, Verdict::Fail);
-  EXPECT_HAS(c.diagnosis, "nccl (libnccl.so.2) must load in the runtime flavour and did not: libnccl.so.2: cannot open "
-                          "shared object file: No such file or directory");
+  EXPECT_HAS(c.diagnosis,
+             "nccl (libnccl.so.2) must load in the runtime flavour and did not: libnccl.so.2: cannot open "
+             "shared object file: No such file or directory");
   EXPECT_HAS(c.fix, "build the image from images/ as the runtime flavour, or install libnccl2");
 }
 
@@ -156,8 +158,9 @@ TEST(LibraryInventory, AForbiddenLibraryFailsNamingItsFileAndTheFlavourThatMayHo
   cudnn.version = "9.19.0";
   const auto c = only(library_inventory_checks(run_with({e}), catalog()));
   EXPECT_EQ(c.verdict, Verdict::Fail);
-  EXPECT_HAS(c.diagnosis, "cudnn must be absent from the runtime flavour, but libcudnn.so.9 9.19.0 loaded from "
-                          "/usr/lib/x86_64-linux-gnu/libcudnn.so.9");
+  EXPECT_HAS(c.diagnosis,
+             "cudnn must be absent from the runtime flavour, but libcudnn.so.9 9.19.0 loaded from "
+             "/usr/lib/x86_64-linux-gnu/libcudnn.so.9");
   EXPECT_HAS(c.fix, "images that need cudnn belong to the runtime-cudnn flavour");
   EXPECT_HAS(c.fix, "apt-get purge libcudnn9-cuda-13");
 }
@@ -168,8 +171,9 @@ TEST(LibraryInventory, DevelMustCarryItsTools) {
   const auto c = only(library_inventory_checks(run_with({e}), catalog()));
   EXPECT_EQ(c.verdict, Verdict::Fail);
   EXPECT_HAS(c.evidence, "tools: cuda_runtime.h at /usr/local/cuda/include/cuda_runtime.h");
-  EXPECT_HAS(c.diagnosis, "the devel flavour must carry nvcc, and the probe found no nvcc on PATH nor in "
-                          "/usr/local/cuda/bin");
+  EXPECT_HAS(c.diagnosis,
+             "the devel flavour must carry nvcc, and the probe found no nvcc on PATH nor in "
+             "/usr/local/cuda/bin");
   EXPECT_HAS(c.fix, "cuda-toolkit-13-0");
 
   const auto healthy = only(library_inventory_checks(run_with({environment("devel")}), catalog()));
@@ -196,8 +200,9 @@ TEST(LibraryInventory, WaivedWhereItCannotBeJudged) {
   unknown.flavor = "gpu-party";
   auto c = only(library_inventory_checks(run_with({unknown}), catalog()));
   EXPECT_EQ(c.verdict, Verdict::Waived);
-  EXPECT_HAS(c.evidence, "the flavour 'gpu-party' is not in the flavour catalogue test-flavors.json (it has base, "
-                         "devel, runtime, runtime-cudnn)");
+  EXPECT_HAS(c.evidence,
+             "the flavour 'gpu-party' is not in the flavour catalogue test-flavors.json (it has base, "
+             "devel, runtime, runtime-cudnn)");
 
   auto old_worker = environment("runtime");
   old_worker.ranks[0].probe.libraries.clear();
@@ -298,8 +303,9 @@ TEST(PerformanceParity, FailsOnlyWhenTheWholeIntervalLiesBelowTheThreshold) {
   const auto slow = only(performance_parity_checks(parity_run(1.10)));
   EXPECT_EQ(slow.verdict, Verdict::Fail);
   EXPECT_HAS(slow.evidence, "container/native ratio 0.909");
-  EXPECT_HAS(slow.diagnosis, "the container runs stream 9.1% slower than native, and the whole 95% interval lies "
-                             "below 0.970");
+  EXPECT_HAS(slow.diagnosis,
+             "the container runs stream 9.1% slower than native, and the whole 95% interval lies "
+             "below 0.970");
   EXPECT_HAS(slow.fix, "nvidia-smi -q -d PERFORMANCE,CLOCK");
 
   // 2% slower: below 0.99, whose interval (samples spread +-1%) reaches above it; clear of 0.97.
@@ -363,12 +369,14 @@ TEST(DevelCompiles, ACompilerFailureQuotesNvccAndSaysWhatToInstall) {
   e.devel_check->result.clear();
   const auto c = only(devel_compiles_checks(run_with({e}), catalog()));
   EXPECT_EQ(c.verdict, Verdict::Fail);
-  EXPECT_HAS(c.evidence, "exited with 1 compiling a one-kernel program: devel_check.cu:3:10: fatal error: "
-                         "cuda_runtime.h: No such file or directory");
+  EXPECT_HAS(c.evidence,
+             "exited with 1 compiling a one-kernel program: devel_check.cu:3:10: fatal error: "
+             "cuda_runtime.h: No such file or directory");
   EXPECT_HAS(c.diagnosis, "cannot compile a trivial kernel");
   EXPECT_HAS(c.fix, "cuda-cudart-dev-13");
 
-  e.devel_check->compile->output = "nvcc fatal   : Failed to preprocess host compiler properties.\nsh: 1: gcc: not found";
+  e.devel_check->compile->output =
+      "nvcc fatal   : Failed to preprocess host compiler properties.\nsh: 1: gcc: not found";
   EXPECT_HAS(only(devel_compiles_checks(run_with({e}), catalog())).fix, "install g++");
 }
 
@@ -382,8 +390,9 @@ TEST(DevelCompiles, AProgramThatDoesNotRunQuotesItsCudaError) {
   e.devel_check->result.clear();
   const auto c = only(devel_compiles_checks(run_with({e}), catalog()));
   EXPECT_EQ(c.verdict, Verdict::Fail);
-  EXPECT_HAS(c.evidence, "compiled the program; it exited with 2: gpucert-devel-check: the kernel launch failed: "
-                         "cudaErrorUnsupportedPtxVersion");
+  EXPECT_HAS(c.evidence,
+             "compiled the program; it exited with 2: gpucert-devel-check: the kernel launch failed: "
+             "cudaErrorUnsupportedPtxVersion");
   EXPECT_HAS(c.fix, "the toolkit is newer than the driver supports");
 }
 
@@ -432,7 +441,8 @@ TEST(ImageHygiene, PassesWithTheFactsAsEvidence) {
   EXPECT_EQ(c.subject, "localhost/gpucert/cuda:13.0.2-runtime-ubuntu24.04");
   EXPECT_EQ(c.verdict, Verdict::Pass);
   EXPECT_HAS(c.evidence, "reference pinned");
-  EXPECT_HAS(c.evidence, "CUDA_VERSION=13.0.2, NVIDIA_DRIVER_CAPABILITIES=compute,utility, NVIDIA_REQUIRE_CUDA=cuda>=13.0");
+  EXPECT_HAS(c.evidence,
+             "CUDA_VERSION=13.0.2, NVIDIA_DRIVER_CAPABILITIES=compute,utility, NVIDIA_REQUIRE_CUDA=cuda>=13.0");
   EXPECT_HAS(c.evidence, "size 3.00 GB within the runtime budget of 4.00 GB");
   EXPECT_HAS(c.evidence, "linux/amd64 like the host");
   EXPECT_HAS(c.evidence, "(from podman image inspect)");
@@ -452,8 +462,9 @@ TEST(ImageHygiene, FailsOnLatestMissingVariablesSizeAndArchitecture) {
   EXPECT_EQ(c.verdict, Verdict::Fail);
   EXPECT_HAS(c.diagnosis, "the image 'nvcr.io/nvidia/cuda:latest' uses the tag 'latest'");
   EXPECT_HAS(c.diagnosis, "the image's environment lacks NVIDIA_REQUIRE_CUDA (NVIDIA_REQUIRE_CUDA only as a label");
-  EXPECT_HAS(c.diagnosis, "the image is 0.90 GB (900000000 bytes), over the base flavour's budget of 0.50 GB (base, "
-                          "test-flavors.json)");
+  EXPECT_HAS(c.diagnosis,
+             "the image is 0.90 GB (900000000 bytes), over the base flavour's budget of 0.50 GB (base, "
+             "test-flavors.json)");
   EXPECT_HAS(c.diagnosis, "the image is built for linux/arm64, the host is amd64");
   EXPECT_HAS(c.fix, "pin a version tag");
   EXPECT_HAS(c.fix, "ENV CUDA_VERSION=13.0.1");
@@ -490,11 +501,13 @@ TEST(ImageHygiene, VariablesAndLabelsMustMatchTheFlavoursPatterns) {
   e.image_facts->labels["com.nvidia.cudnn.version"] = "8.9.7";
   const auto c = only(image_hygiene_checks(run_with({e}), catalog(), "amd64"));
   EXPECT_EQ(c.verdict, Verdict::Fail);
-  EXPECT_HAS(c.diagnosis, "does not match the runtime-cudnn flavour: NVIDIA_DRIVER_CAPABILITIES=utility (expected "
-                          "compute,utility)");
+  EXPECT_HAS(c.diagnosis,
+             "does not match the runtime-cudnn flavour: NVIDIA_DRIVER_CAPABILITIES=utility (expected "
+             "compute,utility)");
   EXPECT_HAS(c.diagnosis, "NVIDIA_DRIVER_CAPABILITIES=utility lacks compute");
-  EXPECT_HAS(c.diagnosis, "the image's labels do not match the runtime-cudnn flavour: com.nvidia.cudnn.version=8.9.7 "
-                          "(expected 9.*)");
+  EXPECT_HAS(c.diagnosis,
+             "the image's labels do not match the runtime-cudnn flavour: com.nvidia.cudnn.version=8.9.7 "
+             "(expected 9.*)");
   // CUDA_VERSION 12.9.1 makes {major} 12, so its own pattern holds; NVIDIA_REQUIRE_CUDA (cuda>=13.0) does not.
   EXPECT_HAS(c.diagnosis, "NVIDIA_REQUIRE_CUDA=cuda>=13.0 brand=tesla,driver>=535 (expected cuda>={major}.*)");
 }

@@ -69,7 +69,8 @@ TEST(Flavors, TheTreesCatalogueHoldsTheDesignsPromises) {
         << absent;
   const auto devel = catalog->rules("devel");
   ASSERT_TRUE(devel);
-  EXPECT_TRUE(std::any_of(devel->tools.begin(), devel->tools.end(), [](const ToolSpec& t) { return t.name == "nvcc"; }));
+  EXPECT_TRUE(
+      std::any_of(devel->tools.begin(), devel->tools.end(), [](const ToolSpec& t) { return t.name == "nvcc"; }));
   const auto cudnn = catalog->rules("runtime-cudnn");
   ASSERT_TRUE(cudnn);
   EXPECT_NE(std::find(cudnn->must_load.begin(), cudnn->must_load.end(), "cudnn"), cudnn->must_load.end());
@@ -165,13 +166,13 @@ TEST(Flavors, AKeyAMajorLacksIsNeitherRequiredNorCheckedThere) {
   const auto catalog = flavor_fixtures::catalog();
   const auto on11 = catalog.rules("runtime-cudnn", 11);
   ASSERT_TRUE(on11);
-  EXPECT_EQ(on11->must_load, (std::vector<std::string>{"cudart", "cublas", "cublasLt", "nccl", "cudnn",
-                                                       "cudnn_ops_infer"}));
+  EXPECT_EQ(on11->must_load,
+            (std::vector<std::string>{"cudart", "cublas", "cublasLt", "nccl", "cudnn", "cudnn_ops_infer"}));
   EXPECT_EQ(on11->not_in_major, std::vector<std::string>{"cudnn_graph"});
   const auto on13 = catalog.rules("runtime-cudnn", 13);
   ASSERT_TRUE(on13);
-  EXPECT_EQ(on13->must_load, (std::vector<std::string>{"cudart", "cublas", "cublasLt", "nccl", "cudnn",
-                                                       "cudnn_graph"}));
+  EXPECT_EQ(on13->must_load,
+            (std::vector<std::string>{"cudart", "cublas", "cublasLt", "nccl", "cudnn", "cudnn_graph"}));
   EXPECT_EQ(on13->not_in_major, std::vector<std::string>{"cudnn_ops_infer"});
   // Bans go the same way: base on 11 still bans cudnn, which 11 has.
   const auto base11 = catalog.rules("base", 11);
@@ -212,8 +213,9 @@ TEST(Flavors, BadInputNamesTheFieldAndWhatWasExpected) {
              "f.json: flavors.base.must_load[0]: unknown library 'cudartt' (expected one declared under "
              "cuda_majors.<major>.libraries:");
   // A misspelt key stays an error though some majors lack keys: it is declared by none.
-  EXPECT_HAS(problems_of(edited("\"must_load\": [\"cudnn\", \"cudnn_graph\"", "\"must_load\": [\"cudnn\", \"cudnn_grpah\"")),
-             "f.json: flavors.runtime-cudnn.must_load[1]: unknown library 'cudnn_grpah'");
+  EXPECT_HAS(
+      problems_of(edited("\"must_load\": [\"cudnn\", \"cudnn_graph\"", "\"must_load\": [\"cudnn\", \"cudnn_grpah\"")),
+      "f.json: flavors.runtime-cudnn.must_load[1]: unknown library 'cudnn_grpah'");
   // A key one major neither declares nor lacks: forgotten, not absent.
   EXPECT_HAS(problems_of(edited("\"lacks\": [\"cudnn_graph\"]", "\"lacks\": []")),
              "f.json: cuda_majors.11.libraries: has no 'cudnn_graph', which CUDA 12, 13 declare: give its soname, "
@@ -237,8 +239,9 @@ TEST(Flavors, BadInputNamesTheFieldAndWhatWasExpected) {
              "runtime-cudnn, or null)");
   EXPECT_HAS(problems_of(edited("\"inherits\": null", "\"inherits\": \"devel\"")),
              "flavors.base.inherits: 'devel' leads back to 'base': inheritance must not go round in a circle");
-  EXPECT_HAS(problems_of(edited("\"cudart\": \"libcudart.so.13\"", "\"cudart\": \"cudart.dll\"")),
-             "f.json: cuda_majors.13.libraries.cudart: expected a soname such as \"libcublas.so.13\", got 'cudart.dll'");
+  EXPECT_HAS(
+      problems_of(edited("\"cudart\": \"libcudart.so.13\"", "\"cudart\": \"cudart.dll\"")),
+      "f.json: cuda_majors.13.libraries.cudart: expected a soname such as \"libcublas.so.13\", got 'cudart.dll'");
   EXPECT_HAS(problems_of(edited("\"12\": {", "\"twelve\": {")),
              "f.json: cuda_majors.twelve: 'twelve' is not a CUDA major version");
   EXPECT_HAS(problems_of(edited("\"size_budget_bytes\": 500000000", "\"size_budget_bytes\": \"500 MB\"")),

@@ -40,7 +40,7 @@ TEST(ConvFlops, OutputSizeFollowsCudnn) {
 TEST(ConvFlops, RefusesImpossibleGeometry) {
   EXPECT_THROW(conv_output_size(5, 7, 0, 1, 1), std::invalid_argument);  // filter wider than the input
   EXPECT_THROW(conv_output_size(8, 3, 0, 1, 4), std::invalid_argument);  // dilation 4 spans 9 taps > 8
-  EXPECT_EQ(conv_output_size(8, 3, 1, 1, 4), 2u);                         // pad 1 makes room: 10 − 9 + 1
+  EXPECT_EQ(conv_output_size(8, 3, 1, 1, 4), 2u);                        // pad 1 makes room: 10 − 9 + 1
 }
 
 TEST(ConvFlops, ResNet50Layers) {
@@ -95,10 +95,9 @@ std::string suite_with(const std::string& item) {
 }
 
 TEST(GemmSuite, ExpandsPrecisionsTimesShapes) {
-  auto suite = parse_suite(
-      suite_with(R"({"workload": "gemm", "precisions": ["bf16", "fp64"],
+  auto suite = parse_suite(suite_with(R"({"workload": "gemm", "precisions": ["bf16", "fp64"],
                      "shapes": [[8192, 8192, 8192], [16384, 16, 4096]], "repetitions": 7})"),
-      "test");
+                           "test");
   ASSERT_TRUE(suite.ok()) << suite.error().describe();
   ASSERT_EQ(suite->plan.size(), 4u);
   EXPECT_EQ(suite->plan[0].id, "gemm/bf16/8192x8192x8192");
@@ -140,8 +139,7 @@ TEST(GemmSuite, RefusesBadPrecision) {
 }
 
 TEST(GemmSuite, RefusesShapesThatAreNotThreeNumbers) {
-  expect_refused(R"({"workload": "gemm", "shapes": [[64, 64, 64], [64, 64]]})", "items[0].shapes[1]",
-                 "[M, N, K]");
+  expect_refused(R"({"workload": "gemm", "shapes": [[64, 64, 64], [64, 64]]})", "items[0].shapes[1]", "[M, N, K]");
   expect_refused(R"({"workload": "gemm", "shapes": [[64, 64, 64, 64]]})", "items[0].shapes[0]", "[M, N, K]");
   expect_refused(R"({"workload": "gemm", "shapes": [64, 64, 64]})", "items[0].shapes[0]", "[M, N, K]");
   expect_refused(R"({"workload": "gemm", "shapes": [8192, 8192, 8192]})", "items[0].shapes[1]", "[M, N, K]");

@@ -232,7 +232,8 @@ TEST(HealthChecks, PendingOrFailedRemapsAndAggregateGrowthFail) {
   EXPECT_EQ(only(memory_error_checks(failed)).verdict, Verdict::Fail);
   auto grew = healthy_health_run();
   after(grew).ecc_aggregate_uncorrected = 1;
-  EXPECT_HAS(only(memory_error_checks(grew)).evidence, "the aggregate uncorrectable ECC count grew during the run, 0 -> 1");
+  EXPECT_HAS(only(memory_error_checks(grew)).evidence,
+             "the aggregate uncorrectable ECC count grew during the run, 0 -> 1");
   auto retired = healthy_health_run();
   before(retired).retired_pages_pending = true;
   EXPECT_EQ(only(memory_error_checks(retired)).verdict, Verdict::Fail);
@@ -369,8 +370,9 @@ TEST(HealthChecks, AThermalSlowdownDuringAMeasurementFailsAndNamesTheFigure) {
   run.results[4].reply.telemetry = steady_telemetry(clock_event::kSwPowerCap | clock_event::kHwThermalSlowdown);
   const auto c = only(throttling_checks(run));
   EXPECT_EQ(c.verdict, Verdict::Fail);
-  EXPECT_HAS(c.evidence, "1 of 7 measurement(s) ran while the GPU was slowed down: gemm/fp16/4096x4096x4096, "
-                         "median 749.0 TFLOP/s: hw_thermal_slowdown");
+  EXPECT_HAS(c.evidence,
+             "1 of 7 measurement(s) ran while the GPU was slowed down: gemm/fp16/4096x4096x4096, "
+             "median 749.0 TFLOP/s: hw_thermal_slowdown");
   EXPECT_HAS(c.fix, "cooling");
   auto counted = healthy_health_run();
   counted.results[0].reply.telemetry->violation_ns["thermal"] = 2'500'000;
@@ -440,7 +442,8 @@ TEST(HealthRecords, InterleavedRoundsAddTheirTelemetryUp) {
 }
 
 TEST(HealthRecords, ClockEventReasonsAreNamed) {
-  EXPECT_EQ(clock_event_names(0x4 | 0x40 | 0x1000), (std::vector<std::string>{"sw_power_cap", "hw_thermal_slowdown", "0x1000"}));
+  EXPECT_EQ(clock_event_names(0x4 | 0x40 | 0x1000),
+            (std::vector<std::string>{"sw_power_cap", "hw_thermal_slowdown", "0x1000"}));
 }
 
 // ---- floors from the hardware ----

@@ -67,8 +67,9 @@ TEST(Ldconfig, DriverLibrariesForThisArchitectureOnlyNeverStubsOrCompat) {
 }
 
 TEST(Ldconfig, OtherArchitecturesAndEmptyText) {
-  const char* arm = "\tlibcuda.so.1 (libc6,AArch64) => /usr/lib/aarch64-linux-gnu/libcuda.so.1\n"
-                    "\tlibcuda.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libcuda.so.1\n";
+  const char* arm =
+      "\tlibcuda.so.1 (libc6,AArch64) => /usr/lib/aarch64-linux-gnu/libcuda.so.1\n"
+      "\tlibcuda.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libcuda.so.1\n";
   EXPECT_EQ(runtime::select_driver_libraries(runtime::parse_ldconfig(arm), "AArch64"),
             std::vector<std::string>{"/usr/lib/aarch64-linux-gnu/libcuda.so.1"});
   EXPECT_TRUE(runtime::parse_ldconfig("").empty());

@@ -26,9 +26,12 @@ using testing_helpers::TempDir;
 std::uint64_t add_process(const fs::path& proc, const std::string& pid, const std::string& nspid,
                           const fs::path& same_namespace_as = {}) {
   fs::create_directories(proc / pid / "ns");
-  if (same_namespace_as.empty()) std::ofstream(proc / pid / "ns/pid") << "pid";
-  else fs::create_hard_link(same_namespace_as, proc / pid / "ns/pid");
-  std::ofstream(proc / pid / "status") << "Name:\tgpucert-worker\nTgid:\t" << pid << "\nNSpid:\t" << nspid << "\nPPid:\t1\n";
+  if (same_namespace_as.empty())
+    std::ofstream(proc / pid / "ns/pid") << "pid";
+  else
+    fs::create_hard_link(same_namespace_as, proc / pid / "ns/pid");
+  std::ofstream(proc / pid / "status") << "Name:\tgpucert-worker\nTgid:\t" << pid << "\nNSpid:\t" << nspid
+                                       << "\nPPid:\t1\n";
   struct stat st {};
   EXPECT_EQ(::stat((proc / pid / "ns/pid").c_str(), &st), 0);
   return st.st_ino;
@@ -48,7 +51,7 @@ TEST(HostPid, FindsTheProcessByItsNamespaceAndInnermostPid) {
   EXPECT_EQ(host_pid_of(container_a, 1, proc), 2973u);
   EXPECT_EQ(host_pid_of(container_a, 7, proc), 2990u);
   EXPECT_EQ(host_pid_of(container_b, 1, proc), 3017u);
-  EXPECT_EQ(host_pid_of(host, 4242, proc), 4242u);  // the caller's own namespace: the pid is the host's
+  EXPECT_EQ(host_pid_of(host, 4242, proc), 4242u);             // the caller's own namespace: the pid is the host's
   EXPECT_EQ(host_pid_of(container_b, 7, proc), std::nullopt);  // ended, or never there
   EXPECT_EQ(host_pid_of(0, 1, proc), std::nullopt);            // a worker that could not read its namespace
   EXPECT_EQ(host_pid_of(container_a, 1, dir.path / "no-proc"), std::nullopt);
@@ -80,7 +83,7 @@ TEST(HostPid, FindsAProcessInARealNewPidNamespace) {
   if (middle == 0) {
     close(ready[0]);
     if (unshare(CLONE_NEWPID) != 0) _exit(77);  // not allowed here (no CAP_SYS_ADMIN)
-    const pid_t inner = fork();  // pid 1 of the new namespace
+    const pid_t inner = fork();                 // pid 1 of the new namespace
     if (inner < 0) _exit(1);
     if (inner == 0) {
       pause();

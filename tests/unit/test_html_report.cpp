@@ -76,8 +76,8 @@ TEST(HtmlReport, NothingComesFromOutsideTheFile) {
   // `href="` could only be the page's own markup: there is none, nor a stylesheet, font or script to fetch.
   for (const auto& run : {healthy_run(), golden_run(), hostile_run()}) {
     const auto html = lower(reports::render_html(run));
-    for (const char* reference : {"src=\"", "href=\"", "url(", "@import", "@font-face", "<link", "<iframe",
-                                  "<object", "<embed", "<script", "xlink:", "xmlns", "http://"})
+    for (const char* reference : {"src=\"", "href=\"", "url(", "@import", "@font-face", "<link", "<iframe", "<object",
+                                  "<embed", "<script", "xlink:", "xmlns", "http://"})
       EXPECT_LACKS(html, reference);
   }
   // The one https:// in the hostile run is its message, printed as text inside a table cell.
@@ -126,8 +126,9 @@ TEST(HtmlReport, VerdictBannerMatrixAndDoctor) {
   EXPECT_HAS(html, "<header class=\"banner notrun\"><div class=\"word\">NOT RUN</div>");
   EXPECT_HAS(html, "(exit code 3)");
   EXPECT_HAS(html, "<table class=\"matrix\"><thead><tr><th>Check</th><th>native</th><th>cuda-13.0-runtime/oci</th>");
-  EXPECT_HAS(html, "<th scope=\"row\">gpu-visible<span>the rank's GPU is visible and usable</span></th><td>"
-                   "<span class=\"pill fail\">1 fail</span><span class=\"pill pass\">1 pass</span></td>");
+  EXPECT_HAS(html,
+             "<th scope=\"row\">gpu-visible<span>the rank's GPU is visible and usable</span></th><td>"
+             "<span class=\"pill fail\">1 fail</span><span class=\"pill pass\">1 pass</span></td>");
   EXPECT_HAS(html, "<td class=\"na\">not checked</td>");
   EXPECT_HAS(html, "<h3>Checks that did not pass</h3>");
   EXPECT_HAS(html, "<h2>Why CUDA is not available</h2>");

@@ -31,8 +31,13 @@ ImageFiles clean_files() {
   ImageFiles files;
   files.debian_family = true;
   files.ld_library_path = {"/usr/local/nvidia/lib", "/usr/local/nvidia/lib64"};
-  files.loader_dirs = {"/usr/local/nvidia/lib", "/usr/local/nvidia/lib64", "/usr/local/cuda/targets/x86_64-linux/lib",
-                       "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"};
+  files.loader_dirs = {"/usr/local/nvidia/lib",
+                       "/usr/local/nvidia/lib64",
+                       "/usr/local/cuda/targets/x86_64-linux/lib",
+                       "/lib/x86_64-linux-gnu",
+                       "/usr/lib/x86_64-linux-gnu",
+                       "/lib",
+                       "/usr/lib"};
   files.libcuda = {{"/usr/local/cuda/targets/x86_64-linux/lib/stubs/libcuda.so", ""}};  // devel: stub off the path
   files.cuda_libraries = {{"cudart", 13, "/usr/local/cuda/targets/x86_64-linux/lib/libcudart.so.13"},
                           {"cublas", 13, "/usr/local/cuda/targets/x86_64-linux/lib/libcublas.so.13"}};
@@ -75,7 +80,8 @@ TEST(ImageDoctor, CapabilitiesWithoutCompute) {
   facts.env["NVIDIA_DRIVER_CAPABILITIES"] = "compute,gpu";
   findings = diagnose_image(facts, clean_files(), h200_host());
   ASSERT_NE(find(findings, "driver-capabilities-unsupported"), nullptr);
-  EXPECT_HAS(find(findings, "driver-capabilities-unsupported")->diagnosis.explanation, "unsupported capabilities found in");
+  EXPECT_HAS(find(findings, "driver-capabilities-unsupported")->diagnosis.explanation,
+             "unsupported capabilities found in");
 }
 
 TEST(ImageDoctor, VisibleDevicesVoidIsFatalOnlyWithoutADeviceRequest) {
@@ -113,7 +119,8 @@ TEST(ImageDoctor, RequirementNotMetByTheDriver) {
 
 TEST(ImageDoctor, LibcudaBakedIntoTheImage) {
   auto files = clean_files();
-  files.libcuda.push_back({"/usr/lib/x86_64-linux-gnu/libcuda.so.1", "/usr/lib/x86_64-linux-gnu/libcuda.so.535.183.01"});
+  files.libcuda.push_back(
+      {"/usr/lib/x86_64-linux-gnu/libcuda.so.1", "/usr/lib/x86_64-linux-gnu/libcuda.so.535.183.01"});
   const auto f_findings = diagnose_image(clean_image(), files, h200_host());
   const auto* f = find(f_findings, "libcuda-in-image");
   ASSERT_NE(f, nullptr);
@@ -198,7 +205,8 @@ TEST(ImageDoctor, FrameworksBuiltForAnotherCuda) {
   ASSERT_NE(find(findings, "framework-cuda-newer-than-image"), nullptr);
   EXPECT_TRUE(find(findings, "framework-cuda-newer-than-image")->fatal);
 
-  files.frameworks = {{"conda cudatoolkit", "11.8.0", "11.8", "/opt/conda/conda-meta/cudatoolkit-11.8.0-h6a678d5_0.json"}};
+  files.frameworks = {
+      {"conda cudatoolkit", "11.8.0", "11.8", "/opt/conda/conda-meta/cudatoolkit-11.8.0-h6a678d5_0.json"}};
   findings = diagnose_image(facts, files, h200_host());
   ASSERT_NE(find(findings, "framework-cuda-differs-from-image"), nullptr);
   EXPECT_FALSE(find(findings, "framework-cuda-differs-from-image")->fatal);
@@ -238,7 +246,8 @@ TEST_F(ImageFilesTest, LoaderPathLibrariesAndFrameworks) {
         "from typing import Optional\n__version__ = '2.5.1+cu124'\ndebug = False\ncuda: Optional[str] = '12.4'\n");
   write("/opt/conda/conda-meta/cuda-version-12.4-h3060b56_3.json", "{}");
 
-  const auto files = runtime::read_image_files(root.string(), {{"LD_LIBRARY_PATH", "/usr/local/nvidia/lib64:relative"}});
+  const auto files =
+      runtime::read_image_files(root.string(), {{"LD_LIBRARY_PATH", "/usr/local/nvidia/lib64:relative"}});
   EXPECT_TRUE(files.debian_family);
   EXPECT_EQ(files.ld_library_path, std::vector<std::string>{"/usr/local/nvidia/lib64"});
   ASSERT_GE(files.loader_dirs.size(), 4u);
@@ -246,8 +255,10 @@ TEST_F(ImageFilesTest, LoaderPathLibrariesAndFrameworks) {
   EXPECT_EQ(files.loader_dirs[2], "/usr/local/cuda/lib64/stubs");
   bool stub_soname = false, copy = false;
   for (const auto& l : files.libcuda) {
-    if (l.path == "/usr/local/cuda/lib64/stubs/libcuda.so.1") stub_soname = l.target.find("/stubs/libcuda.so") != std::string::npos;
-    if (l.path == "/usr/lib/x86_64-linux-gnu/libcuda.so.1") copy = l.target == "/usr/lib/x86_64-linux-gnu/libcuda.so.535.183.01";
+    if (l.path == "/usr/local/cuda/lib64/stubs/libcuda.so.1")
+      stub_soname = l.target.find("/stubs/libcuda.so") != std::string::npos;
+    if (l.path == "/usr/lib/x86_64-linux-gnu/libcuda.so.1")
+      copy = l.target == "/usr/lib/x86_64-linux-gnu/libcuda.so.535.183.01";
   }
   EXPECT_TRUE(stub_soname);
   EXPECT_TRUE(copy);

@@ -19,9 +19,10 @@ const std::string kDigest = "sha256:0123456789abcdef0123456789abcdef0123456789ab
 
 TEST(ImageReference, PinnedReferencesAreAccepted) {
   for (const std::string& reference :
-       {std::string("localhost/cuda:13.0-runtime-ubuntu24.04"), std::string("nvcr.io/nvidia/cuda:12.9.1-base-ubuntu24.04"),
-        std::string("registry.example:5000/cuda:12.9-base"), "nvcr.io/nvidia/cuda@" + kDigest,
-        "nvcr.io/nvidia/cuda:13.0-runtime@" + kDigest, std::string("docker://nvcr.io/nvidia/cuda:13.0-devel"),
+       {std::string("localhost/cuda:13.0-runtime-ubuntu24.04"),
+        std::string("nvcr.io/nvidia/cuda:12.9.1-base-ubuntu24.04"), std::string("registry.example:5000/cuda:12.9-base"),
+        "nvcr.io/nvidia/cuda@" + kDigest, "nvcr.io/nvidia/cuda:13.0-runtime@" + kDigest,
+        std::string("docker://nvcr.io/nvidia/cuda:13.0-devel"),
         std::string("docker://user@nvcr.io#nvidia/cuda:13.0-runtime"), "docker://nvcr.io#nvidia/cuda@" + kDigest})
     EXPECT_TRUE(runtime::check_image_reference(reference).ok()) << reference;
 }

@@ -69,13 +69,17 @@ TEST(XmlEscape, ControlCharactersBecomeVisibleText) {
 
 TEST(XmlEscape, BytesThatAreNotUtf8BecomeReplacementCharacters) {
   const std::string replacement = "\xEF\xBF\xBD";
-  EXPECT_EQ(reports::xml_text("a\xff" "b"), "a" + replacement + "b");
-  EXPECT_EQ(reports::xml_text("\xc0\xaf"), replacement + replacement);                 // overlong '/'
+  EXPECT_EQ(reports::xml_text("a\xff"
+                              "b"),
+            "a" + replacement + "b");
+  EXPECT_EQ(reports::xml_text("\xc0\xaf"), replacement + replacement);                    // overlong '/'
   EXPECT_EQ(reports::xml_text("\xed\xa0\x80"), replacement + replacement + replacement);  // a UTF-16 surrogate
-  EXPECT_EQ(reports::xml_text("cut \xe2\x9c"), "cut " + replacement + replacement);   // truncated sequence
-  EXPECT_EQ(reports::xml_text("\xef\xbf\xbf"), replacement);                           // U+FFFF: not a character
-  EXPECT_EQ(reports::xml_text("Gr\xc3\xbc\xc3\x9f" "e \xe2\x9c\x93 \xf0\x9f\x9a\x80"),
-            "Gr\xc3\xbc\xc3\x9f" "e \xe2\x9c\x93 \xf0\x9f\x9a\x80");  // valid UTF-8 passes through
+  EXPECT_EQ(reports::xml_text("cut \xe2\x9c"), "cut " + replacement + replacement);       // truncated sequence
+  EXPECT_EQ(reports::xml_text("\xef\xbf\xbf"), replacement);                              // U+FFFF: not a character
+  EXPECT_EQ(reports::xml_text("Gr\xc3\xbc\xc3\x9f"
+                              "e \xe2\x9c\x93 \xf0\x9f\x9a\x80"),
+            "Gr\xc3\xbc\xc3\x9f"
+            "e \xe2\x9c\x93 \xf0\x9f\x9a\x80");  // valid UTF-8 passes through
 }
 
 TEST(JunitReport, MatchesGolden) {

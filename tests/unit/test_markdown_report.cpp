@@ -418,8 +418,9 @@ TEST(MarkdownReport, NcclRowsGiveBusBandwidth) {
 TEST(MarkdownReport, NativeRunKeepsItsTables) {
   // Without containers nothing about them appears: no Environment column, no environments, no parity.
   const auto md = reports::render_markdown(fixed_run());
-  EXPECT_HAS(md, "| Measurement | Rank | Status | Median | Best | CV | Fraction of peak | Verification |\n"
-                 "|---|---:|---|---:|---:|---:|---:|---|\n");
+  EXPECT_HAS(md,
+             "| Measurement | Rank | Status | Median | Best | CV | Fraction of peak | Verification |\n"
+             "|---|---:|---|---:|---:|---:|---:|---|\n");
   EXPECT_LACKS(md, "Environment");
   EXPECT_LACKS(md, "## Container");
   EXPECT_LACKS(md, "## Conformance");  // no checks in this record

@@ -137,7 +137,7 @@ TEST(NcclBandwidth, EveryCollectiveOnTwoAndEightRanks) {
     Collective c;
     double factor2, factor8;
   };
-  const Case cases[] = {{Collective::AllReduce, 1.0, 1.75},     {Collective::AllGather, 0.5, 0.875},
+  const Case cases[] = {{Collective::AllReduce, 1.0, 1.75},      {Collective::AllGather, 0.5, 0.875},
                         {Collective::ReduceScatter, 0.5, 0.875}, {Collective::AllToAll, 0.5, 0.875},
                         {Collective::Broadcast, 1.0, 1.0},       {Collective::Reduce, 1.0, 1.0},
                         {Collective::SendRecv, 1.0, 1.0}};
@@ -389,7 +389,8 @@ TEST(NcclProtocol, InitRequestRoundTripsEveryField) {
 }
 
 std::string init_refusal(const nlohmann::json& fields) {
-  nlohmann::json j = {{"op", "nccl_init"}, {"id", an_id()}, {"rank", 0}, {"nranks", 2}, {"device", 0}, {"timeout_s", 60}};
+  nlohmann::json j = {{"op", "nccl_init"}, {"id", an_id()}, {"rank", 0},
+                      {"nranks", 2},       {"device", 0},   {"timeout_s", 60}};
   for (const auto& [key, value] : fields.items()) {
     if (value.is_null())
       j.erase(key);
@@ -424,8 +425,8 @@ TEST(NcclProtocol, RepliesRoundTrip) {
   EXPECT_TRUE(id->ok);
   EXPECT_EQ(id->id, an_id());
 
-  auto failed = decode_nccl_reply(encode_nccl_reply({"nccl_init", false, true, "", "libnccl.so.2: cannot open"}),
-                                  "nccl_init");
+  auto failed =
+      decode_nccl_reply(encode_nccl_reply({"nccl_init", false, true, "", "libnccl.so.2: cannot open"}), "nccl_init");
   ASSERT_TRUE(failed.ok()) << failed.error().message;
   EXPECT_FALSE(failed->ok);
   EXPECT_TRUE(failed->unavailable);
@@ -452,8 +453,8 @@ TEST(NcclProtocol, RefusesRepliesOfAnotherOpOrWithoutAValidId) {
 // Records: algbw from S for the reported communicator, busbw beside it, the communicator's summary
 
 Measurement nccl_measurement(const std::string& collective, std::uint64_t bytes) {
-  auto suite = parse_ok(R"({"workload": "nccl", "collectives": [")" + collective +
-                        R"("], "begin_bytes": )" + std::to_string(bytes) + "}");
+  auto suite = parse_ok(R"({"workload": "nccl", "collectives": [")" + collective + R"("], "begin_bytes": )" +
+                        std::to_string(bytes) + "}");
   return suite.plan.at(0);
 }
 

@@ -30,7 +30,7 @@ RunRecord planted_run() {
   SimulatedCluster c;
   c.nodes = 8;
   c.samples = 3;
-  c.slow_gpus.push_back({9, 0.6});     // node-0001
+  c.slow_gpus.push_back({9, 0.6});      // node-0001
   c.slow_pairs.push_back({3, 4, 0.5});  // paired in the first round
   auto run = simulate_run(acceptance(), c);
   // node-0005's rank 42 lost its GPU.
@@ -38,8 +38,11 @@ RunRecord planted_run() {
   lost.usable = false;
   lost.problem = "cudaErrorNoDevice (100): no CUDA-capable device is detected";
   lost.placement.device = -1;
-  for (auto& r : run.ranks) r.probe.environment = {{"SLURM_JOB_ID", "4242"}, {"SLURM_CLUSTER_NAME", "hopper"},
-                                                    {"SLURM_JOB_PARTITION", "gpu"}, {"SLURM_JOB_NODELIST", "node-[0000-0007]"}};
+  for (auto& r : run.ranks)
+    r.probe.environment = {{"SLURM_JOB_ID", "4242"},
+                           {"SLURM_CLUSTER_NAME", "hopper"},
+                           {"SLURM_JOB_PARTITION", "gpu"},
+                           {"SLURM_JOB_NODELIST", "node-[0000-0007]"}};
   run.checks = conformance_checks(run, embedded_thresholds());
   return run;
 }

@@ -55,8 +55,8 @@ TEST(NvmlMonitor, AHealthySnapshotReadsWhatTheDriverHasAndNamesWhatItLacks) {
   EXPECT_EQ(d.uuid, kFakeUuid);
   EXPECT_EQ(d.ecc_enabled, true);
   EXPECT_EQ(d.ecc_volatile_uncorrected, 0u);
-  EXPECT_FALSE(d.remap_pending.has_value());          // the fake driver lacks row remapping...
-  EXPECT_EQ(d.retired_pages_pending, false);          // ...and has page retirement instead
+  EXPECT_FALSE(d.remap_pending.has_value());  // the fake driver lacks row remapping...
+  EXPECT_EQ(d.retired_pages_pending, false);  // ...and has page retirement instead
   EXPECT_EQ(d.nvlinks.size(), 4u);
   EXPECT_EQ(d.pcie_gen_max, 5);
   EXPECT_EQ(d.mig_enabled, false);

@@ -297,7 +297,8 @@ TEST(ToolkitInjection, VoidAndNoneAndLegacyImages) {
   ASSERT_TRUE(plan.ok());
   EXPECT_FALSE(plan->inject);
   EXPECT_TRUE(plan->nodes.empty() && plan->libraries.empty());
-  plan = runtime::plan_injection(runtime::InjectionMode::Legacy, {{"NVIDIA_VISIBLE_DEVICES", "none"}}, {}, layout, facts, {});
+  plan = runtime::plan_injection(runtime::InjectionMode::Legacy, {{"NVIDIA_VISIBLE_DEVICES", "none"}}, {}, layout,
+                                 facts, {});
   ASSERT_TRUE(plan.ok());
   EXPECT_TRUE(plan->inject);
   EXPECT_EQ(plan->nodes.size(), 3u);  // control nodes only
@@ -389,7 +390,8 @@ TEST(OciLaunch, RuncOrCrunRunTheBundle) {
   options.bundle_dir = "/var/lib/gpucert/bundles/r0";
   auto spec = runtime::oci_launch(env, options);
   ASSERT_TRUE(spec.ok()) << spec.error().describe();
-  EXPECT_EQ(spec->argv, (std::vector<std::string>{"runc", "run", "--bundle", "/var/lib/gpucert/bundles/r0", "gpucert-r0-g1"}));
+  EXPECT_EQ(spec->argv,
+            (std::vector<std::string>{"runc", "run", "--bundle", "/var/lib/gpucert/bundles/r0", "gpucert-r0-g1"}));
   options.program = "crun";
   EXPECT_EQ(runtime::oci_launch(env, options)->argv[0], "crun");
 

@@ -51,8 +51,8 @@ TEST(Outliers, CleanSimulatedClusterHasNoSuspect) {
 
 TEST(Outliers, PlantedGpuNodeAndPairAreTheFirstSuspects) {
   auto c = cluster(32);
-  c.slow_gpus.push_back({77, 0.7});     // node 9, GPU 5: 30% slower in GEMM and convolution
-  c.slow_nodes.push_back({20, 0.8});    // every figure of node 20, 20% lower
+  c.slow_gpus.push_back({77, 0.7});      // node 9, GPU 5: 30% slower in GEMM and convolution
+  c.slow_nodes.push_back({20, 0.8});     // every figure of node 20, 20% lower
   c.slow_pairs.push_back({4, 27, 0.6});  // the link between nodes 4 and 27 (paired in round 1) at 60%
   const auto run = simulate_run(acceptance(), c);
   const auto analysis = find_outliers(run);

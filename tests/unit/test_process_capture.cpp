@@ -31,7 +31,8 @@ TEST(RunToCompletion, CapturesOutputAndExitCode) {
   EXPECT_EQ(done->exit_code, 0);
   EXPECT_EQ(done->out, "a value; $(not run)\n");
 
-  const auto failed = runtime::run_to_completion(command({"ls", "/no/such/path/for/gpucert"}), std::chrono::seconds(10));
+  const auto failed =
+      runtime::run_to_completion(command({"ls", "/no/such/path/for/gpucert"}), std::chrono::seconds(10));
   ASSERT_TRUE(failed.ok()) << failed.error().describe();
   EXPECT_NE(failed->exit_code, 0);
   EXPECT_HAS(failed->err, "/no/such/path/for/gpucert");
@@ -74,7 +75,8 @@ TEST(RunBounded, ReportsTheSignalThatEndedIt) {
 TEST(RunBounded, KeepsOnlyTheOutputLimitButReadsToTheEnd) {
   runtime::RunOptions options;
   options.output_limit = 1000;
-  const auto done = runtime::run_bounded(command({"head", "-c", "300000", "/dev/zero"}), std::chrono::seconds(10), options);
+  const auto done =
+      runtime::run_bounded(command({"head", "-c", "300000", "/dev/zero"}), std::chrono::seconds(10), options);
   ASSERT_TRUE(done.ok()) << done.error().describe();
   EXPECT_EQ(done->out.size(), 1000u);
   EXPECT_EQ(done->exit_code, 0);
@@ -82,8 +84,8 @@ TEST(RunBounded, KeepsOnlyTheOutputLimitButReadsToTheEnd) {
 
 TEST(RunBounded, ADeadlineIsAResultNotAnError) {
   const auto start = std::chrono::steady_clock::now();
-  const auto done = runtime::run_bounded(command({"sh", "-c", "echo started; exec sleep 30"}),
-                                         std::chrono::milliseconds(300));
+  const auto done =
+      runtime::run_bounded(command({"sh", "-c", "echo started; exec sleep 30"}), std::chrono::milliseconds(300));
   ASSERT_TRUE(done.ok()) << done.error().describe();
   EXPECT_TRUE(done->timed_out);
   EXPECT_EQ(done->out, "started\n");
@@ -104,8 +106,8 @@ TEST(RunBounded, AProcessGroupOfItsOwnTakesItsHelpersAtTheDeadline) {
   runtime::RunOptions options;
   options.own_process_group = true;
   const auto start = std::chrono::steady_clock::now();
-  const auto done = runtime::run_bounded(command({"sh", "-c", "sleep 30 & echo $!; wait"}),
-                                         std::chrono::milliseconds(500), options);
+  const auto done =
+      runtime::run_bounded(command({"sh", "-c", "sleep 30 & echo $!; wait"}), std::chrono::milliseconds(500), options);
   ASSERT_TRUE(done.ok()) << done.error().describe();
   EXPECT_TRUE(done->timed_out);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));

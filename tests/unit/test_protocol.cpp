@@ -149,10 +149,9 @@ TEST(Protocol, RefusesRunWithoutWorkload) {
 }
 
 TEST(Protocol, RefusesNegativeOrZeroCounts) {
-  for (const auto* line : {R"({"op":"run","workload":"stream","repetitions":-5})",
-                           R"({"op":"run","workload":"stream","repetitions":0})",
-                           R"({"op":"run","workload":"stream","warmup":-1})",
-                           R"({"op":"run","workload":"stream","device":-1})"}) {
+  for (const auto* line :
+       {R"({"op":"run","workload":"stream","repetitions":-5})", R"({"op":"run","workload":"stream","repetitions":0})",
+        R"({"op":"run","workload":"stream","warmup":-1})", R"({"op":"run","workload":"stream","device":-1})"}) {
     SCOPED_TRACE(line);
     EXPECT_HAS(request_refusal(line), "needs warmup >= 0, repetitions >= 1 and device >= 0");
   }

@@ -31,7 +31,11 @@ Measurement triad() {
 }
 
 Placement placement(int rank, const std::string& host, int device = 0) {
-  return {rank, rank % 8, host, device, device >= 0 ? "NVIDIA H100 80GB HBM3" : "",
+  return {rank,
+          rank % 8,
+          host,
+          device,
+          device >= 0 ? "NVIDIA H100 80GB HBM3" : "",
           device >= 0 ? "GPU-11111111-2222-3333-4444-555555555555" : ""};
 }
 
@@ -40,8 +44,9 @@ RunReply reply_with(RunStatus status, std::vector<double> samples = {}, std::str
   r.status = status;
   r.samples_s = std::move(samples);
   r.message = std::move(message);
-  if (!r.samples_s.empty()) r.verification = {status == RunStatus::Ok, 268435456, status == RunStatus::Ok ? 0u : 7u,
-                                               2.5e-16, 1e-12, "closed form"};
+  if (!r.samples_s.empty())
+    r.verification = {
+        status == RunStatus::Ok, 268435456, status == RunStatus::Ok ? 0u : 7u, 2.5e-16, 1e-12, "closed form"};
   return r;
 }
 
@@ -87,9 +92,9 @@ RankRecord unusable_rank(int rank, const std::string& host) {
   r.probe.hostname = host;
   r.probe.worker_version = "0.1.0";
   r.probe.runtime_version = 13000;
-  r.probe.cuda_error = CudaErrorInfo{35, "cudaErrorInsufficientDriver",
-                                     "CUDA driver version is insufficient for CUDA runtime version",
-                                     "cudaGetDeviceCount"};
+  r.probe.cuda_error =
+      CudaErrorInfo{35, "cudaErrorInsufficientDriver", "CUDA driver version is insufficient for CUDA runtime version",
+                    "cudaGetDeviceCount"};
   r.probe.libcuda = {"libcuda.so.1", false, "",
                      "libcuda.so.1: cannot open shared object file: No such file or directory"};
   r.usable = false;
@@ -313,8 +318,13 @@ TEST(RunRecord, ToJsonHoldsSchemaFingerprintAndCounts) {
   EXPECT_EQ(j.at("fingerprint").at("cuda_runtime"), (nlohmann::json{"12.8", "13.0"}));
   EXPECT_EQ(j.at("verdict").at("exit_code"), 1);
   EXPECT_EQ(j.at("verdict").at("summary"), "1 of 5 result(s) failed");
-  EXPECT_EQ(j.at("verdict").at("counts"),
-            (nlohmann::json{{"ok", 2}, {"failed", 1}, {"error", 0}, {"crashed", 0}, {"timed_out", 0}, {"unavailable", 1}, {"waived", 1}}));
+  EXPECT_EQ(j.at("verdict").at("counts"), (nlohmann::json{{"ok", 2},
+                                                          {"failed", 1},
+                                                          {"error", 0},
+                                                          {"crashed", 0},
+                                                          {"timed_out", 0},
+                                                          {"unavailable", 1},
+                                                          {"waived", 1}}));
   EXPECT_EQ(j.at("ranks").size(), 3u);
   EXPECT_EQ(j.at("results").size(), 5u);
 }
@@ -386,11 +396,11 @@ TEST(RankRecord, RefusesMalformedRecords) {
   host_number["host"] = 5;
   auto bad_probe = j;
   bad_probe["probe"]["devices"][0]["compute_capability"] = "nine";
-  for (const auto& [input, expected] : std::vector<std::pair<nlohmann::json, std::string>>{
-           {no_rank, "malformed rank record"},
-           {host_number, "malformed rank record"},
-           {bad_probe, "probe reply is malformed"},
-           {nlohmann::json("rank 0"), "not an object"}}) {
+  for (const auto& [input, expected] :
+       std::vector<std::pair<nlohmann::json, std::string>>{{no_rank, "malformed rank record"},
+                                                           {host_number, "malformed rank record"},
+                                                           {bad_probe, "probe reply is malformed"},
+                                                           {nlohmann::json("rank 0"), "not an object"}}) {
     SCOPED_TRACE(input.dump().substr(0, 80));
     Outcome<RankRecord> back = GPUCERT_ERROR("not read");
     ASSERT_NO_THROW(back = rank_record_from_json(input));

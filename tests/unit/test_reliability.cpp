@@ -39,10 +39,10 @@ TEST(Utf8, WellFormedTextIsKeptAndEveryBadByteBecomesOneReplacement) {
   EXPECT_EQ(valid_utf8("plain ascii"), "plain ascii");
   EXPECT_EQ(valid_utf8("H\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), "H\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
   EXPECT_EQ(valid_utf8("a\xFFz"), "a\xEF\xBF\xBDz");
-  EXPECT_EQ(valid_utf8("\xC3"), "\xEF\xBF\xBD");                         // cut short
-  EXPECT_EQ(valid_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");         // overlong '/'
+  EXPECT_EQ(valid_utf8("\xC3"), "\xEF\xBF\xBD");                                  // cut short
+  EXPECT_EQ(valid_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong '/'
   EXPECT_EQ(valid_utf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
-  EXPECT_EQ(valid_utf8("\xF4\x90\x80\x80").size(), 12u);                // above U+10FFFF
+  EXPECT_EQ(valid_utf8("\xF4\x90\x80\x80").size(), 12u);                          // above U+10FFFF
   EXPECT_TRUE(is_valid_utf8("H\xC3\xA9"));
   EXPECT_FALSE(is_valid_utf8("0\xFF"));
   // nlohmann throws type_error.316 on such a string; dump_json writes it.
@@ -82,8 +82,9 @@ TEST(Verdict, MissingMeasurementsMakeTheRunIncompleteNeverPassed) {
   EXPECT_EQ(c.never_started, 1u);
   EXPECT_EQ(c.results_missing, 3u);
   EXPECT_EQ(run.exit_code(), kExitIncomplete);
-  EXPECT_HAS(run.verdict(), "INCOMPLETE: 2 of 3 measurement(s) of the suite lack results (1 never ran, 3 result(s) "
-                            "missing, e.g. b)");
+  EXPECT_HAS(run.verdict(),
+             "INCOMPLETE: 2 of 3 measurement(s) of the suite lack results (1 never ran, 3 result(s) "
+             "missing, e.g. b)");
   const auto j = to_json(run);
   EXPECT_EQ(j["verdict"]["incomplete"]["never_started"], 1);
   EXPECT_EQ(j["verdict"]["exit_code"], 4);
@@ -133,7 +134,8 @@ TEST(SuiteLimits, TimeoutsComeFromTheItemOrTheDefaults) {
   EXPECT_EQ(suite->plan[0].timeout_s, 40);
   EXPECT_EQ(suite->plan[1].timeout_s, 5);
   auto bad = parse_suite(R"({"schema_version":1,"name":"t","items":[
-      {"workload":"stream","kernels":["copy"],"precisions":["fp32"],"timeout_s":0}]})", "t.json");
+      {"workload":"stream","kernels":["copy"],"precisions":["fp32"],"timeout_s":0}]})",
+                         "t.json");
   ASSERT_FALSE(bad.ok());
   EXPECT_HAS(bad.error().message, "items[0].timeout_s");
 }
@@ -141,7 +143,8 @@ TEST(SuiteLimits, TimeoutsComeFromTheItemOrTheDefaults) {
 TEST(SuiteLimits, AStepSweepIsCountedBeforeItIsListed) {
   // 64 GiB in steps of one byte: refused at once, without listing 68 billion sizes.
   auto suite = parse_suite(R"({"schema_version":1,"name":"t","items":[
-      {"workload":"nccl","begin_bytes":1,"end_bytes":68719476736,"step_bytes":1}]})", "t.json");
+      {"workload":"nccl","begin_bytes":1,"end_bytes":68719476736,"step_bytes":1}]})",
+                           "t.json");
   ASSERT_FALSE(suite.ok());
   EXPECT_HAS(suite.error().message, "the sweep has 68719476736 sizes; at most 1024 per item");
 }

@@ -56,15 +56,28 @@ Measurement measurement(const std::string& workload) {
   if (workload == "nccl") {
     m.id = "nccl/all_reduce/fp32/64MiB/per_pair/round1";
     m.work = 64ull << 20;
-    m.params = {{"collective", "all_reduce"}, {"precision", "fp32"},  {"bytes", 64ull << 20}, {"graph", false},
-                {"in_place", false},          {"iterations", 20},     {"reduction", "sum"},     {"root", 0},
+    m.params = {{"collective", "all_reduce"},
+                {"precision", "fp32"},
+                {"bytes", 64ull << 20},
+                {"graph", false},
+                {"in_place", false},
+                {"iterations", 20},
+                {"reduction", "sum"},
+                {"root", 0},
                 {"split", {{"group", "g"}, {"round", 1}, {"rounds", 3}, {"scope", "pair"}}}};
   } else {
     m.id = "gemm/fp16/8192x8192x8192";
     m.work = 2ull * 8192 * 8192 * 8192;
     m.metric = Metric::Throughput;
-    m.params = {{"precision", "fp16"}, {"m", 8192}, {"n", 8192}, {"k", 8192}, {"alpha", 1.5}, {"neg", -3},
-                {"list", {1, 2.25, nullptr, "x", true}}, {"tiny", 5e-324}, {"big", 1.7976931348623157e308}};
+    m.params = {{"precision", "fp16"},
+                {"m", 8192},
+                {"n", 8192},
+                {"k", 8192},
+                {"alpha", 1.5},
+                {"neg", -3},
+                {"list", {1, 2.25, nullptr, "x", true}},
+                {"tiny", 5e-324},
+                {"big", 1.7976931348623157e308}};
   }
   return m;
 }
@@ -81,9 +94,9 @@ std::vector<ResultRecord> records() {
   out.push_back(make_record(measurement("gemm"), p, ok));
 
   RunReply nccl = ok;
-  nccl.details = {{"nranks", 16},
-                  {"communicator", {{"group", "g"}, {"hosts", {"node-0003", "node-1020"}}, {"round", 1},
-                                    {"scope", "pair"}}}};
+  nccl.details = {
+      {"nranks", 16},
+      {"communicator", {{"group", "g"}, {"hosts", {"node-0003", "node-1020"}}, {"round", 1}, {"scope", "pair"}}}};
   nccl.telemetry = telemetry();
   auto with_bus = make_record(measurement("nccl"), p, nccl);
   with_bus.run_id = "00000000000000aa";
@@ -167,29 +180,29 @@ TEST(ResultLine, EveryOtherLineIsReadAlikeOrLeftToResultFromJson) {
     return at == std::string::npos ? s : s.replace(at, from.size(), to);
   };
   const std::vector<std::string> lines = {
-      with("\"rank\":3", "\"rank\":3.0"),               // a whole number written with a fraction
-      with("\"rank\":3", "\"rank\":-0"),                 // minus zero
-      with("\"rank\":3", "\"rank\":30000000000"),        // beyond an int
+      with("\"rank\":3", "\"rank\":3.0"),          // a whole number written with a fraction
+      with("\"rank\":3", "\"rank\":-0"),           // minus zero
+      with("\"rank\":3", "\"rank\":30000000000"),  // beyond an int
       with("\"rank\":3", "\"rank\":null"),
-      with("\"rank\":3,", ""),                           // required and missing
+      with("\"rank\":3,", ""),  // required and missing
       with("\"warmup\":10", "\"warmup\":1e1"),
       with("\"work\":", "\"work\":-"),                   // not a number
       with("\"status\":\"ok\"", "\"status\":\"fine\""),  // unknown status
       with("\"environment\":\"native\"", "\"environment\":\"\""),
-      with("\"id\":", "\"id\":\"dup\",\"id\":"),         // a name given twice
+      with("\"id\":", "\"id\":\"dup\",\"id\":"),                      // a name given twice
       with("\"id\":", "\"extra\":{\"a\":[1,{\"b\":null}]},\"id\":"),  // an unknown field
-      with("\"id\":", "\"extra\":[1,2,,],\"id\":"),      // broken JSON in an unknown field
-      with("\"id\":", "\"extra\":1e400,\"id\":"),        // a number no double holds
-      with("\"id\":", "\"extra\":01,\"id\":"),           // a leading zero
-      with("\"message\":\"\"", "\"message\":\"a\\\"b\""),  // an escape
+      with("\"id\":", "\"extra\":[1,2,,],\"id\":"),                   // broken JSON in an unknown field
+      with("\"id\":", "\"extra\":1e400,\"id\":"),                     // a number no double holds
+      with("\"id\":", "\"extra\":01,\"id\":"),                        // a leading zero
+      with("\"message\":\"\"", "\"message\":\"a\\\"b\""),             // an escape
       with("\"message\":\"\"", "\"message\":\"caf\xc3\xa9\""),
-      with("\"message\":\"\"", "\"message\":\"\xff\""),  // not UTF-8
+      with("\"message\":\"\"", "\"message\":\"\xff\""),       // not UTF-8
       with("\"message\":\"\"", "\"message\":\"tab\there\""),  // a raw control character
       with("\"message\":\"\"", "\"message\":7"),
-      with("\"params\":{", "\"params\":{\"m\":1,"),     // a parameter given twice: the last counts
+      with("\"params\":{", "\"params\":{\"m\":1,"),  // a parameter given twice: the last counts
       with("\"params\":{", "\"params\":{\"huge\":18446744073709551616,\"neg\":-9223372036854775808,"),
       with("\"params\":{", "\"params\":{\"sub\":1e-310,\"under\":1e-400,"),
-      with("\"params\":{", "\"params\":[{"),             // params not an object (and broken)
+      with("\"params\":{", "\"params\":[{"),  // params not an object (and broken)
       with("\"details\":{}", "\"details\":null"),
       with("\"details\":{}", "\"details\":[1,2]"),
       with("\"device\":{", "\"device\":7,\"x\":{"),
@@ -231,9 +244,14 @@ TEST(ResultLine, DamagedLinesAreReadAlikeOrLeftToResultFromJson) {
     for (int edits = 1 + static_cast<int>(random() % 3); edits > 0 && !line.empty(); --edits) {
       const auto at = random() % line.size();
       switch (random() % 3) {
-        case 0: line[at] = alphabet[random() % alphabet.size()]; break;
-        case 1: line.erase(at, 1 + random() % 4); break;
-        default: line.insert(at, 1, alphabet[random() % alphabet.size()]);
+        case 0:
+          line[at] = alphabet[random() % alphabet.size()];
+          break;
+        case 1:
+          line.erase(at, 1 + random() % 4);
+          break;
+        default:
+          line.insert(at, 1, alphabet[random() % alphabet.size()]);
       }
     }
     const auto fast = read_result_line(line);

@@ -92,8 +92,8 @@ TEST_F(RunFolder, ATornLastLineIsSkippedWithAWarning) {
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(back->run.results.size(), run.results.size());
   ASSERT_EQ(back->warnings.size(), 1u);
-  EXPECT_HAS(back->warnings[0], "results.jsonl:" + std::to_string(run.results.size() + 1) +
-                                    ": skipped a last line cut short");
+  EXPECT_HAS(back->warnings[0],
+             "results.jsonl:" + std::to_string(run.results.size() + 1) + ": skipped a last line cut short");
 }
 
 TEST_F(RunFolder, ABrokenLineInTheMiddleIsRefused) {
@@ -120,7 +120,8 @@ TEST_F(RunFolder, ALineCutShortThatAResumedRunWroteAfterIsSkippedWithAWarning) {
   const auto run = fixtures::healthy_run();
   ASSERT_TRUE(reports::write_ranks(run.ranks, dir_).ok());
   const auto first = to_json(run.results[0]).dump();
-  write("results.jsonl", first + "\n" + first.substr(0, first.size() / 2) + "\n" + to_json(run.results[1]).dump() + "\n");
+  write("results.jsonl",
+        first + "\n" + first.substr(0, first.size() / 2) + "\n" + to_json(run.results[1]).dump() + "\n");
   const auto back = reports::read_run_folder(dir_);
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(back->run.results.size(), 2u);

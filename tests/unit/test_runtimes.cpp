@@ -28,10 +28,17 @@ Environment environment(RuntimeKind kind, std::vector<std::string> gpus) {
   env.gpus = std::move(gpus);
   env.worker_host_path = kWorker;
   switch (kind) {
-    case RuntimeKind::Apptainer: env.image = "/images/cuda-13.0-runtime.sif"; break;
-    case RuntimeKind::Enroot: env.image = "/images/cuda-13.0-runtime.sqsh"; break;
-    case RuntimeKind::Oci: env.image = "/bundles/cuda-13.0-runtime/rootfs"; break;
-    default: env.image = "localhost/cuda:13.0-runtime-ubuntu24.04";
+    case RuntimeKind::Apptainer:
+      env.image = "/images/cuda-13.0-runtime.sif";
+      break;
+    case RuntimeKind::Enroot:
+      env.image = "/images/cuda-13.0-runtime.sqsh";
+      break;
+    case RuntimeKind::Oci:
+      env.image = "/bundles/cuda-13.0-runtime/rootfs";
+      break;
+    default:
+      env.image = "localhost/cuda:13.0-runtime-ubuntu24.04";
   }
   return env;
 }
@@ -77,11 +84,31 @@ void expect_no_shell(const LaunchSpec& spec) {
 
 TEST(DockerLaunch, OneGpu) {
   const auto spec = launched(environment(RuntimeKind::Docker, {"0"}));
-  const Argv expected = {"docker", "run", "--rm", "-i", "--gpus", "\"device=0\"", "--network", "host", "--ipc", "host",
-                         "--security-opt", "no-new-privileges", "--cap-drop", "ALL", "--pull", "never",
-                         "-v", kWorker + ":" + kInside + ":ro",
-                         "-e", "NCCL_NVLS_ENABLE=0", "-e", "NVIDIA_DRIVER_CAPABILITIES=compute,utility",
-                         "--entrypoint", kInside, "localhost/cuda:13.0-runtime-ubuntu24.04"};
+  const Argv expected = {"docker",
+                         "run",
+                         "--rm",
+                         "-i",
+                         "--gpus",
+                         "\"device=0\"",
+                         "--network",
+                         "host",
+                         "--ipc",
+                         "host",
+                         "--security-opt",
+                         "no-new-privileges",
+                         "--cap-drop",
+                         "ALL",
+                         "--pull",
+                         "never",
+                         "-v",
+                         kWorker + ":" + kInside + ":ro",
+                         "-e",
+                         "NCCL_NVLS_ENABLE=0",
+                         "-e",
+                         "NVIDIA_DRIVER_CAPABILITIES=compute,utility",
+                         "--entrypoint",
+                         kInside,
+                         "localhost/cuda:13.0-runtime-ubuntu24.04"};
   EXPECT_EQ(spec.argv, expected);
   EXPECT_TRUE(spec.set_env.empty());
 }
@@ -119,13 +146,37 @@ TEST(DockerLaunch, ImageThatCarriesTheWorkerGetsNoMount) {
 
 TEST(PodmanLaunch, OneGpuThroughCdi) {
   const auto spec = launched(environment(RuntimeKind::Podman, {"0"}));
-  const Argv expected = {"podman", "--runtime", "runc", "run", "--rm", "-i", "--pull", "never",
-                         "--device", "nvidia.com/gpu=0", "--network", "host", "--ipc", "host",
-                         "--security-opt", "no-new-privileges", "--cap-drop", "all",
-                         "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
-                         "-v", kWorker + ":" + kInside + ":ro",
-                         "-e", "NCCL_NVLS_ENABLE=0", "-e", "NVIDIA_VISIBLE_DEVICES=0",
-                         "--entrypoint", kInside, "localhost/cuda:13.0-runtime-ubuntu24.04"};
+  const Argv expected = {"podman",
+                         "--runtime",
+                         "runc",
+                         "run",
+                         "--rm",
+                         "-i",
+                         "--pull",
+                         "never",
+                         "--device",
+                         "nvidia.com/gpu=0",
+                         "--network",
+                         "host",
+                         "--ipc",
+                         "host",
+                         "--security-opt",
+                         "no-new-privileges",
+                         "--cap-drop",
+                         "all",
+                         "--ulimit",
+                         "nofile=1024:1024",
+                         "--ulimit",
+                         "nproc=1024:1024",
+                         "-v",
+                         kWorker + ":" + kInside + ":ro",
+                         "-e",
+                         "NCCL_NVLS_ENABLE=0",
+                         "-e",
+                         "NVIDIA_VISIBLE_DEVICES=0",
+                         "--entrypoint",
+                         kInside,
+                         "localhost/cuda:13.0-runtime-ubuntu24.04"};
   EXPECT_EQ(spec.argv, expected);
 }
 
@@ -152,8 +203,17 @@ TEST(PodmanLaunch, UlimitsRuntimeAndKindAreConfigurable) {
 
 TEST(ApptainerLaunch, OneGpu) {
   const auto spec = launched(environment(RuntimeKind::Apptainer, {"0"}));
-  const Argv expected = {"apptainer", "exec", "--nv", "--contain", "--cleanenv", "--pid", "--no-privs",
-                         "--bind", kWorker + ":" + kInside + ":ro", "/images/cuda-13.0-runtime.sif", kInside};
+  const Argv expected = {"apptainer",
+                         "exec",
+                         "--nv",
+                         "--contain",
+                         "--cleanenv",
+                         "--pid",
+                         "--no-privs",
+                         "--bind",
+                         kWorker + ":" + kInside + ":ro",
+                         "/images/cuda-13.0-runtime.sif",
+                         kInside};
   EXPECT_EQ(spec.argv, expected);
   const std::map<std::string, std::string> env = {{"APPTAINERENV_CUDA_DEVICE_ORDER", "PCI_BUS_ID"},
                                                   {"APPTAINERENV_CUDA_VISIBLE_DEVICES", "0"},
@@ -201,11 +261,13 @@ TEST(ApptainerLaunch, RegistryUrisFollowTheTagPolicyAndFilesDoNot) {
 
 TEST(EnrootLaunch, OneGpu) {
   const auto spec = launched(environment(RuntimeKind::Enroot, {"0"}));
-  const Argv expected = {"enroot", "start",
+  const Argv expected = {"enroot",  "start",
                          "--mount", kWorker + ":" + kInside + ":none:x-create=file,bind,ro,nosuid,nodev",
-                         "--env", "NCCL_NVLS_ENABLE=0", "--env", "NVIDIA_DRIVER_CAPABILITIES=compute,utility",
-                         "--env", "NVIDIA_VISIBLE_DEVICES=0",
-                         "--", "/images/cuda-13.0-runtime.sqsh", kInside};
+                         "--env",   "NCCL_NVLS_ENABLE=0",
+                         "--env",   "NVIDIA_DRIVER_CAPABILITIES=compute,utility",
+                         "--env",   "NVIDIA_VISIBLE_DEVICES=0",
+                         "--",      "/images/cuda-13.0-runtime.sqsh",
+                         kInside};
   EXPECT_EQ(spec.argv, expected);
 }
 
@@ -221,8 +283,8 @@ TEST(EnrootLaunch, RegistryImagesAreImportedFirst) {
   env.image = "docker://nvcr.io#nvidia/cuda:latest";
   EXPECT_HAS(refusal(runtime::launch(env)), "latest");
 
-  const auto import = runtime::enroot_import_launch("docker://nvcr.io#nvidia/cuda:13.0.0-runtime-ubuntu24.04",
-                                                    "/images/cuda.sqsh");
+  const auto import =
+      runtime::enroot_import_launch("docker://nvcr.io#nvidia/cuda:13.0.0-runtime-ubuntu24.04", "/images/cuda.sqsh");
   ASSERT_TRUE(import.ok()) << import.error().describe();
   EXPECT_EQ(import->argv, (Argv{"enroot", "import", "--output", "/images/cuda.sqsh", "--",
                                 "docker://nvcr.io#nvidia/cuda:13.0.0-runtime-ubuntu24.04"}));
@@ -277,8 +339,8 @@ TEST(ContainerLaunch, NoRuntimeAddsAPrivilege) {
         EXPECT_EQ(arg.find("--cap-add"), std::string::npos) << arg;
         EXPECT_EQ(arg.find("unconfined"), std::string::npos) << arg;
         EXPECT_NE(arg, "--writable") << arg;
-        EXPECT_NE(arg, "--rw") << arg;      // enroot: writable root
-        EXPECT_NE(arg, "--root") << arg;    // enroot: remapped to root
+        EXPECT_NE(arg, "--rw") << arg;    // enroot: writable root
+        EXPECT_NE(arg, "--root") << arg;  // enroot: remapped to root
         EXPECT_NE(arg, "--fakeroot") << arg;
       }
       if (kind == RuntimeKind::Docker || kind == RuntimeKind::Podman) {
@@ -330,8 +392,9 @@ TEST(ContainerLaunch, GpuVisibilityComesOnlyFromTheGpuList) {
 }
 
 TEST(ContainerLaunch, HostileValuesStaySingleUnalteredArguments) {
-  const std::vector<std::string> hostile = {"; rm -rf /", "$(reboot)", "`reboot`", "a b  c", "line1\nline2",
-                                            "\"double\" 'single'", "x' ; echo 'y", "--privileged", "${HOME}|&>"};
+  const std::vector<std::string> hostile = {"; rm -rf /",   "$(reboot)",    "`reboot`",
+                                            "a b  c",       "line1\nline2", "\"double\" 'single'",
+                                            "x' ; echo 'y", "--privileged", "${HOME}|&>"};
   for (auto kind : {RuntimeKind::Docker, RuntimeKind::Podman, RuntimeKind::Apptainer, RuntimeKind::Enroot}) {
     for (const auto& value : hostile) {
       if (kind == RuntimeKind::Enroot && value.find('\n') != std::string::npos) continue;  // refused, tested above
@@ -354,8 +417,8 @@ TEST(ContainerLaunch, HostileValuesStaySingleUnalteredArguments) {
 TEST(ContainerLaunch, HostileImageNamesAndPathsStaySingleUnalteredArguments) {
   // Registry references keep their tag, so the tag policy lets them through to the runtime, which refuses them.
   for (auto kind : {RuntimeKind::Docker, RuntimeKind::Podman}) {
-    for (const char* image : {"localhost/cuda; rm -rf /:13.0", "localhost/$(reboot):13.0",
-                                    "localhost/a b\nc:13.0", "localhost/\"quoted\" 'x':13.0"}) {
+    for (const char* image : {"localhost/cuda; rm -rf /:13.0", "localhost/$(reboot):13.0", "localhost/a b\nc:13.0",
+                              "localhost/\"quoted\" 'x':13.0"}) {
       auto env = environment(kind, {"0"});
       env.image = image;
       env.worker_host_path = "/tmp/my worker; $(reboot) \"q\"/gpucert-worker";

@@ -16,11 +16,18 @@ EnvironmentLookup lookup(const std::map<std::string, std::string>& vars) {
   };
 }
 
-const std::map<std::string, std::string> kTask{
-    {"SLURM_JOB_ID", "4242"},         {"SLURM_STEP_ID", "0"},          {"SLURM_JOB_NAME", "gpucert-acceptance"},
-    {"SLURM_CLUSTER_NAME", "hopper"}, {"SLURM_JOB_PARTITION", "gpu"},  {"SLURM_JOB_NODELIST", "dgx[001-002]"},
-    {"SLURMD_NODENAME", "dgx002"},    {"SLURM_PROCID", "13"},          {"SLURM_LOCALID", "5"},
-    {"SLURM_NTASKS", "16"},           {"SLURM_STEP_GPUS", "0,1,2,3,4,5,6,7"}, {"HOME", "/root"}};
+const std::map<std::string, std::string> kTask{{"SLURM_JOB_ID", "4242"},
+                                               {"SLURM_STEP_ID", "0"},
+                                               {"SLURM_JOB_NAME", "gpucert-acceptance"},
+                                               {"SLURM_CLUSTER_NAME", "hopper"},
+                                               {"SLURM_JOB_PARTITION", "gpu"},
+                                               {"SLURM_JOB_NODELIST", "dgx[001-002]"},
+                                               {"SLURMD_NODENAME", "dgx002"},
+                                               {"SLURM_PROCID", "13"},
+                                               {"SLURM_LOCALID", "5"},
+                                               {"SLURM_NTASKS", "16"},
+                                               {"SLURM_STEP_GPUS", "0,1,2,3,4,5,6,7"},
+                                               {"HOME", "/root"}};
 
 TEST(SlurmPlacement, ATaskReadsItsNodeRankAndGpus) {
   const auto task = slurm_task(lookup(kTask));

@@ -32,8 +32,8 @@ TEST(SuiteSchema, EveryWorkloadFieldIsDescribedAndAnyOtherIsRefused) {
     const auto fields = spec->field_schema();
     for (auto it = fields.begin(); it != fields.end(); ++it)
       EXPECT_TRUE(it->is_object() && !it->empty()) << name << "." << it.key();
-    const std::string suite = R"({"schema_version": 1, "name": "t", "items": [{"workload": ")" + name +
-                              R"(", "no_such_field": 1}]})";
+    const std::string suite =
+        R"({"schema_version": 1, "name": "t", "items": [{"workload": ")" + name + R"(", "no_such_field": 1}]})";
     const auto parsed = parse_suite(suite, "test");
     ASSERT_FALSE(parsed) << name;
     EXPECT_NE(parsed.error().message.find("no_such_field"), std::string::npos) << parsed.error().message;

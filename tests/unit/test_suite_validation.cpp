@@ -144,10 +144,10 @@ TEST(SuiteValidation, DefaultsApplyWhenAnItemSaysNothing) {
 }
 
 TEST(SuiteValidation, ItemFieldsNarrowTheExpansion) {
-  auto suite = parse_suite(
-      suite_with_items(R"({"workload": "stream", "kernels": ["dot", "nstream"], "precisions": ["fp32"],)"
-                       R"( "array_bytes": 4194304, "warmup": 0, "repetitions": 7})"),
-      "t.json");
+  auto suite =
+      parse_suite(suite_with_items(R"({"workload": "stream", "kernels": ["dot", "nstream"], "precisions": ["fp32"],)"
+                                   R"( "array_bytes": 4194304, "warmup": 0, "repetitions": 7})"),
+                  "t.json");
   ASSERT_TRUE(suite.ok()) << suite.error().message;
   ASSERT_EQ(suite->plan.size(), 2u);
   EXPECT_EQ(suite->plan[0].id, "stream/dot/fp32/4MiB");
@@ -408,9 +408,9 @@ TEST(SuiteValidation, RefusesDuplicateMeasurement) {
 
 TEST(SuiteValidation, RefusesOverlappingItemsOnlyWhereTheyOverlap) {
   // The second item repeats fp32 triad only: that is the one measurement named.
-  const auto message = refusal(suite_with_items(
-      R"({"workload": "stream", "kernels": ["triad"], "precisions": ["fp64", "fp32"]},)"
-      R"({"workload": "stream", "kernels": ["triad", "copy"], "precisions": ["fp32"]})"));
+  const auto message =
+      refusal(suite_with_items(R"({"workload": "stream", "kernels": ["triad"], "precisions": ["fp64", "fp32"]},)"
+                               R"({"workload": "stream", "kernels": ["triad", "copy"], "precisions": ["fp32"]})"));
   EXPECT_HAS(message, "'stream/triad/fp32/1GiB' appears twice");
   EXPECT_LACKS(message, "fp64/1GiB' appears");
   EXPECT_LACKS(message, "copy");

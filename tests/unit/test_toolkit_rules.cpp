@@ -62,7 +62,8 @@ TEST(ToolkitRules, DriverCapabilities) {
       {{{"NVIDIA_DRIVER_CAPABILITIES", "all"}}, "all", true},
       {{{"NVIDIA_DRIVER_CAPABILITIES", "compute,all"}}, "all", true},
       {{{"NVIDIA_DRIVER_CAPABILITIES", "compute,cuda"}},
-       "unsupported capabilities found in 'compute,cuda' (allowed 'compute')", false},
+       "unsupported capabilities found in 'compute,cuda' (allowed 'compute')",
+       false},
       {{{"NVIDIA_DRIVER_CAPABILITIES", "none"}}, "unsupported capabilities found in 'none' (allowed '')", false},
   };
   for (const auto& c : cases) {
@@ -89,7 +90,8 @@ TEST(ToolkitRules, LibrariesAndProgramsPerCapability) {
   EXPECT_NE(std::find(programs.begin(), programs.end(), "nvidia-smi"), programs.end());
   EXPECT_TRUE(capability_programs(kVideo).empty());
   const auto compute_programs = capability_programs(kCompute);
-  EXPECT_NE(std::find(compute_programs.begin(), compute_programs.end(), "nvidia-cuda-mps-control"), compute_programs.end());
+  EXPECT_NE(std::find(compute_programs.begin(), compute_programs.end(), "nvidia-cuda-mps-control"),
+            compute_programs.end());
 }
 
 TEST(ToolkitRules, Requirements) {
@@ -114,15 +116,19 @@ TEST(ToolkitRules, Requirements) {
   EXPECT_TRUE(check_requirements(ubuntu_cuda12, r535, {}).ok());
   EXPECT_TRUE(check_requirements(ubuntu_cuda12, {"580.95.05", "13.0"}, {{"9.0", "Nvidia"}}).ok());
 
-  EXPECT_TRUE(check_requirements({{"NVIDIA_REQUIRE_CUDA", "cuda>=13.0"}}, {"575.57.08", "12.9"}, {}).error().message.find(
-                  "unsatisfied condition: cuda>=13.0") != std::string::npos);
+  EXPECT_TRUE(check_requirements({{"NVIDIA_REQUIRE_CUDA", "cuda>=13.0"}}, {"575.57.08", "12.9"}, {})
+                  .error()
+                  .message.find("unsatisfied condition: cuda>=13.0") != std::string::npos);
   // NVIDIA_DISABLE_REQUIRE as Go's ParseBool reads it.
   EXPECT_TRUE(check_requirements({{"NVIDIA_REQUIRE_CUDA", "cuda>=13.0"}, {"NVIDIA_DISABLE_REQUIRE", "true"}},
-                                 {"575.57.08", "12.9"}, {}).ok());
+                                 {"575.57.08", "12.9"}, {})
+                  .ok());
   EXPECT_TRUE(check_requirements({{"NVIDIA_REQUIRE_CUDA", "cuda>=13.0"}, {"NVIDIA_DISABLE_REQUIRE", "1"}},
-                                 {"575.57.08", "12.9"}, {}).ok());
+                                 {"575.57.08", "12.9"}, {})
+                  .ok());
   EXPECT_FALSE(check_requirements({{"NVIDIA_REQUIRE_CUDA", "cuda>=13.0"}, {"NVIDIA_DISABLE_REQUIRE", "yes"}},
-                                  {"575.57.08", "12.9"}, {}).ok());
+                                  {"575.57.08", "12.9"}, {})
+                   .ok());
   // Any NVIDIA_REQUIRE_* counts, and its failure names it without the driver advice.
   s = check_requirements({{"NVIDIA_REQUIRE_ARCH", "arch>=9.0"}}, {"580.95.05", "13.0"}, {{"8.0", ""}});
   ASSERT_FALSE(s.ok());

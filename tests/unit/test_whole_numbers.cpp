@@ -43,8 +43,9 @@ TEST(WholeNumbers, ReadsEveryValueOfTheTypeAndNothingElse) {
   EXPECT_EQ(whole_number<std::uint64_t>(json(UINT64_MAX), "x"), UINT64_MAX);
   EXPECT_EQ(whole_number<std::uint64_t>(json(9007199254740992.0), "x"), 9007199254740992u);  // 2^53
 
-  EXPECT_HAS(whole_number_refusal<int>(json(2147483648LL)), "x: expected a whole number between -2147483648 and "
-                                                             "2147483647, got 2147483648");
+  EXPECT_HAS(whole_number_refusal<int>(json(2147483648LL)),
+             "x: expected a whole number between -2147483648 and "
+             "2147483647, got 2147483648");
   EXPECT_HAS(whole_number_refusal<int>(json(-2147483649LL)), "got -2147483649");
   EXPECT_HAS(whole_number_refusal<int>(json(2.5)), "got 2.5");
   EXPECT_HAS(whole_number_refusal<int>(json(2.2222222222222222e63)), "got 2.2222222222222224e+63");
@@ -71,7 +72,7 @@ TEST(WholeNumbers, AWorkerRequestWithACountBeyondAnIntIsRefusedNamingIt) {
   const std::string run = R"({"op":"run","workload":"stream",)";
   for (const auto& [field, value] : std::initializer_list<std::pair<const char*, const char*>>{
            {"repetitions", "2222222222222222222222222222222222222222222222222222222222222222"},  // the fuzzer's
-           {"repetitions", "4294967297"},  // once read as 1
+           {"repetitions", "4294967297"},                                                        // once read as 1
            {"warmup", "1e30"},
            {"device", "0.5"},
            {"seed", "-1"},
@@ -96,10 +97,10 @@ TEST(WholeNumbers, AWorkerRequestWithACountBeyondAnIntIsRefusedNamingIt) {
 
 TEST(WholeNumbers, RepliesAndRecordsWithANumberBeyondTheirFieldAreErrorValues) {
   const std::string ok_run = R"({"op":"run","ok":true,"status":"ok","samples_s":[0.001],)";
-  for (const std::string tail : {R"("verification":{"checked":1e30}})", R"("verification":{"mismatches":-1}})",
-                                  R"("telemetry":{"samples":[{"sm_clock_mhz":1e30}]}})",
-                                  R"("telemetry":{"violation_ns":{"power":-5}}})",
-                                  R"("telemetry":{"other_processes":[{"pid":4294967296}]}})"}) {
+  for (const std::string tail :
+       {R"("verification":{"checked":1e30}})", R"("verification":{"mismatches":-1}})",
+        R"("telemetry":{"samples":[{"sm_clock_mhz":1e30}]}})", R"("telemetry":{"violation_ns":{"power":-5}}})",
+        R"("telemetry":{"other_processes":[{"pid":4294967296}]}})"}) {
     SCOPED_TRACE(tail);
     const auto reply = decode_run_reply(ok_run + tail);
     ASSERT_FALSE(reply.ok());

@@ -24,8 +24,8 @@ TEST(WorkerImageFit, AnotherMajorIsRefusedWithBothVersionsAndTheWayOut) {
 }
 
 TEST(WorkerImageFit, UnknownOrUnreadableVersions) {
-  EXPECT_TRUE(check_worker_fits_image(13000, "", "img"));   // no CUDA_VERSION: other checks say what it lacks
-  EXPECT_TRUE(check_worker_fits_image(0, "12.9", "img"));   // worker's version unknown
+  EXPECT_TRUE(check_worker_fits_image(13000, "", "img"));  // no CUDA_VERSION: other checks say what it lacks
+  EXPECT_TRUE(check_worker_fits_image(0, "12.9", "img"));  // worker's version unknown
   auto garbage = check_worker_fits_image(13000, "latest", "img");
   ASSERT_FALSE(garbage);
   EXPECT_NE(garbage.error().message.find("not a CUDA version"), std::string::npos);

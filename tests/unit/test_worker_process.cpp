@@ -17,9 +17,9 @@
 namespace gpucert {
 namespace {
 
-using std::chrono::milliseconds;
 using runtime::LaunchSpec;
 using runtime::WorkerProcess;
+using std::chrono::milliseconds;
 
 std::unique_ptr<WorkerProcess> start(const LaunchSpec& spec) {
   auto p = WorkerProcess::start(spec);
@@ -178,7 +178,10 @@ TEST(WorkerClient, ConfusedWorkerGivesAnErrorReply) {
 
 TEST(WorkerClient, AWorkerThatRefusesARequestStays) {
   auto client = runtime::WorkerClient::start(
-      {{"/bin/sh", "-c", R"(read line; echo '{"op":"error","ok":false,"message":"unknown op"}'; read line; echo '{"op":"quit","ok":true}')"}, {}, {}});
+      {{"/bin/sh", "-c",
+        R"(read line; echo '{"op":"error","ok":false,"message":"unknown op"}'; read line; echo '{"op":"quit","ok":true}')"},
+       {},
+       {}});
   ASSERT_TRUE(client.ok()) << client.error().message;
   Measurement m;
   m.id = "stream/triad/fp64/1GiB";
@@ -218,9 +221,10 @@ TEST(WorkerClient, ADeadWorkerIsCrashedAndAFreshOneAnswersTheNextRequest) {
   // The first worker dies; the one started after it answers.
   const auto marker = std::filesystem::temp_directory_path() / ("gpucert-unit-restart-" + std::to_string(getpid()));
   std::filesystem::remove(marker);
-  const std::string script = "if [ -e " + marker.string() + " ]; then read line; echo '{\"op\":\"run\",\"ok\":true,"
-                             "\"status\":\"ok\",\"samples_s\":[0.001]}'; else touch " + marker.string() +
-                             "; echo 'worker crashed' >&2; exit 7; fi";
+  const std::string script = "if [ -e " + marker.string() +
+                             " ]; then read line; echo '{\"op\":\"run\",\"ok\":true,"
+                             "\"status\":\"ok\",\"samples_s\":[0.001]}'; else touch " +
+                             marker.string() + "; echo 'worker crashed' >&2; exit 7; fi";
   auto client = runtime::WorkerClient::start({{"/bin/sh", "-c", script}, {}, {}});
   ASSERT_TRUE(client.ok()) << client.error().message;
   Measurement m;

@@ -104,14 +104,14 @@ bool needs_setup(const Measurement& m, WorkloadSetup setup);
 std::uint64_t saturating_product(std::initializer_list<std::uint64_t> factors);
 std::uint64_t saturating_sum(std::initializer_list<std::uint64_t> terms);
 std::optional<std::uint64_t> count_param(const nlohmann::json& params, const char* key);  // a non-negative integer
-std::string text_param(const nlohmann::json& params, const char* key);                   // "" when absent
+std::string text_param(const nlohmann::json& params, const char* key);                    // "" when absent
 
 }  // namespace gpucert
 
 // Registers a workload's spec (in kernels/<workload>/spec.cpp, inside namespace gpucert): defines the accessor
 // the generated registry calls, workload_spec_<name>(). The registry lists the workloads of kernels/workloads.cmake.
-#define GPUCERT_WORKLOAD_SPEC(name, SpecClass)       \
-  const WorkloadSpec& workload_spec_##name() {       \
-    static const SpecClass spec;                     \
-    return spec;                                     \
+#define GPUCERT_WORKLOAD_SPEC(name, SpecClass) \
+  const WorkloadSpec& workload_spec_##name() { \
+    static const SpecClass spec;               \
+    return spec;                               \
   }

@@ -16,24 +16,32 @@ namespace {
 constexpr std::size_t kMaxSamples = 512;  // beyond, the sampler halves its rate: a long run stays a few kB
 constexpr auto kSlowPollEvery = std::chrono::milliseconds(100);  // processes, link and events
 
-constexpr std::pair<int, const char*> kPolicies[] = {
-    {kPerfPolicyPower, "power"},           {kPerfPolicyThermal, "thermal"},
-    {kPerfPolicySyncBoost, "sync_boost"},  {kPerfPolicyBoardLimit, "board_limit"},
-    {kPerfPolicyLowUtilization, "low_utilization"}, {kPerfPolicyReliability, "reliability"}};
+constexpr std::pair<int, const char*> kPolicies[] = {{kPerfPolicyPower, "power"},
+                                                     {kPerfPolicyThermal, "thermal"},
+                                                     {kPerfPolicySyncBoost, "sync_boost"},
+                                                     {kPerfPolicyBoardLimit, "board_limit"},
+                                                     {kPerfPolicyLowUtilization, "low_utilization"},
+                                                     {kPerfPolicyReliability, "reliability"}};
 
 std::string text_of(const Library& lib, std::vector<std::string>* unread, const char* call,
                     Return (*fn)(Device, char*, unsigned), Device d) {
   char buffer[96] = {};
-  return lib.read(unread, call, fn, d, buffer, static_cast<unsigned>(sizeof buffer)) ? std::string(buffer) : std::string{};
+  return lib.read(unread, call, fn, d, buffer, static_cast<unsigned>(sizeof buffer)) ? std::string(buffer)
+                                                                                     : std::string{};
 }
 
 std::string compute_mode_name(int mode) {
   switch (mode) {
-    case kComputeDefault: return "default";
-    case kComputeExclusiveThread: return "exclusive_thread";
-    case kComputeProhibited: return "prohibited";
-    case kComputeExclusiveProcess: return "exclusive_process";
-    default: return "mode " + std::to_string(mode);
+    case kComputeDefault:
+      return "default";
+    case kComputeExclusiveThread:
+      return "exclusive_thread";
+    case kComputeProhibited:
+      return "prohibited";
+    case kComputeExclusiveProcess:
+      return "exclusive_process";
+    default:
+      return "mode " + std::to_string(mode);
   }
 }
 
@@ -133,8 +141,9 @@ std::size_t GpuMonitor::drain_events() {
     EventData data{};
     if (!a.event_set_wait || a.event_set_wait(events_set_, &data, 0) != kSuccess) break;
     GpuEvent e;
-    e.type = data.eventType == kEventXidCritical ? "xid" : data.eventType == kEventDoubleBitEcc ? "double_bit_ecc"
-                                                                                                 : "event " + std::to_string(data.eventType);
+    e.type = data.eventType == kEventXidCritical    ? "xid"
+             : data.eventType == kEventDoubleBitEcc ? "double_bit_ecc"
+                                                    : "event " + std::to_string(data.eventType);
     e.data = data.eventData;
     e.uuid = text_of(*library_, nullptr, "nvmlDeviceGetUUID", a.device_uuid, data.device);
     events_.push_back(std::move(e));
@@ -144,8 +153,9 @@ std::size_t GpuMonitor::drain_events() {
 
 std::vector<GpuEvent> GpuMonitor::events_since(std::size_t first) {
   std::lock_guard lock(events_mutex_);
-  return first < events_.size() ? std::vector<GpuEvent>(events_.begin() + static_cast<std::ptrdiff_t>(first), events_.end())
-                                : std::vector<GpuEvent>{};
+  return first < events_.size()
+             ? std::vector<GpuEvent>(events_.begin() + static_cast<std::ptrdiff_t>(first), events_.end())
+             : std::vector<GpuEvent>{};
 }
 
 HealthSnapshot GpuMonitor::snapshot(Device d) {
@@ -167,7 +177,8 @@ HealthSnapshot GpuMonitor::snapshot(Device d) {
       s.ecc_aggregate_uncorrected = count;
   }
   unsigned corrected = 0, uncorrected = 0, is_pending = 0, failed = 0;
-  if (lib.read(unread, "nvmlDeviceGetRemappedRows", a.remapped_rows, d, &corrected, &uncorrected, &is_pending, &failed)) {
+  if (lib.read(unread, "nvmlDeviceGetRemappedRows", a.remapped_rows, d, &corrected, &uncorrected, &is_pending,
+               &failed)) {
     s.remapped_rows_correctable = corrected;
     s.remapped_rows_uncorrectable = uncorrected;
     s.remap_pending = is_pending != 0;
@@ -177,25 +188,33 @@ HealthSnapshot GpuMonitor::snapshot(Device d) {
     unsigned pages = 0;
     if (a.retired_pages) {
       const Return r = a.retired_pages(d, kPageRetirementDoubleBit, &pages, nullptr);
-      if (r == kSuccess || r == kErrorInsufficientSize) s.retired_pages_double_bit = pages;
-      else unread->push_back(lib.describe("nvmlDeviceGetRetiredPages", r));
+      if (r == kSuccess || r == kErrorInsufficientSize)
+        s.retired_pages_double_bit = pages;
+      else
+        unread->push_back(lib.describe("nvmlDeviceGetRetiredPages", r));
     }
     int retire_pending = 0;
     if (lib.read(unread, "nvmlDeviceGetRetiredPagesPendingStatus", a.retired_pages_pending, d, &retire_pending))
       s.retired_pages_pending = retire_pending != 0;
   }
   unsigned value = 0;
-  if (lib.read(unread, "nvmlDeviceGetCurrPcieLinkGeneration", a.pcie_gen, d, &value)) s.pcie_gen = static_cast<int>(value);
-  if (lib.read(unread, "nvmlDeviceGetMaxPcieLinkGeneration", a.pcie_gen_max, d, &value)) s.pcie_gen_max = static_cast<int>(value);
-  if (lib.read(unread, "nvmlDeviceGetCurrPcieLinkWidth", a.pcie_width, d, &value)) s.pcie_width = static_cast<int>(value);
-  if (lib.read(unread, "nvmlDeviceGetMaxPcieLinkWidth", a.pcie_width_max, d, &value)) s.pcie_width_max = static_cast<int>(value);
+  if (lib.read(unread, "nvmlDeviceGetCurrPcieLinkGeneration", a.pcie_gen, d, &value))
+    s.pcie_gen = static_cast<int>(value);
+  if (lib.read(unread, "nvmlDeviceGetMaxPcieLinkGeneration", a.pcie_gen_max, d, &value))
+    s.pcie_gen_max = static_cast<int>(value);
+  if (lib.read(unread, "nvmlDeviceGetCurrPcieLinkWidth", a.pcie_width, d, &value))
+    s.pcie_width = static_cast<int>(value);
+  if (lib.read(unread, "nvmlDeviceGetMaxPcieLinkWidth", a.pcie_width_max, d, &value))
+    s.pcie_width_max = static_cast<int>(value);
   for (unsigned link = 0; link < kNvLinkMaxLinks; ++link) {
     int active = 0;
     // A link index this GPU lacks answers Not Supported or Invalid Argument: the end of its links.
     if (!a.nvlink_state || a.nvlink_state(d, link, &active) != kSuccess) continue;
     NvlinkLink l{static_cast<int>(link), active != 0, {}};
-    constexpr std::pair<int, const char*> kCounters[] = {
-        {kNvLinkReplay, "replay"}, {kNvLinkRecovery, "recovery"}, {kNvLinkCrcFlit, "crc_flit"}, {kNvLinkCrcData, "crc_data"}};
+    constexpr std::pair<int, const char*> kCounters[] = {{kNvLinkReplay, "replay"},
+                                                         {kNvLinkRecovery, "recovery"},
+                                                         {kNvLinkCrcFlit, "crc_flit"},
+                                                         {kNvLinkCrcData, "crc_data"}};
     for (const auto& [counter, name] : kCounters)
       if (lib.read(nullptr, "nvmlDeviceGetNvLinkErrorCounter", a.nvlink_error_counter, d, link, counter, &count))
         l.errors[name] = count;
@@ -206,18 +225,23 @@ HealthSnapshot GpuMonitor::snapshot(Device d) {
   unsigned mig = 0, mig_pending = 0;
   if (a.mig_mode) {
     const Return r = a.mig_mode(d, &mig, &mig_pending);
-    if (r == kSuccess) s.mig_enabled = mig != 0;
-    else if (r == kErrorNotSupported) s.mig_enabled = false;  // a GPU without MIG is never partitioned
-    else unread->push_back(lib.describe("nvmlDeviceGetMigMode", r));
+    if (r == kSuccess)
+      s.mig_enabled = mig != 0;
+    else if (r == kErrorNotSupported)
+      s.mig_enabled = false;  // a GPU without MIG is never partitioned
+    else
+      unread->push_back(lib.describe("nvmlDeviceGetMigMode", r));
   }
   if (auto processes = compute_processes(lib, d, unread)) {
     s.processes = std::move(*processes);
     s.processes_read = true;
   }
-  if (lib.read(unread, "nvmlDeviceGetEnforcedPowerLimit", a.enforced_power_limit, d, &value)) s.power_limit_w = value / 1000.0;
+  if (lib.read(unread, "nvmlDeviceGetEnforcedPowerLimit", a.enforced_power_limit, d, &value))
+    s.power_limit_w = value / 1000.0;
   if (lib.read(unread, "nvmlDeviceGetPowerManagementDefaultLimit", a.default_power_limit, d, &value))
     s.default_power_limit_w = value / 1000.0;
-  if (lib.read(unread, "nvmlDeviceGetMaxClockInfo(SM)", a.max_clock, d, kClockSm, &value)) s.max_sm_clock_mhz = static_cast<int>(value);
+  if (lib.read(unread, "nvmlDeviceGetMaxClockInfo(SM)", a.max_clock, d, kClockSm, &value))
+    s.max_sm_clock_mhz = static_cast<int>(value);
   if (lib.read(unread, "nvmlDeviceGetMaxClockInfo(MEM)", a.max_clock, d, kClockMem, &value))
     s.max_memory_clock_mhz = static_cast<int>(value);
   return s;
@@ -236,7 +260,8 @@ GpuHealthReport GpuMonitor::health() {
   const auto& a = library_->api();
   char text[96] = {};
   if (library_->read(nullptr, "nvmlSystemGetNVMLVersion", a.system_nvml_version, text, 96u)) r.nvml_version = text;
-  if (library_->read(nullptr, "nvmlSystemGetDriverVersion", a.system_driver_version, text, 96u)) r.driver_version = text;
+  if (library_->read(nullptr, "nvmlSystemGetDriverVersion", a.system_driver_version, text, 96u))
+    r.driver_version = text;
   unsigned count = 0;
   std::vector<std::string> problems;
   if (!library_->read(&problems, "nvmlDeviceGetCount_v2", a.device_count, &count)) {
@@ -256,7 +281,8 @@ GpuHealthReport GpuMonitor::health() {
   return r;
 }
 
-std::unique_ptr<GpuMonitor::Sampling> GpuMonitor::start_sampling(const std::string& uuid, std::chrono::microseconds period) {
+std::unique_ptr<GpuMonitor::Sampling> GpuMonitor::start_sampling(const std::string& uuid,
+                                                                 std::chrono::microseconds period) {
   if (!library_) return nullptr;
   Device d = nullptr;
   if (!library_->read(nullptr, "nvmlDeviceGetHandleByUUID", library_->api().device_by_uuid, uuid.c_str(), &d))
@@ -333,8 +359,10 @@ void GpuMonitor::Sampling::note_link_and_processes() {
     if (p.pid == own) continue;
     auto& others = telemetry_.other_processes;
     const auto known = std::find_if(others.begin(), others.end(), [&](const auto& o) { return o.pid == p.pid; });
-    if (known == others.end()) others.push_back(p);
-    else known->used_memory_bytes = std::max(known->used_memory_bytes, p.used_memory_bytes);
+    if (known == others.end())
+      others.push_back(p);
+    else
+      known->used_memory_bytes = std::max(known->used_memory_bytes, p.used_memory_bytes);
   }
 }
 
@@ -379,7 +407,8 @@ MeasurementTelemetry GpuMonitor::Sampling::finish() {
   for (const auto& s : telemetry_.samples) telemetry_.clock_events_seen |= s.clock_events;
   for (const auto& [name, now] : violations()) {
     const auto before = violations_at_start_.find(name);
-    if (before != violations_at_start_.end()) telemetry_.violation_ns[name] = now >= before->second ? now - before->second : 0;
+    if (before != violations_at_start_.end())
+      telemetry_.violation_ns[name] = now >= before->second ? now - before->second : 0;
   }
   monitor_.drain_events();
   telemetry_.events = monitor_.events_since(first_event_);

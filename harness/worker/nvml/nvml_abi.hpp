@@ -22,16 +22,16 @@ using Device = DeviceOpaque*;  // nvmlDevice_t
 struct EventSetOpaque;
 using EventSet = EventSetOpaque*;  // nvmlEventSet_t
 
-inline constexpr int kClockGraphics = 0, kClockSm = 1, kClockMem = 2;  // nvmlClockType_t
-inline constexpr int kTemperatureGpu = 0;                              // nvmlTemperatureSensors_t
+inline constexpr int kClockGraphics = 0, kClockSm = 1, kClockMem = 2;         // nvmlClockType_t
+inline constexpr int kTemperatureGpu = 0;                                     // nvmlTemperatureSensors_t
 inline constexpr int kMemoryErrorCorrected = 0, kMemoryErrorUncorrected = 1;  // nvmlMemoryErrorType_t
 inline constexpr int kVolatileEcc = 0, kAggregateEcc = 1;                     // nvmlEccCounterType_t
 inline constexpr int kPageRetirementDoubleBit = 1;  // NVML_PAGE_RETIREMENT_CAUSE_DOUBLE_BIT_ECC_ERROR
 inline constexpr int kComputeDefault = 0, kComputeExclusiveThread = 1, kComputeProhibited = 2,
                      kComputeExclusiveProcess = 3;  // nvmlComputeMode_t
 // nvmlPerfPolicyType_t
-inline constexpr int kPerfPolicyPower = 0, kPerfPolicyThermal = 1, kPerfPolicySyncBoost = 2,
-                     kPerfPolicyBoardLimit = 3, kPerfPolicyLowUtilization = 4, kPerfPolicyReliability = 5;
+inline constexpr int kPerfPolicyPower = 0, kPerfPolicyThermal = 1, kPerfPolicySyncBoost = 2, kPerfPolicyBoardLimit = 3,
+                     kPerfPolicyLowUtilization = 4, kPerfPolicyReliability = 5;
 // nvmlNvLinkErrorCounter_t
 inline constexpr int kNvLinkReplay = 0, kNvLinkRecovery = 1, kNvLinkCrcFlit = 2, kNvLinkCrcData = 3;
 inline constexpr unsigned kNvLinkMaxLinks = 18;  // NVML_NVLINK_MAX_LINKS (Hopper: 18)

@@ -7,7 +7,8 @@
 #include "nvml_abi.hpp"
 
 // The values nvml_abi.hpp declares, checked against the toolkit's own header where the toolkit has one.
-static_assert(NVML_SUCCESS == gpucert::nvml::kSuccess && NVML_ERROR_NOT_SUPPORTED == gpucert::nvml::kErrorNotSupported &&
+static_assert(NVML_SUCCESS == gpucert::nvml::kSuccess &&
+              NVML_ERROR_NOT_SUPPORTED == gpucert::nvml::kErrorNotSupported &&
               NVML_ERROR_INSUFFICIENT_SIZE == gpucert::nvml::kErrorInsufficientSize &&
               NVML_ERROR_TIMEOUT == gpucert::nvml::kErrorTimeout &&
               NVML_ERROR_FUNCTION_NOT_FOUND == gpucert::nvml::kErrorFunctionNotFound);

@@ -2,7 +2,6 @@
 
 #include <dlfcn.h>
 
-
 namespace gpucert::nvml {
 namespace {
 
@@ -48,7 +47,8 @@ Outcome<std::shared_ptr<Library>> Library::open(const std::string& path) {
   find(handle, a.clock_event_reasons,
        {"nvmlDeviceGetCurrentClocksEventReasons", "nvmlDeviceGetCurrentClocksThrottleReasons"});
   find(handle, a.violation_status, {"nvmlDeviceGetViolationStatus"});
-  find(handle, a.compute_processes, {"nvmlDeviceGetComputeRunningProcesses_v3", "nvmlDeviceGetComputeRunningProcesses_v2"});
+  find(handle, a.compute_processes,
+       {"nvmlDeviceGetComputeRunningProcesses_v3", "nvmlDeviceGetComputeRunningProcesses_v2"});
   find(handle, a.ecc_mode, {"nvmlDeviceGetEccMode"});
   find(handle, a.total_ecc_errors, {"nvmlDeviceGetTotalEccErrors"});
   find(handle, a.retired_pages, {"nvmlDeviceGetRetiredPages"});

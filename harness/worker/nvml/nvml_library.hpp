@@ -27,9 +27,9 @@ struct Api {
   Return (*device_uuid)(Device, char*, unsigned) = nullptr;
   Return (*clock)(Device, int, unsigned*) = nullptr;
   Return (*max_clock)(Device, int, unsigned*) = nullptr;
-  Return (*power_usage)(Device, unsigned*) = nullptr;                  // mW
-  Return (*enforced_power_limit)(Device, unsigned*) = nullptr;         // mW
-  Return (*default_power_limit)(Device, unsigned*) = nullptr;          // mW
+  Return (*power_usage)(Device, unsigned*) = nullptr;           // mW
+  Return (*enforced_power_limit)(Device, unsigned*) = nullptr;  // mW
+  Return (*default_power_limit)(Device, unsigned*) = nullptr;   // mW
   Return (*temperature)(Device, int, unsigned*) = nullptr;
   Return (*utilization)(Device, Utilization*) = nullptr;
   Return (*clock_event_reasons)(Device, unsigned long long*) = nullptr;  // ...ClocksEventReasons or ...ThrottleReasons
@@ -49,8 +49,8 @@ struct Api {
   Return (*nvlink_version)(Device, unsigned, unsigned*) = nullptr;
   Return (*nvlink_remote_pci)(Device, unsigned, PciInfo*) = nullptr;  // _v2
   Return (*nvlink_remote_type)(Device, unsigned, int*) = nullptr;
-  Return (*device_by_pci_bus_id)(const char*, Device*) = nullptr;      // _v2
-  Return (*pci_info)(Device, PciInfo*) = nullptr;                       // _v3
+  Return (*device_by_pci_bus_id)(const char*, Device*) = nullptr;  // _v2
+  Return (*pci_info)(Device, PciInfo*) = nullptr;                  // _v3
   Return (*compute_mode)(Device, int*) = nullptr;
   Return (*mig_mode)(Device, unsigned*, unsigned*) = nullptr;
   Return (*event_set_create)(EventSet*) = nullptr;

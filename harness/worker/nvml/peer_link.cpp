@@ -101,10 +101,11 @@ PeerLink peer_link(const Library& lib, const std::string& bus_a, const std::stri
   if (!out.kind.empty()) {
     out.nvlink_version = version;
     out.limit_gbps = out.links * rate;
-    out.evidence = std::to_string(out.links) + " active NVLink(s)" +
-                   (out.kind == "nvswitch" ? " to NVSwitch on the weaker side" : " between the two") + ", " +
-                   (rate > 0 ? std::to_string(static_cast<int>(rate)) + " GB/s per link and direction" : "an unknown rate") +
-                   version_text;
+    out.evidence =
+        std::to_string(out.links) + " active NVLink(s)" +
+        (out.kind == "nvswitch" ? " to NVSwitch on the weaker side" : " between the two") + ", " +
+        (rate > 0 ? std::to_string(static_cast<int>(rate)) + " GB/s per link and direction" : "an unknown rate") +
+        version_text;
     return out;
   }
   std::string link_a, link_b;

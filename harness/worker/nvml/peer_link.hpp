@@ -10,11 +10,11 @@
 namespace gpucert::nvml {
 
 struct PeerLink {
-  std::string kind;         // "nvlink" (direct), "nvswitch", "pcie"; "" when NVML could not tell
-  int links = 0;            // NVLinks that carry the traffic (each GPU's to the switches: the fewer)
+  std::string kind;             // "nvlink" (direct), "nvswitch", "pcie"; "" when NVML could not tell
+  int links = 0;                // NVLinks that carry the traffic (each GPU's to the switches: the fewer)
   unsigned nvlink_version = 0;  // nvmlDeviceGetNvLinkVersion's value for the first such link
-  double limit_gbps = 0;    // one direction, GB/s (1e9 B/s); 0 when unknown
-  std::string evidence;     // how the limit was found, or why it was not
+  double limit_gbps = 0;        // one direction, GB/s (1e9 B/s); 0 when unknown
+  std::string evidence;         // how the limit was found, or why it was not
 };
 
 // NVLink's data rate per link and direction in GB/s for nvmlDeviceGetNvLinkVersion's value (nvmlNvlinkVersion_t:

@@ -36,10 +36,14 @@ Return nvmlInit_v2() { return scenario() == "init-fails" ? 9 : kSuccess; }
 Return nvmlShutdown() { return kSuccess; }
 const char* nvmlErrorString(Return r) {
   switch (r) {
-    case 3: return "Not Supported";
-    case 9: return "Driver Not Loaded";
-    case 10: return "Timeout";
-    default: return "Unknown Error";
+    case 3:
+      return "Not Supported";
+    case 9:
+      return "Driver Not Loaded";
+    case 10:
+      return "Timeout";
+    default:
+      return "Unknown Error";
   }
 }
 Return nvmlSystemGetDriverVersion(char* out, unsigned size) { return copy("580.95.05", out, size); }
@@ -92,9 +96,12 @@ Return nvmlDeviceGetCurrentClocksEventReasons(Device, unsigned long long* reason
 Return nvmlDeviceGetViolationStatus(Device, int policy, ViolationTime* v) {
   static unsigned long long power = 0, thermal = 0;
   v->referenceTime = 0;
-  if (policy == kPerfPolicyPower) v->violationTime = power += 1000;
-  else if (policy == kPerfPolicyThermal) v->violationTime = scenario() == "throttled" ? thermal += 5000 : 0;
-  else return kErrorNotSupported;
+  if (policy == kPerfPolicyPower)
+    v->violationTime = power += 1000;
+  else if (policy == kPerfPolicyThermal)
+    v->violationTime = scenario() == "throttled" ? thermal += 5000 : 0;
+  else
+    return kErrorNotSupported;
   return kSuccess;
 }
 Return nvmlDeviceGetComputeRunningProcesses_v3(Device, unsigned* count, ProcessInfo* infos) {
@@ -151,9 +158,12 @@ Return nvmlDeviceGetNvLinkState(Device, unsigned link, int* active) {
 // any other scenario joins each GPU's four links to NVSwitches.
 DeviceOpaque* const kPeer = reinterpret_cast<DeviceOpaque*>(0x1001);
 Return nvmlDeviceGetHandleByPciBusId_v2(const char* bus, Device* device) {
-  if (std::strcmp(bus, "0000:18:00.0") == 0) *device = kDevice;
-  else if (std::strcmp(bus, "0000:2A:00.0") == 0) *device = kPeer;
-  else return 6;  // NVML_ERROR_NOT_FOUND
+  if (std::strcmp(bus, "0000:18:00.0") == 0)
+    *device = kDevice;
+  else if (std::strcmp(bus, "0000:2A:00.0") == 0)
+    *device = kPeer;
+  else
+    return 6;  // NVML_ERROR_NOT_FOUND
   return kSuccess;
 }
 Return nvmlDeviceGetPciInfo_v3(Device device, PciInfo* info) {
