@@ -16,6 +16,7 @@
 #include "common/random.cuh"
 #include "common/sampler.hpp"
 #include "common/seeded_words.hpp"
+#include "common/test_corruption.hpp"
 
 namespace gpucert::kernels {
 namespace {
@@ -69,8 +70,15 @@ struct GpuCopy {
   }
   std::uint64_t wrong_words(bool h2d, std::size_t words) {
     select_device(device);
-    return h2d ? wrong_seeded_words(on_device.get(), words, seed, wrong.get(), stream.get())
-               : count_wrong_seeded_words_on_host(on_host.get(), words, seed);
+    const std::size_t bytes = words * sizeof(std::uint64_t);
+    if (h2d) {
+      corrupt_output_for_test("host_copy_all", on_device.get(), bytes, stream.get());
+      return wrong_seeded_words(on_device.get(), words, seed, wrong.get(), stream.get());
+    }
+    // d2h: the output is host memory, so the fault corrupts the source and copies it again, as host_copy's does.
+    if (corrupt_output_for_test("host_copy_all", on_device.get(), bytes, stream.get())) enqueue(false, bytes);
+    GPUCERT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
+    return count_wrong_seeded_words_on_host(on_host.get(), words, seed);
   }
 };
 

@@ -16,6 +16,7 @@
 #include "common/random.cuh"
 #include "common/sampler.hpp"
 #include "common/seeded_words.hpp"
+#include "common/test_corruption.hpp"
 #include "common/link_limit.hpp"
 
 namespace gpucert::kernels {
@@ -116,6 +117,7 @@ void enqueue_copy(bool sm, GpuSide& from, GpuSide& to, std::size_t bytes) {
 // Words that arrived wrong at `to` from `from`, checked on `to`.
 std::uint64_t wrong_words_at(GpuSide& to, const GpuSide& from, std::size_t words) {
   select_device(to.device);
+  corrupt_output_for_test("peer_copy", to.target.get(), words * sizeof(std::uint64_t), to.stream.get());
   return wrong_seeded_words(to.target.get(), words, from.seed, to.wrong.get(), to.stream.get());
 }
 
