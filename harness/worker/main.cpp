@@ -9,6 +9,7 @@
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <variant>
 
 #include "core/line_reader.hpp"
 #include "core/protocol.hpp"
@@ -55,6 +56,43 @@ void reply(FILE* out, const std::string& line) {
   std::fflush(out);
 }
 
+// The worker's answer to each request type. std::visit calls the overload of the request's type, so a request type
+// added to core/protocol.hpp without an answer here does not compile.
+struct Answer {
+  std::string line;
+  bool quit = false;  // the last answer: the worker exits after it
+};
+
+struct RequestServer {
+  const gpucert::worker::PluginSet& plugins;
+
+  Answer operator()(const gpucert::QuitRequest&) const { return {R"({"op":"quit","ok":true})", true}; }
+  Answer operator()(const gpucert::ProbeRequest&) const {
+    auto probe = gpucert::to_json(gpucert::worker::probe_environment(plugins.availability()));
+    probe["op"] = "probe";
+    probe["ok"] = true;
+    return {probe.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+  }
+  Answer operator()(const gpucert::NcclIdRequest& request) const {
+    return {gpucert::worker::dispatch_nccl(request, plugins)};
+  }
+  Answer operator()(const gpucert::NcclInitRequest& request) const {
+    return {gpucert::worker::dispatch_nccl(request, plugins)};
+  }
+  Answer operator()(const gpucert::HealthRequest&) const {
+    return {gpucert::encode_health_reply(gpucert::worker::gpu_health())};
+  }
+  Answer operator()(const gpucert::DevelCheckRequest& devel) const {
+    std::cerr << "gpucert-worker: devel check (nvcc, then the program it built), " << devel.timeout_s << " s at most\n";
+    return {gpucert::encode_devel_check_reply(gpucert::worker::run_devel_check(devel.timeout_s))};
+  }
+  Answer operator()(const gpucert::RunRequest& run) const {
+    std::cerr << "gpucert-worker: running " << run.id << " on device " << run.device << "\n";
+    return {gpucert::encode_run_reply(
+        gpucert::worker::with_telemetry(run.device, [&] { return gpucert::worker::dispatch(run, plugins); }))};
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -99,36 +137,9 @@ int main(int argc, char** argv) {
       reply(out, gpucert::encode_error_reply(request.error().describe()));
       continue;
     }
-    if (std::holds_alternative<gpucert::QuitRequest>(*request)) {
-      reply(out, R"({"op":"quit","ok":true})");
-      return 0;
-    }
-    if (std::holds_alternative<gpucert::ProbeRequest>(*request)) {
-      auto probe = gpucert::to_json(gpucert::worker::probe_environment(plugins.availability()));
-      probe["op"] = "probe";
-      probe["ok"] = true;
-      reply(out, probe.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-      continue;
-    }
-    if (std::holds_alternative<gpucert::NcclIdRequest>(*request) ||
-        std::holds_alternative<gpucert::NcclInitRequest>(*request)) {
-      reply(out, gpucert::worker::dispatch_nccl(*request, plugins));
-      continue;
-    }
-    if (std::holds_alternative<gpucert::HealthRequest>(*request)) {
-      reply(out, gpucert::encode_health_reply(gpucert::worker::gpu_health()));
-      continue;
-    }
-    if (const auto* devel = std::get_if<gpucert::DevelCheckRequest>(&*request)) {
-      std::cerr << "gpucert-worker: devel check (nvcc, then the program it built), " << devel->timeout_s
-                << " s at most\n";
-      reply(out, gpucert::encode_devel_check_reply(gpucert::worker::run_devel_check(devel->timeout_s)));
-      continue;
-    }
-    const auto& run = std::get<gpucert::RunRequest>(*request);
-    std::cerr << "gpucert-worker: running " << run.id << " on device " << run.device << "\n";
-    reply(out, gpucert::encode_run_reply(gpucert::worker::with_telemetry(
-                   run.device, [&] { return gpucert::worker::dispatch(run, plugins); })));
+    const auto answer = std::visit(RequestServer{plugins}, *request);
+    reply(out, answer.line);
+    if (answer.quit) return 0;
   }
   return 0;  // stdin closed: the coordinator is gone
 }
