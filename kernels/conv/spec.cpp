@@ -211,32 +211,27 @@ class ConvSpec final : public WorkloadSpec {
       for (const auto& direction : directions.value_or(std::vector<std::string>{"forward"})) {
         const bool forward = direction == "forward";
         for (const auto& s : shapes.value_or(std::vector<Shape>{kDefaultShape})) {
-          Measurement m;
+          nlohmann::json params = {{"precision", precision},
+                                   {"n", s[N]},
+                                   {"c", s[C]},
+                                   {"h", s[H]},
+                                   {"w", s[W]},
+                                   {"k", s[K]},
+                                   {"r", s[R]},
+                                   {"s", s[S]},
+                                   {"pad", s[Pad]},
+                                   {"stride", s[Stride]},
+                                   {"dilation", s[Dilation]}};
           // Forward ids and params are those of the releases before backward directions existed, so that
           // history and compare keep matching them; a backward measurement names its direction in both.
-          m.id = "conv/" + precision + "/" + (forward ? "" : direction + "/") + shape_text(s);
-          m.workload = "conv";
-          m.params = {{"precision", precision},
-                      {"n", s[N]},
-                      {"c", s[C]},
-                      {"h", s[H]},
-                      {"w", s[W]},
-                      {"k", s[K]},
-                      {"r", s[R]},
-                      {"s", s[S]},
-                      {"pad", s[Pad]},
-                      {"stride", s[Stride]},
-                      {"dilation", s[Dilation]}};
-          if (!forward) m.params["direction"] = direction;
-          m.warmup = warmup;
-          m.repetitions = repetitions;
-          m.work = conv_forward_flops(static_cast<std::uint64_t>(s[N]), static_cast<std::uint64_t>(s[C]),
-                                      static_cast<std::uint64_t>(s[H]), static_cast<std::uint64_t>(s[W]),
-                                      static_cast<std::uint64_t>(s[K]), static_cast<std::uint64_t>(s[R]),
-                                      static_cast<std::uint64_t>(s[S]), static_cast<std::uint64_t>(s[Pad]),
-                                      static_cast<std::uint64_t>(s[Stride]), static_cast<std::uint64_t>(s[Dilation]));
-          m.metric = Metric::Throughput;
-          out.push_back(std::move(m));
+          if (!forward) params["direction"] = direction;
+          const auto flop = conv_forward_flops(
+              static_cast<std::uint64_t>(s[N]), static_cast<std::uint64_t>(s[C]), static_cast<std::uint64_t>(s[H]),
+              static_cast<std::uint64_t>(s[W]), static_cast<std::uint64_t>(s[K]), static_cast<std::uint64_t>(s[R]),
+              static_cast<std::uint64_t>(s[S]), static_cast<std::uint64_t>(s[Pad]),
+              static_cast<std::uint64_t>(s[Stride]), static_cast<std::uint64_t>(s[Dilation]));
+          out.push_back(measurement("conv/" + precision + "/" + (forward ? "" : direction + "/") + shape_text(s),
+                                    std::move(params), warmup, repetitions, flop, Metric::Throughput));
         }
       }
     }

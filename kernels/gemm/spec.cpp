@@ -130,17 +130,11 @@ class GemmSpec final : public WorkloadSpec {
     std::vector<Measurement> out;
     for (const auto& precision : precisions.value_or(all_precisions)) {
       for (const auto& [m, n, k] : shapes.value_or(std::vector<Shape>{{8192, 8192, 8192}})) {
-        Measurement measurement;
-        measurement.id =
-            "gemm/" + precision + "/" + std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k);
-        measurement.workload = "gemm";
-        measurement.params = {{"precision", precision}, {"m", m}, {"n", n}, {"k", k}};
-        measurement.warmup = warmup;
-        measurement.repetitions = repetitions;
-        measurement.work =
-            gemm_flops(static_cast<std::uint64_t>(m), static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(k));
-        measurement.metric = Metric::Throughput;
-        out.push_back(std::move(measurement));
+        out.push_back(measurement(
+            "gemm/" + precision + "/" + std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k),
+            {{"precision", precision}, {"m", m}, {"n", n}, {"k", k}}, warmup, repetitions,
+            gemm_flops(static_cast<std::uint64_t>(m), static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(k)),
+            Metric::Throughput));
       }
     }
     return out;

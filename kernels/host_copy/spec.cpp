@@ -36,15 +36,9 @@ class HostCopySpec final : public WorkloadSpec {
     const auto bytes = static_cast<std::uint64_t>(size.value_or(256 * kMiB));
     std::vector<Measurement> out;
     for (const auto& direction : directions.value_or(std::vector<std::string>{"h2d", "d2h"})) {
-      Measurement m;
-      m.id = "host_copy/" + direction + "/" + format_bytes(bytes);
-      m.workload = "host_copy";
-      m.params = {{"direction", direction}, {"bytes", bytes}};
-      m.warmup = warmup;
-      m.repetitions = repetitions;
-      m.work = copy_bytes(bytes);
-      m.metric = Metric::Bandwidth;
-      out.push_back(std::move(m));
+      out.push_back(measurement("host_copy/" + direction + "/" + format_bytes(bytes),
+                                {{"direction", direction}, {"bytes", bytes}}, warmup, repetitions, copy_bytes(bytes),
+                                Metric::Bandwidth));
     }
     return out;
   }

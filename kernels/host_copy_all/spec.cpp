@@ -54,15 +54,10 @@ class HostCopyAllSpec final : public WorkloadSpec {
     const auto bytes = static_cast<std::uint64_t>(size.value_or(256 * kMiB)) / 8 * 8;
     std::vector<Measurement> out;
     for (const auto& direction : directions.value_or(std::vector<std::string>{"h2d", "d2h"})) {
-      Measurement m;
-      m.id = "host_copy_all/" + direction + "/" + format_bytes(bytes);
-      m.workload = "host_copy_all";
-      m.params = {{"direction", direction}, {"bytes", bytes}};
-      m.warmup = warmup;
-      m.repetitions = repetitions;
-      m.work = copy_bytes(bytes);  // per GPU: the figure is each GPU's share while all copy
-      m.metric = Metric::Bandwidth;
-      out.push_back(std::move(m));
+      // The work is one GPU's: the figure is each GPU's share while all copy.
+      out.push_back(measurement("host_copy_all/" + direction + "/" + format_bytes(bytes),
+                                {{"direction", direction}, {"bytes", bytes}}, warmup, repetitions, copy_bytes(bytes),
+                                Metric::Bandwidth));
     }
     return out;
   }

@@ -67,15 +67,10 @@ class PeerCopySpec final : public WorkloadSpec {
     std::vector<Measurement> out;
     for (const auto& engine : engines.value_or(std::vector<std::string>{"ce", "sm"}))
       for (const auto& direction : directions.value_or(std::vector<std::string>{"uni", "bi"})) {
-        Measurement m;
-        m.id = "peer_copy/" + engine + "/" + direction + "/" + format_bytes(bytes);
-        m.workload = "peer_copy";
-        m.params = {{"engine", engine}, {"direction", direction}, {"bytes", bytes}};
-        m.warmup = warmup;
-        m.repetitions = repetitions;
-        m.work = direction == "bi" ? 2 * bytes : bytes;  // bytes that cross the link per run
-        m.metric = Metric::Bandwidth;
-        out.push_back(std::move(m));
+        // The work is the bytes that cross the link per run: both directions' when bidirectional.
+        out.push_back(measurement("peer_copy/" + engine + "/" + direction + "/" + format_bytes(bytes),
+                                  {{"engine", engine}, {"direction", direction}, {"bytes", bytes}}, warmup, repetitions,
+                                  direction == "bi" ? 2 * bytes : bytes, Metric::Bandwidth));
       }
     return out;
   }

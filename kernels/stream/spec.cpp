@@ -65,15 +65,10 @@ class StreamSpec final : public WorkloadSpec {
       const auto elements = bytes / precision_bytes(precision);
       for (const auto& kernel_name : kernels.value_or(all_kernels)) {
         const auto kernel = *parse_stream_kernel(kernel_name);
-        Measurement m;
-        m.id = "stream/" + kernel_name + "/" + precision + "/" + format_bytes(bytes);
-        m.workload = "stream";
-        m.params = {{"kernel", kernel_name}, {"precision", precision}, {"elements", elements}};
-        m.warmup = warmup;
-        m.repetitions = repetitions;
-        m.work = stream_bytes(kernel, elements, precision_bytes(precision));
-        m.metric = Metric::Bandwidth;
-        out.push_back(std::move(m));
+        out.push_back(measurement("stream/" + kernel_name + "/" + precision + "/" + format_bytes(bytes),
+                                  {{"kernel", kernel_name}, {"precision", precision}, {"elements", elements}}, warmup,
+                                  repetitions, stream_bytes(kernel, elements, precision_bytes(precision)),
+                                  Metric::Bandwidth));
       }
     }
     return out;

@@ -30,6 +30,19 @@ std::vector<std::string> WorkloadSpec::fields() const {
   return names;
 }
 
+Measurement WorkloadSpec::measurement(std::string id, nlohmann::json params, int warmup, int repetitions,
+                                      std::uint64_t work, Metric metric) const {
+  Measurement m;
+  m.id = std::move(id);
+  m.workload = std::string(name());
+  m.params = std::move(params);
+  m.warmup = warmup;
+  m.repetitions = repetitions;
+  m.work = work;
+  m.metric = metric;
+  return m;
+}
+
 std::uint64_t saturating_product(std::initializer_list<std::uint64_t> factors) {
   std::uint64_t out = 1;
   for (auto f : factors)

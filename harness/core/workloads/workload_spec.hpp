@@ -87,6 +87,10 @@ class WorkloadSpec {
   [[nodiscard]] virtual std::optional<std::uint64_t> device_bytes(const nlohmann::json& params, int nranks) const = 0;
   [[nodiscard]] virtual ReportStyle report_style() const { return {}; }
   [[nodiscard]] virtual WorkloadSetup setup() const { return WorkloadSetup::None; }
+  // One measurement of this workload as expand() emits it: the caller's id and params, the item's warm-up and
+  // repetitions, and the work of one run by the workload's formula (bytes or flop, as `metric` counts it).
+  [[nodiscard]] Measurement measurement(std::string id, nlohmann::json params, int warmup, int repetitions,
+                                        std::uint64_t work, Metric metric) const;
   // For a workload whose kernel records the physical limit of the link it measured (details.limit_gbps): the
   // fraction of it below which a verified result fails the performance floor when the thresholds name none
   // (derived_floors.hpp). 0: not judged that way.
