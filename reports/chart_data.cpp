@@ -7,8 +7,10 @@
 #include <set>
 
 #include "core/conformance.hpp"
+#include "core/derived_floors.hpp"
 #include "core/parity.hpp"
 #include "core/workloads/workload_spec.hpp"
+#include "run_facts.hpp"
 
 namespace gpucert::reports {
 namespace {
@@ -133,19 +135,15 @@ std::optional<BarChart> bar_chart(const RunRecord& run, const WorkloadSpec& spec
     if (r.measurement.workload == spec.name() && charted(r)) sizes.insert(segments(r.measurement.id).back());
   if (sizes.empty()) return std::nullopt;
   Grid grid;
+  std::string unit;
   for (const auto& r : run.results) {
     if (r.measurement.workload != spec.name() || !charted(r)) continue;
     const auto parts = segments(r.measurement.id);
     auto category = label_of(r, parts, style.category);
     if (style.category_adds_size && sizes.size() > 1) category += " " + parts.back();
     grid.add(with_environment(label_of(r, parts, style.series), r), category, r.figures->at_median);
+    unit = std::string(unit_of(r.measurement.metric));
   }
-  std::string unit;
-  for (const auto& r : run.results)
-    if (r.measurement.workload == spec.name()) {
-      unit = std::string(unit_of(r.measurement.metric));
-      break;
-    }
   auto chart = grid.chart(style.title, unit);
   if (style.limit == ReportStyle::Limit::DeviceMemory) chart.lines = device_memory_peaks(run);
   return chart;
@@ -190,6 +188,18 @@ std::optional<LineChart> over_size_chart(const RunRecord& run, const WorkloadSpe
   return chart;
 }
 
+// What each workload's figures are a fraction of, read once: report_style() also builds the chart's texts, too
+// much to ask for every row of a results table.
+ReportStyle::Limit limit_kind(std::string_view workload) {
+  static const auto kinds = [] {
+    std::map<std::string, ReportStyle::Limit, std::less<>> out;
+    for (const auto* spec : workload_registry()) out.emplace(spec->name(), spec->report_style().limit);
+    return out;
+  }();
+  const auto it = kinds.find(workload);
+  return it == kinds.end() ? ReportStyle::Limit::None : it->second;
+}
+
 }  // namespace
 
 std::vector<WorkloadChart> workload_charts(const RunRecord& run) {
@@ -210,22 +220,16 @@ std::vector<WorkloadChart> workload_charts(const RunRecord& run) {
 }
 
 std::optional<double> physical_limit_gbps(const RunRecord& run, const ResultRecord& r) {
-  const auto* spec = find_workload(r.measurement.workload);
-  if (!spec) return std::nullopt;
-  switch (spec->report_style().limit) {
+  switch (limit_kind(r.measurement.workload)) {
     case ReportStyle::Limit::None:
       return std::nullopt;
     case ReportStyle::Limit::DeviceMemory:
-      for (const auto& rank : run.ranks)
-        if (rank.placement.rank == r.placement.rank)
-          for (const auto& d : rank.probe.devices)
-            if (d.index == r.placement.device && d.peak_bandwidth_gbps() > 0) return d.peak_bandwidth_gbps();
+      if (const auto* rank = rank_record(run, r.placement.rank))
+        for (const auto& d : rank->probe.devices)
+          if (d.index == r.placement.device && d.peak_bandwidth_gbps() > 0) return d.peak_bandwidth_gbps();
       return std::nullopt;
     case ReportStyle::Limit::Details:
-      if (const auto& details = r.reply.details; details.is_object())
-        if (const auto it = details.find("limit_gbps"); it != details.end() && it->is_number() && it->get<double>() > 0)
-          return it->get<double>();
-      return std::nullopt;
+      return recorded_link_limit_gbps(r);
   }
   return std::nullopt;
 }

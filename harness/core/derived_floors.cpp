@@ -112,18 +112,25 @@ std::optional<PerformanceFloor> derived_floor(const DeviceInfo& device, const Me
   return say("no derived floor for " + m.workload);
 }
 
+std::optional<double> recorded_link_limit_gbps(const ResultRecord& r) {
+  const auto& details = r.reply.details;
+  if (!details.is_object()) return std::nullopt;
+  const auto limit = details.find("limit_gbps");
+  if (limit == details.end() || !limit->is_number() || limit->get<double>() <= 0) return std::nullopt;
+  return limit->get<double>();
+}
+
 std::optional<PerformanceFloor> link_floor(const ResultRecord& r) {
   const auto* spec = find_workload(r.measurement.workload);
   const double fraction = spec ? spec->link_floor_fraction() : 0;
+  const auto limit = fraction > 0 ? recorded_link_limit_gbps(r) : std::nullopt;
+  if (!limit) return std::nullopt;
   const auto& details = r.reply.details;
-  if (fraction <= 0 || !details.is_object()) return std::nullopt;
-  const auto limit = details.find("limit_gbps");
-  if (limit == details.end() || !limit->is_number() || limit->get<double>() <= 0) return std::nullopt;
   PerformanceFloor floor;
   floor.key = r.measurement.id;
   floor.metric = Metric::Bandwidth;
   floor.derived = true;
-  floor.datasheet = limit->get<double>();
+  floor.datasheet = *limit;
   floor.minimum = fraction * *floor.datasheet;
   const auto link = details.value("link", std::string("link"));
   floor.source = "derived from the link: " + number(100 * fraction, 0) + "% of the " + number(*floor.datasheet, 1) +

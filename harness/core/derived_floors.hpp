@@ -36,4 +36,7 @@ std::optional<PerformanceFloor> derived_floor(const DeviceInfo& device, const Me
 // reaches (WorkloadSpec::link_floor_fraction); nullopt otherwise.
 std::optional<PerformanceFloor> link_floor(const ResultRecord& r);
 
+// The physical limit of the link a result's kernel measured, as it recorded it (details.limit_gbps), when positive.
+std::optional<double> recorded_link_limit_gbps(const ResultRecord& r);
+
 }  // namespace gpucert
