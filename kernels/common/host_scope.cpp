@@ -15,6 +15,17 @@ int visible_gpu_count() {
   return count;
 }
 
+int select_device(int device) {
+  GPUCERT_CUDA_TRY(cudaSetDevice(device));
+  return device;
+}
+
+std::string pci_bus_id(int device) {
+  char bus[32] = {};
+  GPUCERT_CUDA_TRY(cudaDeviceGetPCIBusId(bus, sizeof bus, device));
+  return bus;
+}
+
 std::optional<RunReply> waive_unless_host_leader(const RunRequest& request, int min_gpus) {
   const int count = visible_gpu_count();
   if (count < min_gpus)

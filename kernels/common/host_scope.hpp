@@ -4,12 +4,17 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "core/protocol.hpp"
 
 namespace gpucert::kernels {
 
 int visible_gpu_count();
+// cudaSetDevice(device), then `device`: a member initialiser that makes the members after it on that GPU.
+int select_device(int device);
+// The GPU's PCI bus id as CUDA spells it ("0000:18:00.0"), which NVML takes to find the same GPU.
+std::string pci_bus_id(int device);
 
 // A waived reply when this worker is not the host's measuring one, or when it sees fewer than `min_gpus` GPUs.
 std::optional<RunReply> waive_unless_host_leader(const RunRequest& request, int min_gpus);

@@ -5,6 +5,7 @@
 #include "cuda_check.hpp"
 #include "plugin_glue.hpp"
 #include "random.cuh"
+#include "test_corruption.hpp"
 
 namespace gpucert::kernels {
 namespace {
@@ -54,6 +55,20 @@ std::uint64_t wrong_seeded_words(const std::uint64_t* got, std::size_t words, st
   GPUCERT_CUDA_TRY(cudaMemcpyAsync(&count, scratch, sizeof count, cudaMemcpyDeviceToHost, stream));
   GPUCERT_CUDA_TRY(cudaStreamSynchronize(stream));
   return count;
+}
+
+std::uint64_t wrong_words_after_host_copy(std::string_view workload, bool h2d, std::uint64_t* device,
+                                          std::uint64_t* host, std::size_t words, std::uint64_t seed,
+                                          unsigned long long* scratch, cudaStream_t stream) {
+  const std::size_t bytes = words * sizeof(std::uint64_t);
+  if (h2d) {
+    corrupt_output_for_test(workload, device, bytes, stream);
+    return wrong_seeded_words(device, words, seed, scratch, stream);
+  }
+  if (corrupt_output_for_test(workload, device, bytes, stream))
+    GPUCERT_CUDA_TRY(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, stream));
+  GPUCERT_CUDA_TRY(cudaStreamSynchronize(stream));
+  return count_wrong_seeded_words_on_host(host, words, seed);
 }
 
 Verification word_check() {

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include <cuda_runtime_api.h>
 
@@ -21,6 +22,14 @@ std::uint64_t count_wrong_seeded_words_on_host(const std::uint64_t* got, std::si
 // Enqueues the count, waits for it, and returns it: `scratch` is one device counter.
 std::uint64_t wrong_seeded_words(const std::uint64_t* got, std::size_t words, std::uint64_t seed,
                                  unsigned long long* scratch, cudaStream_t stream);
+
+// The words of one host copy's destination that differ from their seeded value, after the test fault where it
+// names `workload` (test_corruption.hpp). h2d: the device buffer, counted on `stream` with `scratch`; d2h: the
+// host buffer, once `stream` is done, and the fault corrupts the device source and copies it again, since the
+// output is host memory.
+std::uint64_t wrong_words_after_host_copy(std::string_view workload, bool h2d, std::uint64_t* device,
+                                          std::uint64_t* host, std::size_t words, std::uint64_t seed,
+                                          unsigned long long* scratch, cudaStream_t stream);
 
 // The verification of a copy: every word of every run compared exactly (tolerance 0). Add to checked and
 // mismatches as runs are checked, then conclude: any wrong word fails the measurement and says how many.

@@ -15,7 +15,6 @@
 #include "common/random.cuh"
 #include "common/sampler.hpp"
 #include "common/seeded_words.hpp"
-#include "common/test_corruption.hpp"
 
 namespace gpucert::kernels {
 
@@ -27,6 +26,7 @@ RunReply run_host_copy(const RunRequest& request) {
   if (requested < 8) return error_reply("host_copy: params.bytes must be at least 8");
   const std::size_t words = requested / 8;
   const std::size_t bytes = words * 8;  // whole words: the verification compares 64-bit words
+  const bool h2d = direction == "h2d";
 
   GPUCERT_CUDA_TRY(cudaSetDevice(request.device));
   OwnedStream stream;
@@ -39,7 +39,7 @@ RunReply run_host_copy(const RunRequest& request) {
 
   const std::uint64_t seed = splitmix64(request.seed ^ 0xC0FFEE);
   fill_seeded_words(device.get(), words, seed, s);
-  if (direction == "h2d")  // the source lives on the host: bring the seeded words there once, untimed
+  if (h2d)  // the source lives on the host: bring the seeded words there once, untimed
     GPUCERT_CUDA_TRY(cudaMemcpyAsync(host.get(), device.get(), bytes, cudaMemcpyDeviceToHost, s));
   GPUCERT_CUDA_TRY(cudaStreamSynchronize(s));
 
@@ -47,27 +47,21 @@ RunReply run_host_copy(const RunRequest& request) {
   EventTimer timer;
   RunReply reply;
   reply.samples_s = sample_device_time(request.id, request.warmup, request.repetitions, [&] {
-    std::uint64_t bad = 0;
     double seconds = 0;
-    if (direction == "h2d") {
+    if (h2d) {
       poison(device.get(), bytes, s);
       seconds = timer.seconds(s, [&](cudaStream_t st) {
         GPUCERT_CUDA_TRY(cudaMemcpyAsync(device.get(), host.get(), bytes, cudaMemcpyHostToDevice, st));
       });
-      corrupt_output_for_test("host_copy", device.get(), bytes, s);
-      bad = wrong_seeded_words(device.get(), words, seed, wrong, s);
     } else {
       std::memset(host.get(), 0xFF, bytes);
       seconds = timer.seconds(s, [&](cudaStream_t st) {
         GPUCERT_CUDA_TRY(cudaMemcpyAsync(host.get(), device.get(), bytes, cudaMemcpyDeviceToHost, st));
       });
-      if (corrupt_output_for_test("host_copy", device.get(), bytes, s))  // d2h: corrupt the source, copy again
-        GPUCERT_CUDA_TRY(cudaMemcpyAsync(host.get(), device.get(), bytes, cudaMemcpyDeviceToHost, s));
-      GPUCERT_CUDA_TRY(cudaStreamSynchronize(s));
-      bad = count_wrong_seeded_words_on_host(host.get(), words, seed);
     }
     verification.checked += words;
-    verification.mismatches += bad;
+    verification.mismatches +=
+        wrong_words_after_host_copy("host_copy", h2d, device.get(), host.get(), words, seed, wrong, s);
     return seconds;
   });
   conclude_word_check(reply, verification);

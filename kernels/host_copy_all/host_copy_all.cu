@@ -16,15 +16,9 @@
 #include "common/random.cuh"
 #include "common/sampler.hpp"
 #include "common/seeded_words.hpp"
-#include "common/test_corruption.hpp"
 
 namespace gpucert::kernels {
 namespace {
-
-int select_device(int device) {
-  GPUCERT_CUDA_TRY(cudaSetDevice(device));
-  return device;
-}
 
 // One GPU's copy: its device buffer, its own pinned host buffer, its stream and events.
 struct GpuCopy {
@@ -43,9 +37,7 @@ struct GpuCopy {
         on_device(words),
         wrong(1),
         on_host(words) {
-    char bus[32] = {};
-    GPUCERT_CUDA_TRY(cudaDeviceGetPCIBusId(bus, sizeof bus, d));
-    bus_id = bus;
+    bus_id = pci_bus_id(d);
     fill_seeded_words(on_device.get(), words, seed, stream.get());
     if (h2d)  // the source lives on the host: bring the seeded words there once, untimed
       GPUCERT_CUDA_TRY(
@@ -70,15 +62,8 @@ struct GpuCopy {
   }
   std::uint64_t wrong_words(bool h2d, std::size_t words) {
     select_device(device);
-    const std::size_t bytes = words * sizeof(std::uint64_t);
-    if (h2d) {
-      corrupt_output_for_test("host_copy_all", on_device.get(), bytes, stream.get());
-      return wrong_seeded_words(on_device.get(), words, seed, wrong.get(), stream.get());
-    }
-    // d2h: the output is host memory, so the fault corrupts the source and copies it again, as host_copy's does.
-    if (corrupt_output_for_test("host_copy_all", on_device.get(), bytes, stream.get())) enqueue(false, bytes);
-    GPUCERT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
-    return count_wrong_seeded_words_on_host(on_host.get(), words, seed);
+    return wrong_words_after_host_copy("host_copy_all", h2d, on_device.get(), on_host.get(), words, seed, wrong.get(),
+                                       stream.get());
   }
 };
 

@@ -32,11 +32,6 @@ __global__ void copy_kernel(const uint4* __restrict__ in, uint4* __restrict__ ou
     out[i] = in[i];
 }
 
-int select_device(int device) {
-  GPUCERT_CUDA_TRY(cudaSetDevice(device));
-  return device;
-}
-
 // One GPU's side of the copies: its seeded source, the buffer its peers write into, its stream and events.
 struct GpuSide {
   int device;  // first: the members below are made on it
@@ -57,9 +52,7 @@ struct GpuSide {
     int sms = 0;
     GPUCERT_CUDA_TRY(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, d));
     copy_blocks = sms * kCopyBlocksPerSm;
-    char bus[32] = {};
-    GPUCERT_CUDA_TRY(cudaDeviceGetPCIBusId(bus, sizeof bus, d));
-    bus_id = bus;
+    bus_id = pci_bus_id(d);
     fill_seeded_words(source.get(), words, seed, stream.get());
     GPUCERT_CUDA_TRY(cudaStreamSynchronize(stream.get()));
   }
