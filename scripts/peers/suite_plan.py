@@ -101,16 +101,20 @@ def expand_stream(item, warmup, repetitions, timeout_s=0):
     return out
 
 
-def expand_host_copy(item, warmup, repetitions, timeout_s=0):
-    size = item.get("bytes", 256 * MIB)
+def _expand_host_directions(workload, size, item, warmup, repetitions, timeout_s):
+    """host_copy and host_copy_all: one measurement per direction of `size` bytes (per GPU for host_copy_all)."""
     out = []
     for direction in item.get("directions", ["h2d", "d2h"]):
-        one = dict(_base_item("host_copy", warmup, repetitions, timeout_s), directions=[direction], bytes=size)
+        one = dict(_base_item(workload, warmup, repetitions, timeout_s), directions=[direction], bytes=size)
         out.append(Measurement(
-            id=f"host_copy/{direction}/{format_bytes(size)}", workload="host_copy",
+            id=f"{workload}/{direction}/{format_bytes(size)}", workload=workload,
             params={"direction": direction, "bytes": size}, warmup=warmup, repetitions=repetitions,
             timeout_s=timeout_s, work=size, unit="GB/s", item=one))
     return out
+
+
+def expand_host_copy(item, warmup, repetitions, timeout_s=0):
+    return _expand_host_directions("host_copy", item.get("bytes", 256 * MIB), item, warmup, repetitions, timeout_s)
 
 
 def expand_peer_copy(item, warmup, repetitions, timeout_s=0):
@@ -130,14 +134,7 @@ def expand_peer_copy(item, warmup, repetitions, timeout_s=0):
 
 def expand_host_copy_all(item, warmup, repetitions, timeout_s=0):
     size = item.get("bytes", 256 * MIB) // 8 * 8
-    out = []
-    for direction in item.get("directions", ["h2d", "d2h"]):
-        one = dict(_base_item("host_copy_all", warmup, repetitions, timeout_s), directions=[direction], bytes=size)
-        out.append(Measurement(
-            id=f"host_copy_all/{direction}/{format_bytes(size)}", workload="host_copy_all",
-            params={"direction": direction, "bytes": size}, warmup=warmup, repetitions=repetitions,
-            timeout_s=timeout_s, work=size, unit="GB/s", item=one))
-    return out
+    return _expand_host_directions("host_copy_all", size, item, warmup, repetitions, timeout_s)
 
 
 def expand_gemm(item, warmup, repetitions, timeout_s=0):
