@@ -221,15 +221,19 @@ def render_text(rows):
 
 def render_markdown(rows, header):
     """A Markdown section for docs/PERFORMANCE.md. header: {"card", "driver", "date", "command", "runs", "torch",
-    "cudnn", "limits", "power"}. Ratios below 1.00x are bold, as docs/PERFORMANCE.md marks them."""
+    "cudnn", "peer_name", "limits", "power"}; peer_name is what the peer is called in the table (PyTorch unless the
+    peer's JSON names itself). Ratios below 1.00x are bold, as docs/PERFORMANCE.md marks them."""
     s = summary(rows)
+    peer = header.get("peer_name") or "PyTorch"
+    versions = (f'torch {header.get("torch", "-")}, cuDNN {header.get("cudnn", "-")} in PyTorch. '
+                if peer == "PyTorch" else f'peer: {peer}. ')
     out = [f'## {header.get("card", "?")}, driver {header.get("driver", "?")}, {header.get("date", "?")}', "",
            f'{header.get("runs", "?")} interleaved runs of each side in one call (gpucert, peer, gpucert, peer, ...), '
-           f'torch {header.get("torch", "-")}, cuDNN {header.get("cudnn", "-")} in PyTorch. Figure = median across '
-           f'the runs of each run\'s median; spread = (max - min) / median across the runs; ratio = gpucert / '
-           f'PyTorch. {s["compared"]} measurements compared, median ratio {_number(s["median_ratio"], 3)}, '
-           f'{len(s["below_parity"])} below 1.00x (bold).', "", "    " + header.get("command", ""), ""]
-    out += ["| measurement | unit | gpucert | PyTorch | ratio | gpucert / PyTorch of limit | spread gpucert / PyTorch "
+           f'{versions}Figure = median across the runs of each run\'s median; spread = (max - min) / median across '
+           f'the runs; ratio = gpucert / {peer}. {s["compared"]} measurements compared, median ratio '
+           f'{_number(s["median_ratio"], 3)}, {len(s["below_parity"])} below 1.00x (bold).', "",
+           "    " + header.get("command", ""), ""]
+    out += [f"| measurement | unit | gpucert | {peer} | ratio | gpucert / {peer} of limit | spread gpucert / {peer} "
             "| verified / checked |", "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
     for r in rows:
         ratio = _number(r["ratio"], 3) if r["ratio"] is not None else "-"

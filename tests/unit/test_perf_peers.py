@@ -10,6 +10,7 @@ import unittest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "peers"))
 import comparison  # noqa: E402
+import gpucert_build  # noqa: E402
 import suite_plan  # noqa: E402
 import torch_suite  # noqa: E402  (imports without torch: torch is imported inside the measuring code)
 
@@ -320,6 +321,61 @@ class Comparison(unittest.TestCase):
                                    "gemm/tf32/8192x8192x8192": {"figure": 374.7}})
         new = {"schema_version": 1, "results": {self.GEMM: {"skipped": "why"}}}
         self.assertEqual(comparison.peer_figures(new), {self.GEMM: {"skipped": "why"}})
+
+
+class GpucertBuildPeer(unittest.TestCase):
+    """scripts/peers/gpucert_build.py, an older build as the peer of a before-and-after comparison."""
+    LIST = ("Workloads:\n"
+            "  stream       device memory bandwidth: BabelStream's copy, mul, add, triad, dot and nstream [worker]\n"
+            "  gemm         matrix multiply D = A·B through cuBLASLt: fp64, fp32, tf32, fp16, bf16 and fp8\n"
+            "               (e4m3), TFLOP/s [libgpucert-gemm.so]\n"
+            "\n"
+            "Suites (gpucert run --suite NAME, or a path to a .json file):\n"
+            "  quick        57 measurements: A first look at every GPU\n")
+
+    def test_known_workloads_are_the_workloads_section_only(self):
+        self.assertEqual(gpucert_build.known_workloads(self.LIST), {"stream", "gemm"})
+        self.assertEqual(gpucert_build.known_workloads("no such section\n"), set())
+
+    def test_items_of_an_unknown_workload_are_skipped_by_id(self):
+        suite = {"schema_version": 1, "name": "x", "items": [
+            {"workload": "stream", "kernels": ["copy"], "precisions": ["fp64"], "array_bytes": 1 << 31},
+            {"workload": "peer_copy", "engines": ["ce"], "directions": ["uni", "bi"], "bytes": 1 << 29}]}
+        narrowed, left_out = gpucert_build.split_suite(suite, {"stream", "gemm"})
+        self.assertEqual([i["workload"] for i in narrowed["items"]], ["stream"])
+        self.assertEqual(narrowed["name"], "x")
+        self.assertEqual(sorted(left_out), ["peer_copy/ce/bi/512MiB", "peer_copy/ce/uni/512MiB"])
+        self.assertIn("no workload 'peer_copy'", left_out["peer_copy/ce/uni/512MiB"])
+
+    def test_results_in_the_peer_format(self):
+        report = {"results": [
+            {"id": "a", "rank": 0, "unit": "GB/s", "status": "ok", "verification": {"passed": True},
+             "figure": {"at_median": 3000.0}},
+            {"id": "b", "rank": 0, "unit": "GB/s", "status": "failed", "verification": {"passed": False},
+             "figure": {"at_median": 10.0}},
+            {"id": "c", "rank": 0, "status": "waived", "figure": None},
+            {"id": "d", "rank": 0, "status": "error", "figure": None}]}
+        results = gpucert_build.peer_results(report, {"e": "the peer build has no workload 'x'"})
+        self.assertEqual(results["a"], {"figure": 3000.0, "unit": "GB/s",
+                                        "check": {"passed": True, "method": "the peer build's own verification"}})
+        self.assertFalse(results["b"]["check"]["passed"])
+        self.assertIn("skipped", results["c"])
+        self.assertIn("error", results["d"])
+        self.assertEqual(results["e"], {"skipped": "the peer build has no workload 'x'"})
+        rows = comparison.compare([("a", "GB/s"), ("b", "GB/s"), ("e", "GB/s")],
+                                  [{"a": {"figure": 3030.0, "verified": True}}], [comparison.peer_figures(
+                                      {"results": results})])
+        self.assertAlmostEqual(rows[0]["ratio"], 1.01)
+        self.assertFalse(rows[1]["peer"]["checked"])
+        self.assertIn("no workload", rows[2]["peer"]["skipped"])
+
+    def test_markdown_names_the_peer(self):
+        rows = comparison.compare([("a", "GB/s")], [{"a": {"figure": 2.0, "verified": True}}],
+                                  [{"a": {"figure": 1.0, "check": {"passed": True}}}])
+        text = comparison.render_markdown(rows, {"peer_name": "gpucert 0.1.0 (05918d9)"})
+        self.assertIn("| gpucert | gpucert 0.1.0 (05918d9) | ratio |", text)
+        self.assertNotIn("PyTorch", text)
+        self.assertIn("| gpucert | PyTorch | ratio |", comparison.render_markdown(rows, {}))
 
 
 class PeerWithoutTorch(unittest.TestCase):
