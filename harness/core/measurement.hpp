@@ -29,6 +29,9 @@ struct Measurement {
   // Seconds the worker may take for it (the suite's "timeout_s", per item or in its defaults); 0: the run's
   // --timeout. Past it the worker is killed and the result is "timed_out".
   int timeout_s = 0;
+  // Whether the worker evicts the device's L2 before each timed run (the suite's "l2": "cold"; the id ends in
+  // "/cold"): the figure of data that starts in device memory, not in the L2 the previous run left warm.
+  bool flush_l2 = false;
 };
 
 std::string_view unit_of(Metric metric);                           // "GB/s", "TFLOP/s"

@@ -97,7 +97,7 @@ std::string encode_request(const Request& request) {
     const auto& r = std::get<RunRequest>(request);
     j = {{"op", "run"},        {"id", r.id},         {"workload", r.workload},
          {"params", r.params}, {"warmup", r.warmup}, {"repetitions", r.repetitions},
-         {"device", r.device}, {"seed", r.seed}};
+         {"device", r.device}, {"seed", r.seed},     {"l2", r.flush_l2 ? "cold" : "warm"}};
   }
   j["protocol"] = kProtocolVersion;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -139,10 +139,14 @@ Outcome<Request> decode_request(std::string_view line) {
   auto repetitions = field<int>(j, "repetitions", 1);
   auto device = field<int>(j, "device", 0);
   auto seed = field<std::uint64_t>(j, "seed", 1);
-  for (const Error* e : {id ? nullptr : &id.error(), workload ? nullptr : &workload.error(),
-                         warmup ? nullptr : &warmup.error(), repetitions ? nullptr : &repetitions.error(),
-                         device ? nullptr : &device.error(), seed ? nullptr : &seed.error()})
+  auto l2 = field<std::string>(j, "l2", "warm");
+  for (const Error* e :
+       {id ? nullptr : &id.error(), workload ? nullptr : &workload.error(), warmup ? nullptr : &warmup.error(),
+        repetitions ? nullptr : &repetitions.error(), device ? nullptr : &device.error(),
+        seed ? nullptr : &seed.error(), l2 ? nullptr : &l2.error()})
     if (e) return *e;
+  if (*l2 != "warm" && *l2 != "cold")
+    return GPUCERT_ERROR("protocol: run request's l2 must be warm or cold, not '" + *l2 + "'");
   if (workload->empty()) return GPUCERT_ERROR("protocol: run request without a workload");
   if (*warmup < 0 || *repetitions < 1 || *device < 0)
     return GPUCERT_ERROR("protocol: run request needs warmup >= 0, repetitions >= 1 and device >= 0");
@@ -152,6 +156,7 @@ Outcome<Request> decode_request(std::string_view line) {
   r.repetitions = *repetitions;
   r.device = *device;
   r.seed = *seed;
+  r.flush_l2 = *l2 == "cold";
   if (auto params = j.find("params"); params != j.end()) {
     if (!params->is_object()) return GPUCERT_ERROR("protocol: 'params' must be an object");
     r.params = *params;

@@ -4,7 +4,8 @@
 //
 //   {"op":"probe"}                                   -> {"op":"probe","ok":true, ...ProbeReport}
 //   {"op":"run","id":..,"workload":..,"params":{..},
-//    "warmup":3,"repetitions":20,"device":0,"seed":1} -> {"op":"run","ok":true,"status":"ok",
+//    "warmup":3,"repetitions":20,"device":0,"seed":1,
+//    "l2":"warm"|"cold"}                           -> {"op":"run","ok":true,"status":"ok",
 //                                                         "samples_s":[..],"verification":{..},...}
 //   {"op":"nccl_id"}                                 -> {"op":"nccl_id","ok":true,"id":"<256 hex digits>"}
 //   {"op":"nccl_init","id":"<hex>","rank":r,"nranks":n,
@@ -42,6 +43,7 @@ struct RunRequest {
   int repetitions = 1;
   int device = 0;          // index among the devices the worker sees
   std::uint64_t seed = 1;  // inputs are drawn from this seed: same seed, same data, on every rank and run
+  bool flush_l2 = false;   // "l2": "cold" on the wire: evict the L2 before each timed run (Measurement::flush_l2)
 };
 // NCCL rendezvous (docs/ARCHITECTURE.md): rank 0's worker makes the unique id, the coordinators carry it with MPI,
 // every worker joins the communicator with it. The id crosses as hex: JSON strings cannot hold its raw bytes.

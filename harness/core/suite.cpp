@@ -23,14 +23,34 @@ std::string position_of(std::string_view text, std::size_t byte) {
   return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
+// "l2": "warm" (the default: each timed run finds what the previous one left in the L2) or "cold" (flushed before
+// each timed run); true for cold, nullopt when absent or wrong.
+std::optional<bool> read_l2(Fields& fields) {
+  auto l2 = fields.text("l2", false);
+  if (!l2) return std::nullopt;
+  if (*l2 != "warm" && *l2 != "cold") {
+    fields.problems().add(fields.path_of("l2"), "'" + *l2 + "' is neither warm nor cold");
+    return std::nullopt;
+  }
+  return *l2 == "cold";
+}
+
+std::vector<std::string> cold_l2_workloads() {
+  std::vector<std::string> names;
+  for (const auto* spec : workload_registry())
+    if (spec->flushes_l2()) names.emplace_back(spec->name());
+  return names;
+}
+
 void read_item(const nlohmann::json& json, std::size_t index, const ItemDefaults& defaults, Problems& problems,
                std::vector<Measurement>& plan) {
   Fields item(json, "items[" + std::to_string(index) + "]", problems);
   if (!item.is_object()) return;
   auto workload = item.text("workload", true);
-  auto warmup = item.integer("warmup", false, 0, 1000);
-  auto repetitions = item.integer("repetitions", false, 1, 100000);
+  auto warmup = item.integer("warmup", false, 0, kMaxWarmup);
+  auto repetitions = item.integer("repetitions", false, 1, kMaxRepetitions);
   auto timeout = item.integer("timeout_s", false, 1, kMaxTimeoutSeconds);
+  const auto l2 = read_l2(item);
   if (!workload) return;
   const auto* spec = find_workload(*workload);
   if (!spec) {
@@ -40,8 +60,23 @@ void read_item(const nlohmann::json& json, std::size_t index, const ItemDefaults
   }
   auto measurements = spec->expand(item, static_cast<int>(warmup.value_or(defaults.warmup)),
                                    static_cast<int>(repetitions.value_or(defaults.repetitions)));
-  for (auto& m : measurements) m.timeout_s = static_cast<int>(timeout.value_or(defaults.timeout_s));
-  std::vector<std::string> known{"workload", "warmup", "repetitions", "timeout_s"};
+  // An item that asks for a cold L2 gets it or an error; the suite's default applies where a cold measurement
+  // exists, and the ids say which ran cold.
+  if (l2.value_or(false) && !spec->flushes_l2()) {
+    problems.add(item.path_of("l2"), "workload '" + *workload +
+                                         "' has no cold measurement (\"l2\": \"cold\" applies to " +
+                                         join(cold_l2_workloads(), ", ") + ")");
+    return;
+  }
+  const bool flush_l2 = l2.value_or(defaults.flush_l2) && spec->flushes_l2();
+  for (auto& m : measurements) {
+    m.timeout_s = static_cast<int>(timeout.value_or(defaults.timeout_s));
+    if (flush_l2) {
+      m.flush_l2 = true;
+      m.id += "/cold";
+    }
+  }
+  std::vector<std::string> known{"workload", "warmup", "repetitions", "timeout_s", "l2"};
   for (auto& f : spec->fields()) known.push_back(std::move(f));
   for (const auto& [key, value] : json.items())
     if (std::find(known.begin(), known.end(), key) == known.end())
@@ -110,11 +145,12 @@ Outcome<Suite> parse_suite(std::string_view text, const std::string& source) {
     ItemDefaults defaults;
     if (top.has("defaults")) {
       Fields d(doc["defaults"], "defaults", problems);
-      d.refuse_unknown({"warmup", "repetitions", "timeout_s"});
+      d.refuse_unknown({"warmup", "repetitions", "timeout_s", "l2"});
       defaults.timeout_s = static_cast<int>(d.integer("timeout_s", false, 1, kMaxTimeoutSeconds).value_or(0));
-      defaults.warmup = static_cast<int>(d.integer("warmup", false, 0, 1000).value_or(defaults.warmup));
+      defaults.warmup = static_cast<int>(d.integer("warmup", false, 0, kMaxWarmup).value_or(defaults.warmup));
       defaults.repetitions =
-          static_cast<int>(d.integer("repetitions", false, 1, 100000).value_or(defaults.repetitions));
+          static_cast<int>(d.integer("repetitions", false, 1, kMaxRepetitions).value_or(defaults.repetitions));
+      defaults.flush_l2 = read_l2(d).value_or(false);
     }
     if (auto items = top.array("items", true))
       for (std::size_t i = 0; i < items->size(); ++i) read_item((*items)[i], i, defaults, problems, suite.plan);

@@ -45,6 +45,9 @@ constexpr const char* kSuiteSchemaBase = R"json({
         },
         "timeout_s": {
           "$ref": "#/$defs/timeout_s"
+        },
+        "l2": {
+          "$ref": "#/$defs/l2"
         }
       }
     },
@@ -88,20 +91,24 @@ constexpr const char* kSuiteSchemaBase = R"json({
     "warmup": {
       "type": "integer",
       "minimum": 0,
-      "maximum": 1000,
       "description": "untimed runs before the timed ones"
     },
     "repetitions": {
       "type": "integer",
       "minimum": 1,
-      "maximum": 100000,
       "description": "timed runs, each verified"
     },
     "timeout_s": {
       "type": "integer",
       "minimum": 1,
-      "maximum": 86400,
       "description": "seconds the worker may take for one measurement before it is killed and the result is timed_out; default: gpucert run --timeout"
+    },
+    "l2": {
+      "enum": [
+        "warm",
+        "cold"
+      ],
+      "description": "warm (the default): each timed run finds the L2 as the previous run left it; cold: the L2 is flushed before each timed run (nvbench's cold measurement) and the id ends in /cold. An item may ask for cold only of a workload that has a cold measurement; a default of cold applies to those and leaves the others warm"
     },
     "item": {
       "type": "object",
@@ -123,6 +130,10 @@ constexpr const char* kSuiteSchemaBase = R"json({
 nlohmann::json suite_schema() {
   auto schema = nlohmann::json::parse(kSuiteSchemaBase);
   auto& defs = schema["$defs"];
+  // suite.cpp checks these limits; they are stated once, in workload_spec.hpp.
+  defs["warmup"]["maximum"] = kMaxWarmup;
+  defs["repetitions"]["maximum"] = kMaxRepetitions;
+  defs["timeout_s"]["maximum"] = kMaxTimeoutSeconds;
   auto& item = defs["item"];
   for (const auto* spec : workload_registry()) {
     const std::string name(spec->name());
@@ -132,6 +143,8 @@ nlohmann::json suite_schema() {
                               {"warmup", {{"$ref", "#/$defs/warmup"}}},
                               {"repetitions", {{"$ref", "#/$defs/repetitions"}}},
                               {"timeout_s", {{"$ref", "#/$defs/timeout_s"}}}};
+    properties["l2"] = spec->flushes_l2() ? nlohmann::json{{"$ref", "#/$defs/l2"}}
+                                          : nlohmann::json{{"const", "warm"}, {"description", "no cold measurement"}};
     properties.update(spec->field_schema());
     defs[name] = {{"type", "object"},
                   {"description", std::string(spec->description())},

@@ -43,7 +43,7 @@ RunReply WorkerClient::run(const Measurement& m, int device, std::uint64_t seed,
     failed.message = s.error().describe();
     return failed;
   }
-  RunRequest request{m.id, m.workload, m.params, m.warmup, m.repetitions, device, seed};
+  RunRequest request{m.id, m.workload, m.params, m.warmup, m.repetitions, device, seed, m.flush_l2};
   auto line = process_->exchange(encode_request(request), timeout);
   if (!line) {
     failed.message = line.error().describe();

@@ -11,6 +11,7 @@
 #include "autotune.hpp"
 #include "common/cuda_check.hpp"
 #include "common/event_timer.hpp"
+#include "common/l2_flush.hpp"
 #include "common/plugin_glue.hpp"
 #include "common/sampler.hpp"
 #include "common/test_corruption.hpp"
@@ -151,8 +152,10 @@ RunReply run_conv(const RunRequest& request) {
                                 : std::to_string(verifier.samples()) + " outputs chosen by a seeded hash") +
       ", relative Frobenius error, every run; NaN/inf scan of the whole output";
   std::uint64_t nonfinite = 0;
+  const L2Flush l2(request.flush_l2);
   reply.samples_s = sample_device_time(request.id, request.warmup, request.repetitions, [&] {
     tensors.poison_output(s);
+    l2.before_timed_run(s);
     const double seconds = time_plan(*plans, best, buffers, s, gate, timer);
     corrupt_output_for_test("conv", tensors.output(), tensors.output_bytes(), s, CorruptSpan::Tile);
     const RunCheck check = verifier.check(tensors.output(), s);
@@ -172,6 +175,7 @@ RunReply run_conv(const RunRequest& request) {
 
   const auto& chosen = plans->info(best);
   reply.details["engine"] = chosen.name;
+  l2.describe(reply.details);
   reply.details["engine_heuristic_rank"] = chosen.heuristic_rank;
   reply.details["workspace_bytes"] = chosen.workspace_bytes;
   reply.details["workspace_limit_bytes"] = max_workspace;

@@ -141,6 +141,7 @@ class ConvSpec final : public WorkloadSpec {
            "tf32, fp16 and bf16, TFLOP/s";
   }
   std::string_view backend() const override { return "libgpucert-conv.so"; }
+  bool flushes_l2() const override { return true; }
   nlohmann::json field_schema() const override {
     return nlohmann::json::parse(R"json({
     "precisions": {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"enum": ["fp32", "tf32", "fp16", "bf16"]}},

@@ -21,6 +21,7 @@
 #include "algorithm_info.hpp"
 #include "common/cuda_check.hpp"
 #include "common/event_timer.hpp"
+#include "common/l2_flush.hpp"
 #include "common/plugin_glue.hpp"
 #include "common/sampler.hpp"
 #include "core/tolerance.hpp"
@@ -138,9 +139,11 @@ RunReply run_gemm(const RunRequest& request) {
                         std::to_string(verifier.columns()) +
                         " columns (relative Frobenius error), and NaN/inf over all of D, after every run";
   std::uint64_t nonfinite = 0;
+  const L2Flush l2(request.flush_l2);
   RunReply reply;
   reply.samples_s = sample_device_time(request.id, request.warmup, request.repetitions, [&] {
     poison_output(d.get(), d.bytes(), s);
+    l2.before_timed_run(s);
     const double seconds = timer.seconds(
         s, [&](cudaStream_t st) { GPUCERT_CUBLAS_TRY(plan.enqueue(handle.get(), best.heuristic.algo, operands, st)); });
     corrupt_output_for_test("gemm", d.get(), d.bytes(), s, CorruptSpan::Tile);
@@ -186,6 +189,7 @@ RunReply run_gemm(const RunRequest& request) {
                      {"norm", verifier.reference_norm()},
                      {"nonfinite_outputs", nonfinite}}}};
   if (fp8) reply.details["fp8_fast_accumulation"] = fast_accumulation;
+  l2.describe(reply.details);
   return reply;
 }
 

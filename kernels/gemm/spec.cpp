@@ -83,6 +83,7 @@ class GemmSpec final : public WorkloadSpec {
     return "matrix multiply D = A·B through cuBLASLt: fp64, fp32, tf32, fp16, bf16 and fp8 (e4m3), TFLOP/s";
   }
   std::string_view backend() const override { return "libgpucert-gemm.so"; }
+  bool flushes_l2() const override { return true; }
   nlohmann::json field_schema() const override {
     return nlohmann::json::parse(R"json({
     "precisions": {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"enum": ["fp64", "fp32", "tf32", "fp16", "bf16", "fp8"]}},

@@ -16,6 +16,7 @@ class StreamSpec final : public WorkloadSpec {
     return "device memory bandwidth: BabelStream's copy, mul, add, triad, dot and nstream, fp32/fp64";
   }
   std::string_view backend() const override { return "worker"; }
+  bool flushes_l2() const override { return true; }
   nlohmann::json field_schema() const override {
     return nlohmann::json::parse(R"json({
     "kernels": {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"enum": ["copy", "mul", "add", "triad", "dot", "nstream"]}},

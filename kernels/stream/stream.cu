@@ -24,6 +24,7 @@
 #include "common/cuda_check.hpp"
 #include "common/device_resources.hpp"
 #include "common/event_timer.hpp"
+#include "common/l2_flush.hpp"
 #include "common/plugin_glue.hpp"
 #include "common/random.cuh"
 #include "common/sampler.hpp"
@@ -355,6 +356,7 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
   Verification verification;
   verification.passed = true;
   EventTimer timer;
+  const L2Flush l2(request.flush_l2);
 
   RunReply reply;
   if (kernel == StreamKernel::Dot) {
@@ -374,6 +376,7 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
     verification.method = "fp64 reference sum of the same seeded inputs, every run";
     reply.samples_s = sample_device_time(request.id, request.warmup, request.repetitions, [&] {
       poison(result.get(), sizeof(T), s);
+      l2.before_timed_run(s);
       const double seconds = timer.seconds(s, [&](cudaStream_t st) {
         dot_kernel<T><<<blocks, kThreads, 0, st>>>(a.get(), b.get(), n, partial.get());
         sum_partials_kernel<T><<<1, kThreads, 0, st>>>(partial.get(), blocks, result.get());
@@ -439,6 +442,7 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
         GPUCERT_CUDA_TRY(cudaMemcpyAsync(previous.get(), a.get(), n * sizeof(T), cudaMemcpyDeviceToDevice, s));
       else
         poison(out, n * sizeof(T), s);
+      l2.before_timed_run(s);
       const double seconds = timer.seconds(s, launch);
       GPUCERT_CUDA_CHECK_LAUNCH();
       corrupt_output_for_test("stream", out, n * sizeof(T), s);
@@ -462,6 +466,7 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
            " checked values outside the tolerance";
   });
   reply.details["elements"] = n;
+  l2.describe(reply.details);
   reply.details["scalar"] = kScalar;
   return reply;
 }

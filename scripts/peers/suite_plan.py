@@ -27,6 +27,9 @@ GEMM_PRECISIONS = ("fp64", "fp32", "tf32", "fp16", "bf16", "fp8")
 CONV_PRECISIONS = ("fp32", "tf32", "fp16", "bf16")
 # kernels/conv/spec.cpp: the directions an item may list; without "directions" an item is forward alone.
 CONV_DIRECTIONS = ("forward", "backward_data", "backward_filter")
+# The specs whose flushes_l2() is true: an item's "l2": "cold" (or the suite's default) applies to these, and their
+# ids then end in "/cold" (harness/core/suite.cpp read_item).
+COLD_L2_WORKLOADS = ("stream", "gemm", "conv")
 # kernels/conv/spec.cpp kShapeFields' fallbacks for the optional fields, and kDefaultShape.
 CONV_OPTIONAL = {"pad": 0, "stride": 1, "dilation": 1}
 CONV_DEFAULT_SHAPE = {"n": 256, "c": 64, "h": 56, "w": 56, "k": 64, "r": 3, "s": 3, "pad": 1, "stride": 1,
@@ -44,6 +47,7 @@ class Measurement:
     work: int          # bytes (unit GB/s) or flop (unit TFLOP/s) per run
     unit: str          # "GB/s" or "TFLOP/s"
     timeout_s: int = 0  # 0: the run's --timeout
+    cold_l2: bool = False  # the L2 flushed before each timed run ("l2": "cold")
     item: dict = field(default_factory=dict, repr=False)  # the one-measurement suite item that measures it
 
 
@@ -196,9 +200,15 @@ def expand_suite(doc, workloads=COMPARED_WORKLOADS):
         workload = item.get("workload")
         if workload not in workloads or workload not in EXPANDERS:
             continue
-        out += EXPANDERS[workload](item, item.get("warmup", warmup_default),
-                                   item.get("repetitions", repetitions_default),
-                                   item.get("timeout_s", timeout_default))
+        expanded = EXPANDERS[workload](item, item.get("warmup", warmup_default),
+                                       item.get("repetitions", repetitions_default),
+                                       item.get("timeout_s", timeout_default))
+        if item.get("l2", defaults.get("l2", "warm")) == "cold" and workload in COLD_L2_WORKLOADS:
+            for m in expanded:
+                m.id += "/cold"
+                m.cold_l2 = True
+                m.item["l2"] = "cold"
+        out += expanded
     return out
 
 

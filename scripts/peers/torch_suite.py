@@ -103,9 +103,20 @@ def require_capability(torch, precision):
 
 # --- timing and checks ------------------------------------------------------------------------------------------
 
-def time_runs(torch, run, warmup, repetitions):
-    """Seconds of each of `repetitions` runs, each alone between two CUDA events, after `warmup` runs. One more
-    untimed run comes first: there cudnn.benchmark and cuBLASLt's heuristic pick their algorithm."""
+def l2_flush(torch, m):
+    """For a cold measurement (m.cold_l2): what gpucert's kernels/common/l2_flush.hpp does, a zeroing of a buffer
+    twice the L2 on the timing stream before each timed run, so the flush is ordered before the start event and not
+    timed. None for a warm one."""
+    if not m.cold_l2:
+        return None
+    buffer = torch.empty(2 * torch.cuda.get_device_properties(0).L2_cache_size, dtype=torch.uint8, device="cuda")
+    return buffer.zero_
+
+
+def time_runs(torch, run, warmup, repetitions, flush=None):
+    """Seconds of each of `repetitions` runs, each alone between two CUDA events, after `warmup` runs; `flush`
+    (l2_flush) runs before each timed one. One more untimed run comes first: there cudnn.benchmark and cuBLASLt's
+    heuristic pick their algorithm."""
     run()
     for _ in range(warmup):
         run()
@@ -113,6 +124,8 @@ def time_runs(torch, run, warmup, repetitions):
     start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
     samples = []
     for _ in range(repetitions):
+        if flush:
+            flush()
         start.record()
         run()
         end.record()
@@ -178,7 +191,7 @@ def measure_stream(torch, m, warmup, repetitions):
     dtype = dtype_of(torch, precision)
     a, b, c = (uniform(torch, (elements,), dtype, 1.0, 2.0) for _ in range(3))
     run, written, how = stream_run(torch, kernel, a, b, c)
-    samples = time_runs(torch, run, warmup, repetitions)
+    samples = time_runs(torch, run, warmup, repetitions, l2_flush(torch, m))
     return samples, check_stream(torch, kernel, run, written, a, b, c), how
 
 
@@ -331,7 +344,7 @@ def measure_gemm(torch, m, warmup, repetitions):
     set_tf32(torch, precision == "tf32")
     a, b = gemm_operands(torch, precision, m.params["m"], m.params["n"], m.params["k"])
     run, how = gemm_run(torch, precision, a, b)
-    samples = time_runs(torch, run, warmup, repetitions)
+    samples = time_runs(torch, run, warmup, repetitions, l2_flush(torch, m))
     return samples, check_gemm(torch, precision, run, a, b), how
 
 
@@ -387,13 +400,13 @@ def measure_conv(torch, m, warmup, repetitions):
                                          for d, f in (("h", "r"), ("w", "s")))
         dy = uniform(torch, size, dtype, -1.0, 1.0).contiguous(memory_format=torch.channels_last)
         run = lambda: conv_backward(torch, dy, x, w, geometry, direction)  # noqa: E731
-        samples = time_runs(torch, run, warmup, repetitions)
+        samples = time_runs(torch, run, warmup, repetitions, l2_flush(torch, m))
         check = check_conv_backward(torch, precision, direction, run(), dy, x, w, geometry)
         gradient = "grad_input" if direction == "backward_data" else "grad_weight"
         return samples, check, (f"torch.ops.aten.convolution_backward(dy, x, w, ..., output_mask={gradient} only), "
                                 "channels-last, no bias")
     run = lambda: conv2d(x, w, **geometry)  # noqa: E731
-    samples = time_runs(torch, run, warmup, repetitions)
+    samples = time_runs(torch, run, warmup, repetitions, l2_flush(torch, m))
     # The check: the first image's output against an fp64 convolution of the same rounded inputs.
     y = run()
     reference = conv2d(x[:1].double().contiguous(), w.double().contiguous(), **geometry)

@@ -20,6 +20,19 @@ def ids_of(suite):
 
 
 class SuiteExpansion(unittest.TestCase):
+    def test_cold_l2_as_suite_cpp_marks_it(self):
+        doc = {"defaults": {"l2": "cold"}, "items": [
+            {"workload": "gemm", "precisions": ["fp16"], "shapes": [[2048, 2048, 2048]], "l2": "warm"},
+            {"workload": "gemm", "precisions": ["fp16"], "shapes": [[2048, 2048, 2048]]},
+            {"workload": "host_copy", "directions": ["h2d"]}]}
+        ms = suite_plan.expand_suite(doc)
+        self.assertEqual([m.id for m in ms], ["gemm/fp16/2048x2048x2048", "gemm/fp16/2048x2048x2048/cold",
+                                              "host_copy/h2d/256MiB"])
+        self.assertEqual([m.cold_l2 for m in ms], [False, True, False])
+        self.assertEqual(ms[1].item["l2"], "cold")  # the one-item suite scripts/perf writes measures it cold too
+        self.assertNotIn("l2", ms[0].item)
+        self.assertEqual(len(ids_of("l2")), len(set(ids_of("l2"))))
+
     def test_copy_workloads_expand_as_their_specs(self):
         ms = {m.id: m for m in suite_plan.plan(["copies"])}
         self.assertEqual(ms["peer_copy/sm/bi/512MiB"].work, 2 * 512 * 1024 * 1024)

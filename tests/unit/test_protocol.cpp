@@ -65,7 +65,9 @@ TEST(Protocol, RunRequestRoundTripsEveryField) {
   r.repetitions = 37;
   r.device = 3;
   r.seed = 0xFFFFFFFFFFFFFFF1ull;  // beyond int64: must survive as an unsigned number
+  r.flush_l2 = true;
   const auto line = encode_request(r);
+  EXPECT_NE(line.find(R"("l2":"cold")"), std::string::npos) << line;
   EXPECT_EQ(line.find('\n'), std::string::npos);
   auto decoded = decode_request(line);
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
@@ -78,6 +80,15 @@ TEST(Protocol, RunRequestRoundTripsEveryField) {
   EXPECT_EQ(d.repetitions, 37);
   EXPECT_EQ(d.device, 3);
   EXPECT_EQ(d.seed, 0xFFFFFFFFFFFFFFF1ull);
+  EXPECT_TRUE(d.flush_l2);
+}
+
+TEST(Protocol, RunRequestL2IsWarmOrCold) {
+  auto warm = decode_request(R"({"op":"run","workload":"gemm","l2":"warm"})");
+  ASSERT_TRUE(warm.ok()) << warm.error().message;
+  EXPECT_FALSE(std::get<RunRequest>(*warm).flush_l2);
+  EXPECT_HAS(request_refusal(R"({"op":"run","workload":"gemm","l2":"tepid"})"), "l2 must be warm or cold, not 'tepid'");
+  EXPECT_HAS(request_refusal(R"({"op":"run","workload":"gemm","l2":true})"), "l2");
 }
 
 TEST(Protocol, RunRequestDefaultsForAbsentFields) {
@@ -88,6 +99,7 @@ TEST(Protocol, RunRequestDefaultsForAbsentFields) {
   EXPECT_EQ(d.repetitions, 1);
   EXPECT_EQ(d.device, 0);
   EXPECT_EQ(d.seed, 1u);
+  EXPECT_FALSE(d.flush_l2);  // a request without "l2" runs warm, as every request did before the field
   EXPECT_TRUE(d.params.is_object());
   EXPECT_TRUE(d.params.empty());
 }

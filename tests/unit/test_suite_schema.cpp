@@ -48,6 +48,21 @@ TEST(SuiteSchema, NamesEveryRegisteredWorkloadAndNoOther) {
   EXPECT_EQ(in_schema, std::set<std::string>(names.begin(), names.end()));
 }
 
+// The schema's limits are the ones suite.cpp checks, and only a workload with a cold measurement may ask for one.
+TEST(SuiteSchema, StatesTheLimitsAndTheL2ChoiceTheCodeChecks) {
+  const auto schema = load_schema();
+  EXPECT_EQ(schema["$defs"]["warmup"]["maximum"], kMaxWarmup);
+  EXPECT_EQ(schema["$defs"]["repetitions"]["maximum"], kMaxRepetitions);
+  EXPECT_EQ(schema["$defs"]["timeout_s"]["maximum"], kMaxTimeoutSeconds);
+  for (const auto* spec : workload_registry()) {
+    const auto& l2 = schema["$defs"][std::string(spec->name())]["properties"]["l2"];
+    if (spec->flushes_l2())
+      EXPECT_EQ(l2["$ref"], "#/$defs/l2") << spec->name();
+    else
+      EXPECT_EQ(l2["const"], "warm") << spec->name();
+  }
+}
+
 TEST(SuiteSchema, EachWorkloadAcceptsTheFieldsItsSpecReads) {
   const auto schema = load_schema();
   for (const auto* spec : workload_registry()) {
@@ -57,7 +72,7 @@ TEST(SuiteSchema, EachWorkloadAcceptsTheFieldsItsSpecReads) {
     EXPECT_EQ(def["additionalProperties"], false) << name;
     std::set<std::string> in_schema;
     for (const auto& [key, value] : def["properties"].items()) in_schema.insert(key);
-    std::set<std::string> in_code{"workload", "warmup", "repetitions", "timeout_s"};
+    std::set<std::string> in_code{"workload", "warmup", "repetitions", "timeout_s", "l2"};
     for (auto field : spec->fields()) in_code.emplace(field);
     EXPECT_EQ(in_schema, in_code) << name;
   }

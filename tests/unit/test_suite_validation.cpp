@@ -245,7 +245,51 @@ TEST(SuiteValidation, RefusesUnknownFieldInDefaults) {
   const auto message = refusal(
       R"({"schema_version": 1, "name": "t", "defaults": {"repetition": 5}, "items": [{"workload": "stream"}]})");
   EXPECT_HAS(message, "suites/bad.json: defaults.repetition:");
-  EXPECT_HAS(message, "unknown field (expected one of warmup, repetitions, timeout_s)");
+  EXPECT_HAS(message, "unknown field (expected one of warmup, repetitions, timeout_s, l2)");
+}
+
+TEST(SuiteValidation, ColdL2MarksEveryIdAndMeasurement) {
+  auto suite = parse_suite(suite_with_items(R"({"workload": "gemm", "precisions": ["fp16", "bf16"], "l2": "cold"},
+      {"workload": "gemm", "precisions": ["fp16"], "l2": "warm"})"),
+                           kSource);
+  ASSERT_TRUE(suite.ok()) << suite.error().message;
+  std::vector<std::string> cold, warm;
+  for (const auto& m : suite->plan) (m.flush_l2 ? cold : warm).push_back(m.id);
+  ASSERT_FALSE(warm.empty());
+  ASSERT_EQ(cold.size(), 2 * warm.size());  // two precisions cold, one warm, over the same default shapes
+  for (const auto& id : cold) EXPECT_EQ(id.substr(id.size() - 5), "/cold") << id;
+  // the warm item's ids are the ones a suite without "l2" has
+  for (const auto& id : warm) EXPECT_EQ(id.find("cold"), std::string::npos) << id;
+}
+
+// An item that asks for a cold L2 where the workload has none is refused rather than measured warm under a cold id.
+TEST(SuiteValidation, RefusesColdL2OfAWorkloadWithoutOne) {
+  const auto message = refusal(suite_with_items(R"({"workload": "host_copy", "l2": "cold"})"));
+  expect_every_line_names_source(message);
+  EXPECT_HAS(message, "items[0].l2:");
+  EXPECT_HAS(message, "workload 'host_copy' has no cold measurement");
+  EXPECT_HAS(message, "applies to stream, gemm, conv");
+}
+
+TEST(SuiteValidation, RefusesAnL2ThatIsNeitherWarmNorCold) {
+  EXPECT_HAS(refusal(suite_with_items(R"({"workload": "stream", "l2": "hot"})")), "'hot' is neither warm nor cold");
+  EXPECT_HAS(refusal(R"({"schema_version": 1, "name": "t", "defaults": {"l2": 1}, "items": [{"workload": "stream"}]})"),
+             "defaults.l2:");
+}
+
+// The suite's default of cold reaches the workloads that have a cold measurement; the others stay warm, and their
+// ids say so.
+TEST(SuiteValidation, DefaultColdL2AppliesWhereAColdMeasurementExists) {
+  auto suite = parse_suite(R"({"schema_version": 1, "name": "t", "defaults": {"l2": "cold"}, "items": [
+      {"workload": "stream", "kernels": ["triad"], "precisions": ["fp64"]},
+      {"workload": "host_copy", "directions": ["h2d"]}]})",
+                           kSource);
+  ASSERT_TRUE(suite.ok()) << suite.error().message;
+  ASSERT_EQ(suite->plan.size(), 2u);
+  EXPECT_EQ(suite->plan[0].id, "stream/triad/fp64/1GiB/cold");
+  EXPECT_TRUE(suite->plan[0].flush_l2);
+  EXPECT_EQ(suite->plan[1].id, "host_copy/h2d/256MiB");
+  EXPECT_FALSE(suite->plan[1].flush_l2);
 }
 
 TEST(SuiteValidation, RefusesUnknownPrecision) {

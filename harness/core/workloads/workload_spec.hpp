@@ -22,9 +22,13 @@ namespace gpucert {
 struct ItemDefaults {
   int warmup = 3;
   int repetitions = 20;
-  int timeout_s = 0;  // 0: the run's --timeout
+  int timeout_s = 0;      // 0: the run's --timeout
+  bool flush_l2 = false;  // "l2": "cold"
 };
-// The longest deadline a suite may give one measurement: a day.
+// The limits of an item's warm-up, repetitions and deadline (a day), as suite.cpp checks them and the generated
+// schema states them.
+inline constexpr int kMaxWarmup = 1000;
+inline constexpr int kMaxRepetitions = 100000;
 inline constexpr int kMaxTimeoutSeconds = 86400;
 
 // A label the reports take from a result: the value of params[param] when it is a string, else the
@@ -95,6 +99,10 @@ class WorkloadSpec {
   // fraction of it below which a verified result fails the performance floor when the thresholds name none
   // (derived_floors.hpp). 0: not judged that way.
   [[nodiscard]] virtual double link_floor_fraction() const { return 0; }
+  // Whether its kernel honours "l2": "cold" (a measurement with a flushed L2 before each timed run, as nvbench's
+  // cold measurement): true for a workload whose timed region reads device memory an L2 could hold. A suite that
+  // asks a workload without it for a cold L2 is refused, not run warm.
+  [[nodiscard]] virtual bool flushes_l2() const { return false; }
 };
 
 const std::vector<const WorkloadSpec*>& workload_registry();
