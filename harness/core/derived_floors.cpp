@@ -16,27 +16,6 @@ std::string number(double value, int decimals) {
   return text;
 }
 
-// Fractions of the hardware's peak, below what healthy GPUs reach with gpucert (docs/HEALTH.md has the
-// figures): an H200 reaches 0.87-0.91 of its clock x bus memory peak; of its clock-derived tensor peak 0.69-0.75
-// at 4096^3 and 8192^3, 0.62 for a 16384^3 fp16 GEMM held at the 700 W power cap, fp8 0.61-0.67.
-// A GEMM dimension as a plan writes it; 0 when the record holds something else (a results.jsonl edited by hand),
-// which then has no derived floor.
-std::int64_t dimension_param(const nlohmann::json& params, const char* key) {
-  const auto it = params.is_object() ? params.find(key) : params.end();
-  if (it == params.end() || !it->is_number_integer()) return 0;
-  if (it->is_number_unsigned())
-    return static_cast<std::int64_t>(std::min<std::uint64_t>(it->get<std::uint64_t>(), INT64_MAX));
-  return it->get<std::int64_t>();
-}
-
-double bandwidth_fraction(const std::string& kernel) { return kernel == "dot" ? 0.75 : 0.78; }
-double throughput_fraction(const std::string& precision) {
-  static const std::map<std::string, double> kFraction = {{"fp64", 0.70}, {"fp32", 0.62}, {"tf32", 0.55},
-                                                          {"fp16", 0.55}, {"bf16", 0.55}, {"fp8", 0.50}};
-  const auto it = kFraction.find(precision);
-  return it == kFraction.end() ? 0 : it->second;
-}
-
 }  // namespace
 
 double flop_per_sm_clock(int cc_major, int cc_minor, const std::string& precision) {
@@ -70,46 +49,42 @@ std::optional<PerformanceFloor> derived_floor(const DeviceInfo& device, const Me
     if (why) *why = std::move(text);
     return std::nullopt;
   };
+  const auto* spec = find_workload(m.workload);
+  if (!spec) return say("no derived floor for " + m.workload + ", a workload this gpucert does not know");
+  std::string reason;
+  const auto basis = spec->floor_basis(m.params, reason);
+  if (!basis) return say(reason);
   PerformanceFloor floor;
   floor.key = m.id;
   floor.metric = m.metric;
   floor.derived = true;
-  if (m.workload == "stream") {
+  const std::string percent = number(100 * basis->fraction, 0) + "% of the ";
+  if (basis->peak == FloorBasis::Peak::MemoryBandwidth) {
     if (device.memory_clock_khz <= 0 || device.memory_bus_bits <= 0)
       return say("CUDA did not report the memory clock and bus width of " + device.name);
-    const std::string kernel = text_param(m.params, "kernel");
     const double peak = device.peak_bandwidth_gbps();
-    const double fraction = bandwidth_fraction(kernel);
-    floor.minimum = peak * fraction;
+    floor.minimum = peak * basis->fraction;
     floor.datasheet = peak;
-    floor.source = "derived from the hardware: " + number(100 * fraction, 0) + "% of the " + number(peak, 0) +
-                   " GB/s peak of 2 x " + number(device.memory_clock_khz / 1e3, 0) + " MHz x " +
-                   std::to_string(device.memory_bus_bits) + "-bit memory";
+    floor.source = "derived from the hardware: " + percent + number(peak, 0) + " GB/s peak of 2 x " +
+                   number(device.memory_clock_khz / 1e3, 0) + " MHz x " + std::to_string(device.memory_bus_bits) +
+                   "-bit memory";
     return floor;
   }
-  if (m.workload == "gemm") {
-    const std::string precision = text_param(m.params, "precision");
-    const std::int64_t smallest =
-        std::min({dimension_param(m.params, "m"), dimension_param(m.params, "n"), dimension_param(m.params, "k")});
-    if (smallest < kDerivedGemmMinimumDimension)
-      return say("GEMMs smaller than " + std::to_string(kDerivedGemmMinimumDimension) + " have no derived floor");
-    const double rate = flop_per_sm_clock(device.cc_major, device.cc_minor, precision);
-    if (rate <= 0)
-      return say("no " + precision + " rate per SM is known for sm_" + std::to_string(device.cc_major) +
-                 std::to_string(device.cc_minor));
-    if (device.multiprocessors <= 0 || device.sm_clock_khz <= 0)
-      return say("CUDA did not report the SM count and clock of " + device.name);
-    const double peak = device.multiprocessors * (device.sm_clock_khz * 1e3) * rate / 1e12;
-    const double fraction = throughput_fraction(precision);
-    floor.minimum = peak * fraction;
-    floor.datasheet = peak;
-    floor.source = "derived from the hardware: " + number(100 * fraction, 0) + "% of the " + number(peak, 1) +
-                   " TFLOP/s dense " + precision + " peak of " + std::to_string(device.multiprocessors) + " SMs x " +
-                   number(device.sm_clock_khz / 1e3, 0) + " MHz x " + number(rate, 0) + " FLOP/SM/clock (sm_" +
-                   std::to_string(device.cc_major) + std::to_string(device.cc_minor) + ")";
-    return floor;
-  }
-  return say("no derived floor for " + m.workload);
+  const std::string& precision = basis->precision;
+  const double rate = flop_per_sm_clock(device.cc_major, device.cc_minor, precision);
+  if (rate <= 0)
+    return say("no " + precision + " rate per SM is known for sm_" + std::to_string(device.cc_major) +
+               std::to_string(device.cc_minor));
+  if (device.multiprocessors <= 0 || device.sm_clock_khz <= 0)
+    return say("CUDA did not report the SM count and clock of " + device.name);
+  const double peak = device.multiprocessors * (device.sm_clock_khz * 1e3) * rate / 1e12;
+  floor.minimum = peak * basis->fraction;
+  floor.datasheet = peak;
+  floor.source = "derived from the hardware: " + percent + number(peak, 1) + " TFLOP/s dense " + precision +
+                 " peak of " + std::to_string(device.multiprocessors) + " SMs x " +
+                 number(device.sm_clock_khz / 1e3, 0) + " MHz x " + number(rate, 0) + " FLOP/SM/clock (sm_" +
+                 std::to_string(device.cc_major) + std::to_string(device.cc_minor) + ")";
+  return floor;
 }
 
 std::optional<double> recorded_link_limit_gbps(const ResultRecord& r) {

@@ -21,13 +21,9 @@ namespace gpucert {
 // architecture it does not know, or a precision the architecture lacks).
 double flop_per_sm_clock(int cc_major, int cc_minor, const std::string& precision);
 
-// The smallest GEMM dimension for which a derived throughput floor applies: below it, launch and tail
-// effects make the fraction of peak too variable to judge.
-inline constexpr long kDerivedGemmMinimumDimension = 4096;
-
-// The floor of `m` on `device`, derived from the hardware, with its source saying how; nullopt where this
-// measurement has no derived floor (a workload other than stream and gemm, a small GEMM, an unknown rate)
-// or CUDA did not describe the hardware (`why`, when given, says which).
+// The floor of `m` on `device`, derived from the hardware as its workload's spec says (WorkloadSpec::floor_basis),
+// with its source saying how; nullopt where the measurement has no derived floor (its spec gives no basis, an
+// unknown rate) or CUDA did not describe the hardware (`why`, when given, says which).
 std::optional<PerformanceFloor> derived_floor(const DeviceInfo& device, const Measurement& m,
                                               std::string* why = nullptr);
 

@@ -500,6 +500,23 @@ TEST(DerivedFloors, ThroughputFloorsComeFromSmsClockAndTheArchitecturesRate) {
   EXPECT_EQ(flop_per_sm_clock(12, 0, "fp16"), 0);
 }
 
+// The basis comes from the workload's spec: one without a basis, or a workload this build does not know, has no
+// derived floor, and the reason says which.
+TEST(DerivedFloors, ComeFromTheWorkloadsSpec) {
+  Measurement conv;
+  conv.id = "conv/fp16/n256c64h56w56k64r3s3p1u1";
+  conv.workload = "conv";
+  conv.params = {{"precision", "fp16"}};
+  std::string why;
+  EXPECT_FALSE(derived_floor(h200(), conv, &why).has_value());
+  EXPECT_EQ(why, "no derived floor for conv");
+  conv.workload = "future_workload";
+  EXPECT_FALSE(derived_floor(h200(), conv, &why).has_value());
+  EXPECT_HAS(why, "a workload this gpucert does not know");
+  EXPECT_FALSE(derived_floor(h200(), gemm_measurement("fp4", 8192, 8192, 8192), &why).has_value());
+  EXPECT_HAS(why, "no derived floor for GEMM precision 'fp4'");
+}
+
 TEST(DerivedFloors, AGpuTheTableLacksIsJudgedAgainstItsHardware) {
   auto run = empty_run();
   run.ranks = {usable_rank(0, "node-a")};

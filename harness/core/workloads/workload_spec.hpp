@@ -60,6 +60,20 @@ struct ReportStyle {
   Limit limit = Limit::None;
 };
 
+// What a measurement's performance floor is derived from on a GPU suites/thresholds.json does not list
+// (derived_floors.hpp): a fraction of the card's memory bandwidth, or of its dense compute peak in one precision.
+// The fraction sits below what a healthy GPU reaches and above what one running well short of its kind does
+// (docs/HEALTH.md has the figures).
+struct FloorBasis {
+  enum class Peak {
+    MemoryBandwidth,  // 2 x memory clock x bus width, as CUDA reports them
+    DenseCompute,     // SMs x peak SM clock x the architecture's dense FLOP per SM and clock in `precision`
+  };
+  Peak peak = Peak::MemoryBandwidth;
+  double fraction = 0;
+  std::string precision;  // DenseCompute: "fp64", "fp16", ...
+};
+
 // What runs before a workload's measurements, once per environment, with every rank taking part.
 enum class WorkloadSetup {
   None,
@@ -103,6 +117,12 @@ class WorkloadSpec {
   // cold measurement): true for a workload whose timed region reads device memory an L2 could hold. A suite that
   // asks a workload without it for a cold L2 is refused, not run warm.
   [[nodiscard]] virtual bool flushes_l2() const { return false; }
+  // The basis of the measurement's derived floor; nullopt, with `why` saying so, where it has none.
+  [[nodiscard]] virtual std::optional<FloorBasis> floor_basis(const nlohmann::json& /*params*/,
+                                                              std::string& why) const {
+    why = "no derived floor for " + std::string(name());
+    return std::nullopt;
+  }
 };
 
 const std::vector<const WorkloadSpec*>& workload_registry();
