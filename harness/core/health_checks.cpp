@@ -7,6 +7,7 @@
 
 #include "check_text.hpp"
 #include "json_fields.hpp"
+#include "workloads/workload_spec.hpp"
 
 namespace gpucert {
 namespace {
@@ -349,7 +350,8 @@ Check judge_pcie(const RankHealth& h) {
   const double limit = pcie_link_gbps(gen, width);
   for (const auto* result : h.results) {
     const auto& r = *result;
-    if (r.measurement.workload != "host_copy" || r.reply.status != RunStatus::Ok || !r.figures || limit <= 0) continue;
+    if (!judged_against_own_pcie_link(r.measurement) || r.reply.status != RunStatus::Ok || !r.figures || limit <= 0)
+      continue;
     const double share = r.figures->at_median / limit;
     const std::string line = r.measurement.id +
                              (r.environment == kNativeEnvironment ? "" : " (" + r.environment + ")") + " " +

@@ -14,6 +14,8 @@ class HostCopySpec final : public WorkloadSpec {
     return "host<->device copies from pinned memory (the path an IOMMU or a container setting can slow)";
   }
   std::string_view backend() const override { return "worker"; }
+  // Copies between pinned host memory and this GPU alone: the pcie-link check holds them against its own link.
+  bool judged_against_own_pcie_link() const override { return true; }
   nlohmann::json field_schema() const override {
     return nlohmann::json::parse(R"json({
     "directions": {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"enum": ["h2d", "d2h"]}},

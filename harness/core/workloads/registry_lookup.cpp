@@ -23,6 +23,11 @@ bool needs_setup(const Measurement& m, WorkloadSetup setup) {
   return spec && spec->setup() == setup;
 }
 
+bool judged_against_own_pcie_link(const Measurement& m) {
+  const auto* spec = find_workload(m.workload);
+  return spec && spec->judged_against_own_pcie_link();
+}
+
 std::vector<std::string> WorkloadSpec::fields() const {
   const auto schema = field_schema();
   std::vector<std::string> names;

@@ -117,6 +117,9 @@ class WorkloadSpec {
   // cold measurement): true for a workload whose timed region reads device memory an L2 could hold. A suite that
   // asks a workload without it for a cold L2 is refused, not run warm.
   [[nodiscard]] virtual bool flushes_l2() const { return false; }
+  // Whether the pcie-link health check judges its verified figures against the PCIe link of the one GPU it ran on
+  // (health_checks.cpp): a copy between pinned host memory and that GPU alone.
+  [[nodiscard]] virtual bool judged_against_own_pcie_link() const { return false; }
   // The basis of the measurement's derived floor; nullopt, with `why` saying so, where it has none.
   [[nodiscard]] virtual std::optional<FloorBasis> floor_basis(const nlohmann::json& /*params*/,
                                                               std::string& why) const {
@@ -130,6 +133,9 @@ const WorkloadSpec* find_workload(std::string_view name);
 std::vector<std::string> workload_names();
 // Whether a measurement's workload needs the given set-up; false for a workload this build does not know.
 bool needs_setup(const Measurement& m, WorkloadSetup setup);
+// Whether a measurement's figures are judged against its GPU's own PCIe link; false for a workload this build does
+// not know.
+bool judged_against_own_pcie_link(const Measurement& m);
 
 // Overflow-safe arithmetic and param readers for device_bytes(): a product or sum that overflows saturates at
 // UINT64_MAX, which no GPU has free.
