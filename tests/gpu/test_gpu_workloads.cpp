@@ -47,6 +47,25 @@ INSTANTIATE_TEST_SUITE_P(AllKernels, StreamKernels,
                          ::testing::Combine(::testing::Values("copy", "mul", "add", "triad", "dot", "nstream"),
                                             ::testing::Values("fp32", "fp64")));
 
+// A cold request flushes twice the L2 before each timed run and says so; a warm one allocates nothing for it. Both
+// verify every run: the flush is outside what the kernel reads and writes.
+TEST(Stream, ColdL2IsFlushedAndRecorded) {
+  auto request = stream_request("triad", "fp64", 1u << 20);
+  request.flush_l2 = true;
+  const auto cold = kernels::run_stream(request);
+  ASSERT_EQ(cold.status, RunStatus::Ok) << cold.message;
+  int device = 0, l2 = 0;
+  GPUCERT_CUDA_TRY(cudaGetDevice(&device));
+  GPUCERT_CUDA_TRY(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device));
+  EXPECT_EQ(cold.details["l2"], "cold");
+  EXPECT_EQ(cold.details["l2_bytes"], l2);
+  EXPECT_EQ(cold.details["l2_flush_bytes"], 2 * static_cast<std::uint64_t>(l2));
+  const auto warm = kernels::run_stream(stream_request("triad", "fp64", 1u << 20));
+  ASSERT_EQ(warm.status, RunStatus::Ok) << warm.message;
+  EXPECT_EQ(warm.details["l2"], "warm");
+  EXPECT_FALSE(warm.details.contains("l2_flush_bytes"));
+}
+
 TEST(Stream, UnknownKernelIsAnError) {
   const auto reply = kernels::run_stream(stream_request("scale", "fp32", 1024));
   EXPECT_EQ(reply.status, RunStatus::Error);
