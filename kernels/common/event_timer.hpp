@@ -5,6 +5,7 @@
 #include <cuda_runtime_api.h>
 
 #include "cuda_check.hpp"
+#include "launch_gate.hpp"
 
 namespace gpucert::kernels {
 
@@ -31,6 +32,18 @@ class EventTimer {
     float ms = 0;
     GPUCERT_CUDA_TRY(cudaEventElapsedTime(&ms, start_, stop_));
     return static_cast<double>(ms) * 1e-3;
+  }
+
+  // The same with `stream` held behind `gate` while the host enqueues (launch_gate.hpp), so that the seconds are
+  // the GPU's alone; the plain seconds() where GPUCERT_UNGATED turns gating off.
+  template <typename Enqueue>
+  double gated_seconds(cudaStream_t stream, LaunchGate& gate, Enqueue&& enqueue) {
+    if (!launch_gate_enabled()) return seconds(stream, enqueue);
+    LaunchGate::Held held(gate, stream);
+    return seconds(stream, [&](cudaStream_t s) {
+      enqueue(s);
+      gate.release();
+    });
   }
 
  private:

@@ -1,7 +1,6 @@
 #include "autotune.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <stdexcept>
 
 #include "common/cuda_check.hpp"
@@ -15,25 +14,11 @@ constexpr int kTimedRuns = 5;
 
 }  // namespace
 
-bool launch_gate_enabled() {
-  static const bool enabled = std::getenv("GPUCERT_CONV_UNGATED") == nullptr;
-  return enabled;
-}
-
 double time_plan(const ConvPlans& plans, std::size_t plan, const ConvBuffers& b, cudaStream_t stream, LaunchGate& gate,
                  EventTimer& timer) {
   std::string failure;
-  if (!launch_gate_enabled()) {  // the events then include the host's submission, as a framework's do
-    const double seconds =
-        timer.seconds(stream, [&](cudaStream_t) { failure = plans.execute(plan, b.x, b.w, b.y, b.workspace); });
-    if (!failure.empty()) throw std::runtime_error(failure);
-    return seconds;
-  }
-  LaunchGate::Held held(gate, stream);
-  const double seconds = timer.seconds(stream, [&](cudaStream_t) {
-    failure = plans.execute(plan, b.x, b.w, b.y, b.workspace);
-    gate.release();
-  });
+  const double seconds = timer.gated_seconds(
+      stream, gate, [&](cudaStream_t) { failure = plans.execute(plan, b.x, b.w, b.y, b.workspace); });
   if (!failure.empty()) throw std::runtime_error(failure);
   return seconds;
 }

@@ -11,7 +11,7 @@
 
 #include "common/event_timer.hpp"
 #include "conv_graph.hpp"
-#include "launch_gate.hpp"
+#include "common/launch_gate.hpp"
 
 namespace gpucert::kernels::conv {
 
@@ -36,10 +36,6 @@ struct ConvBuffers {
 // Throws std::runtime_error listing every plan's failure when none runs.
 TuneResult autotune(const ConvPlans& plans, const ConvBuffers& buffers, cudaStream_t stream, LaunchGate& gate,
                     EventTimer& timer);
-
-// Whether timed runs sit behind the launch gate (the default). GPUCERT_CONV_UNGATED=1 turns it off, to
-// compare with a framework's event pair around a host call, which includes the submission.
-bool launch_gate_enabled();
 
 // One gated, timed execution of `plan`: the device time of the convolution alone.
 double time_plan(const ConvPlans& plans, std::size_t plan, const ConvBuffers& buffers, cudaStream_t stream,

@@ -21,7 +21,7 @@
 #include "core/tolerance.hpp"
 #include "cudnn_check.hpp"
 #include "common/device_resources.hpp"
-#include "launch_gate.hpp"
+#include "common/launch_gate.hpp"
 #include "reference_terms.hpp"
 #include "verify.hpp"
 

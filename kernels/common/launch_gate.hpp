@@ -1,13 +1,19 @@
 // Holds a stream behind a spinning kernel while the host enqueues the timed work, so that the CUDA events
-// around that work measure the GPU's time alone. Without it, the host's cost of submitting a cuDNN plan
-// (several microseconds) lands between the start event and the kernel, which on an ~85 us convolution is
-// a 5-10% error that a back-to-back loop (PyTorch's benchmarks) does not have. nvbench gates its
-// measurements the same way.
+// around that work measure the GPU's time alone. Without it, the host's cost of submitting the work (a kernel
+// launch, a cuBLASLt matmul, a cuDNN plan: several microseconds) lands between the start event and the kernel
+// whenever the stream was idle: a 5-10% error on an ~85 us convolution, 20% on a 2048^3 fp16 GEMM on an H100
+// (docs/PERFORMANCE.md), that a back-to-back loop (PyTorch's benchmarks) does not have. nvbench gates its
+// measurements the same way. EventTimer::gated_seconds is the one way workloads use it.
 #pragma once
 
 #include <cuda_runtime_api.h>
 
-namespace gpucert::kernels::conv {
+namespace gpucert::kernels {
+
+// Whether timed runs sit behind the gate (the default). GPUCERT_UNGATED=1 turns it off, so the events include the
+// host's submission as a framework's event pair around a host call does: the comparison that shows what the gate
+// removes.
+bool launch_gate_enabled();
 
 class LaunchGate {
  public:
@@ -42,4 +48,4 @@ class LaunchGate {
   volatile unsigned* timeout_count_ = nullptr;  // pinned, mapped: the kernel counts its timeouts here
 };
 
-}  // namespace gpucert::kernels::conv
+}  // namespace gpucert::kernels
