@@ -10,6 +10,7 @@
 #include "framework_checks.hpp"
 #include "derived_floors.hpp"
 #include "health_checks.hpp"
+#include "workloads/workload_spec.hpp"
 #include "json_fields.hpp"
 #include "outliers.hpp"
 
@@ -347,6 +348,12 @@ std::vector<Check> performance_floor_checks(const RunRecord& run, const Threshol
     const auto& gpu = r.placement.device_name;
     const int rank = r.placement.rank;
     const auto environment = environment_of(r);
+    if (const auto* spec = find_workload(r.measurement.workload))
+      if (auto why = spec->why_no_floor(r.measurement.params)) {
+        out.push_back({"performance-floor", environment, r.measurement.id + " " + rank_subject(rank), rank,
+                       Verdict::Waived, *why, "", ""});
+        continue;
+      }
     // The table's floor for this model, else one derived from the hardware (docs/HEALTH.md).
     const auto* floor = thresholds.floor_for(gpu, r.measurement.id);
     std::optional<PerformanceFloor> derived;

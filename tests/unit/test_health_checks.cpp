@@ -517,6 +517,25 @@ TEST(DerivedFloors, ComeFromTheWorkloadsSpec) {
   EXPECT_HAS(why, "no derived floor for GEMM precision 'fp4'");
 }
 
+// Small stream arrays sit partly in the L2 and are dominated by the launch's ramp: neither the table's floor for the
+// model nor a derived one judges them, and the check says so instead of failing a healthy GPU.
+TEST(DerivedFloors, SmallStreamArraysAreJudgedByNoFloor) {
+  auto run = empty_run();
+  run.ranks = {usable_rank(0, "node-a")};
+  run.ranks[0].probe.devices = {h200()};
+  const auto at = placement(0, "node-a", "NVIDIA H100 80GB HBM3");
+  auto small = stream_result("triad", "fp64", 1e-3, at);  // 1 ms for 3 x 8 MiB: 25 GB/s, far below any floor
+  small.measurement.id = "stream/triad/fp64/8MiB";
+  small.measurement.params["elements"] = 1024 * 1024;
+  small.measurement.work = 3ull * 8 * 1024 * 1024;
+  run.results = {make_record(small.measurement, at, small.reply), stream_result("triad", "fp64", 1.0, at)};
+  const auto checks = performance_floor_checks(run, embedded_thresholds());
+  ASSERT_EQ(checks.size(), 2u);
+  EXPECT_EQ(checks[0].verdict, Verdict::Waived);
+  EXPECT_HAS(checks[0].evidence, "arrays of 8MiB are smaller than the 256MiB a device-memory floor needs");
+  EXPECT_EQ(checks[1].verdict, Verdict::Fail);  // the same slowness at 2 GiB still fails: the table judges it
+}
+
 TEST(DerivedFloors, AGpuTheTableLacksIsJudgedAgainstItsHardware) {
   auto run = empty_run();
   run.ranks = {usable_rank(0, "node-a")};

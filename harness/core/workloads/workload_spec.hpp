@@ -120,6 +120,11 @@ class WorkloadSpec {
   // Whether the pcie-link health check judges its verified figures against the PCIe link of the one GPU it ran on
   // (health_checks.cpp): a copy between pinned host memory and that GPU alone.
   [[nodiscard]] virtual bool judged_against_own_pcie_link() const { return false; }
+  // Why the measurement is judged against no performance floor at all, neither the table's nor a derived one (a
+  // size at which a healthy GPU does not reach what the floors describe); nullopt where floors apply.
+  [[nodiscard]] virtual std::optional<std::string> why_no_floor(const nlohmann::json& /*params*/) const {
+    return std::nullopt;
+  }
   // The basis of the measurement's derived floor; nullopt, with `why` saying so, where it has none.
   [[nodiscard]] virtual std::optional<FloorBasis> floor_basis(const nlohmann::json& /*params*/,
                                                               std::string& why) const {
