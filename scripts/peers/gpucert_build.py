@@ -10,7 +10,9 @@ scripts/build):
 
 It runs `$GPUCERT_PEER_BUILD_DIR/bin/gpucert run` on the items of --suite whose workload that build knows (an older
 build may lack a newer workload; those ids are skipped, with the reason) and writes the figures in the peer format
-of torch_suite.py: {"results": {id: {"figure", "unit", "check": {"passed"}} | {"skipped": why}}}. Its exit status is
+of torch_suite.py: {"results": {id: {"figure", "unit", "check": {"passed"}} | {"skipped": why}}}. The tables call it
+by the version and commit that build reports, or GPUCERT_PEER_NAME ("gpucert 05918d9") where that says too little
+(a build from an exported tree has no commit of its own). Its exit status is
 0 when that build ran and left a report, whatever the report says (a failed check shows as the row's check)."""
 import argparse
 import json
@@ -92,7 +94,8 @@ def main(argv=None):
             except (OSError, ValueError) as e:
                 sys.exit(f"gpucert_build.py: the peer build (exit {code}) left no readable report.json: {e}")
         build_info = report.get("gpucert", {})
-        doc["peer_name"] = f'gpucert {build_info.get("version", "?")} ({build_info.get("git") or os.path.abspath(build)})'
+        doc["peer_name"] = os.environ.get("GPUCERT_PEER_NAME") or (
+            f'gpucert {build_info.get("version", "?")} ({build_info.get("git") or os.path.abspath(build)})')
         doc["results"] = peer_results(report, left_out)
     else:
         doc["results"] = peer_results({}, left_out)
