@@ -1,9 +1,9 @@
 // Holds a stream behind a spinning kernel while the host enqueues the timed work, so that the CUDA events
 // around that work measure the GPU's time alone. Without it, the host's cost of submitting the work (a kernel
 // launch, a cuBLASLt matmul, a cuDNN plan: several microseconds) lands between the start event and the kernel
-// whenever the stream was idle: a 5-10% error on an ~85 us convolution, 20% on a 2048^3 fp16 GEMM on an H100
-// (docs/PERFORMANCE.md), that a back-to-back loop (PyTorch's benchmarks) does not have. nvbench gates its
-// measurements the same way. EventTimer::gated_seconds is the one way workloads use it.
+// whenever the stream was idle: a 5-10% error on an ~85 us convolution, that a back-to-back loop (PyTorch's
+// benchmarks) does not have. nvbench gates its measurements the same way. EventTimer::gated_seconds is the one
+// way workloads use it; conv does today (GEMM and stream not yet: docs/ARCHITECTURE.md, "Measurement rules").
 #pragma once
 
 #include <cuda_runtime_api.h>

@@ -140,14 +140,12 @@ RunReply run_gemm(const RunRequest& request) {
                         " columns (relative Frobenius error), and NaN/inf over all of D, after every run";
   std::uint64_t nonfinite = 0;
   const L2Flush l2(request.flush_l2);
-  LaunchGate gate;
   RunReply reply;
   reply.samples_s = sample_device_time(request.id, request.warmup, request.repetitions, [&] {
     poison_output(d.get(), d.bytes(), s);
     l2.before_timed_run(s);
-    const double seconds = timer.gated_seconds(s, gate, [&](cudaStream_t st) {
-      GPUCERT_CUBLAS_TRY(plan.enqueue(handle.get(), best.heuristic.algo, operands, st));
-    });
+    const double seconds = timer.seconds(
+        s, [&](cudaStream_t st) { GPUCERT_CUBLAS_TRY(plan.enqueue(handle.get(), best.heuristic.algo, operands, st)); });
     corrupt_output_for_test("gemm", d.get(), d.bytes(), s, CorruptSpan::Tile);
     const CheckResult check = verifier.check(d.get(), s);
     verification.checked += verifier.checked();
@@ -192,8 +190,6 @@ RunReply run_gemm(const RunRequest& request) {
                      {"nonfinite_outputs", nonfinite}}}};
   if (fp8) reply.details["fp8_fast_accumulation"] = fast_accumulation;
   l2.describe(reply.details);
-  reply.details["launch_gate"] = launch_gate_enabled();
-  reply.details["launch_gate_timeouts"] = gate.timeouts();
   return reply;
 }
 

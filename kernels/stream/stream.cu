@@ -357,7 +357,6 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
   verification.passed = true;
   EventTimer timer;
   const L2Flush l2(request.flush_l2);
-  LaunchGate gate;
 
   RunReply reply;
   if (kernel == StreamKernel::Dot) {
@@ -378,7 +377,7 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
     reply.samples_s = sample_device_time(request.id, request.warmup, request.repetitions, [&] {
       poison(result.get(), sizeof(T), s);
       l2.before_timed_run(s);
-      const double seconds = timer.gated_seconds(s, gate, [&](cudaStream_t st) {
+      const double seconds = timer.seconds(s, [&](cudaStream_t st) {
         dot_kernel<T><<<blocks, kThreads, 0, st>>>(a.get(), b.get(), n, partial.get());
         sum_partials_kernel<T><<<1, kThreads, 0, st>>>(partial.get(), blocks, result.get());
       });
@@ -444,7 +443,7 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
       else
         poison(out, n * sizeof(T), s);
       l2.before_timed_run(s);
-      const double seconds = timer.gated_seconds(s, gate, launch);
+      const double seconds = timer.seconds(s, launch);
       GPUCERT_CUDA_CHECK_LAUNCH();
       corrupt_output_for_test("stream", out, n * sizeof(T), s);
       verify_kernel<T><<<verify_blocks, kThreads, 0, s>>>(out, n, gold, tolerance, tallies.get());
@@ -468,8 +467,6 @@ RunReply run_typed(const RunRequest& request, const std::string& kernel_name, st
   });
   reply.details["elements"] = n;
   l2.describe(reply.details);
-  reply.details["launch_gate"] = launch_gate_enabled();
-  reply.details["launch_gate_timeouts"] = gate.timeouts();
   reply.details["scalar"] = kScalar;
   return reply;
 }
