@@ -27,9 +27,20 @@ GEMM_PRECISIONS = ("fp64", "fp32", "tf32", "fp16", "bf16", "fp8")
 CONV_PRECISIONS = ("fp32", "tf32", "fp16", "bf16")
 # kernels/conv/spec.cpp: the directions an item may list; without "directions" an item is forward alone.
 CONV_DIRECTIONS = ("forward", "backward_data", "backward_filter")
-# The specs whose flushes_l2() is true: an item's "l2": "cold" (or the suite's default) applies to these, and their
-# ids then end in "/cold" (harness/core/suite.cpp read_item).
-COLD_L2_WORKLOADS = ("stream", "gemm", "conv")
+
+
+def _cold_l2_workloads():
+    """The workloads whose spec has a cold measurement (flushes_l2()), read from suites/suite.schema.json, which
+    gpucert generates from the specs: their "l2" property is the warm/cold choice, the others' the constant "warm".
+    An item's "l2": "cold" (or the suite's default) applies to these, and their ids then end in "/cold"
+    (harness/core/suite.cpp read_item)."""
+    with open(os.path.join(ROOT, "suites", "suite.schema.json")) as f:
+        definitions = json.load(f)["$defs"]
+    return frozenset(name for name in definitions["item"]["properties"]["workload"]["enum"]
+                     if definitions[name]["properties"]["l2"].get("$ref") == "#/$defs/l2")
+
+
+COLD_L2_WORKLOADS = _cold_l2_workloads()
 # kernels/conv/spec.cpp kShapeFields' fallbacks for the optional fields, and kDefaultShape.
 CONV_OPTIONAL = {"pad": 0, "stride": 1, "dilation": 1}
 CONV_DEFAULT_SHAPE = {"n": 256, "c": 64, "h": 56, "w": 56, "k": 64, "r": 3, "s": 3, "pad": 1, "stride": 1,

@@ -32,6 +32,7 @@ class SuiteExpansion(unittest.TestCase):
         self.assertEqual(ms[1].item["l2"], "cold")  # the one-item suite scripts/perf writes measures it cold too
         self.assertNotIn("l2", ms[0].item)
         self.assertEqual(len(ids_of("l2")), len(set(ids_of("l2"))))
+        self.assertEqual(suite_plan.COLD_L2_WORKLOADS, {"stream", "gemm", "conv"})
 
     def test_copy_workloads_expand_as_their_specs(self):
         ms = {m.id: m for m in suite_plan.plan(["copies"])}
