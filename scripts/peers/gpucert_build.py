@@ -62,6 +62,21 @@ def peer_results(report, left_out):
     return results
 
 
+def run_build(gpucert, suite):
+    """The other build's report.json after it ran `suite` in a scratch folder; exits when it left none."""
+    with tempfile.TemporaryDirectory(prefix="gpucert-peer-build-") as scratch:
+        suite_file = os.path.join(scratch, "suite.json")
+        with open(suite_file, "w") as f:
+            json.dump(suite, f, indent=1)
+        out = os.path.join(scratch, "run")
+        code = subprocess.run([gpucert, "run", "--suite", suite_file, "--out", out]).returncode
+        try:
+            with open(os.path.join(out, "report.json")) as f:
+                return json.load(f)
+        except (OSError, ValueError) as e:
+            sys.exit(f"gpucert_build.py: the peer build (exit {code}) left no readable report.json: {e}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--suite", required=True, help="the suite file scripts/perf wrote (one item per id)")
@@ -80,25 +95,12 @@ def main(argv=None):
         sys.exit(f"gpucert_build.py: `{gpucert} list` (exit {listed.returncode}) named no workload")
     with open(args.suite) as f:
         suite, left_out = split_suite(json.load(f), workloads)
-    doc = {"schema_version": 1, "peer_name": f"gpucert in {os.path.abspath(build)}", "results": {}}
-    if suite["items"]:
-        with tempfile.TemporaryDirectory(prefix="gpucert-peer-build-") as scratch:
-            suite_file = os.path.join(scratch, "suite.json")
-            with open(suite_file, "w") as f:
-                json.dump(suite, f, indent=1)
-            out = os.path.join(scratch, "run")
-            code = subprocess.run([gpucert, "run", "--suite", suite_file, "--out", out]).returncode
-            try:
-                with open(os.path.join(out, "report.json")) as f:
-                    report = json.load(f)
-            except (OSError, ValueError) as e:
-                sys.exit(f"gpucert_build.py: the peer build (exit {code}) left no readable report.json: {e}")
-        build_info = report.get("gpucert", {})
-        doc["peer_name"] = os.environ.get("GPUCERT_PEER_NAME") or (
-            f'gpucert {build_info.get("version", "?")} ({build_info.get("git") or os.path.abspath(build)})')
-        doc["results"] = peer_results(report, left_out)
-    else:
-        doc["results"] = peer_results({}, left_out)
+    report = run_build(gpucert, suite) if suite["items"] else {}
+    build_info = report.get("gpucert", {})
+    name = (f'gpucert {build_info.get("version", "?")} ({build_info.get("git") or os.path.abspath(build)})'
+            if build_info else f"gpucert in {os.path.abspath(build)}")
+    doc = {"schema_version": 1, "peer_name": os.environ.get("GPUCERT_PEER_NAME") or name,
+           "results": peer_results(report, left_out)}
     with open(args.out, "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
