@@ -1,7 +1,5 @@
 #include "derived_floors.hpp"
 
-#include <algorithm>
-#include <cstdint>
 #include <cstdio>
 #include <map>
 
